@@ -1,0 +1,31 @@
+"""scalarflow's autograd engine: scalar Values that remember how they were made.
+
+>>> from engine import Value
+>>> x = Value(2.0, label="x")
+>>> y = (x * x).tanh()
+>>> y.backward()
+>>> round(x.grad, 6)
+0.005364
+"""
+
+from .autograd import BackwardStep, grad, topological_order
+from .errors import DomainError, GradcheckError
+from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .value import Value
+
+__all__ = [
+    "Value",
+    "BackwardStep",
+    "grad",
+    "topological_order",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckReport",
+    "GradcheckError",
+    "DomainError",
+]

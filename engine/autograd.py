@@ -1,0 +1,204 @@
+"""Reverse-mode differentiation: ordering the graph and walking it backwards.
+
+``backward`` visits the nodes from the output back to the leaves, and at each
+edge child -> parent adds ``local_grad · child.grad`` to the parent: the chain
+rule. Every walk uses an explicit stack, so a graph a million nodes deep works
+at the default recursion limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .errors import describe
+from .modes import ANOMALY, _mode, enable_grad
+from .naming import display_names
+from .value import Number, Value, _as_float
+
+__all__ = ["topological_order", "backward", "backward_steps", "BackwardStep", "grad"]
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each after all of its parents (root last).
+
+    >>> a = Value(1.0, label="a"); b = Value(2.0, label="b")
+    >>> c = a * b; c.label = "c"
+    >>> [v.label for v in topological_order(c + a)]
+    ['a', 'b', 'c', '']
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
+    order: list[Value] = []
+    seen = {root}
+    # Depth-first, post-order, with the stack holding (node, iterator over its parents).
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _seed(grad: Number) -> float:
+    try:
+        return _as_float(grad)
+    except TypeError:
+        raise TypeError(
+            f"backward(grad=...) needs a number, got {type(grad).__name__}: {grad!r}"
+        ) from None
+
+
+def _raise_anomaly(node: Value, parent: Value, local: float, upstream: float) -> None:
+    raise FloatingPointError(
+        f"backward through {node.op} produced {local * upstream!r} for {describe(parent)}: "
+        f"local gradient {local!r} times upstream gradient {upstream!r} "
+        f"(from {describe(node)})"
+    )
+
+
+def backward(root: Value, grad: Number = 1.0) -> None:
+    """Accumulate d root / d leaf into every leaf's ``.grad``; set every other node's.
+
+    Leaves add to what they hold (as in PyTorch); every non-leaf's ``.grad``
+    becomes the gradient of this call alone. A node reached along several
+    paths gets the sum over all of them.
+    """
+    seed = _seed(grad)
+    order = topological_order(root)
+    for node in order:
+        if node._parents:
+            node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
+    root.grad += seed
+    check = _mode.get() & ANOMALY
+    for node in reversed(order):
+        upstream = node.grad
+        for parent, local in zip(node._parents, node._local_grads):
+            contribution = local * upstream
+            if check and not math.isfinite(contribution):
+                _raise_anomaly(node, parent, local, upstream)
+            parent.grad += contribution
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One edge of the backward pass: ``parent.grad += local_grad · node.grad``."""
+
+    node: Value  # the child, whose gradient is final when this step runs
+    parent: Value
+    local_grad: float  # ∂node/∂parent
+    upstream: float  # d output / d node
+    contribution: float  # local_grad · upstream
+    parent_grad: float  # parent.grad after adding the contribution
+    output: Value = field(repr=False)
+    names: dict = field(repr=False, compare=False)
+
+    def __str__(self) -> str:
+        out, node, parent = (self.names[v] for v in (self.output, self.node, self.parent))
+        return (
+            f"d{out}/d{parent} += d{node}/d{parent} · d{out}/d{node} = "
+            f"{self.local_grad:.4f} · {self.upstream:.4f} = {self.contribution:.4f}"
+        )
+
+
+def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[BackwardStep]:
+    """``backward(root, grad)`` one edge at a time, yielding each step after applying it.
+
+    The steps come in exactly the order ``backward`` uses, so exhausting the
+    generator equals ``backward()``, and stopping halfway leaves the gradients
+    exactly as far as the steps went.
+    """
+    seed = _seed(grad)
+
+    def steps() -> Iterator[BackwardStep]:
+        order = topological_order(root)
+        names = display_names(order)
+        for node in order:
+            if node._parents:
+                node.grad = 0.0
+        root.grad += seed
+        check = _mode.get() & ANOMALY
+        for node in reversed(order):
+            upstream = node.grad
+            for parent, local in zip(node._parents, node._local_grads):
+                contribution = local * upstream
+                if check and not math.isfinite(contribution):
+                    _raise_anomaly(node, parent, local, upstream)
+                parent.grad += contribution
+                yield BackwardStep(
+                    node, parent, local, upstream, contribution, parent.grad, root, names
+                )
+
+    return steps()
+
+
+def grad(
+    output: Value, inputs: Value | Iterable[Value], create_graph: bool = False
+) -> list:
+    """Gradients of ``output`` with respect to each of ``inputs``; no ``.grad`` is touched.
+
+    With ``create_graph=True`` the gradients are Values wired into the graph,
+    so they can be differentiated again (second derivatives, Hessians).
+    An input ``output`` does not depend on has gradient 0.
+
+    >>> x = Value(3.0, label="x")
+    >>> y = x ** 3
+    >>> grad(y, [x])                             # 3x² = 27
+    [27.0]
+    >>> (dy,) = grad(y, [x], create_graph=True)
+    >>> grad(dy, [x])                            # 6x = 18
+    [18.0]
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad needs a Value as output, got {type(output).__name__}")
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad inputs must be Values; inputs[{i}] is {type(x).__name__}")
+    order = topological_order(output)
+    if create_graph:
+        with enable_grad():
+            grads = _gradient_graph(output, order)
+        zero = Value(0.0)
+        results = [grads.get(x, zero) for x in inputs]
+        names = display_names(order)
+        for x, g in zip(inputs, results):
+            if g is not zero and not g.label:
+                g.label = f"d{names[output]}/d{names[x]}"
+        return results
+    grads: dict[Value, float] = {output: 1.0}
+    for node in reversed(order):
+        upstream = grads[node]
+        for parent, local in zip(node._parents, node._local_grads):
+            grads[parent] = grads.get(parent, 0.0) + local * upstream
+    return [grads.get(x, 0.0) for x in inputs]
+
+
+def _gradient_graph(output: Value, order: list[Value]) -> dict[Value, Value]:
+    """The backward pass built out of Values: each local derivative re-derived as a Value."""
+    grads: dict[Value, Value] = {output: Value(1.0)}
+    for node in reversed(order):
+        if not node._parents:
+            continue
+        upstream = grads[node]
+        args = node._parents if node._constant is None else (*node._parents, node._constant)
+        locals_ = node._op.derivative(node, *args)
+        for parent, local in zip(node._parents, locals_):
+            if isinstance(local, Value):
+                contribution = local * upstream
+            elif local == 1.0:  # keep the graph free of "· 1" nodes
+                contribution = upstream
+            elif local == -1.0:
+                contribution = -upstream
+            else:
+                contribution = upstream * local
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return grads

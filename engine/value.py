@@ -1,0 +1,290 @@
+"""``Value``: one number in a computation, and the node that remembers how it was made.
+
+Every operation on Values makes a new Value that records its parents (the
+inputs, in order) and its *local* derivative with respect to each parent.
+``backward()`` then multiplies these local derivatives along every path from
+the output back to the leaves: the chain rule, one edge at a time.
+
+>>> x = Value(2.0, label="x")
+>>> y = x * x + 3
+>>> y.backward()
+>>> y.data, x.grad
+(7.0, 4.0)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from . import ops
+from .errors import describe
+from .modes import ANOMALY, NO_GRAD, _mode
+
+if TYPE_CHECKING:
+    from .autograd import BackwardStep
+
+__all__ = ["Value"]
+
+Number = int | float
+
+
+def _as_float(data: object) -> float:
+    """``data`` as a float, or TypeError if it is not a real number."""
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+        return float(data)  # int, bool, Fraction, numpy scalars
+    raise TypeError(
+        f"Value needs a real number (int, float, bool or numpy scalar), "
+        f"got {type(data).__name__}: {data!r}"
+    )
+
+
+def _lift(x: object) -> Value:
+    """An operand as a Value: Values pass through, numbers become constant leaves."""
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _data(x: object) -> float:
+    """The number behind an operand of a comparison."""
+    return x.data if isinstance(x, Value) else _as_float(x)
+
+
+def _apply(op: ops.Op, parents: tuple[Value, ...], constant: float | None = None) -> Value:
+    """Run ``op`` forward on ``parents`` and record the node (unless in ``no_grad``)."""
+    xs = [p.data for p in parents]
+    if constant is not None:
+        xs.append(constant)
+    if op.check is not None:
+        problem = op.check(*xs)
+        if problem is not None:
+            error, message = problem
+            raise error(message.format(*map(describe, parents), constant))
+    try:
+        data = op.forward(*xs)
+    except OverflowError:
+        inputs = ", ".join(map(describe, parents))
+        extra = f" and {constant!r}" if constant is not None else ""
+        raise OverflowError(
+            f"{op.name} of {inputs}{extra} overflows: the result is beyond the largest "
+            f"float (~1.8e308); scale the input down"
+        ) from None
+
+    mode = _mode.get()
+    if mode & ANOMALY and not math.isfinite(data):
+        inputs = " and ".join(map(describe, [*parents, *xs[len(parents) :]]))
+        raise FloatingPointError(f"{op.symbol} produced {data!r} from {inputs}")
+
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._constant = constant
+    if mode & NO_GRAD:
+        out._op = None
+        out._parents = ()
+        out._local_grads = ()
+    else:
+        out._op = op
+        out._parents = parents
+        out._local_grads = op.derivative(data, *xs)
+    return out
+
+
+class Value:
+    """A scalar that records how it was computed, so its gradient can flow back.
+
+    ``Value(data, label="")``: ``data`` is any real number (stored as a float);
+    ``label`` names the node in graphs, chain rules and error messages.
+
+    >>> a = Value(3.0, label="a")
+    >>> b = a.tanh()
+    >>> b.op, b.parents == (a,), round(b.local_grads[0], 6)
+    ('tanh', True, 0.009866)
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_local_grads", "_constant")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
+        self.data: float = _as_float(data)
+        self.grad: float = 0.0
+        self.label: str = label
+        self._op: ops.Op | None = None
+        self._parents: tuple[Value, ...] = ()
+        self._local_grads: tuple = ()
+        self._constant: float | None = None
+
+    # -- the node -----------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The operation that made this node ('+', '*', 'tanh', ...), '' for a leaf."""
+        return self._op.symbol if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the operation that made this node, in order."""
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, recorded during the forward pass."""
+        return self._local_grads
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node no recorded operation made: an input, weight or constant."""
+        return not self._parents
+
+    @property
+    def constant(self) -> float | None:
+        """The plain-number argument of the op, if it took one (the 2 of ``x ** 2``)."""
+        return self._constant
+
+    def __repr__(self) -> str:
+        parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        if self._op is not None:
+            parts.append(f"op={self.op!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __format__(self, spec: str) -> str:
+        """Format the data: ``f"{v:.3f}"``."""
+        return format(self.data, spec) if spec else repr(self)
+
+    # -- arithmetic (each operator is its own primitive, so graphs show what was typed)
+
+    def __add__(self, other: Value | Number) -> Value:
+        return _apply(ops.ADD, (self, _lift(other)))
+
+    def __radd__(self, other: Number) -> Value:
+        return _apply(ops.ADD, (_lift(other), self))
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return _apply(ops.SUB, (self, _lift(other)))
+
+    def __rsub__(self, other: Number) -> Value:
+        return _apply(ops.SUB, (_lift(other), self))
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return _apply(ops.MUL, (self, _lift(other)))
+
+    def __rmul__(self, other: Number) -> Value:
+        return _apply(ops.MUL, (_lift(other), self))
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return _apply(ops.DIV, (self, _lift(other)))
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _apply(ops.DIV, (_lift(other), self))
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        if isinstance(exponent, Value):
+            return _apply(ops.POW, (self, exponent))
+        return _apply(ops.POW_CONST, (self,), _as_float(exponent))
+
+    def __rpow__(self, base: Number) -> Value:
+        return _apply(ops.POW, (_lift(base), self))
+
+    def __neg__(self) -> Value:
+        return _apply(ops.NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _apply(ops.ABS, (self,))
+
+    # -- comparisons look at the data; equality stays identity ----------------
+
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _data(other)
+
+    # -- functions ----------------------------------------------------------
+
+    def exp(self) -> Value:
+        """e ** self; the local derivative is the output itself."""
+        return _apply(ops.EXP, (self,))
+
+    def log(self) -> Value:
+        """Natural logarithm; defined for positive data only."""
+        return _apply(ops.LOG, (self,))
+
+    def sqrt(self) -> Value:
+        """Square root; defined for data >= 0."""
+        return _apply(ops.SQRT, (self,))
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, in (-1, 1); local derivative 1 - tanh²."""
+        return _apply(ops.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), in (0, 1), computed without overflow; local derivative σ(1 - σ)."""
+        return _apply(ops.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        """max(0, x); its slope at 0 is taken as 0, as in PyTorch."""
+        return _apply(ops.RELU, (self,))
+
+    def leaky_relu(self, slope: Number = 0.01) -> Value:
+        """x for x > 0, else slope · x."""
+        return _apply(ops.LEAKY_RELU, (self,), _as_float(slope))
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), a smooth relu, computed without overflow; local derivative σ(x)."""
+        return _apply(ops.SOFTPLUS, (self,))
+
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _apply(ops.SIN, (self,))
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _apply(ops.COS, (self,))
+
+    # -- gradients ----------------------------------------------------------
+
+    def backward(self, grad: Number = 1.0) -> None:
+        """Fill in ``.grad`` of every node this one depends on (d self / d node).
+
+        Leaves accumulate (``+=``) across calls, as in PyTorch, so zero them
+        between training steps; every other node holds this call's gradient.
+
+        >>> x = Value(3.0)
+        >>> y = x * x
+        >>> y.backward(); y.backward()
+        >>> x.grad      # 6.0 twice: leaves accumulate
+        12.0
+        """
+        from .autograd import backward
+
+        backward(self, grad)
+
+    def backward_steps(self, grad: Number = 1.0) -> Iterator[BackwardStep]:
+        """``backward()`` one edge at a time: yields a ``BackwardStep`` after applying each.
+
+        >>> w = Value(2.0, label="w"); x = Value(0.5, label="x")
+        >>> L = w * x; L.label = "L"
+        >>> for step in L.backward_steps():
+        ...     print(step)
+        dL/dw += dL/dw · dL/dL = 0.5000 · 1.0000 = 0.5000
+        dL/dx += dL/dx · dL/dL = 2.0000 · 1.0000 = 2.0000
+        """
+        from .autograd import backward_steps
+
+        return backward_steps(self, grad)

@@ -1,0 +1,3 @@
+"""scalarflow's neural-network API (neurons, layers, losses, optimizers, training)."""
+
+__all__: list[str] = []

@@ -1,0 +1,25 @@
+"""Shared test set-up: Hypothesis profiles and a guard against leaked modes."""
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from engine.modes import current_mode
+
+# dev: quick feedback; ci: reproducible; thorough: many more examples, for a long run.
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile(
+    "ci", max_examples=50, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_modes():
+    """Fail a test that leaves no_grad or detect_anomaly switched on."""
+    before = current_mode()
+    yield
+    assert current_mode() == before, "a test leaked no_grad/detect_anomaly state"
