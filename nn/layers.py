@@ -97,7 +97,8 @@ class Neuron(Module):
     def __call__(self, x: Sequence) -> Value:
         """``act(Σ wᵢ·xᵢ + b)`` for one input vector ``x`` of length ``nin``."""
         if not isinstance(x, Sequence) or isinstance(x, str) or len(x) != self.nin:
-            got = f"{len(x)} inputs" if isinstance(x, Sequence) else repr(x)
+            listed = isinstance(x, Sequence) and not isinstance(x, str)
+            got = f"a list of {len(x)}" if listed else f"{type(x).__name__} {x!r}"
             raise ValueError(f"this neuron takes a list of {self.nin} inputs, got {got}")
         # Start the sum at the bias: one add per weight, none for a throwaway 0.
         z = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
