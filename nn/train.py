@@ -2,7 +2,7 @@
 
 >>> from nn import MLP, datasets
 >>> X, y = datasets.xor()
->>> model = MLP(2, [8, 1], seed=1)
+>>> model = MLP(2, [8, 1], activation="tanh", seed=1)
 >>> history = fit(model, X, y, loss="bce_with_logits", optimizer="adam", lr=0.05,
 ...               epochs=150, progress=False)
 >>> history.accuracy[-1]
@@ -33,6 +33,9 @@ LOSSES: dict[str, Callable[..., Value]] = {
     "cross_entropy": cross_entropy,
     "hinge": hinge_loss,
 }
+
+#: The losses whose targets are classes, so ``fit`` also counts accuracy.
+CLASSIFICATION = frozenset({"bce", "bce_with_logits", "cross_entropy", "hinge"})
 
 
 @dataclass
@@ -115,7 +118,7 @@ def _predicted_class(pred, kind: str | None) -> int | None:
         if kind == "bce":
             return 1 if pred.data > 0.5 else 0
         return None
-    if kind in ("hinge", "bce_with_logits", "bce", "cross_entropy"):
+    if kind in CLASSIFICATION:
         scores = [p.data for p in pred]
         return max(range(len(scores)), key=scores.__getitem__)  # several outputs: argmax
     return None
@@ -229,7 +232,7 @@ def fit(
     order = list(range(n))
     shuffler = random.Random(seed)
     size = batch_size or n
-    history = History(accuracy=[] if kind is not None else None)
+    history = History(accuracy=[] if kind in CLASSIFICATION else None)
     best_weights = None
     wait = 0
 
