@@ -66,7 +66,7 @@ def test_equal_loss_is_not_an_improvement():
 
 def test_no_patience_runs_every_epoch_but_still_tracks_the_best():
     history, _, _ = run(LOSSES)
-    assert (history.epochs, history.stop_reason) == (8, "epochs")
+    assert (history.epochs, history.stop_reason) == (8, "completed")
     assert (history.best_epoch, history.best_loss) == (7, pytest.approx(0.4))
 
 
@@ -253,6 +253,16 @@ def test_bad_data_and_mismatched_optimizer():
 def test_history_reads_well():
     h = History(loss=[0.5, 0.25], accuracy=[0.5, 1.0], best_epoch=1, best_loss=0.25)
     assert str(h) == (
-        "2 epochs (epochs): final loss 0.2500, accuracy 100.0%; best loss 0.2500 at epoch 2"
+        "2 epochs (completed): final loss 0.2500, accuracy 100.0%; best loss 0.2500 at epoch 2"
     )
     assert h.epochs == 2
+
+
+def test_fit_accepts_numpy_arrays():
+    np = pytest.importorskip("numpy")
+    X, y = datasets.xor()
+    a, b = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)
+    ha = fit(a, X, y, loss="bce_with_logits", lr=0.1, epochs=3, progress=False)
+    hb = fit(b, np.array(X), np.array(y), loss="bce_with_logits", lr=0.1, epochs=3,
+             progress=False)  # fmt: skip
+    assert ha.loss == hb.loss
