@@ -142,7 +142,7 @@ def draw_graph(
         if prefix is None:
             return dot
         if prefix not in subgraphs:
-            sub = graphviz.Digraph(name=f"cluster_{len(subgraphs)}")
+            sub = graphviz.Digraph(name=f"cluster_{prefix}")
             sub.attr(
                 label=prefix,
                 labelloc="t",
@@ -196,8 +196,8 @@ def draw_graph(
                 attrs["label"] = format_number(local)
             edges.append((f"v{index[parent]}", f"op{i}", attrs))
 
-    for sub in subgraphs.values():
-        dot.subgraph(sub)
+    for prefix in sorted(subgraphs, key=_natural):
+        dot.subgraph(subgraphs[prefix])
     if truncated:
         hidden = len(order) - len(nodes)
         dot.node(
@@ -319,6 +319,11 @@ def _nearest(root: Value, limit: int) -> set[Value]:
                 seen.add(parent)
                 queue.append(parent)
     return seen
+
+
+def _natural(text: str) -> list:
+    """A sort key that puts L2 before L10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def _clusters(nodes: list[Value]) -> dict[Value, str]:
