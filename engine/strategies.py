@@ -223,16 +223,14 @@ class Expression:
         return f"Expression({self.source}, inputs={self.inputs!r})"
 
 
-@st.composite
 def expressions(
-    draw,
     *,
     min_inputs: int = 1,
     max_inputs: int = 3,
     min_ops: int = 1,
     max_ops: int = 8,
     ops: Sequence[str] | None = None,
-) -> Expression:
+) -> st.SearchStrategy[Expression]:
     """Random differentiable expressions with a point inside every op's domain.
 
     Each op is chosen among those whose domain holds the operands' values at
@@ -242,8 +240,19 @@ def expressions(
     """
     allowed = tuple(ops) if ops is not None else UNARY + BINARY
     unknown = set(allowed) - set(_CALL)
-    if unknown:
+    if unknown or not allowed:
         raise ValueError(f"unknown ops {sorted(unknown)}; choose from {sorted(_CALL)}")
+    if not 1 <= min_inputs <= max_inputs or not 0 <= min_ops <= max_ops:
+        raise ValueError(
+            "need 1 <= min_inputs <= max_inputs and 0 <= min_ops <= max_ops, got "
+            f"min_inputs={min_inputs}, max_inputs={max_inputs}, min_ops={min_ops}, "
+            f"max_ops={max_ops}"
+        )
+    return _expressions(min_inputs, max_inputs, min_ops, max_ops, allowed)
+
+
+@st.composite
+def _expressions(draw, min_inputs, max_inputs, min_ops, max_ops, allowed) -> Expression:
     n_inputs = draw(st.integers(min_inputs, max_inputs))
     inputs = draw(st.lists(_magnitude(-3.0, 3.0), min_size=n_inputs, max_size=n_inputs))
     data = list(inputs)  # the value of every node so far, at the drawn point
@@ -263,7 +272,7 @@ def expressions(
         step = draw(st.sampled_from(choices))
         data.append(_evaluate(step, data))
         steps.append(step)
-    if not steps:  # nothing fitted: a plain product always does
+    if not steps:  # nothing fitted (or min_ops=0): the output is a product of the first input
         steps.append(Step("mul", (0, 0)))
     return Expression(list(inputs), tuple(steps))
 
