@@ -65,8 +65,7 @@ class GradcheckReport:
         lines = [
             f"gradcheck {verdict} (f = {self.output:.6g}, eps={self.eps:g}, "
             f"atol={self.atol:g}, rtol={self.rtol:g}):",
-            f"  {'input':<12} {'analytic':>14} {'numeric':>14} {'abs error':>10} "
-            f"{'rel error':>10}",
+            f"  {'input':<12} {'analytic':>14} {'numeric':>14} {'abs error':>10} {'rel error':>10}",
         ]
         for row in self.rows:
             mark = "" if row.ok else "  <-- mismatch"

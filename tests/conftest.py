@@ -10,7 +10,11 @@ from engine.modes import current_mode
 # dev: quick feedback; ci: reproducible; thorough: many more examples, for a long run.
 settings.register_profile("dev", max_examples=30, deadline=None)
 settings.register_profile(
-    "ci", max_examples=50, deadline=None, derandomize=True, print_blob=True,
+    "ci",
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("thorough", max_examples=1000, deadline=None)
