@@ -20,7 +20,7 @@ from .chain import TooManyPathsError, chain_rule
 from .errors import GradcheckError
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
 from .gradcheck import GradcheckReport, gradcheck
-from .graph import RANKDIRS, draw_graph
+from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph
 from .value import Value
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
@@ -109,6 +109,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     graph.add_argument(
         "--no-local-grads", action="store_true", help="do not label edges with local derivatives"
+    )
+    graph.add_argument(
+        "--max-nodes",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_NODES,
+        help=f"draw at most N values, the nearest to the output (default {DEFAULT_MAX_NODES}; "
+        "0 draws all)",
     )
     graph.add_argument("--no-steps", action="store_true", help="do not print the backward steps")
 
@@ -254,6 +262,8 @@ def _graph(args: argparse.Namespace) -> int:
         if name not in values:
             known = ", ".join(values) or "none"
             raise UserError(f"--wrt {name}: no input is called {name!r} (inputs: {known})")
+    if args.max_nodes < 0:
+        raise UserError(f"--max-nodes must be 0 (draw all) or more, got {args.max_nodes}")
     if not args.output:
         _explain(args, expression, values, wrt)
         return 0
@@ -266,6 +276,10 @@ def _graph(args: argparse.Namespace) -> int:
             rankdir=args.rankdir,
             show_grad=not args.no_grad,
             show_local_grads=not args.no_local_grads,
+            max_nodes=args.max_nodes or None,
+            title=f"{output.label} = {expression.text}"
+            if output.label != expression.text
+            else None,
         )
         destination.commit(_render(dot, fmt))
     finally:

@@ -202,7 +202,7 @@ def draw_graph(
         hidden = len(order) - len(nodes)
         dot.node(
             "more",
-            f"… {hidden:,} more nodes\n(draw_graph(..., max_nodes=None) draws all)",
+            f"… {hidden:,} more nodes\n(not drawn: max_nodes={max_nodes:,})",
             shape="box",
             style="dashed,rounded",
             color=MUTED,

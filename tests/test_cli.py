@@ -91,6 +91,17 @@ def test_display_options_reach_the_drawing(capsys, tmp_path):
     assert "rankdir=TB" in source and "grad" not in source and "label=0.5000" not in source
 
 
+@needs_dot
+def test_max_nodes(capsys, tmp_path):
+    target = tmp_path / "g.gv"
+    formula = " + ".join(f"x*{k}" for k in range(100))  # 300 Values
+    assert run(capsys, "graph", formula, "x=1", "-o", str(target), "--no-steps")[0] == 0
+    assert "… 50 more nodes\n(not drawn: max_nodes=250)" in target.read_text()
+    options = ["--no-steps", "--max-nodes", "0"]
+    assert run(capsys, "graph", formula, "x=1", "-o", str(target), *options)[0] == 0
+    assert "more nodes" not in target.read_text()
+
+
 def test_check_passes_with_the_users_names(capsys):
     code, out, err = run(capsys, "check", "sigmoid(a) * log(b)", "a=0.3", "b=2")
     assert code == 0 and err == ""
@@ -140,6 +151,8 @@ TMP = "{tmp}"
         (["graph", "x", "x=1", "-o", TMP], "is a directory; give a file name"),
         (["graph", "x", "x=1", "-o", "missing/g.png"], "the directory"),
         (["graph", "x", "x=1", "--rankdir", "XY"], "invalid choice: 'XY'"),
+        (["graph", "x", "x=1", "--max-nodes", "-1"], "--max-nodes must be 0 (draw all) or more"),
+        (["graph", "x", "x=1", "--max-nodes", "many"], "invalid int value: 'many'"),
         (["graph", "-x", "x=1"], 'a formula that starts with "-" goes after "--"'),
         (["graph"], "required"),
         (["frob"], "invalid choice: 'frob'"),
