@@ -40,14 +40,14 @@ examples:
   python -m engine graph "tanh(w*x + b)" w=-1 x=0.5 b=2 -o g.png
       draw the graph after backward into g.png (or .svg, .pdf); print each
       backward step and the chain rule for w, x and b
-  python -m engine graph "x**2 + 3*x" x=2 --wrt x --rankdir TB
-      only explain dx; lay the graph out top to bottom
+  python -m engine graph "x**2 + 3*x*y" x=2 y=1 --wrt x -o g.svg --rankdir TB
+      only explain df/dx; lay the drawing out top to bottom
   python -m engine check "sigmoid(a) * log(b)" a=0.3 b=2
       compare backward's gradients with finite differences
       (exit status 0: they agree, 1: they do not)
 
-Quote the formula. A formula that starts with "-" goes after "--":
-  python -m engine graph -- "-x**2" x=3"""
+Quote the formula. A formula that starts with "-" goes after "--" (options before it):
+  python -m engine graph -o g.png -- "-x**2" x=3"""
 
 
 class UserError(Exception):
@@ -80,8 +80,8 @@ def _parser() -> argparse.ArgumentParser:
         "graph",
         parents=[common],
         help="print the backward steps and chain rule; draw the graph with -o",
-        description="Run backward on EXPR, print each step and the chain rule for every "
-        "input, and draw the graph (with -o).",
+        description="Run backward on EXPR, print each step and the chain rule for every\n"
+        "input, and draw the graph (with -o). Exit status 2 on a usage mistake.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -124,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         "check",
         parents=[common],
         help="compare gradients with finite differences (gradcheck)",
-        description="Compare backward's gradients of EXPR with central finite differences. "
+        description="Compare backward's gradients of EXPR with central finite differences.\n"
         "Exit status 0 when they agree, 1 when they do not, 2 on a usage mistake.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
