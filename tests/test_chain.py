@@ -95,6 +95,17 @@ def test_a_node_used_twice_gives_two_paths():
     rule = chain_rule(y, x)
     assert [p.edges for p in rule.paths] == [((y, 0),), ((y, 1),)]
     assert rule.total == 6.0
+    assert str(rule).splitlines()[-1] == "      = 6.0000   (sum over 2 paths)"
+
+
+def test_a_single_edge_is_not_written_twice():
+    x = Value(0.0, label="x")
+    y = x.sqrt()
+    y.label = "y"
+    assert str(chain_rule(y, x)) == "dy/dx = inf"
+    z = x.exp()
+    z.label = "z"
+    assert str(chain_rule(z * 2.0, x)) == "dmul1/dx = dz/dx · dmul1/dz = 1.0000 · 2.0000 = 2.0000"
 
 
 def test_wrt_the_output_itself_is_one_empty_path():
