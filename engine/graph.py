@@ -83,7 +83,7 @@ def draw_graph(
     - ``max_nodes``: draw only this many Values, the nearest to ``root``, and
       one "… N more nodes" box for the rest (None draws everything).
     - ``cluster``: box the nodes of each module together (``L0.N3.w1`` -> ``L0.N3``).
-    - ``legend``: a line under the graph saying how to read it; ``title`` above it.
+    - ``legend``: a line saying how to read the drawing; ``title``: a heading above it.
 
     >>> from engine import Value
     >>> w = Value(-1.0, label="w"); x = Value(0.5, label="x")

@@ -141,3 +141,21 @@ def test_gif_without_pillow_says_what_to_install(tmp_path, monkeypatch):
     with pytest.raises(ImportError, match="pip install pillow"):
         save_steps(Value(1.0) * 2, tmp_path / "s.gif")
     assert os.listdir(tmp_path) == []
+
+
+def test_frames_highlight_the_step_and_pass_drawing_options_through():
+    from engine.stepper import _frame
+
+    a = Value(3.0, label="a")
+    b = a * a
+    b.label = "b"
+    trace = trace_backward(b)
+    second = _frame(trace, 2, rankdir="TB").source
+    assert "rankdir=TB" in second and "step 2/2:" in second
+    edges = [line for line in second.splitlines() if "v0 -> op1" in line]
+    assert len(edges) == 2 and "penwidth" not in edges[0] and "penwidth=3" in edges[1]
+    assert "grad 6.0000" in second
+    first = _frame(trace, 1, title="mine").source
+    assert "mine" in first and "grad 3.0000" in first
+    start = _frame(trace, 0).source
+    assert "grad ?" in start and "start: db/db = 1.0000; 2 edges to walk back" in start
