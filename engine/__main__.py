@@ -21,6 +21,7 @@ from .errors import GradcheckError
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
 from .gradcheck import GradcheckReport, gradcheck
 from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph
+from .modes import detect_anomaly
 from .value import Value
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
@@ -174,8 +175,12 @@ def _bindings(expression: Expression, items: Sequence[str]) -> dict[str, float]:
 def _build(expression: Expression, values: dict[str, float]) -> tuple[dict[str, Value], Value]:
     inputs = {name: Value(number, label=name) for name, number in values.items()}
     try:
-        output = expression(inputs)
-    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        # An inf or NaN made by the forward pass is an overflow to report, not to draw.
+        with detect_anomaly():
+            output = expression(inputs)
+    except FloatingPointError as error:
+        raise UserError(f"{error}: the result is beyond what a float holds (overflow)") from None
+    except (ValueError, ArithmeticError) as error:  # domain, zero division, overflow
         raise UserError(str(error)) from None
     return inputs, output
 

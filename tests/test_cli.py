@@ -146,6 +146,8 @@ TMP = "{tmp}"
         (["graph", "log(x)", "x=-1"], "log of -1.0 (node 'x'): log is defined for positive"),
         (["graph", "x/y", "x=1", "y=0"], "division by zero"),
         (["graph", "9**9**9**9"], "overflows"),
+        (["graph", "1e308 * x", "x=10"], "* produced inf from 1e+308 (node '1e308') and 10.0"),
+        (["check", "exp(x) - exp(x)", "x=710"], "exp of 710.0 (node 'x') overflows"),
         (["graph", "x", "x=1", "--wrt", "y"], "--wrt y: no input is called 'y' (inputs: x)"),
         (["graph", "x", "x=1", "-o", "g.jpg"], "cannot tell the format of"),
         (["graph", "x", "x=1", "-o", TMP], "is a directory; give a file name"),
