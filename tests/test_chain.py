@@ -8,6 +8,7 @@ from random_graphs import graphs
 
 from engine import ChainRule, TooManyPathsError, Value, chain_rule, grad
 from engine.chain import count_paths
+from engine.strategies import expressions
 
 
 @given(graphs())
@@ -20,6 +21,16 @@ def test_paths_sum_to_the_gradient(graph):
         # the largest term, bounded generously by 1e-12 of the sum of |terms|.
         size = sum(abs(path.product) for path in rule.paths)
         assert abs(rule.total - g) <= 1e-12 * (size + 1.0)
+
+
+@given(expressions(max_ops=8))
+def test_paths_sum_to_the_gradient_through_every_primitive(e):
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(e.inputs)]
+    out = e.fn(leaves)
+    for leaf, g in zip(leaves, grad(out, leaves), strict=True):
+        rule = chain_rule(out, leaf)
+        size = sum(abs(path.product) for path in rule.paths)
+        assert abs(rule.total - g) <= 1e-12 * (size + 1.0)  # as above
 
 
 @given(graphs())

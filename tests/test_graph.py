@@ -6,9 +6,12 @@ import shutil
 
 import graphviz
 import pytest
+from hypothesis import given
+from random_graphs import graphs
 
-from engine import Value, chain_rule, draw_graph
+from engine import Value, chain_rule, draw_graph, topological_order
 from engine.graph import _shade
+from engine.naming import format_number
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -248,3 +251,22 @@ def test_renders_to_png_and_svg():
     svg = draw_graph(y).pipe(format="svg").decode()
     assert "<svg" in svg and "tanh" in svg
     assert "<svg" in draw_graph(y)._repr_image_svg_xml()  # how Jupyter shows it inline
+
+
+@given(graphs())
+def test_every_value_op_and_edge_is_drawn_once(graph):
+    _, out = graph
+    order = topological_order(out)
+    source = draw_graph(out, max_nodes=None).source
+    computed = [node for node in order if not node.is_leaf]
+    assert len(value_lines(source)) == len(order)
+    assert len(re.findall(r"^\t+op\d+ \[label=", source, re.MULTILINE)) == len(computed)
+    labels = re.findall(r"^\t+v\d+ -> op(\d+) \[label=(\S+?)[\] ]", source, re.MULTILINE)
+    expected = [
+        (str(order.index(node)), format_number(local))
+        for node in computed
+        for local in node.local_grads
+    ]
+    labels = [(op, label.strip('"')) for op, label in labels]  # graphviz quotes "1e-12"
+    assert labels == expected  # every input edge, labelled with its local derivative
+    assert source.count("-> v") == len(computed)  # one edge from each op to its result
