@@ -312,6 +312,8 @@ def _explain(
         for k, step in enumerate(steps, 1):
             print(f"  {k:>{width}}. {step}")
 
+    if not wrt:
+        return output  # no inputs to explain: a formula of numbers only
     print("\nthe chain rule, path by path:")
     for name in wrt:
         try:

@@ -42,6 +42,11 @@ def test_graph_prints_steps_and_chain_rules(capsys):
     )
 
 
+def test_a_formula_of_numbers_only(capsys):
+    code, out, _ = run(capsys, "graph", "2*3")
+    assert code == 0 and "df/d2 += df/d2 · df/df = 3.0000" in out and "chain rule" not in out
+
+
 def test_wrt_and_no_steps(capsys):
     code, out, _ = run(capsys, "graph", "x*y + x", "x=2", "y=3", "--wrt", "x", "--no-steps")
     assert code == 0
