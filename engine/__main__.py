@@ -298,8 +298,8 @@ def _explain(
 ) -> Value:
     """Build the graph, run backward step by step and print the steps and the chain rules."""
     inputs, output = _build(expression, values)
-    if not output.label:
-        output.label = "f"  # the textbook's name: steps read df/dx
+    if not output.label:  # the textbook's name, so steps read df/dx; unless an input has it
+        output.label = next(name for name in ("f", "out", "result", "f_") if name not in values)
     given = ", ".join(f"{name} = {number:g}" for name, number in values.items())
     formula = "" if expression.text == output.label else f" = {expression.text}"
     print(f"{output.label}{formula} = {output.data:.6g}" + (f"   ({given})" if given else ""))

@@ -47,6 +47,11 @@ def test_a_formula_of_numbers_only(capsys):
     assert code == 0 and "df/d2 += df/d2 · df/df = 3.0000" in out and "chain rule" not in out
 
 
+def test_the_output_is_not_named_like_an_input(capsys):
+    code, out, _ = run(capsys, "graph", "f * 2", "f=3", "--no-steps")
+    assert code == 0 and out.startswith("out = f * 2 = 6") and "dout/df = " in out
+
+
 def test_wrt_and_no_steps(capsys):
     code, out, _ = run(capsys, "graph", "x*y + x", "x=2", "y=3", "--wrt", "x", "--no-steps")
     assert code == 0
