@@ -262,7 +262,7 @@ def _indent(text: str, prefix: str = "  ") -> str:
 def _graph(args: argparse.Namespace) -> int:
     expression = parse(args.expression)
     values = _bindings(expression, args.bindings)
-    wrt = args.wrt or list(values)
+    wrt = list(dict.fromkeys(args.wrt or values))  # each input once, in the order given
     for name in wrt:
         if name not in values:
             known = ", ".join(values) or "none"
