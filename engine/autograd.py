@@ -143,9 +143,7 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[BackwardStep]:
     return steps()
 
 
-def grad(
-    output: Value, inputs: Value | Iterable[Value], create_graph: bool = False
-) -> list:
+def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = False) -> list:
     """Gradients of ``output`` with respect to each of ``inputs``; no ``.grad`` is touched.
 
     With ``create_graph=True`` the gradients are Values wired into the graph,

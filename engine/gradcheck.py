@@ -65,8 +65,7 @@ class GradcheckReport:
         lines = [
             f"gradcheck {verdict} (f = {self.output:.6g}, eps={self.eps:g}, "
             f"atol={self.atol:g}, rtol={self.rtol:g}):",
-            f"  {'input':<12} {'analytic':>14} {'numeric':>14} {'abs error':>10} "
-            f"{'rel error':>10}",
+            f"  {'input':<12} {'analytic':>14} {'numeric':>14} {'abs error':>10} {'rel error':>10}",
         ]
         for row in self.rows:
             mark = "" if row.ok else "  <-- mismatch"
@@ -155,6 +154,12 @@ def gradcheck(
     leaves, out = _evaluate(fn, xs)
     out.backward()
     analytic = [leaf.grad for leaf in leaves]
+    for i, a in enumerate(analytic):
+        if not math.isfinite(a):
+            raise GradcheckError(
+                f"the gradient for x{i} is {a!r}: the function has no finite slope at "
+                f"{xs}, e.g. sqrt at 0; check a point inside the domain"
+            )
     _check_consistency(out, leaves, analytic)
 
     def f(point: list[float]) -> float:

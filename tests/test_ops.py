@@ -1,0 +1,249 @@
+"""Every primitive, table-driven: forward and local derivatives against formulas derived
+by hand, gradients against finite differences, second derivatives, kinks, domains."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine import DomainError, Value, grad, gradcheck, gradgradcheck
+from engine.ops import OPS
+from engine.strategies import BINARY, UNARY, apply_op, op_inputs
+
+# Each op's value and local derivatives, derived by hand and written independently of
+# engine/ops.py (e.g. sigmoid' as e^-x / (1 + e^-x)² rather than σ(1 - σ)).
+HAND = {
+    "add": (lambda a, b: a + b, lambda a, b: (1.0, 1.0)),
+    "sub": (lambda a, b: a - b, lambda a, b: (1.0, -1.0)),
+    "mul": (lambda a, b: a * b, lambda a, b: (b, a)),
+    "div": (lambda a, b: a / b, lambda a, b: (1 / b, -a / b**2)),
+    "pow": (lambda x, y: x**y, lambda x, y: (y * x ** (y - 1), x**y * math.log(x))),
+    "neg": (lambda x: -x, lambda x: (-1.0,)),
+    "abs": (lambda x: math.fabs(x), lambda x: (math.copysign(1.0, x),)),
+    "exp": (math.exp, lambda x: (math.exp(x),)),
+    "log": (math.log, lambda x: (1 / x,)),
+    "sqrt": (lambda x: x**0.5, lambda x: (1 / (2 * x**0.5),)),
+    "tanh": (
+        lambda x: (math.exp(x) - math.exp(-x)) / (math.exp(x) + math.exp(-x)),
+        lambda x: (1 / math.cosh(x) ** 2,),
+    ),
+    "sigmoid": (
+        lambda x: 1 / (1 + math.exp(-x)),
+        lambda x: (math.exp(-x) / (1 + math.exp(-x)) ** 2,),
+    ),
+    "relu": (lambda x: max(x, 0.0), lambda x: (float(x > 0),)),
+    "leaky_relu": (
+        lambda x, s: x if x > 0 else s * x,
+        lambda x, s: (1.0 if x > 0 else s,),
+    ),
+    "softplus": (lambda x: math.log(1 + math.exp(x)), lambda x: (1 / (1 + math.exp(-x)),)),
+    "sin": (math.sin, lambda x: (math.cos(x),)),
+    "cos": (math.cos, lambda x: (-math.sin(x),)),
+    "pow_const": (
+        lambda x, c: x**c,
+        lambda x, c: (c * x ** (c - 1) if c != 0 else 0.0,),
+    ),
+}
+NAMES = UNARY + BINARY
+
+
+def close(a: float, b: float) -> bool:
+    # Two float64 evaluations of one formula by different routes differ by a few ulps.
+    return abs(a - b) <= 1e-12 * max(1.0, abs(b))
+
+
+def split(name, xs):
+    """Value inputs and the constant (if the op takes one)."""
+    takes_constant = name in ("pow_const", "leaky_relu")
+    return (xs[:-1], xs[-1]) if takes_constant else (xs, None)
+
+
+def build(name, xs):
+    data, constant = split(name, xs)
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(data)]
+    args = leaves + ([constant] if constant is not None else [])
+    return leaves, apply_op(name, args)
+
+
+def test_the_table_covers_every_primitive():
+    assert {op.name for op in OPS} == set(NAMES) - {"pow_const"} | {"pow"}
+    assert set(HAND) == set(NAMES)
+    for op in OPS:
+        assert op.arity == (2 if op.name in BINARY and not op.has_constant else 1)
+        assert op.symbol and op.formulas
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_forward_and_local_grads_match_hand_derived_formulas(name, data):
+    xs = data.draw(op_inputs(name))
+    leaves, out = build(name, xs)
+    value, derivative = HAND[name]
+    assert close(out.data, value(*xs))
+    assert out.parents == tuple(leaves)
+    expected = derivative(*xs)
+    assert len(out.local_grads) == len(expected)
+    for got, want in zip(out.local_grads, expected):
+        assert close(got, want)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_gradient_matches_finite_differences(name, data):
+    xs = data.draw(op_inputs(name))
+    data_, constant = split(name, xs)
+    extra = [constant] if constant is not None else []
+    gradcheck(lambda v: apply_op(name, [*v, *extra]), data_)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@given(data=st.data())
+def test_second_derivative_matches_finite_differences(name, data):
+    xs = data.draw(op_inputs(name))
+    data_, constant = split(name, xs)
+    extra = [constant] if constant is not None else []
+    gradgradcheck(lambda v: apply_op(name, [*v, *extra]), data_)
+
+
+@pytest.mark.parametrize(
+    "name, x, second",
+    [
+        # Second derivatives derived by hand at a fixed point.
+        ("exp", 0.5, math.exp(0.5)),
+        ("log", 2.0, -1 / 4),
+        ("sqrt", 4.0, -1 / 4 * 4.0**-1.5),
+        ("tanh", 0.5, -2 * math.tanh(0.5) / math.cosh(0.5) ** 2),
+        ("sigmoid", 0.0, 0.0),
+        ("softplus", 0.0, 0.25),
+        ("sin", 1.0, -math.sin(1.0)),
+        ("cos", 1.0, -math.cos(1.0)),
+        ("relu", 2.0, 0.0),
+        ("abs", -2.0, 0.0),
+    ],
+)
+def test_second_derivative_by_hand(name, x, second):
+    v = Value(x)
+    (first,) = grad(apply_op(name, [v]), [v], create_graph=True)
+    assert isinstance(first, Value)
+    assert close(grad(first, [v])[0], second)
+
+
+# -- kinks: PyTorch's conventions, exactly ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda x: x.relu(), 0.0),
+        (lambda x: abs(x), 0.0),
+        (lambda x: x.leaky_relu(0.1), 0.1),
+        (lambda x: x.leaky_relu(), 0.01),
+    ],
+)
+def test_slopes_at_the_kink(make, expected):
+    x = Value(0.0)
+    make(x).backward()
+    assert x.grad == expected
+
+
+@pytest.mark.parametrize("x, slope", [(-2.0, 0.0), (-1e-300, 0.0), (1e-300, 1.0), (3.0, 1.0)])
+def test_relu_on_both_sides_of_the_kink(x, slope):
+    v = Value(x)
+    out = v.relu()
+    out.backward()
+    assert out.data == max(x, 0.0) and v.grad == slope
+
+
+def test_pow_special_cases():
+    x = Value(0.0)
+    (x**2).backward()
+    assert x.grad == 0.0
+    y = Value(0.0)
+    (y**0.5).backward()
+    assert y.grad == math.inf  # the slope of sqrt at 0 is vertical, as in PyTorch
+    z = Value(-2.0)
+    (z**3).backward()
+    assert z.grad == 12.0  # negative base, whole exponent: fine
+    w = Value(5.0)
+    (w**0).backward()
+    assert w.grad == 0.0
+    base, exponent = Value(0.0), Value(2.0)
+    (base**exponent).backward()
+    assert (base.grad, exponent.grad) == (0.0, 0.0)  # d/dy 0**y taken as 0, as in PyTorch
+
+
+def test_sqrt_at_zero_has_infinite_slope():
+    x = Value(0.0)
+    out = x.sqrt()
+    out.backward()
+    assert out.data == 0.0 and x.grad == math.inf
+
+
+# -- numerics at the extremes ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, x, value, slope",
+    [
+        (lambda v: v.sigmoid(), 1000.0, 1.0, 0.0),
+        (lambda v: v.sigmoid(), -1000.0, 0.0, 0.0),
+        (lambda v: v.tanh(), 1e6, 1.0, 0.0),
+        (lambda v: v.tanh(), -1e6, -1.0, 0.0),
+        (lambda v: v.softplus(), -1000.0, 0.0, 0.0),
+        (lambda v: v.softplus(), 1000.0, 1000.0, 1.0),
+        (lambda v: v.exp(), -1000.0, 0.0, 0.0),
+    ],
+)
+def test_no_overflow_where_the_result_is_finite(make, x, value, slope):
+    v = Value(x)
+    out = make(v)
+    out.backward()
+    assert out.data == pytest.approx(value, abs=1e-300)
+    assert v.grad == pytest.approx(slope, abs=1e-300)
+
+
+def test_sigmoid_keeps_precision_in_the_tails():
+    assert Value(-40.0).sigmoid().data == pytest.approx(math.exp(-40), rel=1e-12)
+    assert Value(-800.0).softplus().data == pytest.approx(math.exp(-800), rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda v: v.exp(), r"exp of 1000\.0 \(node 'x'\) overflows"),
+        (lambda v: v**400, r"pow of 1000\.0 \(node 'x'\) and 400\.0 overflows"),
+    ],
+)
+def test_overflow_is_a_clear_error(make, pattern):
+    with pytest.raises(OverflowError, match=pattern):
+        make(Value(1000.0, label="x"))
+
+
+# -- domain errors: op, data, label and the way out ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, error, pattern",
+    [
+        (lambda x: x.log(), DomainError, r"log of -1\.0 \(node 'x'\): .*positive inputs only"),
+        (lambda x: (x + 1).log(), DomainError, r"log of 0\.0: log is defined for positive"),
+        (lambda x: x.sqrt(), DomainError, r"sqrt of -1\.0 \(node 'x'\): .* >= 0 only"),
+        (lambda x: x**0.5, DomainError, r"-1\.0 \(node 'x'\) \*\* 0\.5: a negative base needs"),
+        (lambda x: 1 / (x + 1), ZeroDivisionError, r"division by zero in 1\.0 / 0\.0"),
+        (lambda x: x / 0, ZeroDivisionError, r"-1\.0 \(node 'x'\) / 0\.0: the divisor"),
+        (lambda x: (x + 1) ** -1, ZeroDivisionError, r"0 cannot be raised to a negative"),
+        (lambda x: x ** Value(2.0), DomainError, r"base must not be negative.*x \*\* 2"),
+    ],
+)
+def test_domain_errors_name_op_data_and_label(make, error, pattern):
+    x = Value(-1.0, label="x")
+    with pytest.raises(error, match=pattern):
+        make(x)
+
+
+def test_domain_errors_are_value_errors_and_never_complex():
+    with pytest.raises(ValueError):
+        Value(-8.0) ** (1 / 3)
+    with pytest.raises(ValueError):
+        Value(-8.0) ** Value(1 / 3)

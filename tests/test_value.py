@@ -1,0 +1,171 @@
+"""Value as a number: construction, attributes, operators, comparisons, identity."""
+
+import fractions
+import math
+
+import numpy as np
+import pytest
+
+from engine import Value, no_grad
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (2, 2.0),
+        (2.5, 2.5),
+        (True, 1.0),
+        (np.float64(1.5), 1.5),
+        (np.float32(0.5), 0.5),
+        (np.int64(-3), -3.0),
+        (fractions.Fraction(1, 4), 0.25),
+        (math.inf, math.inf),
+    ],
+)
+def test_real_numbers_are_stored_as_floats(data, expected):
+    v = Value(data)
+    assert type(v.data) is float and v.data == expected
+
+
+@pytest.mark.parametrize("bad", ["1.5", None, [1.0], 1 + 2j, Value(1.0), np.array([1.0])])
+def test_anything_else_is_a_type_error_naming_the_type(bad):
+    with pytest.raises(TypeError, match=type(bad).__name__):
+        Value(bad)
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=3)
+
+
+def test_a_new_value_is_a_leaf_with_zero_grad():
+    v = Value(3.0, label="w")
+    assert (v.data, v.grad, v.label, v.op, v.parents, v.local_grads, v.is_leaf) == (
+        3.0, 0.0, "w", "", (), (), True,
+    )  # fmt: skip
+    assert v.constant is None
+
+
+def test_an_op_records_parents_in_order_and_local_grads():
+    a, b = Value(2.0), Value(5.0)
+    c = a - b
+    assert c.op == "-" and c.parents == (a, b) and c.local_grads == (1.0, -1.0)
+    assert not c.is_leaf
+    d = b / a
+    assert d.parents == (b, a) and d.local_grads == (0.5, -5.0 / 4)
+    p = a**3
+    assert p.op == "**" and p.parents == (a,) and p.constant == 3.0 and p.local_grads == (12.0,)
+
+
+def test_values_hash_and_compare_by_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b, a}) == 2
+    assert {a: "a"}[a] == "a"
+
+
+def test_ordering_compares_data_and_returns_bool():
+    a, b = Value(1.0), Value(2.0)
+    assert (a < b, a <= b, a > b, a >= b) == (True, True, False, False)
+    assert a < 1.5 and b > 1 and a >= 1 and b <= 2.0
+    assert 0.5 < a  # reflected through Value.__gt__
+    assert type(a < b) is bool
+    assert max([a, b]) is b and sorted([b, a]) == [a, b]
+    with pytest.raises(TypeError):
+        a < "2"  # noqa: B015
+
+
+@pytest.mark.parametrize(
+    "expression, expected, op",
+    [
+        (lambda x: x + 2, 5.0, "+"),
+        (lambda x: 2 + x, 5.0, "+"),
+        (lambda x: x - 2, 1.0, "-"),
+        (lambda x: 2 - x, -1.0, "-"),
+        (lambda x: x * 2, 6.0, "*"),
+        (lambda x: 2 * x, 6.0, "*"),
+        (lambda x: x / 2, 1.5, "/"),
+        (lambda x: 6 / x, 2.0, "/"),
+        (lambda x: x**2, 9.0, "**"),
+        (lambda x: 2**x, 8.0, "**"),
+        (lambda x: x ** Value(2.0), 9.0, "**"),
+        (lambda x: -x, -3.0, "neg"),
+        (lambda x: abs(-x), 3.0, "abs"),
+        (lambda x: x.exp(), math.exp(3), "exp"),
+        (lambda x: x.log(), math.log(3), "log"),
+        (lambda x: x.sqrt(), math.sqrt(3), "sqrt"),
+        (lambda x: x.tanh(), math.tanh(3), "tanh"),
+        (lambda x: x.sigmoid(), 1 / (1 + math.exp(-3)), "sigmoid"),
+        (lambda x: x.relu(), 3.0, "relu"),
+        (lambda x: (-x).leaky_relu(0.1), -0.3, "leaky_relu"),
+        (lambda x: x.softplus(), math.log1p(math.exp(3)), "softplus"),
+        (lambda x: x.sin(), math.sin(3), "sin"),
+        (lambda x: x.cos(), math.cos(3), "cos"),
+    ],
+)
+def test_operators_and_methods(expression, expected, op):
+    out = expression(Value(3.0))
+    assert isinstance(out, Value)
+    assert out.data == pytest.approx(expected, rel=1e-15)
+    assert out.op == op
+
+
+def test_reflected_operators_make_the_number_a_constant_leaf():
+    x = Value(3.0)
+    y = 2 - x
+    left, right = y.parents
+    assert right is x and left.is_leaf and left.data == 2.0
+
+
+def test_unary_plus_is_the_value_itself():
+    x = Value(1.0)
+    assert +x is x
+
+
+def test_operators_reject_non_numbers():
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0) + "2"
+    with pytest.raises(TypeError, match="NoneType"):
+        None * Value(1.0)
+
+
+def test_numpy_scalars_work_on_either_side():
+    x = Value(2.0)
+    assert (x * np.float64(3.0)).data == 6.0
+    for left in (np.float64(3.0) + x, np.float32(3.0) + x, np.int64(3) + x):
+        assert isinstance(left, Value) and left.data == 5.0
+
+
+def test_repr_and_format():
+    x = Value(2.0, label="x")
+    assert repr(x) == "Value(data=2.0, grad=0.0, label='x')"
+    assert repr(x * 2) == "Value(data=4.0, grad=0.0, op='*')"
+    assert f"{x:.3f}" == "2.000"
+    assert f"{x}" == repr(x)
+
+
+def test_slots_keep_values_lean():
+    with pytest.raises(AttributeError):
+        Value(1.0).colour = "red"
+    assert not hasattr(Value(1.0), "__dict__")
+
+
+def test_public_graph_attributes_are_read_only():
+    x = Value(1.0)
+    for name in ("op", "parents", "local_grads", "is_leaf"):
+        with pytest.raises(AttributeError):
+            setattr(x, name, None)
+
+
+def test_data_grad_and_label_are_writable():
+    x = Value(1.0)
+    x.data, x.grad, x.label = 2.0, 3.0, "w"
+    assert (x.data, x.grad, x.label) == (2.0, 3.0, "w")
+
+
+def test_no_grad_ops_make_leaves():
+    x = Value(2.0)
+    with no_grad():
+        y = (x * x).tanh()
+    assert y.is_leaf and y.op == "" and y.local_grads == ()
+    assert y.data == pytest.approx(math.tanh(4.0))
