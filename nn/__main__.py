@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--samples",
         type=_positive_int,
-        default=100,
+        default=None,
         help="number of points (default: 100; xor always has 4)",
     )
     train.add_argument(
@@ -217,10 +217,10 @@ def train_command(args: argparse.Namespace) -> int:
     from . import plot
 
     out = _prepare_out(args.out)
-    if args.dataset == "xor" and args.samples != 100:
+    if args.dataset == "xor" and args.samples is not None:
         raise UsageError("--samples does not apply to xor, which always has 4 points")
     noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
-    n = args.samples
+    n = 100 if args.samples is None else args.samples
     if args.dataset == "spirals" and n < 3:
         raise UsageError("--samples must be at least 3 for spirals (one per class)")
     if args.dataset == "blobs" and n < 3:
