@@ -35,7 +35,7 @@ DATASETS = {
 # Learning rates that train the demo's small networks in ~100 epochs (PyTorch's defaults,
 # tuned for big networks, are slower here: Adam's 1e-3 would need thousands of epochs).
 DEMO_LR = {
-    "sgd": 0.1,
+    "sgd": 0.3,
     "momentum": 0.05,
     "adagrad": 0.1,
     "rmsprop": 0.01,
