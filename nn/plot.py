@@ -54,6 +54,9 @@ def loss_curve(history: History, ax=None):
     ax.plot(epochs, history.loss, color="tab:blue", label="loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     if min(history.loss) > 0 and max(history.loss) / min(history.loss) > 100:
         ax.set_yscale("log")  # losses spanning decades read better on a log scale
     if history.best_epoch is not None:
