@@ -14,6 +14,7 @@ import argparse
 import io
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -46,6 +47,13 @@ DEMO_LR = {
 
 # The noise each dataset is drawn with unless --noise says otherwise (blobs: the std).
 DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor": 0.0}
+
+
+# Said before training starts, so nobody waits 100 epochs to learn that neuron.png cannot be drawn.
+NO_DOT = (
+    "drawing neuron.png needs the Graphviz 'dot' program, which is not installed "
+    "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"
+)
 
 
 class UsageError(Exception):
@@ -186,10 +194,10 @@ def _prepare_out(path: str) -> str:
     return path
 
 
-def _save_figure(fig, path: str) -> None:
+def _png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120)
-    atomic_write(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _neuron_graph(model: MLP, x: list[float]):
@@ -210,6 +218,18 @@ def _neuron_graph(model: MLP, x: list[float]):
     return draw_graph(out)
 
 
+def _render_png(graph) -> bytes:
+    import graphviz
+
+    try:
+        return graph.pipe(format="png")
+    except graphviz.ExecutableNotFound:  # dot vanished after the check at the start
+        raise UsageError(NO_DOT) from None
+    except graphviz.CalledProcessError as e:
+        lines = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise OSError(f"Graphviz failed to draw neuron.png: {lines[-1] if lines else e}") from None
+
+
 def train_command(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -217,6 +237,8 @@ def train_command(args: argparse.Namespace) -> int:
     from . import plot
 
     out = _prepare_out(args.out)
+    if shutil.which("dot") is None:
+        raise UsageError(NO_DOT)
     if args.dataset == "xor" and args.samples is not None:
         raise UsageError("--samples does not apply to xor, which always has 4 points")
     noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
@@ -275,20 +297,20 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"trained {history.epochs} epochs in {seconds:.1f}s{stopped}")
     print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}")
 
-    written = []
+    # Everything is drawn in memory first: if any picture fails, no file has been written.
+    images = {}
     for name, make in (
         ("loss.png", lambda: plot.loss_curve(history)),
         ("decision_boundary.png", lambda: plot.decision_boundary(model, X, y, resolution=60)),
     ):
         fig = make()
-        _save_figure(fig, os.path.join(out, name))
+        images[name] = _png(fig)
         matplotlib.pyplot.close(fig)
-        written.append(name)
-    graph = _neuron_graph(model, X[0])
-    atomic_write(os.path.join(out, "neuron.png"), graph.pipe(format="png"))
-    written.append("neuron.png")
+    images["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
+    for name, data in images.items():
+        atomic_write(os.path.join(out, name), data)
     model.save(os.path.join(out, "model.json"))
-    written.append("model.json")
+    written = [*images, "model.json"]
     print(f"wrote {', '.join(written)} to {out}{os.sep if not out.endswith(os.sep) else ''}")
     return 0
 

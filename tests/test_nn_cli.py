@@ -96,3 +96,19 @@ def test_the_readme_demo_reaches_97_percent_on_moons(tmp_path):
     assert accuracy >= 97.0
     assert "100/100" in result.stderr  # the progress bar ran
     assert all((out / name).exists() for name in ("loss.png", "decision_boundary.png"))
+
+
+def test_without_graphviz_it_says_so_before_training_and_writes_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    # No `dot` on PATH: neuron.png cannot be drawn, which must be said up front in one line
+    # (not a traceback after training), with no half set of pictures left behind.
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out = tmp_path / "out"
+    code = main(["train", "--dataset", "xor", "--hidden", "2", "--epochs", "2",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and "Graphviz 'dot' program" in err and "apt-get" in err
+    assert "trained" not in stdout
+    assert not out.exists() or os.listdir(out) == []
