@@ -182,14 +182,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _prepare_out(path: str) -> str:
+def _check_out(path: str) -> str:
+    """Refuse an --out that cannot become a writable directory, without creating it yet.
+
+    The directory is made only when the results are written, so a mistake or a failed
+    run leaves nothing behind, not even an empty folder.
+    """
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"--out {path!r} exists and is not a directory")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"cannot create --out directory {path!r}: {e.strerror or e}") from None
-    if not os.access(path, os.W_OK):
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):  # the deepest part that exists already
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"cannot create --out directory {path!r}: {existing!r} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out directory {path!r} is not writable")
     return path
 
@@ -236,7 +242,7 @@ def train_command(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")  # files only: works without a display
     from . import plot
 
-    out = _prepare_out(args.out)
+    out = _check_out(args.out)
     if shutil.which("dot") is None:
         raise UsageError(NO_DOT)
     if args.dataset == "xor" and args.samples is not None:
@@ -307,6 +313,7 @@ def train_command(args: argparse.Namespace) -> int:
         images[name] = _png(fig)
         matplotlib.pyplot.close(fig)
     images["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
+    os.makedirs(out, exist_ok=True)
     for name, data in images.items():
         atomic_write(os.path.join(out, name), data)
     model.save(os.path.join(out, "model.json"))

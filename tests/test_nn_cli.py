@@ -44,6 +44,7 @@ def test_bad_options_exit_2_with_one_clear_line(args, message, capsys, tmp_path)
     assert err.count("\n") == 1 and err.startswith("python -m nn: error: ")
     assert message in err
     assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # a mistake leaves nothing, not even the folder
 
 
 def test_out_must_be_a_directory(capsys, tmp_path):
@@ -111,4 +112,19 @@ def test_without_graphviz_it_says_so_before_training_and_writes_nothing(
     assert code == 2
     assert err.count("\n") == 1 and "Graphviz 'dot' program" in err and "apt-get" in err
     assert "trained" not in stdout
-    assert not out.exists() or os.listdir(out) == []
+    assert not out.exists()
+
+
+def test_a_diverging_run_exits_1_and_leaves_no_folder(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["train", "--dataset", "xor", "--hidden", "2", "--epochs", "3", "--lr", "1e300",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "try a smaller --lr" in err
+    assert not out.exists()
+
+
+def test_out_inside_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "taken").write_text("x")
+    assert main(["train", "--out", str(tmp_path / "taken" / "sub"), "--no-progress"]) == 2
+    assert "is a file" in capsys.readouterr().err
