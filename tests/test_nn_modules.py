@@ -165,6 +165,7 @@ def test_state_dict_round_trip_and_load_state_dict_is_all_or_nothing():
         (lambda s: s.update({"L0.N1.b": "0.5"}), TypeError, "'L0.N1.b' must be a number"),
         (lambda s: s.update({"L0.N1.b": True}), TypeError, "must be a number"),
         (lambda s: s.update({"L0.N1.b": math.inf}), ValueError, "must be finite"),
+        (lambda s: s.update({"L0.N1.b": 10**400}), ValueError, "too large for a float"),
     ],
 )
 def test_load_state_dict_says_what_is_wrong(edit, error, message):

@@ -76,6 +76,10 @@ def corrupt_cases(path):
             "'L0.N0.w1' must be a number",
         ),
         "NaN weight": (text.replace(str(document["parameters"]["L1.N0.b"]), "NaN", 1), "NaN"),
+        "huge weight": (  # valid JSON, but an integer no float can hold
+            text.replace(str(document["parameters"]["L1.N0.w2"]), "1" + "0" * 400, 1),
+            "'L1.N0.w2' is too large for a float",
+        ),
         "other sizes": (
             edited(lambda d: d["config"].update(nouts=[4, 1])),
             r"nouts is \[4, 1\] in the file but \[3, 1\] in this model",
@@ -93,6 +97,7 @@ def corrupt_cases(path):
     [
         "truncated", "empty", "binary", "not a model", "a list", "future version",
         "no parameters", "missing weight", "extra weight", "string weight", "NaN weight",
+        "huge weight",
         "other sizes", "other activation", "other kind",
     ],
 )  # fmt: skip
