@@ -152,6 +152,20 @@ def test_a_failed_save_leaves_the_old_file_whole(saved, monkeypatch):
     assert sorted(os.listdir(path.parent)) == ["model.json"]  # the temp file is cleaned up
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files via /proc")
+def test_a_failed_atomic_write_closes_its_temporary_file(tmp_path, monkeypatch):
+    def broken_chmod(path, mode):
+        raise PermissionError("chmod refused")
+
+    monkeypatch.setattr(os, "chmod", broken_chmod)
+    open_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(PermissionError):
+        atomic_write(tmp_path / "x.bin", b"abc")
+    monkeypatch.undo()
+    assert len(os.listdir("/proc/self/fd")) == open_before  # no file descriptor leaked
+    assert os.listdir(tmp_path) == []
+
+
 def test_atomic_write_keeps_normal_permissions(tmp_path):
     target = tmp_path / "x.bin"
     atomic_write(target, b"abc")
