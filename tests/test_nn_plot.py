@@ -121,3 +121,21 @@ def test_loss_surface_checks_its_input():
         plot.loss_surface(lambda: w[0], w[:1])
     with pytest.raises(ValueError, match="trajectory 'x' must be"):
         plot.loss_surface(lambda: w[0], w, {"x": [(1.0, 2.0, 3.0)]})
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(span=0.0), "span must be a finite number > 0"),
+        (dict(span=-1.0), "span must be a finite number > 0"),
+        (dict(span="1"), "span must be a finite number > 0"),
+        (dict(levels=1), "levels must be a whole number >= 2"),
+        (dict(levels=2.5), "levels must be a whole number >= 2"),
+    ],
+)
+def test_loss_surface_checks_span_and_levels(options, message):
+    # A zero or negative span gave an empty or mirrored window without a word; odd levels
+    # failed deep inside matplotlib.
+    w = [Value(1.0), Value(1.0)]
+    with pytest.raises(ValueError, match=message):
+        plot.loss_surface(lambda: w[0] * w[0] + w[1] * w[1], w, resolution=5, **options)
