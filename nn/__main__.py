@@ -111,6 +111,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m nn`` parser: one ``train`` command; every option checked as it is read."""
     parser = _Parser(prog="python -m nn", description="scalarflow's neural-network demo")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     train = commands.add_parser(
@@ -237,6 +238,7 @@ def _render_png(graph) -> bytes:
 
 
 def train_command(args: argparse.Namespace) -> int:
+    """Train as ``args`` say, print the result, write the pictures and weights; the exit code."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: works without a display
@@ -323,6 +325,7 @@ def train_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (``argv`` defaults to ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
