@@ -239,8 +239,13 @@ def _render_png(graph) -> bytes:
 
 def train_command(args: argparse.Namespace) -> int:
     """Train as ``args`` say, print the result, write the pictures and weights; the exit code."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError(
+            "python -m nn train draws its pictures with matplotlib: pip install matplotlib "
+            "(or scalarflow[plot])"
+        ) from None
     matplotlib.use("Agg")  # files only: works without a display
     from . import plot
 

@@ -128,3 +128,12 @@ def test_out_inside_a_file_is_refused(tmp_path, capsys):
     (tmp_path / "taken").write_text("x")
     assert main(["train", "--out", str(tmp_path / "taken" / "sub"), "--no-progress"]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_without_matplotlib_it_says_what_to_install(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    out = tmp_path / "out"
+    assert main(["train", "--dataset", "xor", "--out", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install matplotlib" in err
+    assert not out.exists()
