@@ -108,7 +108,8 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"cannot read {where!r}: {e.strerror or e}") from None
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
+    # RecursionError: json's decoder recurses per nesting level, so "[[[[…" exhausts the stack.
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError, RecursionError) as e:
         raise CheckpointError(
             f"{where!r} is not a valid saved model (corrupt or truncated JSON: {e})"
         ) from None

@@ -61,6 +61,7 @@ def corrupt_cases(path):
         "binary": ("", "not a valid saved model"),
         "not a model": (json.dumps({"hello": 1}), "not a scalarflow model file"),
         "a list": ("[1, 2, 3]", "not a scalarflow model file"),
+        "deeply nested": ("[" * 100_000 + "]" * 100_000, "not a valid saved model"),
         "future version": (edited(lambda d: d.update(version=99)), "format version 99"),
         "no parameters": (edited(lambda d: d.pop("parameters")), "missing its 'config' or"),
         "missing weight": (
@@ -95,7 +96,8 @@ def corrupt_cases(path):
 @pytest.mark.parametrize(
     "case",
     [
-        "truncated", "empty", "binary", "not a model", "a list", "future version",
+        "truncated", "empty", "binary", "not a model", "a list", "deeply nested",
+        "future version",
         "no parameters", "missing weight", "extra weight", "string weight", "NaN weight",
         "huge weight",
         "other sizes", "other activation", "other kind",
