@@ -254,6 +254,14 @@ def fit(
     if not isinstance(restore_best_weights, bool):
         raise TypeError(f"restore_best_weights must be True or False, got {restore_best_weights!r}")
 
+    if batch_size is not None and kind is not None:
+        # A bad sample or target in a later mini-batch would only surface after earlier
+        # batches had changed the weights; one forward pass over everything finds it first.
+        # (Full-batch training meets every sample before its first step anyway, and a
+        # custom loss may keep state, so it is not called an extra time.)
+        with no_grad():
+            loss_fn([model(x) for x in X], y)
+
     n = len(X)
     order = list(range(n))
     shuffler = random.Random(seed)
