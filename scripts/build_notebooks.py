@@ -1,0 +1,721 @@
+"""Build the lesson notebooks in notebooks/ from the cell lists below, and execute them.
+
+Each notebook is one function returning its cells, so a change to a lesson is an edit
+here and one command:
+
+    python scripts/build_notebooks.py               # rebuild and execute every notebook
+    python scripts/build_notebooks.py 03 05         # only those whose file name contains 03, 05
+    python scripts/build_notebooks.py --no-execute  # write the cells without running them
+
+Notebooks run with the "python3" kernel in a fresh temporary folder, so nothing they
+write lands in the repository, and are saved with their outputs (a code host shows
+them as they ran). The build refuses to save a notebook whose outputs hold an error,
+an absolute path, or more than MAX_BYTES. tests/test_notebooks.py runs them again and
+checks that the committed cells still equal the ones written here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from textwrap import dedent
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+KERNEL = "python3"
+CELL_TIMEOUT = 120  # seconds; every notebook as a whole runs in well under a minute
+MAX_BYTES = 1_500_000
+# An absolute path in a cell or an output: a Unix root folder or a Windows drive.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|home|Users|usr|root|var|opt|private)/|[A-Z]:\\")
+
+KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    """A markdown cell from an indented triple-quoted string."""
+    return nbformat.v4.new_markdown_cell(dedent(text).strip("\n"))
+
+
+def code(text: str) -> nbformat.NotebookNode:
+    """A code cell from an indented triple-quoted string."""
+    return nbformat.v4.new_code_cell(dedent(text).strip("\n"))
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Derivatives and the chain rule
+# ---------------------------------------------------------------------------------------------
+
+
+def derivatives() -> list:
+    return [
+        md("""
+        # 1 · Derivatives and the chain rule
+
+        Everything a neural network learns comes from one question, asked of every weight:
+        *if I nudge this number a little, how much does the output move, and in which
+        direction?* The answer is a **derivative**. This notebook builds that idea up in the
+        order the engine uses it:
+
+        1. a derivative measured by nudging, and the same number from the engine;
+        2. a `Value` remembers the operation that made it and its *local* derivatives;
+        3. the computation graph, drawn;
+        4. the **chain rule**: a long calculation's derivative is the product of the local
+           ones along the way, summed over the ways through the graph;
+        5. `backward()` one step at a time (interactive, and as text and pictures);
+        6. the same gradients confirmed by finite differences (`gradcheck`).
+        """),
+        code("""
+        %matplotlib inline
+        import os
+        import random
+        import tempfile
+
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
+
+        from engine import Value, chain_rule, draw_graph, gradcheck, save_steps, step_through
+
+        random.seed(0)  # nothing below is random, but every lesson starts the same way
+        plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+        """),
+        md("""
+        ## A derivative is a rate of change
+
+        Take `f(x) = x² − 3x` at `x = 2`. Nudge `x` by a small `h` and see how much `f`
+        moves per unit of nudge. As `h` shrinks the ratio settles on one number: the
+        derivative `f'(2)`, the slope of the curve at that point.
+        """),
+        code("""
+        def f(x):
+            return x ** 2 - 3 * x
+
+
+        for h in (0.1, 0.01, 0.001, 0.0001):
+            print(f"h = {h:<7} (f(2 + h) - f(2)) / h = {(f(2 + h) - f(2)) / h:.6f}")
+        """),
+        md("""
+        The ratio approaches `1`. On paper, `f'(x) = 2x − 3`, and `f'(2) = 1`. The picture:
+        the derivative is the slope of the tangent line, the line that touches the curve at
+        `x = 2` and runs in the same direction.
+        """),
+        code("""
+        grid = [i / 50 for i in range(-25, 201)]
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot(grid, [f(g) for g in grid], label="f(x) = x² − 3x")
+        ax.plot([1, 3], [f(2) - 1, f(2) + 1], color="tab:orange", lw=2,
+                label="tangent at x = 2, slope 1")
+        ax.plot([2], [f(2)], "o", color="tab:orange")
+        ax.set(xlabel="x", ylabel="f(x)", title="The derivative is the slope of the tangent")
+        ax.legend()
+        plt.show()
+        """),
+        md("""
+        ## The engine keeps a record
+
+        Build the same expression from a `Value`. Every `Value` produced by an operation
+        remembers the operation (`.op`), its inputs (`.parents`) and, already during this
+        forward computation, the *local* derivative of its result with respect to each
+        input (`.local_grads`). For a subtraction `p − q` those are `1` and `−1`.
+        """),
+        code("""
+        x = Value(2.0, label="x")
+        y = x ** 2 - 3 * x
+        print("y            =", y.data)
+        print("y.op         =", repr(y.op))
+        print("y.parents    =", [(p.op, p.data) for p in y.parents])
+        print("y.local_grads=", y.local_grads)
+        """),
+        md("""
+        `backward()` turns these records into the derivative of `y` with respect to every
+        number that went into it, and stores each in `.grad`:
+        """),
+        code("""
+        y.backward()
+        print("dy/dx =", x.grad)
+        """),
+        md("""
+        The same `1` that nudging found, but exact, and without choosing an `h`. Notice that
+        `x` was used twice, once in `x ** 2` and once in `3 * x`; its gradient is the *sum*
+        of what each use contributes: `2x = 4` from the square and `−3` from the product.
+        Keep that in mind; it comes back below.
+
+        ## A small neuron, drawn
+
+        A neuron of a network computes a weighted sum of its input and passes it through an
+        *activation function* such as `tanh`:
+
+        `a = tanh(w · x + b)`
+
+        Here `w` is the weight (가중치) and `b` the bias. `draw_graph` shows the computation
+        the engine recorded: a box per `Value` (its name, `data` and `grad`), an oval per
+        operation, and on each arrow the local derivative of the operation's result with
+        respect to that input. Nodes we did not name get names from their operation
+        (`mul1` is the product `w · x`). Before `backward()` every `grad` is still 0.
+        """),
+        code("""
+        def neuron():
+            \"\"\"A fresh copy of the neuron's graph: a = tanh(w·x + b).\"\"\"
+            x = Value(0.5, label="x")
+            w = Value(-1.0, label="w")
+            b = Value(2.0, label="b")
+            z = w * x + b
+            z.label = "z"
+            a = z.tanh()
+            a.label = "a"
+            return x, w, b, z, a
+
+
+        x, w, b, z, a = neuron()
+        draw_graph(a)
+        """),
+        md("""
+        Now `backward()`. The output's gradient with respect to itself is 1; every other box
+        gets `da/d(node)`:
+        """),
+        code("""
+        a.backward()
+        draw_graph(a)
+        """),
+        md("""
+        ## The chain rule: multiply along the path
+
+        How does `w` affect `a`? Not directly: `w` changes `mul1 = w · x`, which changes `z`,
+        which changes `a`. Each link has its local derivative, written on its arrow:
+
+        - `dmul1/dw = x = 0.5` (a product's derivative with respect to one factor is the
+          other factor),
+        - `dz/dmul1 = 1` (adding `b` passes changes through unchanged),
+        - `da/dz = 1 − tanh(z)² = 1 − a²`.
+
+        The **chain rule** says the effects multiply: if `z` moves twice as fast as `w`, and
+        `a` moves a third as fast as `z`, then `a` moves two thirds as fast as `w`. Let us
+        multiply the three factors ourselves and compare with what `backward()` stored:
+        """),
+        code("""
+        dmul_dw = x.data
+        dz_dmul = 1.0
+        da_dz = 1 - a.data ** 2
+        print(f"by hand:  {dmul_dw} · {dz_dmul} · {da_dz:.4f} = {dmul_dw * dz_dmul * da_dz:.6f}")
+        print(f"engine:   w.grad = {w.grad:.6f}")
+        """),
+        md("""
+        `chain_rule(output, wrt)` writes out exactly this product, with the names from the
+        drawing, and `draw_graph` can highlight the path it follows:
+        """),
+        code("""
+        path = chain_rule(a, w)
+        print(path)
+        draw_graph(a, highlight=path)
+        """),
+        md("""
+        ## More than one path: add them up
+
+        When a value reaches the output along several routes, the gradient is the **sum**
+        over the routes of the product along each. This is what happened with `x` in
+        `x² − 3x`. A neat example: `q = x · sigmoid(x)` uses `x` directly *and* through the
+        sigmoid, so two paths lead from `x` to `q`.
+        """),
+        code("""
+        x2 = Value(1.0, label="x")
+        s = x2.sigmoid()
+        s.label = "s"
+        q = x2 * s
+        q.label = "q"
+        q.backward()
+        print(chain_rule(q, x2))
+        print(f"backward() gave dq/dx = {x2.grad:.4f}")
+        draw_graph(q)
+        """),
+        md("""
+        ## Backward, one step at a time
+
+        `backward()` does not list paths (a big network has astronomically many). It walks
+        the graph once, from the output back to the inputs — this backwards walk is
+        **backpropagation** (역전파) — and at every arrow it does one multiply-and-add:
+
+        `parent.grad += (local derivative on the arrow) · child.grad`
+
+        By the time it reaches a node, every route from the output to that node has already
+        been added up, so each node is visited once. `backward_steps()` performs the same
+        walk and hands over each step as it goes:
+        """),
+        code("""
+        x, w, b, z, a = neuron()
+        for step in a.backward_steps():
+            print(step)
+        """),
+        md("""
+        Read the fourth line: `da/dw` is `dmul1/dw` (the local derivative on the arrow, `x`)
+        times `da/dmul1` (already complete by then). That is the chain rule's product, built
+        up one factor per step.
+
+        With a live Jupyter kernel, `step_through` shows the same walk as a picture you can
+        move through with a slider: the current arrow highlighted, the gradients filled in
+        so far, the step written above. It leaves the `.grad` values of the graph alone.
+        (On a page without a running kernel, the pictures below show the same thing.)
+        """),
+        code("""
+        x, w, b, z, a = neuron()
+        step_through(a)
+        """),
+        md("""
+        The same step-through, written to an animated GIF by `save_steps` (in a temporary
+        folder; give it a folder name instead of a `.gif` file to get one PNG per step):
+        """),
+        code("""
+        folder = tempfile.mkdtemp()
+        (gif,) = save_steps(a, os.path.join(folder, "backward.gif"), dpi=72)
+        with open(gif, "rb") as file:
+            display(Image(data=file.read(), format="gif"))
+        """),
+        md("""
+        ## Trust, but verify: finite differences
+
+        We started by nudging inputs; we end there too. `gradcheck` recomputes every
+        gradient as `(f(v + ε) − f(v − ε)) / 2ε` (a *central* difference, more accurate than
+        nudging one way) and compares it with `backward()`. The inputs are called `x0, x1,
+        x2` in its table; here they are `w, x, b`.
+        """),
+        code("""
+        report = gradcheck(lambda v: (v[0] * v[1] + v[2]).tanh(), [-1.0, 0.5, 2.0])
+        print(report)
+        """),
+        md("""
+        The two methods agree to about ten digits: the small remainder is the error of the
+        finite difference itself, not of `backward()`.
+
+        ## What to take away
+
+        - A derivative is how fast the output moves when an input is nudged.
+        - Every operation knows its *local* derivatives; the engine records them as it
+          computes.
+        - The **chain rule**: along one path, local derivatives multiply; over several
+          paths, the products add.
+        - `backward()` computes all of it in one walk from the output back to the inputs
+          (**backpropagation**); `backward_steps`, `step_through` and `chain_rule` let you
+          watch it, and `gradcheck` checks it.
+
+        Next: notebook 2 builds neurons into networks; notebook 3 uses these gradients to
+        learn.
+        """),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Loss and gradient descent
+# ---------------------------------------------------------------------------------------------
+
+
+def gradient_descent() -> list:
+    return [
+        md("""
+        # 3 · Loss and gradient descent
+
+        A network *learns* by changing its weights (가중치) until its predictions are good.
+        This notebook makes that sentence precise with a model that has a single weight, so
+        that every idea can be drawn on one curve:
+
+        1. a **loss function** (손실함수) turns "how wrong is the model?" into one number;
+        2. the **slope** of the loss with respect to the weight says which way is downhill;
+        3. **gradient descent** (경사하강법) takes a step downhill, `w ← w − lr · slope`,
+           and repeats;
+        4. the **learning rate** (학습률) `lr` decides whether that walk crawls, converges,
+           oscillates or flies off;
+        5. a **local minimum** (지역 최솟값) is a valley floor that is not the lowest one, and
+           plain gradient descent stops there.
+        """),
+        code("""
+        %matplotlib inline
+        import random
+
+        import matplotlib.pyplot as plt
+
+        from engine import Value
+
+        random.seed(0)  # the lessons start from the same state every time
+        plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
+        """),
+        md("""
+        ## A model, some data, and a number for how wrong it is
+
+        Four measurements `(x, y)`, and a model with one weight that predicts `ŷ = w · x`.
+        The loss is the **mean squared error**: the average of the squared gaps between
+        prediction and truth. Squaring makes every miss count as positive and big misses
+        count a lot more than small ones.
+
+        The function below works on plain numbers *and* on `Value`s, because it only uses
+        `+`, `*` and `**`: we will use it both to draw the curve and to let the engine
+        differentiate it.
+        """),
+        code("""
+        xs = [1.0, 2.0, 3.0, 4.0]
+        ys = [2.1, 3.9, 6.2, 7.8]          # roughly y = 2x, with a little noise
+
+
+        def loss(w):
+            \"\"\"Mean squared error of the prediction w·x over the data.\"\"\"
+            return sum((w * x - y) ** 2 for x, y in zip(xs, ys)) / len(xs)
+
+
+        for w in (0.0, 1.0, 2.0, 3.0):
+            print(f"w = {w:.1f}   loss = {loss(w):7.3f}")
+        """),
+        md("""
+        Training means finding the `w` where this number is smallest. With one weight we
+        could simply draw the loss for every `w` and look. A real network has thousands of
+        weights and no picture we could look at, so we need a method that only uses
+        information *at the current point*: the slope there.
+
+        ## The slope at a point
+
+        The slope of the loss at `w` is its derivative `dL/dw`: how much the loss changes per
+        unit change of `w`. With many weights it is a *partial* derivative (편미분), one per
+        weight, each asking the same question while the others are held still. The engine
+        computes it: build the loss from a `Value`, call `backward()`, read `.grad`.
+        """),
+        code("""
+        w = Value(0.5, label="w")
+        L = loss(w)
+        L.backward()
+        print(f"at w = {w.data}:  loss = {L.data:.4f},  slope dL/dw = {w.grad:.4f}")
+        """),
+        md("""
+        A negative slope means the loss *falls* as `w` grows: downhill is to the right. The
+        tangent line drawn below has exactly this slope; it is the straight line that best
+        matches the curve near `w = 0.5`.
+        """),
+        code("""
+        grid = [i / 100 for i in range(-50, 451)]
+        fig, ax = plt.subplots(figsize=(6.5, 3.8))
+        ax.plot(grid, [loss(g) for g in grid], color="tab:blue", label="loss L(w)")
+        near = [g for g in grid if abs(g - w.data) <= 0.6]
+        ax.plot(near, [L.data + w.grad * (g - w.data) for g in near], color="tab:orange",
+                lw=2, label=f"tangent at w = {w.data}: slope {w.grad:.2f}")
+        ax.plot([w.data], [L.data], "o", color="tab:orange")
+        ax.annotate("downhill →", (w.data + 0.15, L.data + 4), color="tab:orange")
+        ax.set(xlabel="weight w", ylabel="loss", ylim=(-2, 40), title="The loss over one weight")
+        ax.legend()
+        plt.show()
+        """),
+        md("""
+        ## One step downhill, by hand
+
+        For this loss we can also differentiate on paper. With
+        `L(w) = mean((w·x − y)²)`, the chain rule gives
+
+        `dL/dw = mean(2 · (w·x − y) · x)`.
+
+        Gradient descent moves the weight a little *against* the slope:
+
+        `w_new = w − lr · dL/dw`
+
+        A negative slope makes `w` grow, a positive one makes it shrink: either way the step
+        goes downhill, and it is longer where the curve is steeper. The **learning rate**
+        `lr` scales the step. Three steps with `lr = 0.05`, all in plain arithmetic:
+        """),
+        code("""
+        def slope_by_hand(w):
+            return sum(2 * (w * x - y) * x for x, y in zip(xs, ys)) / len(xs)
+
+
+        lr = 0.05
+        w_hand = 0.5
+        for step in range(1, 4):
+            s = slope_by_hand(w_hand)
+            new = w_hand - lr * s
+            print(f"step {step}: w = {w_hand:.4f}, slope = {s:8.4f}, "
+                  f"w - lr·slope = {w_hand:.4f} - {lr} · {s:.4f} = {new:.4f}")
+            w_hand = new
+        """),
+        md("""
+        ## The same steps with the engine
+
+        Now the engine supplies the slope. Two details matter in the loop:
+
+        - a leaf's `.grad` **accumulates** across `backward()` calls (as in PyTorch), so we
+          reset it to zero before each one;
+        - the update changes `w.data` directly: it is bookkeeping, not part of any graph.
+
+        We also follow the recipe of training to its end: keep stepping **until the total
+        loss stops decreasing** (here: until a step improves it by less than `1e-9`).
+        """),
+        code("""
+        w = Value(0.5, label="w")
+        history = []
+        for step in range(1, 101):
+            w.grad = 0.0                   # forget the previous step's slope
+            L = loss(w)
+            L.backward()
+            history.append((w.data, L.data))
+            if step <= 3:
+                print(f"step {step}: w = {w.data:.4f}, slope = {w.grad:8.4f}")
+            w.data -= lr * w.grad          # the gradient-descent update
+            if len(history) > 1 and history[-2][1] - history[-1][1] < 1e-9:
+                break
+        print(f"stopped after {step} steps: w = {w.data:.6f}, loss = {loss(w.data):.6f}")
+
+        best = sum(x * y for x, y in zip(xs, ys)) / sum(x * x for x in xs)
+        print(f"the exact minimiser, mean(x·y) / mean(x²) = {best:.6f}")
+        """),
+        md("""
+        The first three slopes are exactly the ones we computed by hand, and the walk ends at
+        the weight that algebra says is best. Plotted on the curve, the steps are long where
+        the curve is steep and shrink as the slope flattens near the bottom:
+        """),
+        code("""
+        fig, ax = plt.subplots(figsize=(6.5, 3.8))
+        ax.plot(grid, [loss(g) for g in grid], color="tab:blue", lw=1)
+        path_w = [h[0] for h in history[:8]]
+        ax.plot(path_w, [loss(p) for p in path_w], "o-", color="tab:red", ms=5,
+                label="gradient descent, lr = 0.05")
+        for i, p in enumerate(path_w[:3]):
+            ax.annotate(f"{i}", (p, loss(p)), textcoords="offset points", xytext=(4, 6))
+        ax.set(xlabel="weight w", ylabel="loss", ylim=(-2, 40), xlim=(-0.5, 4.5),
+               title="Each step moves against the slope")
+        ax.legend()
+        plt.show()
+        """),
+        md("""
+        ## The learning rate decides how the walk goes
+
+        The step is `lr · slope`, so the learning rate is the one knob we chose ourselves.
+        Near its minimum this loss is a parabola; each step multiplies the distance to the
+        minimum by a fixed factor `1 − lr · L''` (here `L'' = 2 · mean(x²) = 15`). That
+        predicts four behaviours:
+
+        | learning rate | factor | what happens |
+        |---|---|---|
+        | 0.002 | 0.97 | **crawls**: right direction, tiny steps |
+        | 0.05 | 0.25 | **converges** quickly |
+        | 0.12 | −0.8 | **oscillates**: overshoots to the other side each time, but settles |
+        | 0.14 | −1.1 | **diverges**: each overshoot is bigger than the last |
+
+        Let us watch all four, twenty steps each, from the same starting weight.
+        """),
+        code("""
+        def descend(lr, w0=0.5, steps=20):
+            \"\"\"Weights visited by gradient descent on `loss`, starting from w0.\"\"\"
+            w = Value(w0)
+            path = [w.data]
+            for _ in range(steps):
+                w.grad = 0.0
+                loss(w).backward()
+                w.data -= lr * w.grad
+                path.append(w.data)
+            return path
+
+
+        rates = {0.002: "crawls", 0.05: "converges", 0.12: "oscillates", 0.14: "diverges"}
+        fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharey=True)
+        for ax, (rate, verdict) in zip(axes, rates.items()):
+            path = descend(rate)
+            ax.plot(grid, [loss(g) for g in grid], color="tab:blue", lw=1)
+            ax.plot(path, [loss(p) for p in path], "o-", color="tab:red", ms=3, lw=0.8)
+            ax.plot(path[:1], [loss(path[0])], "o", color="black", ms=5)
+            ax.set(title=f"lr = {rate}: {verdict}", xlabel="w", ylim=(-2, 40), xlim=(-0.5, 4.5))
+            print(f"lr = {rate:<5}  after 20 steps: w = {path[-1]:9.4f}, "
+                  f"loss = {loss(path[-1]):10.4f}")
+        axes[0].set_ylabel("loss")
+        plt.tight_layout()
+        plt.show()
+        """),
+        md("""
+        The same four runs as loss against step number (log scale, so that both tiny and huge
+        losses fit): the crawl barely moves, the good rate drops fast, the oscillating one
+        falls in a zig-zag, and the diverging one climbs.
+        """),
+        code("""
+        fig, ax = plt.subplots(figsize=(6.5, 3.6))
+        for rate, verdict in rates.items():
+            ax.plot([loss(p) for p in descend(rate)], "o-", ms=3, label=f"lr = {rate} ({verdict})")
+        ax.set(yscale="log", xlabel="step", ylabel="loss (log scale)",
+               title="Loss during training, for four learning rates")
+        ax.legend(fontsize=9)
+        plt.show()
+        """),
+        md("""
+        There is no learning rate that is right for every problem: it depends on how curved
+        the loss is, and a real loss is curved differently in different places and in
+        different directions. That is why it is usually found by trying, and why the
+        optimizers of the next notebook adapt the step while training runs.
+
+        ## A valley that is not the lowest: the local minimum
+
+        The loss of a real network is not one clean bowl. Here is a made-up loss over one
+        weight with two valleys: a shallow one on the right and a deeper one on the left.
+        """),
+        code("""
+        def bumpy(w):
+            \"\"\"A loss with two valleys.\"\"\"
+            return w ** 4 - 3 * w ** 2 + w
+
+
+        def descend_bumpy(lr, w0, steps=200):
+            w = Value(w0, label="w")
+            path = [w.data]
+            for _ in range(steps):
+                w.grad = 0.0
+                bumpy(w).backward()
+                w.data -= lr * w.grad
+                path.append(w.data)
+            return path, w.grad
+
+
+        small, slope_at_end = descend_bumpy(lr=0.01, w0=2.0)
+        print(f"lr = 0.01 from w = 2: stops at w = {small[-1]:.4f}, loss = {bumpy(small[-1]):.4f}, "
+              f"slope there = {slope_at_end:.1e}")
+        left = [g / 100 for g in range(-200, 201)]
+        lowest = min(left, key=bumpy)
+        print(f"the lowest point on the curve is near w = {lowest:.2f}, loss = {bumpy(lowest):.4f}")
+        """),
+        md("""
+        Starting at `w = 2` with a small learning rate, gradient descent slides into the
+        right-hand valley and stops: at the bottom of *any* valley the slope is zero, so
+        `w − lr · 0` is `w` again. It has no way of knowing that a deeper valley exists
+        over the hump.
+
+        A larger learning rate takes bigger steps. From the same start, `lr = 0.1` makes a
+        first step long enough to land on the far side of the hump, and the walk ends in the
+        deeper valley. That is the hope behind larger steps — but it is luck, not a method:
+        at `lr = 0.2` the very same walk flies off instead (printed below).
+        """),
+        code("""
+        big, _ = descend_bumpy(lr=0.1, w0=2.0)
+        print(f"lr = 0.1 from w = 2: w goes {big[0]:.2f} → {big[1]:.2f} → ... → {big[-1]:.4f}, "
+              f"loss = {bumpy(big[-1]):.4f}")
+        wild, _ = descend_bumpy(lr=0.2, w0=2.0, steps=4)
+        print("lr = 0.2 from w = 2: w goes " + " → ".join(f"{p:.4g}" for p in wild) + " → ...")
+
+        curve = [g / 100 for g in range(-190, 215)]
+        fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+        for ax, (path, title) in zip(axes, [(small, "lr = 0.01: stuck in the local minimum"),
+                                            (big, "lr = 0.1: one long step over the hump")]):
+            ax.plot(curve, [bumpy(c) for c in curve], color="tab:blue", lw=1)
+            ax.plot(path[:40], [bumpy(p) for p in path[:40]], "o-", color="tab:red", ms=3, lw=0.8)
+            ax.plot(path[:1], [bumpy(path[0])], "o", color="black", ms=6, label="start")
+            ax.plot(path[-1:], [bumpy(path[-1])], "*", color="gold", mec="black", ms=14,
+                    label="end")
+            ax.set(title=title, xlabel="w", ylim=(-4.2, 7))
+            ax.legend(loc="upper center")
+        axes[0].set_ylabel("loss")
+        plt.tight_layout()
+        plt.show()
+        """),
+        md("""
+        ## What to take away
+
+        - A **loss** is one number for how wrong the model is; learning is making it small.
+        - The **slope** `dL/dw` (from `backward()`) says which way is downhill, and how steep.
+        - **Gradient descent** repeats `w ← w − lr · slope` until the loss stops falling;
+          remember to reset `.grad` before each `backward()`.
+        - The **learning rate** is a trade-off: too small crawls, too large oscillates or
+          diverges.
+        - Where the slope is zero the walk stops, even in a **local minimum**.
+
+        With thousands of weights, each gets its own partial derivative and its own step, all
+        from one `backward()`. How that one call finds every slope is the subject of
+        notebook 5 (backpropagation); how to choose better steps than `lr · slope` is
+        notebook 4 (optimizers).
+        """),
+    ]
+
+
+NOTEBOOKS = {
+    "01_derivatives_and_the_chain_rule.ipynb": derivatives,
+    "03_loss_and_gradient_descent.ipynb": gradient_descent,
+}
+
+
+def build(cells: list) -> nbformat.NotebookNode:
+    """A notebook of these cells with kernelspec python3 and stable cell ids."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i:02d}"  # stable ids keep rebuilds free of noise in diffs
+    nb.cells = cells
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
+    """Run every cell with the python3 kernel in a fresh temporary folder; outputs are kept."""
+    workdir = tempfile.mkdtemp(prefix="scalarflow-nb-")
+    try:
+        client = NotebookClient(
+            nb,
+            kernel_name=KERNEL,
+            timeout=timeout,
+            record_timing=False,
+            resources={"metadata": {"path": workdir}},
+        )
+        client.execute()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    return nb
+
+
+def problems(nb: nbformat.NotebookNode) -> list[str]:
+    """What keeps a notebook from being committed: errors, absolute paths, missing outputs."""
+    found = []
+    if nb.metadata.get("kernelspec", {}).get("name") != KERNEL:
+        found.append(f"kernelspec is not {KERNEL}")
+    for i, cell in enumerate(nb.cells):
+        if ABSOLUTE_PATH.search(cell.source):
+            found.append(f"cell {i}: an absolute path in the source")
+        if cell.cell_type != "code":
+            continue
+        if cell.get("execution_count") is None:
+            found.append(f"cell {i}: not executed")
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                found.append(f"cell {i}: {output.ename}: {output.evalue}")
+            text = output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
+            if ABSOLUTE_PATH.search(text):
+                found.append(f"cell {i}: an absolute path in the output")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="build only notebooks whose name contains these")
+    parser.add_argument("--no-execute", action="store_true", help="write cells without outputs")
+    args = parser.parse_args(argv)
+    chosen = {n: f for n, f in NOTEBOOKS.items() if not args.only or any(o in n for o in args.only)}
+    if not chosen:
+        print(f"no notebook matches {' '.join(args.only)}", file=sys.stderr)
+        return 2
+    NOTEBOOK_DIR.mkdir(exist_ok=True)
+    for name, cells in chosen.items():
+        nb = build(cells())
+        if not args.no_execute:
+            start = time.perf_counter()
+            try:
+                execute(nb)
+            except CellExecutionError as error:
+                print(f"{name}: not saved: a cell failed\n{error}", file=sys.stderr)
+                return 1
+            seconds = time.perf_counter() - start
+            found = problems(nb)
+            size = len(nbformat.writes(nb).encode())
+            if size > MAX_BYTES:
+                found.append(f"{size:,} bytes, more than {MAX_BYTES:,}")
+            if found:
+                print(f"{name}: not saved:\n  " + "\n  ".join(found), file=sys.stderr)
+                return 1
+            print(f"{name}: ran in {seconds:.1f} s, {size / 1000:.0f} kB")
+        nbformat.write(nb, NOTEBOOK_DIR / name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
