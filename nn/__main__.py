@@ -18,6 +18,7 @@ import sys
 import time
 
 from . import datasets
+from .activations import resolve
 from .layers import MLP
 from .optim import OPTIMIZERS
 from .serialize import atomic_write
@@ -192,7 +193,7 @@ def _neuron_graph(model: MLP, x: list[float]):
         Value(neuron.b.data, label=neuron.b.label),
     )
     z.label = "z"
-    out = neuron._act(z)
+    out = resolve(neuron.activation)(z)
     out.label = "L0.N0"
     out.backward()
     return draw_graph(out)

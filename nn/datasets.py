@@ -162,7 +162,7 @@ def blobs(
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
         k = _count("centers", centers, 1)
         middles = [[rng.uniform(-10, 10), rng.uniform(-10, 10)] for _ in range(k)]
-    elif isinstance(centers, Sequence) and centers:
+    elif isinstance(centers, Sequence) and not isinstance(centers, str) and centers:
         middles = []
         for c in centers:
             if not isinstance(c, Sequence) or len(c) != 2:

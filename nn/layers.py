@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from engine import Value
@@ -45,6 +45,13 @@ def _check_size(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{what} must be a positive whole number, got {value!r}")
     return int(value)
+
+
+def _as_inputs(x: object, nin: int) -> list:
+    """An input vector as a list: numpy rows and other iterables are fine, a bare number not."""
+    if isinstance(x, (str, bytes, Value)) or not isinstance(x, Iterable):
+        raise ValueError(f"this neuron takes a list of {nin} inputs, got {type(x).__name__} {x!r}")
+    return list(x)
 
 
 def _check_init(init: str) -> str:
@@ -96,10 +103,12 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence) -> Value:
         """``act(Σ wᵢ·xᵢ + b)`` for one input vector ``x`` of length ``nin``."""
-        if not isinstance(x, Sequence) or isinstance(x, str) or len(x) != self.nin:
-            listed = isinstance(x, Sequence) and not isinstance(x, str)
-            got = f"a list of {len(x)}" if listed else f"{type(x).__name__} {x!r}"
-            raise ValueError(f"this neuron takes a list of {self.nin} inputs, got {got}")
+        if not isinstance(x, (list, tuple)):
+            x = _as_inputs(x, self.nin)
+        if len(x) != self.nin:
+            raise ValueError(
+                f"this neuron takes a list of {self.nin} inputs, got a list of {len(x)}"
+            )
         # Start the sum at the bias: one add per weight, none for a throwaway 0.
         z = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
         return self._act(z)

@@ -2,7 +2,7 @@
 
 >>> from nn import MLP, datasets
 >>> X, y = datasets.xor()
->>> model = MLP(2, [8, 1], seed=1)
+>>> model = MLP(2, [8, 1], activation="tanh", seed=1)
 >>> history = fit(model, X, y, loss="bce_with_logits", optimizer="adam", lr=0.05,
 ...               epochs=150, progress=False)
 >>> history.accuracy[-1]
@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from engine import Value, no_grad
@@ -34,6 +34,9 @@ LOSSES: dict[str, Callable[..., Value]] = {
     "hinge": hinge_loss,
 }
 
+#: The losses whose targets are classes, so ``fit`` also counts accuracy.
+CLASSIFICATION = frozenset({"bce", "bce_with_logits", "cross_entropy", "hinge"})
+
 
 @dataclass
 class History:
@@ -42,7 +45,7 @@ class History:
     ``loss[e]`` is the mean training loss over epoch ``e`` (0-based) as
     measured while training, ``accuracy[e]`` the fraction of samples
     classified right (``None`` for a regression loss such as mse).
-    ``best_epoch`` indexes ``loss``; ``stop_reason`` is ``"epochs"`` (all
+    ``best_epoch`` indexes ``loss``; ``stop_reason`` is ``"completed"`` (all
     ran), ``"early_stopping"`` (``patience`` ran out) or ``"diverged"`` (the
     loss became inf or nan).
     """
@@ -51,7 +54,7 @@ class History:
     accuracy: list[float] | None = None
     best_epoch: int | None = None
     best_loss: float = math.inf
-    stop_reason: str = "epochs"
+    stop_reason: str = "completed"
     restored_best: bool = False
 
     @property
@@ -115,7 +118,7 @@ def _predicted_class(pred, kind: str | None) -> int | None:
         if kind == "bce":
             return 1 if pred.data > 0.5 else 0
         return None
-    if kind in ("hinge", "bce_with_logits", "bce", "cross_entropy"):
+    if kind in CLASSIFICATION:
         scores = [p.data for p in pred]
         return max(range(len(scores)), key=scores.__getitem__)  # several outputs: argmax
     return None
@@ -139,14 +142,19 @@ def _correct(preds: list, targets: list, kind: str | None) -> int | None:
     return count
 
 
-def _check_data(X: Sequence, y: Sequence) -> None:
-    for name, data in (("X", X), ("y", y)):
-        if isinstance(data, str) or not isinstance(data, Sequence):
-            raise TypeError(f"{name} must be a list, got {type(data).__name__}")
+def _check_data(X: Sequence, y: Sequence) -> tuple[list, list]:
+    """X and y as lists (numpy arrays are fine), checked to be non-empty and equally long."""
+    data = []
+    for name, values in (("X", X), ("y", y)):
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(f"{name} must be a list, got {type(values).__name__}")
+        data.append(list(values))
+    X, y = data
     if len(X) == 0:
         raise ValueError("X is empty: fit needs at least one sample")
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
+    return X, y
 
 
 def _positive_int(name: str, value: object, *, allow_zero: bool = False) -> int:
@@ -165,12 +173,12 @@ def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "ms
     >>> loss, acc        # the score is the bias 0: margin 1 missed by 1, sign 0 counts as -1
     (1.0, 0.0)
     """
-    _check_data(X, y)
+    X, y = _check_data(X, y)
     loss_fn, kind = _resolve_loss(loss)
     with no_grad():
         preds = [model(x) for x in X]
-        value = loss_fn(preds, list(y)).data
-    correct = _correct(preds, list(y), kind)
+        value = loss_fn(preds, y).data
+    correct = _correct(preds, y, kind)
     return value, (None if correct is None else correct / len(X))
 
 
@@ -207,7 +215,7 @@ def fit(
       the weights from the end of the best epoch when training ends.
     - ``progress``: a tqdm bar with epoch, loss and accuracy (on stderr).
     """
-    _check_data(X, y)
+    X, y = _check_data(X, y)
     loss_fn, kind = _resolve_loss(loss)
     opt = _resolve_optimizer(optimizer, lr, model)
     epochs = _positive_int("epochs", epochs)
@@ -225,11 +233,10 @@ def fit(
         raise TypeError(f"restore_best_weights must be True or False, got {restore_best_weights!r}")
 
     n = len(X)
-    X, y = list(X), list(y)
     order = list(range(n))
     shuffler = random.Random(seed)
     size = batch_size or n
-    history = History(accuracy=[] if kind is not None else None)
+    history = History(accuracy=[] if kind in CLASSIFICATION else None)
     best_weights = None
     wait = 0
 

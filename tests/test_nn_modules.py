@@ -203,3 +203,9 @@ def test_reprs_show_the_architecture():
     )
     assert repr(Layer(3, 2, activation="tanh")) == "Layer(nin=3, nout=2, activation='tanh')"
     assert repr(Neuron(3)) == "Neuron(nin=3, activation='relu')"
+
+
+def test_numpy_rows_work_as_inputs():
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], seed=0)
+    assert model(np.array([0.5, -1.0])).data == model([0.5, -1.0]).data
