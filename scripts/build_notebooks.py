@@ -272,10 +272,10 @@ def derivatives() -> list:
         folder; give it a folder name instead of a `.gif` file to get one PNG per step):
         """),
         code("""
-        folder = tempfile.mkdtemp()
-        (gif,) = save_steps(a, os.path.join(folder, "backward.gif"), dpi=72)
-        with open(gif, "rb") as file:
-            display(Image(data=file.read(), format="gif"))
+        with tempfile.TemporaryDirectory() as folder:
+            (gif,) = save_steps(a, os.path.join(folder, "backward.gif"), dpi=72)
+            with open(gif, "rb") as file:
+                display(Image(data=file.read(), format="gif"))
         """),
         md("""
         ## Trust, but verify: finite differences
@@ -1448,7 +1448,9 @@ def classifier() -> list:
         SEED = 0
         random.seed(SEED)
         plt.rcParams.update({"figure.dpi": 100})
-        os.chdir(tempfile.mkdtemp())   # work in a scratch folder: the saved model goes there
+        home = os.getcwd()
+        scratch = tempfile.TemporaryDirectory()   # the saved model goes to a scratch folder
+        os.chdir(scratch.name)
         """),
         md("""
         ## Moons: a binary classifier
@@ -1613,6 +1615,10 @@ def classifier() -> list:
         except ValueError as error:
             print(f"{type(error).__name__}: {error}")
         print("model unchanged:", wrong.state_dict() == before)
+        """),
+        code("""
+        os.chdir(home)          # leave the scratch folder, and remove it with the saved model
+        scratch.cleanup()
         """),
         md("""
         ## What to take away
