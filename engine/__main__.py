@@ -20,7 +20,8 @@ from .chain import TooManyPathsError, chain_rule
 from .errors import GradcheckError
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
 from .gradcheck import GradcheckReport, gradcheck
-from .graph import RANKDIRS, draw_graph
+from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph
+from .modes import detect_anomaly
 from .value import Value
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
@@ -40,14 +41,14 @@ examples:
   python -m engine graph "tanh(w*x + b)" w=-1 x=0.5 b=2 -o g.png
       draw the graph after backward into g.png (or .svg, .pdf); print each
       backward step and the chain rule for w, x and b
-  python -m engine graph "x**2 + 3*x" x=2 --wrt x --rankdir TB
-      only explain dx; lay the graph out top to bottom
+  python -m engine graph "x**2 + 3*x*y" x=2 y=1 --wrt x -o g.svg --rankdir TB
+      only explain df/dx; lay the drawing out top to bottom
   python -m engine check "sigmoid(a) * log(b)" a=0.3 b=2
       compare backward's gradients with finite differences
       (exit status 0: they agree, 1: they do not)
 
-Quote the formula. A formula that starts with "-" goes after "--":
-  python -m engine graph -- "-x**2" x=3"""
+Quote the formula. A formula that starts with "-" goes after "--" (options before it):
+  python -m engine graph -o g.png -- "-x**2" x=3"""
 
 
 class UserError(Exception):
@@ -80,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
         "graph",
         parents=[common],
         help="print the backward steps and chain rule; draw the graph with -o",
-        description="Run backward on EXPR, print each step and the chain rule for every "
-        "input, and draw the graph (with -o).",
+        description="Run backward on EXPR, print each step and the chain rule for every\n"
+        "input, and draw the graph (with -o). Exit status 2 on a usage mistake.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -110,13 +111,21 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument(
         "--no-local-grads", action="store_true", help="do not label edges with local derivatives"
     )
+    graph.add_argument(
+        "--max-nodes",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_NODES,
+        help=f"draw at most N values, the nearest to the output (default {DEFAULT_MAX_NODES}; "
+        "0 draws all)",
+    )
     graph.add_argument("--no-steps", action="store_true", help="do not print the backward steps")
 
     check = commands.add_parser(
         "check",
         parents=[common],
         help="compare gradients with finite differences (gradcheck)",
-        description="Compare backward's gradients of EXPR with central finite differences. "
+        description="Compare backward's gradients of EXPR with central finite differences.\n"
         "Exit status 0 when they agree, 1 when they do not, 2 on a usage mistake.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -166,8 +175,12 @@ def _bindings(expression: Expression, items: Sequence[str]) -> dict[str, float]:
 def _build(expression: Expression, values: dict[str, float]) -> tuple[dict[str, Value], Value]:
     inputs = {name: Value(number, label=name) for name, number in values.items()}
     try:
-        output = expression(inputs)
-    except (ValueError, ZeroDivisionError, OverflowError) as error:
+        # An inf or NaN made by the forward pass is an overflow to report, not to draw.
+        with detect_anomaly():
+            output = expression(inputs)
+    except FloatingPointError as error:
+        raise UserError(f"{error}: the result is beyond what a float holds (overflow)") from None
+    except (ValueError, ArithmeticError) as error:  # domain, zero division, overflow
         raise UserError(str(error)) from None
     return inputs, output
 
@@ -249,11 +262,13 @@ def _indent(text: str, prefix: str = "  ") -> str:
 def _graph(args: argparse.Namespace) -> int:
     expression = parse(args.expression)
     values = _bindings(expression, args.bindings)
-    wrt = args.wrt or list(values)
+    wrt = list(dict.fromkeys(args.wrt or values))  # each input once, in the order given
     for name in wrt:
         if name not in values:
             known = ", ".join(values) or "none"
             raise UserError(f"--wrt {name}: no input is called {name!r} (inputs: {known})")
+    if args.max_nodes < 0:
+        raise UserError(f"--max-nodes must be 0 (draw all) or more, got {args.max_nodes}")
     if not args.output:
         _explain(args, expression, values, wrt)
         return 0
@@ -266,6 +281,10 @@ def _graph(args: argparse.Namespace) -> int:
             rankdir=args.rankdir,
             show_grad=not args.no_grad,
             show_local_grads=not args.no_local_grads,
+            max_nodes=args.max_nodes or None,
+            title=f"{output.label} = {expression.text}"
+            if output.label != expression.text
+            else None,
         )
         destination.commit(_render(dot, fmt))
     finally:
@@ -279,8 +298,8 @@ def _explain(
 ) -> Value:
     """Build the graph, run backward step by step and print the steps and the chain rules."""
     inputs, output = _build(expression, values)
-    if not output.label:
-        output.label = "f"  # the textbook's name: steps read df/dx
+    if not output.label:  # the textbook's name, so steps read df/dx; unless an input has it
+        output.label = next(name for name in ("f", "out", "result", "f_") if name not in values)
     given = ", ".join(f"{name} = {number:g}" for name, number in values.items())
     formula = "" if expression.text == output.label else f" = {expression.text}"
     print(f"{output.label}{formula} = {output.data:.6g}" + (f"   ({given})" if given else ""))
@@ -293,6 +312,8 @@ def _explain(
         for k, step in enumerate(steps, 1):
             print(f"  {k:>{width}}. {step}")
 
+    if not wrt:
+        return output  # no inputs to explain: a formula of numbers only
     print("\nthe chain rule, path by path:")
     for name in wrt:
         try:

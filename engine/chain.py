@@ -83,7 +83,10 @@ class ChainRule:
                 f"to {self.names[self.output]})"
             )
         if len(self.paths) == 1:
-            return f"{lhs} = {self.paths[0]}"
+            (path,) = self.paths
+            if path.symbols() == [lhs]:  # one edge: "dy/dx = dy/dx = ..." would say nothing
+                return f"{lhs} = {format_number(path.product)}"
+            return f"{lhs} = {path}"
         # One path per line, the symbols padded so that the numbers line up.
         symbolic = [" · ".join(path.symbols()) or "1" for path in self.paths]
         width = max(map(len, symbolic))
@@ -137,11 +140,11 @@ def chain_rule(output: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS)
     >>> E = a * 1.0; E.label = "E"
     >>> print(chain_rule(E, w))
     dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3 = 2.0000 · 0.4200 · 1.0000 = 0.8399
-    >>> y = x * x; y.label = "y"
+    >>> y = x.tanh() * x.exp(); y.label = "y"        # two paths from x to y
     >>> print(chain_rule(y, x))
-    dy/dx = dy/dx = 2.0000 = 2.0000
-          + dy/dx = 2.0000 = 2.0000
-          = 4.0000   (sum over 2 paths)
+    dy/dx = dtanh1/dx · dy/dtanh1 = 0.0707 · 7.3891 = 0.5220
+          + dexp1/dx · dy/dexp1   = 7.3891 · 0.9640 = 7.1233
+          = 7.6453   (sum over 2 paths)
     """
     for what, v in (("output", output), ("wrt", wrt)):
         if not isinstance(v, Value):

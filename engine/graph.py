@@ -83,7 +83,7 @@ def draw_graph(
     - ``max_nodes``: draw only this many Values, the nearest to ``root``, and
       one "… N more nodes" box for the rest (None draws everything).
     - ``cluster``: box the nodes of each module together (``L0.N3.w1`` -> ``L0.N3``).
-    - ``legend``: a line under the graph saying how to read it; ``title`` above it.
+    - ``legend``: a line saying how to read the drawing; ``title``: a heading above it.
 
     >>> from engine import Value
     >>> w = Value(-1.0, label="w"); x = Value(0.5, label="x")
@@ -142,7 +142,7 @@ def draw_graph(
         if prefix is None:
             return dot
         if prefix not in subgraphs:
-            sub = graphviz.Digraph(name=f"cluster_{len(subgraphs)}")
+            sub = graphviz.Digraph(name=f"cluster_{prefix}")
             sub.attr(
                 label=prefix,
                 labelloc="t",
@@ -196,13 +196,13 @@ def draw_graph(
                 attrs["label"] = format_number(local)
             edges.append((f"v{index[parent]}", f"op{i}", attrs))
 
-    for sub in subgraphs.values():
-        dot.subgraph(sub)
+    for prefix in sorted(subgraphs, key=_natural):
+        dot.subgraph(subgraphs[prefix])
     if truncated:
         hidden = len(order) - len(nodes)
         dot.node(
             "more",
-            f"… {hidden:,} more nodes\n(draw_graph(..., max_nodes=None) draws all)",
+            f"… {hidden:,} more nodes\n(not drawn: max_nodes={max_nodes:,})",
             shape="box",
             style="dashed,rounded",
             color=MUTED,
@@ -319,6 +319,11 @@ def _nearest(root: Value, limit: int) -> set[Value]:
                 seen.add(parent)
                 queue.append(parent)
     return seen
+
+
+def _natural(text: str) -> list:
+    """A sort key that puts L2 before L10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
 
 
 def _clusters(nodes: list[Value]) -> dict[Value, str]:

@@ -89,18 +89,15 @@ def trace_backward(root: Value, grad: Number = 1.0) -> BackwardTrace:
 
 
 def _frame(trace: BackwardTrace, k: int, **draw_options: Any):
-    """The graph after ``k`` steps, with step k's edge highlighted."""
+    """The graph after ``k`` steps, with step k's edge highlighted and its text as title."""
     from .graph import draw_graph
 
-    options = {"rankdir": "LR", **draw_options}
-    highlight = trace.steps[k - 1] if k else trace.root
-    return draw_graph(
-        trace.root,
-        grads=trace.grads_after(k),
-        highlight=highlight,
-        title=trace.text(k),
-        **options,
-    )
+    options = {
+        "highlight": trace.steps[k - 1] if k else trace.root,
+        "title": trace.text(k),
+        **draw_options,  # the caller may restyle anything but the gradients shown
+    }
+    return draw_graph(trace.root, grads=trace.grads_after(k), **options)
 
 
 def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
