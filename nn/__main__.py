@@ -35,7 +35,7 @@ DATASETS = {
 # Learning rates that train the demo's small networks in ~100 epochs (PyTorch's defaults,
 # tuned for big networks, are slower here: Adam's 1e-3 would need thousands of epochs).
 DEMO_LR = {
-    "sgd": 0.1,
+    "sgd": 0.3,
     "momentum": 0.05,
     "adagrad": 0.1,
     "rmsprop": 0.01,
@@ -111,15 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train an MLP on a 2-D dataset; write loss.png, decision_boundary.png, "
         "neuron.png and model.json into --out.",
     )
-    train.add_argument("--dataset", choices=sorted(DATASETS), default="moons")
-    train.add_argument("--optimizer", choices=list(OPTIMIZERS), default="adam")
+    train.add_argument(
+        "--dataset", choices=sorted(DATASETS), default="moons", help="(default: moons)"
+    )
+    train.add_argument(
+        "--optimizer", choices=list(OPTIMIZERS), default="adam", help="(default: adam)"
+    )
     train.add_argument(
         "--lr",
         type=_number(0.0, strict=True),
         default=None,
         help="learning rate (default: a demo value per optimizer, adam 0.05)",
     )
-    train.add_argument("--epochs", type=_positive_int, default=100)
+    train.add_argument("--epochs", type=_positive_int, default=100, help="(default: 100)")
     train.add_argument(
         "--batch-size",
         type=_positive_int,
@@ -144,12 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=[16, 16],
         help="hidden layer sizes, comma separated (default: 16,16)",
     )
-    train.add_argument("--activation", choices=["relu", "tanh", "sigmoid"], default="relu")
+    train.add_argument(
+        "--activation",
+        choices=["relu", "tanh", "sigmoid"],
+        default="relu",
+        help="of the hidden layers (default: relu)",
+    )
     train.add_argument(
         "--samples",
         type=_positive_int,
-        default=100,
-        help="number of points (ignored for xor, which has 4)",
+        default=None,
+        help="number of points (default: 100; xor always has 4)",
     )
     train.add_argument(
         "--noise",
@@ -157,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="noise of the data (default: moons 0.1, circles 0.05, ...)",
     )
-    train.add_argument("--seed", type=int, default=0, help="seeds the data and the weights")
+    train.add_argument(
+        "--seed", type=int, default=0, help="seeds the data and the weights (default: 0)"
+    )
     train.add_argument("--out", default="out", help="directory for the images (default: out)")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
@@ -206,10 +217,10 @@ def train_command(args: argparse.Namespace) -> int:
     from . import plot
 
     out = _prepare_out(args.out)
-    if args.dataset == "xor" and args.samples != 100:
+    if args.dataset == "xor" and args.samples is not None:
         raise UsageError("--samples does not apply to xor, which always has 4 points")
     noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
-    n = args.samples
+    n = 100 if args.samples is None else args.samples
     if args.dataset == "spirals" and n < 3:
         raise UsageError("--samples must be at least 3 for spirals (one per class)")
     if args.dataset == "blobs" and n < 3:

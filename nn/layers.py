@@ -110,7 +110,7 @@ class Neuron(Module):
                 f"this neuron takes a list of {self.nin} inputs, got a list of {len(x)}"
             )
         # Start the sum at the bias: one add per weight, none for a throwaway 0.
-        z = sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+        z = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)  # lengths checked above
         return self._act(z)
 
     def named_parameters(self) -> list[tuple[str, Value]]:

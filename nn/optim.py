@@ -44,6 +44,8 @@ __all__ = [
     "Adam",
     "AdamW",
     "OPTIMIZERS",
+    "StepLR",
+    "ExponentialLR",
     "trajectory",
 ]
 
@@ -530,6 +532,65 @@ class AdamW(Adam):
         amsgrad: bool = False,
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+class StepLR:
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (torch's StepLR).
+
+    ``lr_e = lr_0 · γ^⌊e / step_size⌋``; call ``step()`` once per epoch, after
+    the optimizer's steps. Like PyTorch it multiplies the current rate
+    (chainable form), so the numbers equal torch's to the last bit.
+
+    >>> from engine import Value
+    >>> opt = SGD([Value(0.0)], lr=1.0)
+    >>> schedule = StepLR(opt, step_size=2, gamma=0.5)
+    >>> rates = []
+    >>> for epoch in range(5):
+    ...     rates.append(opt.lr); schedule.step()
+    >>> rates
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"StepLR needs an optimizer, got {type(optimizer).__name__}")
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"step_size must be a whole number >= 1, got {step_size!r}")
+        self.optimizer = optimizer
+        self.step_size = step_size
+        self.gamma = _at_least("gamma", gamma)
+        self.last_epoch = 0
+
+    def step(self) -> None:
+        """End an epoch: decay the optimizer's lr if a multiple of step_size is reached."""
+        self.last_epoch += 1
+        if self.last_epoch % self.step_size == 0:
+            self.optimizer.lr = self.optimizer.lr * self.gamma
+
+
+class ExponentialLR:
+    """Multiply the learning rate by ``gamma`` every epoch (torch's ExponentialLR).
+
+    ``lr_e = lr_0 · γ^e``; call ``step()`` once per epoch.
+
+    >>> from engine import Value
+    >>> opt = Adam([Value(0.0)], lr=0.1)
+    >>> schedule = ExponentialLR(opt, gamma=0.5)
+    >>> schedule.step(); schedule.step(); opt.lr
+    0.025
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"ExponentialLR needs an optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.gamma = _at_least("gamma", gamma)
+        self.last_epoch = 0
+
+    def step(self) -> None:
+        """End an epoch: multiply the optimizer's lr by gamma."""
+        self.last_epoch += 1
+        self.optimizer.lr = self.optimizer.lr * self.gamma
 
 
 #: Optimizers by the lower-case names ``fit`` and the command line accept.

@@ -54,6 +54,9 @@ def loss_curve(history: History, ax=None):
     ax.plot(epochs, history.loss, color="tab:blue", label="loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     if min(history.loss) > 0 and max(history.loss) / min(history.loss) > 100:
         ax.set_yscale("log")  # losses spanning decades read better on a log scale
     if history.best_epoch is not None:
@@ -235,17 +238,20 @@ def loss_surface(
         raise ValueError("the loss is not finite anywhere in this window; choose another span")
     fig, ax = _figure_and_axes(ax, (6.0, 5.0))
     low, high = min(finite), max(finite)
+    norm, bands = None, levels
     if low > 0 and high / low > 100:
         import matplotlib.colors as colors
 
-        norm = colors.LogNorm(vmin=low, vmax=high)  # valleys stay visible next to steep walls
-    else:
-        norm = None
-    filled = ax.contourf(xs, ys, grid, levels=levels, cmap="viridis", norm=norm, alpha=0.85)
-    fig.colorbar(filled, ax=ax, label="loss")
+        # Geometric levels on a log colour scale: valleys stay visible next to steep walls.
+        norm = colors.LogNorm(vmin=low, vmax=high)
+        bands = [low * (high / low) ** (i / (levels - 1)) for i in range(levels)]
+    filled = ax.contourf(xs, ys, grid, levels=bands, cmap="viridis", norm=norm, alpha=0.85)
+    ticks = bands[:: max(1, len(bands) // 6)] if norm is not None else None
+    fig.colorbar(filled, ax=ax, label="loss", ticks=ticks, format="%.3g")
     for name, path in trajectories.items():
         px, py = [p[0] for p in path], [p[1] for p in path]
-        (line,) = ax.plot(px, py, marker="o", markersize=2.5, linewidth=1.2, label=name)
+        dots = "o" if len(path) <= 60 else None  # dots show the step sizes; too many blur
+        (line,) = ax.plot(px, py, marker=dots, markersize=2.5, linewidth=1.2, label=name)
         ax.plot(px[-1], py[-1], marker="*", markersize=10, color=line.get_color())
     ax.plot(*start, marker="x", color="white", markersize=8)
     ax.set_xlabel(a.label or "w1")

@@ -92,9 +92,14 @@ def _resolve_optimizer(optimizer: Optimizer | str, lr: float | None, model: Modu
             raise ValueError(
                 "lr= is for an optimizer given by name; set lr on the optimizer instance instead"
             )
-        if not set(optimizer.params) & set(model.parameters()):
+        if isinstance(model, Module) and not set(optimizer.params) & set(model.parameters()):
             raise ValueError("the optimizer holds none of this model's parameters")
         return optimizer
+    if isinstance(optimizer, str) and not isinstance(model, Module):
+        raise TypeError(
+            "an optimizer given by name needs a Module to find the parameters; for a plain "
+            "function pass an optimizer instance, e.g. SGD([w, b], lr=0.1)"
+        )
     if isinstance(optimizer, str):
         if optimizer.lower() not in OPTIMIZERS:
             choices = ", ".join(repr(k) for k in OPTIMIZERS)
@@ -183,7 +188,7 @@ def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "ms
 
 
 def fit(
-    model: Module,
+    model: Module | Callable,
     X: Sequence,
     y: Sequence,
     loss: str | Callable = "mse",
@@ -200,6 +205,9 @@ def fit(
 ) -> History:
     """Train ``model`` on ``(X, y)``: forward, loss, backward, step — for each batch of each epoch.
 
+    ``model`` is a Module (an MLP, ...) or any function of one sample whose
+    Values the optimizer holds, e.g. ``lambda x: w * x[0] + b`` with ``SGD([w, b], lr=...)``.
+
     - ``loss``: a name — ``"mse"``, ``"bce"`` (probabilities), ``"bce_with_logits"``,
       ``"cross_entropy"`` (class indices), ``"hinge"`` (targets ±1) — or a function
       ``loss(predictions, targets) -> Value`` (predictions: one model output per sample).
@@ -212,9 +220,11 @@ def fit(
     - ``patience``/``min_delta``: early stopping with Keras' rule — an epoch improves when
       its loss is below the best so far by more than ``min_delta``; training stops once
       ``patience`` epochs in a row have not improved. ``restore_best_weights`` puts back
-      the weights from the end of the best epoch when training ends.
+      the optimizer's parameters as they were at the end of the best epoch when training ends.
     - ``progress``: a tqdm bar with epoch, loss and accuracy (on stderr).
     """
+    if not callable(model):
+        raise TypeError(f"model must be callable (e.g. an MLP), got {type(model).__name__}")
     X, y = _check_data(X, y)
     loss_fn, kind = _resolve_loss(loss)
     opt = _resolve_optimizer(optimizer, lr, model)
@@ -273,12 +283,12 @@ def fit(
                 break
             # Keras' EarlyStopping: improvement means beating the best by more than min_delta.
             if restore_best_weights and best_weights is None:
-                best_weights = model.state_dict()
+                best_weights = [p.data for p in opt.params]
             wait += 1
             if epoch_loss + min_delta < history.best_loss:
                 history.best_loss, history.best_epoch = epoch_loss, epoch
                 if restore_best_weights:
-                    best_weights = model.state_dict()
+                    best_weights = [p.data for p in opt.params]
                 wait = 0
             elif patience is not None and wait >= patience and epoch > 0:
                 history.stop_reason = "early_stopping"
@@ -288,7 +298,8 @@ def fit(
             bar.close()
 
     if restore_best_weights and best_weights is not None:
-        model.load_state_dict(best_weights)
+        for p, data in zip(opt.params, best_weights, strict=True):
+            p.data = data
         history.restored_best = True
     return history
 

@@ -32,7 +32,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
         (["--noise", "nan"], "--noise: must be a finite number >= 0"),
         (["--samples", "1"], "--samples must be at least 2 for moons"),
         (["--dataset", "spirals", "--samples", "2"], "at least 3 for spirals"),
-        (["--dataset", "xor", "--samples", "10"], "--samples does not apply to xor"),
+        (["--dataset", "xor", "--samples", "100"], "--samples does not apply to xor"),
         (["--activation", "gelu"], "invalid choice: 'gelu'"),
         (["--unknown"], "unrecognized arguments: --unknown"),
     ],

@@ -7,6 +7,8 @@ is (σ(z) - y)/n), which are exact up to rounding: 1e-12 relative.
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine import Value, gradcheck
 from nn import (
@@ -284,3 +286,37 @@ def test_losses_pass_gradcheck_in_their_smooth_regions():
     gradcheck(lambda v: bce_with_logits(v, [1, 0]), [0.7, -1.4])
     gradcheck(lambda v: cross_entropy([v], [1]), [0.7, -1.4, 2.0])
     gradcheck(lambda v: hinge_loss(v, [1, -1]), [0.2, 0.4])
+
+
+# -- properties over the whole range of logits ---------------------------------------------
+
+LOGITS = st.floats(min_value=-1000, max_value=1000, allow_nan=False)
+
+
+@given(st.lists(LOGITS, min_size=1, max_size=6))
+def test_softmax_is_a_distribution_for_any_logits(zs):
+    probs = softmax(zs)
+    assert all(0.0 <= p <= 1.0 for p in probs)
+    assert sum(probs) == pytest.approx(1.0, rel=1e-12)
+    assert all(math.isfinite(lp) and lp <= 0.0 for lp in log_softmax(zs))
+
+
+@given(st.lists(LOGITS, min_size=2, max_size=6), st.data())
+def test_cross_entropy_gradient_is_softmax_minus_one_hot(zs, data):
+    target = data.draw(st.integers(min_value=0, max_value=len(zs) - 1))
+    logits = values(*zs)
+    loss = cross_entropy(logits, target)
+    assert math.isfinite(loss.data) and loss.data >= 0.0
+    loss.backward()
+    probs = softmax(zs)
+    for j, z in enumerate(logits):
+        assert z.grad == pytest.approx(probs[j] - (j == target), abs=1e-12)
+
+
+@given(LOGITS, st.sampled_from([0, 1]))
+def test_bce_with_logits_gradient_is_sigmoid_minus_target(z, y):
+    v = Value(z)
+    loss = bce_with_logits(v, y)
+    assert math.isfinite(loss.data) and loss.data >= 0.0
+    loss.backward()
+    assert v.grad == pytest.approx(sigmoid(z) - y, abs=1e-15)

@@ -20,9 +20,11 @@ from nn.optim import (
     AdaGrad,
     Adam,
     AdamW,
+    ExponentialLR,
     Momentum,
     Optimizer,
     RMSProp,
+    StepLR,
     trajectory,
 )
 
@@ -437,3 +439,40 @@ def test_trajectory_rejects_a_closure_that_returns_no_value():
     with pytest.raises(TypeError, match="closure must return a Value"):
         trajectory(lambda: 3.0, SGD([x], lr=0.1), steps=1)
     assert x.data == 1.0
+
+
+# -- learning-rate schedules --------------------------------------------------------------
+
+
+def test_step_lr_multiplies_like_torch_chainable_form():
+    opt = SGD([Value(0.0)], lr=0.3)
+    schedule = StepLR(opt, step_size=3, gamma=0.1)
+    seen, lr = [], 0.3
+    for _ in range(10):
+        seen.append(opt.lr)
+        schedule.step()
+    for epoch, got in enumerate(seen):
+        assert got == lr
+        if (epoch + 1) % 3 == 0:
+            lr = lr * 0.1
+    assert seen[3] == 0.3 * 0.1 and seen[9] == 0.3 * 0.1 * 0.1 * 0.1
+
+
+def test_exponential_lr_and_the_optimizer_uses_the_new_rate():
+    w = Value(1.0)
+    opt = SGD([w], lr=0.5)
+    schedule = ExponentialLR(opt, gamma=0.5)
+    schedule.step()
+    w.grad = 1.0
+    opt.step()
+    assert (opt.lr, w.data) == (0.25, 0.75)
+
+
+def test_schedules_validate_their_arguments():
+    opt = SGD([Value(0.0)], lr=0.1)
+    with pytest.raises(ValueError, match="step_size must be a whole number >= 1"):
+        StepLR(opt, step_size=0)
+    with pytest.raises(ValueError, match="gamma must be >= 0"):
+        ExponentialLR(opt, gamma=-0.5)
+    with pytest.raises(TypeError, match="needs an optimizer"):
+        StepLR([Value(0.0)], step_size=1)

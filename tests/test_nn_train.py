@@ -266,3 +266,18 @@ def test_fit_accepts_numpy_arrays():
     hb = fit(b, np.array(X), np.array(y), loss="bce_with_logits", lr=0.1, epochs=3,
              progress=False)  # fmt: skip
     assert ha.loss == hb.loss
+
+
+def test_a_plain_function_model_with_an_optimizer_instance():
+    # The first lesson: fit a line y = w·x + b by gradient descent, no Module needed.
+    w, b = Value(0.0, label="w"), Value(0.0, label="b")
+    X = [[x] for x in (-1.0, 0.0, 1.0, 2.0)]
+    y = [2 * x[0] + 1 for x in X]
+    history = fit(lambda x: w * x[0] + b, X, y, loss="mse", optimizer=SGD([w, b], lr=0.1),
+                  epochs=200, progress=False)  # fmt: skip
+    assert history.loss[-1] < 1e-10
+    assert (w.data, b.data) == (pytest.approx(2.0), pytest.approx(1.0))
+    with pytest.raises(TypeError, match="needs a Module"):
+        fit(lambda x: w * x[0] + b, X, y, optimizer="adam", progress=False)
+    with pytest.raises(TypeError, match="model must be callable"):
+        fit(42, X, y, optimizer=SGD([w, b], lr=0.1), progress=False)
