@@ -37,6 +37,7 @@ MAX_BYTES = 1_500_000
 # An absolute path in a cell or an output: a Unix root folder or a Windows drive.
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|home|Users|usr|root|var|opt|private)/|[A-Z]:\\")
 
+OBJECT_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -1673,6 +1674,35 @@ def execute(nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.
     return nb
 
 
+def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Outputs that do not change from run to run, so a rebuild's diff shows real changes.
+
+    Consecutive prints to one stream become one output (the kernel splits them by timing),
+    and object addresses (``<graphviz.graphs.Digraph at 0x7f...>``) are dropped from the
+    plain-text fallbacks of pictures.
+    """
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged: list = []
+        for output in cell.outputs:
+            previous = merged[-1] if merged else None
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
+                previous.text += output.text
+                continue
+            text = output.get("data", {}).get("text/plain")
+            if isinstance(text, str):
+                output.data["text/plain"] = OBJECT_ADDRESS.sub(">", text)
+            merged.append(output)
+        cell.outputs = merged
+    return nb
+
+
 def problems(nb: nbformat.NotebookNode) -> list[str]:
     """What keeps a notebook from being committed: errors, absolute paths, missing outputs."""
     found = []
@@ -1714,6 +1744,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: not saved: a cell failed\n{error}", file=sys.stderr)
                 return 1
             seconds = time.perf_counter() - start
+            tidy(nb)
             found = problems(nb)
             size = len(nbformat.writes(nb).encode())
             if size > MAX_BYTES:
