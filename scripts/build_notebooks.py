@@ -224,6 +224,11 @@ def derivatives() -> list:
         over the routes of the product along each. This is what happened with `x` in
         `x² − 3x`. A neat example: `q = x · sigmoid(x)` uses `x` directly *and* through the
         sigmoid, so two paths lead from `x` to `q`.
+
+        Read the printout below line by line. The first path is the direct arrow from `x`
+        into the product: its local derivative is the *partial* derivative (편미분) `∂q/∂x`
+        with `s` held still, which is `s`. The second goes through `s`. Their sum is the
+        whole derivative `dq/dx`.
         """),
         code("""
         x2 = Value(1.0, label="x")
@@ -379,7 +384,7 @@ def activations() -> list:
 
         A **layer** is several neurons reading the same inputs; a network feeds one layer's
         outputs into the next. `MLP(2, [3, 3, 1], activation="linear")` has two hidden layers
-        of three neurons and one output, 22 weights and biases in all. We give them random
+        of three neurons and one output, 25 weights and biases in all. We give them random
         values, as if it had been trained.
 
         Each layer computes weighted sums of its inputs. But a weighted sum of weighted sums
@@ -390,6 +395,7 @@ def activations() -> list:
         """),
         code("""
         deep = MLP(2, [3, 3, 1], activation="linear", seed=SEED)
+        print(len(deep.parameters()), "parameters")
         rng = random.Random(SEED)
         for p in deep.parameters():
             p.data = rng.uniform(-1, 1)
@@ -421,7 +427,7 @@ def activations() -> list:
                   f"   one neuron {w1 * x[0] + w2 * x[1] + b0:+.12f}")
         """),
         md("""
-        Identical, up to the last digit or so of rounding. The hidden layers added 19
+        Identical, up to the last digit or so of rounding. The hidden layers added 22
         parameters and no ability at all: whatever this network can do, one neuron can do.
         (This is the "the layer is not doing its job" puzzle: with or without the layers,
         each input ends up multiplied by one number.)
@@ -483,8 +489,8 @@ def activations() -> list:
           cheap, and the default in most modern networks.
 
         Their slopes (dotted) matter too: that is the `da/dz` factor backpropagation
-        multiplies by. The sigmoid's slope is at most ¼, and it and tanh's are nearly zero
-        for large inputs; relu's is 0 or 1.
+        multiplies by. The sigmoid's slope is at most ¼; the slopes of sigmoid and tanh are
+        nearly zero for large inputs; relu's is 0 or 1.
         """),
         code("""
         zs = [i / 20 for i in range(-80, 81)]
