@@ -187,3 +187,14 @@ def test_the_loader_never_unpickles(saved):
     path.write_bytes(pickle.dumps({"format": FORMAT}))
     with pytest.raises(CheckpointError, match="not a valid saved model"):
         model.load(path)
+
+
+def test_saving_to_a_folder_or_into_a_missing_folder_names_the_path_given(tmp_path):
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(IsADirectoryError, match="cannot write .*: it is a directory") as info:
+        model.save(tmp_path)
+    assert ".tmp" not in str(info.value) and os.listdir(tmp_path) == []
+    missing = tmp_path / "no" / "model.json"
+    with pytest.raises(FileNotFoundError, match="the folder '.*no' does not exist") as info:
+        model.save(missing)
+    assert str(missing) in str(info.value) and ".tmp" not in str(info.value)
