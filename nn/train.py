@@ -45,13 +45,20 @@ class History:
     ``loss[e]`` is the mean training loss over epoch ``e`` (0-based) as
     measured while training, ``accuracy[e]`` the fraction of samples
     classified right (``None`` for a regression loss such as mse).
-    ``best_epoch`` indexes ``loss``; ``stop_reason`` is ``"completed"`` (all
-    ran), ``"early_stopping"`` (``patience`` ran out) or ``"diverged"`` (the
-    loss became inf or nan).
+    ``best_epoch`` (0-based, indexes ``loss``) is the best epoch in Keras' early-stopping
+    sense: the last one whose loss beat the best so far by more than ``min_delta``, and
+    ``best_loss`` its loss. With ``min_delta > 0`` a later epoch may still have a lower
+    loss (it improved, but by too little to count), so ``best_loss`` need not be
+    ``min(loss)``. ``stop_reason`` is ``"completed"`` (all ran), ``"early_stopping"``
+    (``patience`` ran out) or ``"diverged"`` (the loss became inf or nan).
 
     >>> h = History(loss=[0.9, 0.5, 0.6], accuracy=[0.5, 1.0, 1.0], best_epoch=1, best_loss=0.5)
     >>> h.epochs, str(h)
-    (3, '3 epochs (completed): final loss 0.6000, accuracy 100.0%; best loss 0.5000 at epoch 2')
+    (3, '3 epochs (completed): final loss 0.6000, accuracy 100.0%; best epoch 2 (loss 0.5000)')
+    >>> h = History(loss=[0.9, 0.5, 0.49], best_epoch=1, best_loss=0.5, min_delta=0.05)
+    >>> print(h)  # doctest: +NORMALIZE_WHITESPACE
+    3 epochs (completed): final loss 0.4900; best epoch 2
+    (loss 0.5000, the last to improve by more than min_delta 0.05)
     """
 
     loss: list[float] = field(default_factory=list)
@@ -60,6 +67,7 @@ class History:
     best_loss: float = math.inf
     stop_reason: str = "completed"
     restored_best: bool = False
+    min_delta: float = 0.0
 
     @property
     def epochs(self) -> int:
@@ -70,11 +78,15 @@ class History:
         if not self.loss:
             return "History(no epochs)"
         acc = f", accuracy {self.accuracy[-1]:.1%}" if self.accuracy else ""
-        best = self.best_epoch if self.best_epoch is not None else self.epochs - 1
-        return (
-            f"{self.epochs} epochs ({self.stop_reason}): final loss {self.loss[-1]:.4f}{acc}; "
-            f"best loss {self.best_loss:.4f} at epoch {best + 1}"
-        )
+        epochs = f"{self.epochs} epoch{'' if self.epochs == 1 else 's'}"
+        summary = f"{epochs} ({self.stop_reason}): final loss {self.loss[-1]:.4f}{acc}"
+        if self.best_epoch is None:  # diverged in the first epoch: no best to speak of
+            return summary
+        best = f"best epoch {self.best_epoch + 1} (loss {self.best_loss:.4f}"
+        lowest = min((x for x in self.loss if math.isfinite(x)), default=math.inf)
+        if lowest < self.best_loss:  # a later, smaller gain did not count
+            best += f", the last to improve by more than min_delta {self.min_delta:g}"
+        return f"{summary}; {best})"
 
 
 def _resolve_loss(loss: str | Callable) -> tuple[Callable, str | None]:
@@ -266,7 +278,7 @@ def fit(
     order = list(range(n))
     shuffler = random.Random(seed)
     size = batch_size or n
-    history = History(accuracy=[] if kind in CLASSIFICATION else None)
+    history = History(accuracy=[] if kind in CLASSIFICATION else None, min_delta=min_delta)
     best_weights = None
     wait = 0
 

@@ -253,9 +253,26 @@ def test_bad_data_and_mismatched_optimizer():
 def test_history_reads_well():
     h = History(loss=[0.5, 0.25], accuracy=[0.5, 1.0], best_epoch=1, best_loss=0.25)
     assert str(h) == (
-        "2 epochs (completed): final loss 0.2500, accuracy 100.0%; best loss 0.2500 at epoch 2"
+        "2 epochs (completed): final loss 0.2500, accuracy 100.0%; best epoch 2 (loss 0.2500)"
     )
     assert h.epochs == 2
+
+
+def test_history_with_min_delta_does_not_call_a_higher_loss_the_best():
+    # min_delta=0.05: 0.89 beats the best 0.9 by too little, so epoch 2 (loss 0.9) stays the
+    # best in the early-stopping sense although the final loss is lower; the summary says so.
+    history, _, _ = run(LOSSES[:4], min_delta=0.05)
+    assert (history.best_epoch, history.min_delta) == (1, 0.05)
+    assert history.best_loss == pytest.approx(0.9, abs=1e-15) and history.loss[-1] < 0.9
+    assert str(history) == (
+        "4 epochs (completed): final loss 0.8900; "
+        "best epoch 2 (loss 0.9000, the last to improve by more than min_delta 0.05)"
+    )
+
+
+def test_history_of_a_run_diverged_in_its_first_epoch_names_no_best():
+    h = History(loss=[math.inf], best_epoch=None, stop_reason="diverged")
+    assert str(h) == "1 epoch (diverged): final loss inf"
 
 
 def test_fit_accepts_numpy_arrays():
