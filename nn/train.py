@@ -185,6 +185,20 @@ def _positive_int(name: str, value: object, *, allow_zero: bool = False) -> int:
     return int(value)
 
 
+def _min_delta(value: object) -> float:
+    """``min_delta`` as a float, checked: a finite number >= 0 (an int too big is refused)."""
+    message = "min_delta must be a finite number >= 0"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{message}, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # e.g. 10**400: the comparison with a loss would overflow later
+        raise ValueError(f"{message}, got an integer too big for a float") from None
+    if not 0 <= number < math.inf:
+        raise ValueError(f"{message}, got {value!r}")
+    return number
+
+
 def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "mse"):
     """The loss (a float) and accuracy (or None) of ``model`` on ``(X, y)``, without a graph.
 
@@ -257,12 +271,7 @@ def fit(
         batch_size = _positive_int("batch_size", batch_size)
     if patience is not None:
         patience = _positive_int("patience", patience, allow_zero=True)
-    if (
-        isinstance(min_delta, bool)
-        or not isinstance(min_delta, numbers.Real)
-        or not (0 <= min_delta < math.inf)
-    ):
-        raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
+    min_delta = _min_delta(min_delta)
     if not isinstance(restore_best_weights, bool):
         raise TypeError(f"restore_best_weights must be True or False, got {restore_best_weights!r}")
 

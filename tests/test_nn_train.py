@@ -224,7 +224,10 @@ def test_progress_bar_goes_to_stderr_and_is_silent_when_off(capsys):
         (dict(epochs=2.5), ValueError, "epochs must be"),
         (dict(batch_size=0), ValueError, "batch_size must be"),
         (dict(patience=-1), ValueError, "patience must be a whole number >= 0"),
-        (dict(min_delta=-0.1), ValueError, "min_delta must be a number >= 0"),
+        (dict(min_delta=-0.1), ValueError, "min_delta must be a finite number >= 0, got -0.1"),
+        (dict(min_delta=math.inf), ValueError, "min_delta must be a finite number >= 0"),
+        (dict(min_delta="0.1"), ValueError, "min_delta must be a finite number >= 0"),
+        (dict(min_delta=10**400), ValueError, "got an integer too big for a float"),
         (dict(restore_best_weights=1), TypeError, "restore_best_weights must be True or False"),
     ],
 )
