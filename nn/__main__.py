@@ -49,15 +49,29 @@ DEMO_LR = {
 DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor": 0.0}
 
 
+# Limits that keep a demo run to seconds or minutes: training is pure Python, one scalar
+# at a time, so 10,000 points through a 256-wide network would take hours per epoch.
+MAX_SAMPLES = 10_000
+MAX_WIDTH = 256
+MAX_LAYERS = 5
+# The datasets span a few units (moons, circles, spirals) to ~20 (blobs): noise beyond this
+# drowns any pattern, and far beyond it the inputs overflow.
+MAX_NOISE = 10.0
+
 # Said before training starts, so nobody waits 100 epochs to learn that neuron.png cannot be drawn.
 NO_DOT = (
-    "drawing neuron.png needs the Graphviz 'dot' program, which is not installed "
-    "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"
+    "drawing neuron.png needs the Graphviz 'dot' program, which is not installed: install "
+    "Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
+    "conda: conda install graphviz; others: https://graphviz.org/download/) and run again"
 )
 
 
 class UsageError(Exception):
     """A mistake in the command line: reported in one line, exit status 2."""
+
+
+class MissingProgram(UsageError):
+    """A program the command needs is not installed: one line saying how to install it, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +89,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _samples(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_SAMPLES} points (training is pure Python), got {value}"
+        )
+    return value
+
+
 def _count(text: str) -> int:
     try:
         value = int(text)
@@ -85,7 +108,7 @@ def _count(text: str) -> int:
     return value
 
 
-def _number(low: float, *, strict: bool):
+def _number(low: float, *, strict: bool, high: float | None = None, why: str = ""):
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -94,6 +117,8 @@ def _number(low: float, *, strict: bool):
         if not math.isfinite(value) or (value <= low if strict else value < low):
             bound = f"> {low:g}" if strict else f">= {low:g}"
             raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
+        if high is not None and value > high:
+            raise argparse.ArgumentTypeError(f"must be at most {high:g}{why}, got {text!r}")
         return value
 
     parse.__name__ = "number"
@@ -107,6 +132,14 @@ def _sizes(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(f"expected layer sizes like 16,16, got {text!r}") from None
     if not sizes or any(s < 1 for s in sizes):
         raise argparse.ArgumentTypeError(f"every layer size must be at least 1, got {text!r}")
+    if len(sizes) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_LAYERS} hidden layers, got {len(sizes)} in {text!r}"
+        )
+    if max(sizes) > MAX_WIDTH:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_WIDTH} neurons per layer (training is pure Python), got {max(sizes)}"
+        )
     return sizes
 
 
@@ -155,7 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--hidden",
         type=_sizes,
         default=[16, 16],
-        help="hidden layer sizes, comma separated (default: 16,16)",
+        help=f"hidden layer sizes, comma separated: at most {MAX_LAYERS} layers of at most "
+        f"{MAX_WIDTH} (default: 16,16)",
     )
     train.add_argument(
         "--activation",
@@ -165,15 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--samples",
-        type=_positive_int,
+        type=_samples,
         default=None,
-        help="number of points (default: 100; xor always has 4)",
+        help=f"number of points, at most {MAX_SAMPLES} (default: 100; xor always has 4)",
     )
     train.add_argument(
         "--noise",
-        type=_number(0.0, strict=False),
+        type=_number(
+            0.0, strict=False, high=MAX_NOISE, why=" (the data spans a few units; blobs ~20)"
+        ),
         default=None,
-        help="noise of the data (default: moons 0.1, circles 0.05, ...)",
+        help=f"noise of the data, 0 to {MAX_NOISE:g} (default: moons 0.1, circles 0.05, ...)",
     )
     train.add_argument(
         "--seed", type=int, default=0, help="seeds the data and the weights (default: 0)"
@@ -231,7 +267,7 @@ def _render_png(graph) -> bytes:
     try:
         return graph.pipe(format="png")
     except graphviz.ExecutableNotFound:  # dot vanished after the check at the start
-        raise UsageError(NO_DOT) from None
+        raise MissingProgram(NO_DOT) from None
     except graphviz.CalledProcessError as e:
         lines = (e.stderr or b"").decode(errors="replace").strip().splitlines()
         raise OSError(f"Graphviz failed to draw neuron.png: {lines[-1] if lines else e}") from None
@@ -251,7 +287,7 @@ def train_command(args: argparse.Namespace) -> int:
 
     out = _check_out(args.out)
     if shutil.which("dot") is None:
-        raise UsageError(NO_DOT)
+        raise MissingProgram(NO_DOT)
     if args.dataset == "xor" and args.samples is not None:
         raise UsageError("--samples does not apply to xor, which always has 4 points")
     noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
@@ -338,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         return train_command(args)
+    except MissingProgram as e:  # --help would not help: say how to install it
+        print(f"python -m nn: error: {e}", file=sys.stderr)
+        return 2
     except UsageError as e:
         print(f"python -m nn: error: {e} (see python -m nn train --help)", file=sys.stderr)
         return 2

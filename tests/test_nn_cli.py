@@ -30,6 +30,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
         (["--hidden", "16,,16"], "--hidden: expected layer sizes like 16,16"),
         (["--hidden", "16,0"], "--hidden: every layer size must be at least 1"),
         (["--noise", "nan"], "--noise: must be a finite number >= 0"),
+        (["--noise", "1e308"], "--noise: must be at most 10 (the data spans a few units"),
+        (["--hidden", "16,16,16,16,16,16"], "--hidden: at most 5 hidden layers, got 6"),
+        (["--hidden", "16,257"], "--hidden: at most 256 neurons per layer"),
+        (["--samples", "10001"], "--samples: at most 10000 points"),
         (["--samples", "1"], "--samples must be at least 2 for moons"),
         (["--dataset", "spirals", "--samples", "2"], "at least 3 for spirals"),
         (["--dataset", "xor", "--samples", "100"], "--samples does not apply to xor"),
@@ -111,6 +115,7 @@ def test_without_graphviz_it_says_so_before_training_and_writes_nothing(
     stdout, err = capsys.readouterr()
     assert code == 2
     assert err.count("\n") == 1 and "Graphviz 'dot' program" in err and "apt-get" in err
+    assert "brew install graphviz" in err and "--help" not in err  # how to install, not usage
     assert "trained" not in stdout
     assert not out.exists()
 
@@ -137,3 +142,12 @@ def test_without_matplotlib_it_says_what_to_install(tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install matplotlib" in err
     assert not out.exists()
+
+
+def test_the_limits_themselves_are_accepted():
+    from nn.__main__ import build_parser
+
+    args = build_parser().parse_args(
+        ["train", "--noise", "10", "--hidden", "256,1,1,1,1", "--samples", "10000"]
+    )
+    assert (args.noise, args.hidden, args.samples) == (10.0, [256, 1, 1, 1, 1], 10000)
