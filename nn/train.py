@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -251,7 +252,8 @@ def fit(
       its loss is below the best so far by more than ``min_delta``; training stops once
       ``patience`` epochs in a row have not improved. ``restore_best_weights`` puts back
       the optimizer's parameters as they were at the end of the best epoch when training ends.
-    - ``progress``: a tqdm bar with epoch, loss and accuracy (on stderr).
+    - ``progress``: a text tqdm bar with epoch, loss and accuracy on stderr, whose last
+      state stays on screen (and in a saved notebook); ``False`` prints nothing.
 
     >>> from nn import MLP
     >>> model = MLP(1, [1], seed=0)                    # one neuron, no activation: w·x + b
@@ -321,6 +323,8 @@ def fit(
 
             if not math.isfinite(epoch_loss):
                 history.stop_reason = "diverged"
+                if bar is not None:
+                    bar.set_description("training (diverged)", refresh=False)
                 break
             # Keras' EarlyStopping: improvement means beating the best by more than min_delta.
             if restore_best_weights and best_weights is None:
@@ -333,10 +337,15 @@ def fit(
                 wait = 0
             elif patience is not None and wait >= patience and epoch > 0:
                 history.stop_reason = "early_stopping"
+                if bar is not None:  # so "103/300" does not read as a run cut short
+                    bar.set_description("training (stopped early)", refresh=False)
                 break
     finally:
         if bar is not None:
             bar.close()
+            # close() ends the bar's line without flushing; flush so the newline comes before
+            # anything printed next (a notebook keeps stdout and stderr apart and in order)
+            sys.stderr.flush()
 
     if restore_best_weights and best_weights is not None:
         for p, data in zip(opt.params, best_weights, strict=True):
@@ -349,9 +358,12 @@ def _progress_bar(epochs: int, progress: bool):
     if not progress:
         return None
     try:
-        from tqdm.auto import tqdm
+        # The plain text bar, not tqdm.auto's Jupyter widget: a saved notebook keeps only a
+        # widget's first state ("0/300"), while text updates (carriage returns on stderr)
+        # end in the final state, in a terminal and in a notebook alike.
+        from tqdm.std import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency of scalarflow
         raise ImportError(
             "the progress bar needs tqdm: pip install tqdm (or pass progress=False)"
         ) from None
-    return tqdm(total=epochs, desc="training", unit="epoch", leave=True)
+    return tqdm(total=epochs, desc="training", unit="epoch", leave=True, file=sys.stderr)

@@ -38,6 +38,9 @@ MAX_BYTES = 1_500_000
 ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|home|Users|usr|root|var|opt|private)/|[A-Z]:\\")
 
 OBJECT_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+WIDGET = "application/vnd.jupyter.widget-view+json"
+# A tqdm bar's text: "training:  34%|███▍      | 103/300 [...]".
+PROGRESS_BAR = re.compile(r"\d+%\|.*\| *\d+/\d+")
 KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -1497,8 +1500,9 @@ def classifier() -> list:
         print(history)
         """),
         md("""
-        (The bar is a live widget in Jupyter; a page showing the saved notebook without a
-        running kernel may show it in its starting state. The line under it is the summary.)
+        (The bar redraws its line as training runs and stays in its final state: the epoch
+        where training stopped, out of the 300 allowed. The line under it is `print(history)`,
+        the summary.)
 
         The **learning curve** — loss and accuracy per epoch — shows the usual shape: a fast
         drop, then a long flattening tail, until early stopping ends it. The dotted line marks
@@ -1681,11 +1685,25 @@ def execute(nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.
     return nb
 
 
+def last_states(text: str) -> str:
+    """Each line of a stream as a screen would leave it: only what follows its last ``\\r``.
+
+    A progress bar redraws its line with carriage returns; Jupyter shows the final state
+    live, but a code host rendering the saved text might show every state or the first.
+
+    >>> last_states("\\rtraining 0/3\\rtraining 3/3\\r\\nsummary\\n")
+    'training 3/3\\nsummary\\n'
+    """
+    text = re.sub(r"\r+\n", "\n", text)  # "\r\n" ends a line, as Jupyter reads it
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
 def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Outputs that do not change from run to run, so a rebuild's diff shows real changes.
 
     Consecutive prints to one stream become one output (the kernel splits them by timing),
-    and object addresses (``<graphviz.graphs.Digraph at 0x7f...>``) are dropped from the
+    lines redrawn with carriage returns (progress bars) keep only their last state, and
+    object addresses (``<graphviz.graphs.Digraph at 0x7f...>``) are dropped from the
     plain-text fallbacks of pictures.
     """
     for cell in nb.cells:
@@ -1706,12 +1724,16 @@ def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if isinstance(text, str):
                 output.data["text/plain"] = OBJECT_ADDRESS.sub(">", text)
             merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":
+                output.text = last_states(output.text)
         cell.outputs = merged
     return nb
 
 
 def problems(nb: nbformat.NotebookNode) -> list[str]:
-    """What keeps a notebook from being committed: errors, absolute paths, missing outputs."""
+    """What keeps a notebook from being committed: errors, absolute paths, missing outputs,
+    widgets, and progress-bar lines not yet reduced to their last state."""
     found = []
     if nb.metadata.get("kernelspec", {}).get("name") != KERNEL:
         found.append(f"kernelspec is not {KERNEL}")
@@ -1728,6 +1750,12 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
             text = output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
             if ABSOLUTE_PATH.search(text):
                 found.append(f"cell {i}: an absolute path in the output")
+            data = output.get("data", {})
+            if WIDGET in data and PROGRESS_BAR.search(str(data.get("text/plain", ""))):
+                # saved, a widget keeps only its first state: "0/300", as if nothing ran
+                found.append(f"cell {i}: a progress-bar widget (use a text bar)")
+            if "\r" in output.get("text", ""):
+                found.append(f"cell {i}: a carriage return in a stream (tidy the notebook)")
     return found
 
 

@@ -209,7 +209,20 @@ def test_progress_bar_goes_to_stderr_and_is_silent_when_off(capsys):
     assert capsys.readouterr() == ("", "")
     fit(MLP(2, [2, 1], seed=0), X, y, loss="bce_with_logits", lr=0.1, epochs=2, progress=True)
     out, err = capsys.readouterr()
-    assert out == "" and "2/2" in err and "loss=" in err and "acc=" in err
+    # A text bar (not a notebook widget): updates overwrite the line with carriage returns,
+    # and the last state is the whole run, so a saved notebook shows that, not "0/2".
+    last = err.rstrip("\n").split("\r")[-1]
+    assert out == "" and err.endswith("\n")
+    assert "2/2" in last and "loss=" in last and "acc=" in last
+
+
+def test_progress_bar_says_when_training_stopped_early(capsys):
+    run_with_bar = dict(patience=0, progress=True)
+    model = MLP(1, [1], seed=0)
+    fit(model, [[1.0]], [0.0], loss=scripted_loss(LOSSES), epochs=len(LOSSES),
+        optimizer=SGD(model.parameters(), lr=0.01), **run_with_bar)  # fmt: skip
+    last = capsys.readouterr().err.rstrip("\n").split("\r")[-1]
+    assert last.startswith("training (stopped early):") and "3/8" in last
 
 
 @pytest.mark.parametrize(

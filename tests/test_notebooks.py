@@ -47,6 +47,31 @@ def test_readme_lists_the_notebooks_in_order():
     assert positions == sorted(positions)
 
 
+def test_tidy_keeps_the_last_state_of_a_progress_bar():
+    nb = builder.build([builder.code("fit(...)")])
+    nb.cells[0].execution_count = 1
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="\rtraining:   0%| | 0/300"),
+        nbformat.v4.new_output("stream", name="stderr", text="\rtraining: 100%|█| 300/300\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="300 epochs\n"),
+    ]
+    assert any("carriage return" in p for p in builder.problems(nb))
+    builder.tidy(nb)
+    assert [o.text for o in nb.cells[0].outputs] == ["training: 100%|█| 300/300\n", "300 epochs\n"]
+    assert builder.problems(nb) == []
+
+
+def test_a_progress_bar_widget_is_not_committed():
+    # Saved, a tqdm.auto widget shows its first state ("0/300"), as if nothing had run;
+    # other widgets (step_through's buttons) say what they are and may stay.
+    nb = builder.build([builder.code("fit(...)"), builder.code("step_through(a)")])
+    for i, text in enumerate(["training:   0%|          | 0/300", "VBox(children=(Button(...))"]):
+        nb.cells[i].execution_count = i + 1
+        data = {builder.WIDGET: {"model_id": str(i)}, "text/plain": text}
+        nb.cells[i].outputs = [nbformat.v4.new_output("display_data", data=data)]
+    assert builder.problems(nb) == ["cell 0: a progress-bar widget (use a text bar)"]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_committed_with_clean_outputs(path):
     nb = nbformat.read(path, as_version=4)
@@ -82,5 +107,5 @@ def test_runs_top_to_bottom(path, tmp_path):
         resources={"metadata": {"path": str(tmp_path)}},
     )
     client.execute()  # raises CellExecutionError, naming the cell, on the first error
-    assert builder.problems(nb) == []
+    assert builder.problems(builder.tidy(nb)) == []
     assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before, "wrote into notebooks/"
