@@ -60,23 +60,50 @@ def loss_curve(history: History, ax=None):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
     if min(history.loss) > 0 and max(history.loss) / min(history.loss) > 100:
         ax.set_yscale("log")  # losses spanning decades read better on a log scale
+    # The legend gets a band of its own along the top: every axis is stretched so its data
+    # ends at DATA_TOP of the height, and nothing is drawn above that but the legend.
+    _leave_headroom(ax)
     if history.best_epoch is not None:
-        ax.axvline(history.best_epoch + 1, color="0.6", linestyle=":", label="best epoch")
+        ax.axvline(
+            history.best_epoch + 1,
+            ymax=DATA_TOP,
+            color="0.6",
+            linestyle=":",
+            label="best epoch",
+        )
     handles, labels = ax.get_legend_handles_labels()
     if history.accuracy:
         right = ax.twinx()
         right.plot(epochs, history.accuracy, color="tab:orange", label="accuracy")
         right.set_ylabel("accuracy")
         right.set_ylim(-0.02, 1.02)
+        right.set_yticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])  # none in the legend's band
+        _leave_headroom(right)
         h2, l2 = right.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
-    ax.legend(handles, labels, loc="center right")
+    # On the top axes (the twin, if any), so no curve is drawn over it.
+    (right if history.accuracy else ax).legend(
+        handles, labels, loc="upper center", ncol=len(handles), fontsize="small", frameon=False
+    )
     how = {"early_stopping": ", stopped early", "diverged": ", diverged"}.get(
         history.stop_reason, ""
     )
     ax.set_title(f"training: {history.epochs} epochs{how}")
     fig.tight_layout()
     return fig
+
+
+#: The fraction of a loss curve's height that holds data; the band above holds the legend.
+DATA_TOP = 0.82
+
+
+def _leave_headroom(ax) -> None:
+    """Raise the top of ``ax``'s y axis so its current range fills only DATA_TOP of it."""
+    low, high = ax.get_ylim()
+    if ax.get_yscale() == "log":  # the same fraction, measured in decades
+        ax.set_ylim(low, low * (high / low) ** (1 / DATA_TOP))
+    else:
+        ax.set_ylim(low, low + (high - low) / DATA_TOP)
 
 
 def _bounds(values: list[float], margin: float) -> tuple[float, float]:

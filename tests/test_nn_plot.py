@@ -38,6 +38,41 @@ def test_loss_curve_plots_the_history():
     assert left.get_yscale() == "linear"
 
 
+def _legend_clear_of_the_data(fig):
+    """True if the figure's legend lies above every point of every curve (display coords)."""
+    fig.canvas.draw()
+    legends = [a.get_legend() for a in fig.axes if a.get_legend() is not None]
+    assert len(legends) == 1, "one legend for all the curves"
+    box = legends[0].get_window_extent()
+    tops = [
+        line.get_transform().transform(line.get_xydata())[:, 1].max()
+        for a in fig.axes
+        for line in a.lines
+    ]
+    return box.y0 > max(tops)
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        # the reviewer's case: loss falling and accuracy rising through the middle
+        History(
+            loss=[0.6 * 0.95**e + 0.01 for e in range(100)],
+            accuracy=[min(1.0, 0.5 + e / 80) for e in range(100)],
+            best_epoch=90,
+            best_loss=0.02,
+        ),
+        History(loss=[1.0, 0.5, 0.4], accuracy=[0.5, 0.8, 0.9], best_epoch=2, best_loss=0.4),
+        History(loss=[1000.0, 1.0, 0.001], best_epoch=2, best_loss=0.001),  # log scale
+    ],
+)
+def test_loss_curve_legend_covers_no_curve(history):
+    fig = plot.loss_curve(history)
+    assert _legend_clear_of_the_data(fig)
+    labels = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
+    assert labels == ["loss", "best epoch", "accuracy"][: len(labels)] and len(labels) >= 2
+
+
 def test_loss_curve_for_regression_has_one_axis_and_log_scale_for_wide_ranges():
     fig = plot.loss_curve(History(loss=[1000.0, 1.0, 0.001]))
     assert len(fig.axes) == 1 and fig.axes[0].get_yscale() == "log"
