@@ -124,7 +124,8 @@ def decision_boundary(
     """The regions a 2-input model assigns to each class, with the data on top.
 
     One output: class 1 where output > ``threshold`` (0 for logits or hinge
-    scores; use 0.5 for a sigmoid output). Several outputs: the argmax.
+    scores; use 0.5 for a sigmoid output). Several outputs: the argmax, with the
+    boundaries drawn where the two highest scores are equal.
 
     >>> from nn import MLP, datasets
     >>> X, y = datasets.moons(n=20, seed=0)
@@ -168,13 +169,7 @@ def decision_boundary(
         else:  # one class everywhere in the window
             ax.set_facecolor(cmap(1.0 if lo >= threshold else 0.0, alpha=0.35))
     else:
-        grid = [[_argmax(o) for o in row] for row in outputs]
-        classes = sorted(set(classes) | {c for row in grid for c in row})
-        low, high = classes[0], classes[-1]
-        vmin, vmax = low - 0.5, high + 0.5
-        # Cells, not contours: interpolating class numbers would invent thin bands of the
-        # classes in between (a 0|2 border would show a sliver of class 1).
-        ax.pcolormesh(xs, ys, grid, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.35)
+        vmin, vmax = _class_regions(ax, xs, ys, outputs, classes, cmap)
     ax.scatter(
         [p[0] for p in X],
         [p[1] for p in X],
@@ -195,9 +190,32 @@ def decision_boundary(
     return fig
 
 
-def _argmax(outputs: list[Value]) -> int:
-    scores = [o.data for o in outputs]
-    return max(range(len(scores)), key=scores.__getitem__)
+def _class_regions(ax, xs, ys, outputs, classes, cmap) -> tuple[float, float]:
+    """Fill each class's region of a several-output model and draw the boundaries between.
+
+    Class k wins where its margin m_k = score_k − max_{j≠k} score_j is positive, and a
+    boundary is where m_k = 0. Contouring m_k (a smooth function of the point) gives smooth
+    regions and lines; filling the argmax grid cell by cell gives staircases, and contouring
+    class numbers would invent slivers of the classes in between (a 0|2 border would show 1).
+    Returns the colour range (vmin, vmax) the points must share.
+    """
+    import numpy as np
+
+    scores = np.array([[[o.data for o in out] for out in row] for row in outputs], dtype=float)
+    n_outputs = scores.shape[2]
+    low, high = min(0, *classes), max(n_outputs - 1, *classes)
+    vmin, vmax = low - 0.5, high + 0.5
+    for k in range(n_outputs):
+        rivals = np.delete(scores, k, axis=2).max(axis=2) if n_outputs > 1 else 0.0
+        margin = scores[:, :, k] - rivals
+        top = np.nanmax(margin)
+        if not top > 0:  # class k wins nowhere in the window
+            continue
+        colour = cmap((k - vmin) / (vmax - vmin))
+        ax.contourf(xs, ys, margin, levels=[0.0, top], colors=[colour], alpha=0.35)
+        if np.nanmin(margin) < 0:
+            ax.contour(xs, ys, margin, levels=[0.0], colors="k", linewidths=1.0)
+    return vmin, vmax
 
 
 def loss_surface(

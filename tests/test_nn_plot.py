@@ -1,5 +1,6 @@
 """nn.plot: the figures hold the data they claim to show, and inputs are checked."""
 
+import math
 import subprocess
 import sys
 
@@ -100,6 +101,30 @@ def test_decision_boundary_multiclass_and_into_a_given_axes():
     fig, ax = plt.subplots()
     out = plot.decision_boundary(MLP(2, [4, 3], seed=0), X, y, resolution=8, ax=ax)
     assert out is fig and ax.get_title() == "decision boundary"
+
+
+def test_decision_boundary_of_several_classes_is_drawn_where_the_top_two_scores_tie():
+    # Scores x, y and -x-y: the regions are three wedges meeting at (0, 0). The boundary lines
+    # must lie where the two highest scores are equal (a staircase of argmax cells would be
+    # up to a cell off), except within a cell of the triple point, where the margins kink.
+    def scores(p):
+        return [Value(p[0]), Value(p[1]), Value(-p[0] - p[1])]
+
+    X = [[2.0, -1.0], [-1.0, 2.0], [-1.5, -1.5], [1.0, 0.5]]
+    y = [0, 1, 2, 0]
+    fig = plot.decision_boundary(scores, X, y, resolution=21)
+    ax = fig.axes[0]
+    from matplotlib.contour import ContourSet
+
+    lines = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    fills = [c for c in ax.collections if isinstance(c, ContourSet) and c.filled]
+    assert len(fills) == 3 and len(lines) == 3  # a region and its edge for each class
+    vertices = [v for c in lines for seg in c.allsegs[0] for v in seg]
+    assert len(vertices) > 3 * 15
+    cell = (ax.get_xlim()[1] - ax.get_xlim()[0]) / 20
+    for x1, x2 in vertices:
+        first, second = sorted([x1, x2, -x1 - x2], reverse=True)[:2]
+        assert first - second < 1e-9 or math.hypot(x1, x2) < 1.5 * cell
 
 
 def test_decision_boundary_checks_its_input():
