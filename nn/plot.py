@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from engine import Value, no_grad
 
@@ -224,6 +224,7 @@ def loss_surface(
     trajectories: Mapping[str, Sequence[Sequence[float]]] | None = None,
     *,
     span: float | None = None,
+    minimum: Sequence[float] | None = None,
     resolution: int = 60,
     levels: int = 30,
     ax=None,
@@ -234,8 +235,19 @@ def loss_surface(
     (exactly two Values); each grid point sets their ``.data``, evaluates
     without recording a graph, and the weights are restored afterwards.
     ``trajectories`` maps a name to a path of ``(w1, w2)`` points, such as
-    ``nn.optim.trajectory`` returns. The window covers the paths and the
-    current point, or ``span`` around the current point.
+    ``nn.optim.trajectory`` returns; the current point (×) is where they start.
+    ``minimum``, if known, is marked with a gold star.
+
+    The window covers the start, every path and the minimum, with a margin;
+    ``span`` makes it at least ``2·span`` wide and high, centred on them. A
+    loss spanning more than two decades is coloured on a log scale, with at
+    least three contour levels per decade (``levels`` in all, about), down to
+    10⁻⁸ of the highest loss: lower values share the lowest band.
+
+    ``ax`` is one Axes (all paths on one surface, with a legend), or several
+    (e.g. ``plt.subplots(2, 3)[1]``): then each path gets a panel of its own,
+    titled with its name, all with the same window and colours and one colour
+    bar between them.
 
     >>> from engine import Value
     >>> from nn.optim import SGD, Adam, trajectory
@@ -243,7 +255,7 @@ def loss_surface(
     >>> bowl = lambda: w[0] ** 2 + 5 * w[1] ** 2
     >>> paths = {"SGD": trajectory(bowl, SGD(w, lr=0.05), 20),
     ...          "Adam": trajectory(bowl, Adam(w, lr=0.2), 20)}
-    >>> fig = loss_surface(bowl, w, paths, resolution=20)
+    >>> fig = loss_surface(bowl, w, paths, minimum=(0, 0), resolution=20)
     >>> sorted(t.get_text() for t in fig.axes[0].get_legend().get_texts())
     ['Adam', 'SGD']
     """
@@ -262,15 +274,20 @@ def loss_surface(
     for name, path in trajectories.items():
         if not path or any(len(point) != 2 for point in path):
             raise ValueError(f"trajectory {name!r} must be a non-empty list of (w1, w2) points")
+    if minimum is not None:
+        point = list(minimum) if isinstance(minimum, Iterable) else []
+        if len(point) != 2 or not all(_finite(v) for v in point):
+            raise ValueError(f"minimum must be a point (w1, w2) of finite numbers, got {minimum!r}")
+        minimum = (float(point[0]), float(point[1]))
+    panels = _panels(ax, len(trajectories))
+
     a, b = params
     start = (a.data, b.data)
-    if span is not None:
-        xr = (start[0] - span, start[0] + span)
-        yr = (start[1] - span, start[1] + span)
-    else:
-        xs_all = [start[0], *(p[0] for path in trajectories.values() for p in path)]
-        ys_all = [start[1], *(p[1] for path in trajectories.values() for p in path)]
-        xr, yr = _bounds(xs_all, 0.25), _bounds(ys_all, 0.25)
+    shown = [start, *(p for path in trajectories.values() for p in path)]
+    if minimum is not None:
+        shown.append(minimum)
+    xr = _window([p[0] for p in shown], span)
+    yr = _window([p[1] for p in shown], span)
     xs = [xr[0] + (xr[1] - xr[0]) * i / (resolution - 1) for i in range(resolution)]
     ys = [yr[0] + (yr[1] - yr[0]) * j / (resolution - 1) for j in range(resolution)]
     grid = []
@@ -288,28 +305,98 @@ def loss_surface(
     finite = [v for row in grid for v in row if math.isfinite(v)]
     if not finite:
         raise ValueError("the loss is not finite anywhere in this window; choose another span")
-    fig, ax = _figure_and_axes(ax, (6.0, 5.0))
-    low, high = min(finite), max(finite)
-    norm, bands = None, levels
-    if low > 0 and high / low > 100:
-        import matplotlib.colors as colors
+    grid, bands, norm, ticks = _contour_levels(grid, min(finite), max(finite), levels)
 
-        # Geometric levels on a log colour scale: valleys stay visible next to steep walls.
-        norm = colors.LogNorm(vmin=low, vmax=high)
-        bands = [low * (high / low) ** (i / (levels - 1)) for i in range(levels)]
-    filled = ax.contourf(xs, ys, grid, levels=bands, cmap="viridis", norm=norm, alpha=0.85)
-    ticks = bands[:: max(1, len(bands) // 6)] if norm is not None else None
-    fig.colorbar(filled, ax=ax, label="loss", ticks=ticks, format="%.3g")
-    for name, path in trajectories.items():
-        px, py = [p[0] for p in path], [p[1] for p in path]
-        dots = "o" if len(path) <= 60 else None  # dots show the step sizes; too many blur
-        (line,) = ax.plot(px, py, marker=dots, markersize=2.5, linewidth=1.2, label=name)
-        ax.plot(px[-1], py[-1], marker="*", markersize=10, color=line.get_color())
-    ax.plot(*start, marker="x", color="white", markersize=8)
-    ax.set_xlabel(a.label or "w1")
-    ax.set_ylabel(b.label or "w2")
-    ax.set_title("loss surface")
-    if trajectories:
-        ax.legend(loc="upper right")
-    fig.tight_layout()
+    if panels is None:
+        fig, only = _figure_and_axes(ax, (6.0, 5.0))
+        panels, groups = [only], [list(trajectories.items())]
+    else:
+        fig = panels[0].figure
+        groups = [[item] for item in trajectories.items()] or [[]]
+    colours = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
+    colour_of = {name: colours[i % len(colours)] for i, name in enumerate(trajectories)}
+    filled = None
+    for panel, group in zip(panels, groups):
+        filled = panel.contourf(xs, ys, grid, levels=bands, cmap="viridis", norm=norm, alpha=0.85)
+        # thin lines on the band edges: the shape of the surface reads without the colour bar
+        panel.contour(xs, ys, grid, levels=filled.levels, colors="k", linewidths=0.3, alpha=0.3)
+        for name, path in group:
+            px, py = [p[0] for p in path], [p[1] for p in path]
+            dots = "o" if len(path) <= 60 else None  # dots show the step sizes; too many blur
+            colour = colour_of[name]
+            panel.plot(px, py, marker=dots, markersize=2.5, linewidth=1.2, color=colour, label=name)
+            panel.plot(px[-1], py[-1], marker="o", markersize=6, color=colour, mec="white")
+        panel.plot(*start, marker="x", color="white", markersize=8, mew=2)
+        if minimum is not None:
+            panel.plot(*minimum, marker="*", color="gold", mec="black", markersize=13)
+        panel.set_xlim(xr)
+        panel.set_ylim(yr)
+        panel.set_xlabel(a.label or "w1")
+        panel.set_ylabel(b.label or "w2")
+        if len(panels) == 1:
+            panel.set_title("loss surface")
+            if trajectories:
+                panel.legend(loc="upper right")
+        else:
+            panel.set_title(group[0][0] if group else "loss surface")
+    fig.tight_layout()  # before the colour bar: one shared by several panels takes their room
+    bar = fig.colorbar(filled, ax=panels if len(panels) > 1 else panels[0], label="loss")
+    if ticks is not None:
+        from matplotlib.ticker import LogFormatterSciNotation
+
+        label = LogFormatterSciNotation(labelOnlyBase=False)
+        bar.set_ticks(ticks, labels=[label(t) for t in ticks])
     return fig
+
+
+def _finite(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
+
+
+def _panels(ax, paths: int) -> list | None:
+    """The Axes to draw one path each in, or None when ``ax`` is a single Axes (or None)."""
+    if ax is None or hasattr(ax, "plot"):  # an Axes: everything on one surface
+        return None
+    panels = list(getattr(ax, "flat", ax))  # a grid from plt.subplots, or a list of Axes
+    if not panels or not all(hasattr(p, "plot") for p in panels):
+        raise ValueError("ax must be an Axes or a list of Axes")
+    if len(panels) < paths:
+        raise ValueError(f"{paths} trajectories need {paths} panels, got {len(panels)} Axes")
+    if any(p.figure is not panels[0].figure for p in panels):
+        raise ValueError("the panels must belong to one figure (they share one colour bar)")
+    return panels[: max(paths, 1)]
+
+
+def _window(values: list[float], span: float | None) -> tuple[float, float]:
+    """A range covering ``values`` with a margin, at least ``2·span`` wide if span is given."""
+    low, high = _bounds(values, 0.15)
+    if span is not None and high - low < 2 * span:
+        middle = (min(values) + max(values)) / 2
+        low, high = middle - span, middle + span
+    return low, high
+
+
+def _contour_levels(grid, low: float, high: float, levels: int):
+    """The grid to contour, its levels, the colour norm and colour-bar ticks (None: linear).
+
+    A loss spanning more than two decades gets levels 10^(k/n), n >= 3 per decade, from
+    10⁻⁸ of the top up: evenly spaced levels would put the whole valley in the lowest band.
+    The colour bar is labelled at the powers of ten (and 2×, 5× when there are few).
+    """
+    if not (low >= 0 and high > 0 and high > 100 * low):
+        return grid, levels, None, None
+    import matplotlib.colors as colors
+
+    floor = max(low, high * 1e-8)
+    decades = math.log10(high / floor)
+    per = min(10, max(3, math.ceil(levels / decades)))
+    first, last = math.floor(math.log10(floor) * per), math.ceil(math.log10(high) * per)
+    bands = [10 ** (k / per) for k in range(first, last + 1)]
+    # Values under the lowest level (a 0 at the minimum) join the lowest band; a log scale
+    # has no place for them.
+    grid = [[v if not v < bands[0] else bands[0] for v in row] for row in grid]
+    steps = (1,) if decades > 4 else (1, 2, 5)
+    powers = range(math.floor(math.log10(bands[0])), math.ceil(math.log10(bands[-1])) + 1)
+    ticks = [m * 10.0**e for e in powers for m in steps]
+    ticks = [t for t in ticks if bands[0] * (1 - 1e-9) <= t <= bands[-1] * (1 + 1e-9)]
+    return grid, bands, colors.LogNorm(vmin=bands[0], vmax=bands[-1]), ticks

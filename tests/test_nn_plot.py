@@ -176,6 +176,65 @@ def test_loss_surface_of_two_weights_of_a_model():
     assert fig.axes[0].get_xlabel() == "L0.N0.w0"
 
 
+def _valley():
+    w = [Value(-1.5, label="w1"), Value(2.0, label="w2")]
+
+    def loss():  # a Rosenbrock valley, minimum 0 at (1, 1): its loss spans many decades
+        return (1 - w[0]) ** 2 + 10 * (w[1] - w[0] ** 2) ** 2
+
+    paths = {
+        "SGD": trajectory(loss, SGD(w, lr=0.01), 40),
+        "Adam": trajectory(loss, Adam(w, lr=0.05), 40),
+    }
+    return w, loss, paths
+
+
+def _filled(ax):
+    from matplotlib.contour import ContourSet
+
+    return next(c for c in ax.collections if isinstance(c, ContourSet) and c.filled)
+
+
+def test_loss_surface_window_covers_the_start_the_paths_and_the_minimum():
+    w, loss, paths = _valley()
+    shown = [(-1.5, 2.0), (1.0, 1.0), *(p for path in paths.values() for p in path)]
+    for span in (None, 0.1, 3.0):
+        ax = plot.loss_surface(loss, w, paths, span=span, minimum=(1, 1), resolution=8).axes[0]
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        assert all(x0 < x < x1 and y0 < y < y1 for x, y in shown), span
+        if span == 3.0:  # a wide span is centred on what is shown, not on the start
+            middle_x = (min(p[0] for p in shown) + max(p[0] for p in shown)) / 2
+            assert (x0 + x1) / 2 == pytest.approx(middle_x) and x1 - x0 == pytest.approx(6.0)
+        plt.close("all")
+
+
+def test_loss_surface_log_scale_has_several_levels_per_decade():
+    w, loss, paths = _valley()
+    fig = plot.loss_surface(loss, w, paths, minimum=(1, 1), resolution=30)
+    levels = _filled(fig.axes[0]).levels
+    ratios = [b / a for a, b in zip(levels, levels[1:], strict=False)]
+    assert levels[-1] / levels[0] > 1e3  # a log scale over several decades
+    assert max(ratios) <= 10 ** (1 / 3) * (1 + 1e-9)  # at least three levels per decade
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert "$\\mathdefault{10^{0}}$" in labels  # the colour bar is labelled in powers of ten
+
+
+def test_loss_surface_in_several_panels_shares_one_window_and_one_colour_bar():
+    w, loss, paths = _valley()
+    fig, axes = plt.subplots(2, 2)
+    out = plot.loss_surface(loss, w, paths, ax=axes, resolution=8)
+    assert out is fig
+    used, spare = axes.flat[:2], axes.flat[2:]
+    assert [a.get_title() for a in used] == ["SGD", "Adam"]
+    assert len(fig.axes) == 5  # four panels and one colour bar
+    assert used[0].get_xlim() == used[1].get_xlim()
+    assert list(_filled(used[0]).levels) == list(_filled(used[1]).levels)
+    assert [line.get_label() for line in used[1].lines][0] == "Adam"
+    assert all(not a.collections and not a.lines for a in spare)  # left for the caller
+    with pytest.raises(ValueError, match="2 trajectories need 2 panels, got 1 Axes"):
+        plot.loss_surface(loss, w, paths, ax=[axes[0, 0]], resolution=4)
+
+
 def test_loss_surface_checks_its_input():
     w = [Value(0.0), Value(0.0)]
     with pytest.raises(ValueError, match="exactly two parameters"):
@@ -192,6 +251,10 @@ def test_loss_surface_checks_its_input():
         (dict(span="1"), "span must be a finite number > 0"),
         (dict(levels=1), "levels must be a whole number >= 2"),
         (dict(levels=2.5), "levels must be a whole number >= 2"),
+        (dict(minimum=(1.0,)), "minimum must be a point"),
+        (dict(minimum=(1.0, math.nan)), "minimum must be a point"),
+        (dict(minimum=5), "minimum must be a point"),
+        (dict(ax="axes"), "ax must be an Axes or a list of Axes"),
     ],
 )
 def test_loss_surface_checks_span_and_levels(options, message):
