@@ -573,7 +573,7 @@ def activations() -> list:
         three = MLP(2, [8, 3], activation="tanh", seed=SEED)
         h3 = fit(three, X3, y3, loss="cross_entropy", optimizer="adam", lr=0.05, epochs=60,
                  progress=False)
-        fig = nn.plot.decision_boundary(three, X3, y3, resolution=150)
+        fig = nn.plot.decision_boundary(three, X3, y3)
         fig.axes[0].set_title(f"three classes: accuracy {h3.accuracy[-1]:.0%}")
         plt.show()
 
@@ -1588,7 +1588,7 @@ def classifier() -> list:
 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
         nn.plot.loss_curve(spiral_history, ax=axes[0])
-        nn.plot.decision_boundary(spiral_model, Xs, ys, ax=axes[1], resolution=100)
+        nn.plot.decision_boundary(spiral_model, Xs, ys, ax=axes[1])
         axes[1].set_title("three classes, three regions")
         plt.tight_layout()
         plt.show()
