@@ -52,12 +52,16 @@ def loss_curve(history: History, ax=None):
         raise ValueError("the history is empty: train for at least one epoch")
     fig, ax = _figure_and_axes(ax, (6.4, 4.0))
     epochs = range(1, history.epochs + 1)
-    ax.plot(epochs, history.loss, color="tab:blue", label="loss")
+    dots = "o" if history.epochs <= 20 else None  # a short run's points, one per epoch
+    ax.plot(epochs, history.loss, color="tab:blue", marker=dots, markersize=3, label="loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    if history.epochs <= 10:  # a short run: every epoch ticked, none squeezed to one point
+        ax.set_xticks(list(epochs))
+        ax.set_xlim(0.5, history.epochs + 0.5)
     if min(history.loss) > 0 and max(history.loss) / min(history.loss) > 100:
         ax.set_yscale("log")  # losses spanning decades read better on a log scale
     # The legend gets a band of its own along the top: every axis is stretched so its data
@@ -74,10 +78,16 @@ def loss_curve(history: History, ax=None):
     handles, labels = ax.get_legend_handles_labels()
     if history.accuracy:
         right = ax.twinx()
-        right.plot(epochs, history.accuracy, color="tab:orange", label="accuracy")
+        right.plot(
+            epochs,
+            history.accuracy,
+            color="tab:orange",
+            marker=dots,
+            markersize=3,
+            label="accuracy",
+        )
         right.set_ylabel("accuracy")
         right.set_ylim(-0.02, 1.02)
-        right.set_yticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])  # none in the legend's band
         _leave_headroom(right)
         h2, l2 = right.get_legend_handles_labels()
         handles, labels = handles + h2, labels + l2
@@ -88,7 +98,8 @@ def loss_curve(history: History, ax=None):
     how = {"early_stopping": ", stopped early", "diverged": ", diverged"}.get(
         history.stop_reason, ""
     )
-    ax.set_title(f"training: {history.epochs} epochs{how}")
+    plural = "" if history.epochs == 1 else "s"
+    ax.set_title(f"training: {history.epochs} epoch{plural}{how}")
     fig.tight_layout()
     return fig
 
@@ -98,12 +109,17 @@ DATA_TOP = 0.82
 
 
 def _leave_headroom(ax) -> None:
-    """Raise the top of ``ax``'s y axis so its current range fills only DATA_TOP of it."""
+    """Raise the top of ``ax``'s y axis so its current range fills only DATA_TOP of it.
+
+    The ticks stay within the old range: the band above is the legend's, not more loss.
+    """
     low, high = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if low <= t <= high]
     if ax.get_yscale() == "log":  # the same fraction, measured in decades
         ax.set_ylim(low, low * (high / low) ** (1 / DATA_TOP))
     else:
         ax.set_ylim(low, low + (high - low) / DATA_TOP)
+    ax.set_yticks(ticks)
 
 
 def _bounds(values: list[float], margin: float) -> tuple[float, float]:

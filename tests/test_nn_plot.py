@@ -74,6 +74,16 @@ def test_loss_curve_legend_covers_no_curve(history):
     assert labels == ["loss", "best epoch", "accuracy"][: len(labels)] and len(labels) >= 2
 
 
+def test_loss_curve_ticks_stay_below_the_legend_band_and_short_runs_tick_every_epoch():
+    fig = plot.loss_curve(History(loss=[0.5], accuracy=[0.25]))
+    left, right = fig.axes
+    assert left.get_title() == "training: 1 epoch"
+    assert list(left.get_xticks()) == [1] and left.get_xlim() == (0.5, 1.5)
+    assert max(right.get_yticks()) == pytest.approx(1.0)  # no "1.2" accuracy in the band
+    low, high = left.get_ylim()
+    assert all((t - low) / (high - low) <= plot.DATA_TOP for t in left.get_yticks())
+
+
 def test_loss_curve_for_regression_has_one_axis_and_log_scale_for_wide_ranges():
     fig = plot.loss_curve(History(loss=[1000.0, 1.0, 0.001]))
     assert len(fig.axes) == 1 and fig.axes[0].get_yscale() == "log"
