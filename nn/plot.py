@@ -224,12 +224,12 @@ def _class_regions(ax, xs, ys, outputs, classes, cmap) -> tuple[float, float]:
     for k in range(n_outputs):
         rivals = np.delete(scores, k, axis=2).max(axis=2) if n_outputs > 1 else 0.0
         margin = scores[:, :, k] - rivals
-        top = np.nanmax(margin)
-        if not top > 0:  # class k wins nowhere in the window
+        known = margin[np.isfinite(margin)]  # a nan score (a broken model) is left blank
+        if not known.size or not known.max() > 0:  # class k wins nowhere in the window
             continue
         colour = cmap((k - vmin) / (vmax - vmin))
-        ax.contourf(xs, ys, margin, levels=[0.0, top], colors=[colour], alpha=0.35)
-        if np.nanmin(margin) < 0:
+        ax.contourf(xs, ys, margin, levels=[0.0, known.max()], colors=[colour], alpha=0.35)
+        if known.min() < 0:
             ax.contour(xs, ys, margin, levels=[0.0], colors="k", linewidths=1.0)
     return vmin, vmax
 

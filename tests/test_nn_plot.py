@@ -137,6 +137,18 @@ def test_decision_boundary_of_several_classes_is_drawn_where_the_top_two_scores_
         assert first - second < 1e-9 or math.hypot(x1, x2) < 1.5 * cell
 
 
+@pytest.mark.filterwarnings("error")
+def test_decision_boundary_of_a_model_scoring_nan_somewhere_draws_what_it_can_quietly():
+    X, y = [[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]], [0, 1, 2]
+    broken = {
+        "nan everywhere": lambda p: [Value(math.nan)] * 3,
+        "nan in part": lambda p: [Value(p[0] if p[0] > 1 else math.nan), Value(p[1]), Value(0.5)],
+    }
+    for name, model in broken.items():
+        fig = plot.decision_boundary(model, X, y, resolution=9)
+        assert len(fig.axes[0].collections[-1].get_offsets()) == 3, name  # the points, still
+
+
 def test_decision_boundary_checks_its_input():
     model = MLP(3, [1], seed=0)
     with pytest.raises(ValueError, match="2-D inputs"):
