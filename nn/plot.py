@@ -263,7 +263,8 @@ def loss_surface(
     ``ax`` is one Axes (all paths on one surface, with a legend), or several
     (e.g. ``plt.subplots(2, 3)[1]``): then each path gets a panel of its own,
     titled with its name, all with the same window and colours and one colour
-    bar between them.
+    bar beside them; spare Axes are left empty for the caller. The figure is
+    laid out before that colour bar is added: call no ``tight_layout`` after.
 
     >>> from engine import Value
     >>> from nn.optim import SGD, Adam, trajectory
@@ -325,14 +326,14 @@ def loss_surface(
 
     if panels is None:
         fig, only = _figure_and_axes(ax, (6.0, 5.0))
-        panels, groups = [only], [list(trajectories.items())]
+        targets, groups = [only], [list(trajectories.items())]
     else:
         fig = panels[0].figure
-        groups = [[item] for item in trajectories.items()] or [[]]
+        targets, groups = panels, [[item] for item in trajectories.items()] or [[]]
     colours = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
     colour_of = {name: colours[i % len(colours)] for i, name in enumerate(trajectories)}
     filled = None
-    for panel, group in zip(panels, groups):
+    for panel, group in zip(targets, groups):
         filled = panel.contourf(xs, ys, grid, levels=bands, cmap="viridis", norm=norm, alpha=0.85)
         # thin lines on the band edges: the shape of the surface reads without the colour bar
         panel.contour(xs, ys, grid, levels=filled.levels, colors="k", linewidths=0.3, alpha=0.3)
@@ -349,14 +350,20 @@ def loss_surface(
         panel.set_ylim(yr)
         panel.set_xlabel(a.label or "w1")
         panel.set_ylabel(b.label or "w2")
-        if len(panels) == 1:
+        if panels is None:
             panel.set_title("loss surface")
             if trajectories:
-                panel.legend(loc="upper right")
+                panel.legend(loc="best")  # where it covers the fewest path points
         else:
             panel.set_title(group[0][0] if group else "loss surface")
-    fig.tight_layout()  # before the colour bar: one shared by several panels takes their room
-    bar = fig.colorbar(filled, ax=panels if len(panels) > 1 else panels[0], label="loss")
+    if panels is None:
+        bar = fig.colorbar(filled, ax=targets[0], label="loss")
+        fig.tight_layout()
+    else:
+        # Laid out first: a colour bar shared by several Axes takes its room from all of them
+        # (spare ones too, so the grid stays aligned), which tight_layout cannot undo.
+        fig.tight_layout()
+        bar = fig.colorbar(filled, ax=panels, label="loss")
     if ticks is not None:
         from matplotlib.ticker import LogFormatterSciNotation
 
@@ -380,7 +387,7 @@ def _panels(ax, paths: int) -> list | None:
         raise ValueError(f"{paths} trajectories need {paths} panels, got {len(panels)} Axes")
     if any(p.figure is not panels[0].figure for p in panels):
         raise ValueError("the panels must belong to one figure (they share one colour bar)")
-    return panels[: max(paths, 1)]
+    return panels
 
 
 def _window(values: list[float], span: float | None) -> tuple[float, float]:

@@ -253,6 +253,8 @@ def test_loss_surface_in_several_panels_shares_one_window_and_one_colour_bar():
     assert list(_filled(used[0]).levels) == list(_filled(used[1]).levels)
     assert [line.get_label() for line in used[1].lines][0] == "Adam"
     assert all(not a.collections and not a.lines for a in spare)  # left for the caller
+    widths = {round(a.get_position().width, 6) for a in axes.flat}
+    assert len(widths) == 1  # the colour bar took room from every panel: the grid stays aligned
     with pytest.raises(ValueError, match="2 trajectories need 2 panels, got 1 Axes"):
         plot.loss_surface(loss, w, paths, ax=[axes[0, 0]], resolution=4)
 
