@@ -45,7 +45,22 @@ def _as_float(data: object) -> float:
 
 def _lift(x: object) -> Value:
     """An operand as a Value: Values pass through, numbers become constant leaves."""
-    return x if isinstance(x, Value) else Value(x)
+    if type(x) is Value or isinstance(x, Value):
+        return x
+    return _leaf(_as_float(x))
+
+
+def _leaf(data: float) -> Value:
+    """A new leaf holding ``data`` (already a float): ``Value(data)`` without the checks."""
+    leaf = _new(Value)
+    leaf.data = data
+    leaf.grad = 0.0
+    leaf.label = ""
+    leaf._op = None
+    leaf._parents = ()
+    leaf._local_grads = ()
+    leaf._constant = None
+    return leaf
 
 
 def _data(x: object) -> float:
@@ -53,36 +68,62 @@ def _data(x: object) -> float:
     return x.data if isinstance(x, Value) else _as_float(x)
 
 
-def _apply(op: ops.Op, parents: tuple[Value, ...], constant: float | None = None) -> Value:
-    """Run ``op`` forward on ``parents`` and record the node (unless in ``no_grad``)."""
-    xs = [p.data for p in parents]
-    if constant is not None:
-        xs.append(constant)
+# Applying an op. These run once per node of every graph, so they take the
+# operands as separate arguments (no lists, no *args) and call the table's
+# functions directly; one function per arity keeps each path straight.
+
+
+def _unary(op: ops.Op, x: Value) -> Value:
+    """``op(x)`` as a new node."""
+    a = x.data
     if op.check is not None:
-        problem = op.check(*xs)
-        if problem is not None:
-            error, message = problem
-            raise error(message.format(*map(describe, parents), constant))
+        _check(op, (x,), (a,))
     try:
-        data = op.forward(*xs)
+        data = op.forward(a)
     except OverflowError:
-        inputs = ", ".join(map(describe, parents))
-        extra = f" and {constant!r}" if constant is not None else ""
-        raise OverflowError(
-            f"{op.name} of {inputs}{extra} overflows: the result is beyond the largest "
-            f"float (~1.8e308); scale the input down"
-        ) from None
+        raise _overflow(op, (x,)) from None
+    return _node(op, data, (x,), op.derivative(data, a), None)
 
-    mode = _mode.get()
-    if mode & ANOMALY and not math.isfinite(data):
-        inputs = " and ".join(map(describe, [*parents, *xs[len(parents) :]]))
-        raise FloatingPointError(f"{op.symbol} produced {data!r} from {inputs}")
 
-    out = Value.__new__(Value)
+def _binary(op: ops.Op, x: Value, y: Value) -> Value:
+    """``op(x, y)`` as a new node."""
+    a = x.data
+    b = y.data
+    if op.check is not None:
+        _check(op, (x, y), (a, b))
+    try:
+        data = op.forward(a, b)
+    except OverflowError:
+        raise _overflow(op, (x, y)) from None
+    return _node(op, data, (x, y), op.derivative(data, a, b), None)
+
+
+def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
+    """``op(x, constant)`` as a new node whose one parent is ``x``."""
+    a = x.data
+    if op.check is not None:
+        _check(op, (x,), (a, constant), constant)
+    try:
+        data = op.forward(a, constant)
+    except OverflowError:
+        raise _overflow(op, (x,), constant) from None
+    return _node(op, data, (x,), op.derivative(data, a, constant), constant)
+
+
+def _node(
+    op: ops.Op, data: float, parents: tuple, local_grads: tuple, constant: float | None
+) -> Value:
+    """The node for ``data``, recording ``op``, its parents and local gradients unless no_grad."""
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._constant = constant
+    mode = _mode.get()
+    if mode & ANOMALY and not math.isfinite(data):
+        extra = (constant,) if constant is not None else ()
+        inputs = " and ".join(map(describe, [*parents, *extra]))
+        raise FloatingPointError(f"{op.symbol} produced {data!r} from {inputs}")
     if mode & NO_GRAD:
         out._op = None
         out._parents = ()
@@ -90,8 +131,28 @@ def _apply(op: ops.Op, parents: tuple[Value, ...], constant: float | None = None
     else:
         out._op = op
         out._parents = parents
-        out._local_grads = op.derivative(data, *xs)
+        out._local_grads = local_grads
     return out
+
+
+def _check(op: ops.Op, parents: tuple, xs: tuple, constant: float | None = None) -> None:
+    """Raise the op's domain error if ``xs`` (the inputs' data) is outside its domain."""
+    problem = op.check(*xs)
+    if problem is not None:
+        error, message = problem
+        raise error(message.format(*map(describe, parents), constant))
+
+
+def _overflow(op: ops.Op, parents: tuple, constant: float | None = None) -> OverflowError:
+    inputs = ", ".join(map(describe, parents))
+    extra = f" and {constant!r}" if constant is not None else ""
+    return OverflowError(
+        f"{op.name} of {inputs}{extra} overflows: the result is beyond the largest "
+        f"float (~1.8e308); scale the input down"
+    )
+
+
+_new = object.__new__
 
 
 class Value:
@@ -161,45 +222,45 @@ class Value:
     # -- arithmetic (each operator is its own primitive, so graphs show what was typed)
 
     def __add__(self, other: Value | Number) -> Value:
-        return _apply(ops.ADD, (self, _lift(other)))
+        return _binary(ops.ADD, self, _lift(other))
 
     def __radd__(self, other: Number) -> Value:
-        return _apply(ops.ADD, (_lift(other), self))
+        return _binary(ops.ADD, _lift(other), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _apply(ops.SUB, (self, _lift(other)))
+        return _binary(ops.SUB, self, _lift(other))
 
     def __rsub__(self, other: Number) -> Value:
-        return _apply(ops.SUB, (_lift(other), self))
+        return _binary(ops.SUB, _lift(other), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _apply(ops.MUL, (self, _lift(other)))
+        return _binary(ops.MUL, self, _lift(other))
 
     def __rmul__(self, other: Number) -> Value:
-        return _apply(ops.MUL, (_lift(other), self))
+        return _binary(ops.MUL, _lift(other), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _apply(ops.DIV, (self, _lift(other)))
+        return _binary(ops.DIV, self, _lift(other))
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _apply(ops.DIV, (_lift(other), self))
+        return _binary(ops.DIV, _lift(other), self)
 
     def __pow__(self, exponent: Value | Number) -> Value:
         if isinstance(exponent, Value):
-            return _apply(ops.POW, (self, exponent))
-        return _apply(ops.POW_CONST, (self,), _as_float(exponent))
+            return _binary(ops.POW, self, exponent)
+        return _with_constant(ops.POW_CONST, self, _as_float(exponent))
 
     def __rpow__(self, base: Number) -> Value:
-        return _apply(ops.POW, (_lift(base), self))
+        return _binary(ops.POW, _lift(base), self)
 
     def __neg__(self) -> Value:
-        return _apply(ops.NEG, (self,))
+        return _unary(ops.NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _apply(ops.ABS, (self,))
+        return _unary(ops.ABS, self)
 
     # -- comparisons look at the data; equality stays identity ----------------
 
@@ -219,43 +280,43 @@ class Value:
 
     def exp(self) -> Value:
         """e ** self; the local derivative is the output itself."""
-        return _apply(ops.EXP, (self,))
+        return _unary(ops.EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; defined for positive data only."""
-        return _apply(ops.LOG, (self,))
+        return _unary(ops.LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; defined for data >= 0."""
-        return _apply(ops.SQRT, (self,))
+        return _unary(ops.SQRT, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, in (-1, 1); local derivative 1 - tanh²."""
-        return _apply(ops.TANH, (self,))
+        return _unary(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), in (0, 1), computed without overflow; local derivative σ(1 - σ)."""
-        return _apply(ops.SIGMOID, (self,))
+        return _unary(ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x); its slope at 0 is taken as 0, as in PyTorch."""
-        return _apply(ops.RELU, (self,))
+        return _unary(ops.RELU, self)
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope · x."""
-        return _apply(ops.LEAKY_RELU, (self,), _as_float(slope))
+        return _with_constant(ops.LEAKY_RELU, self, _as_float(slope))
 
     def softplus(self) -> Value:
         """log(1 + e^x), a smooth relu, computed without overflow; local derivative σ(x)."""
-        return _apply(ops.SOFTPLUS, (self,))
+        return _unary(ops.SOFTPLUS, self)
 
     def sin(self) -> Value:
         """Sine (radians)."""
-        return _apply(ops.SIN, (self,))
+        return _unary(ops.SIN, self)
 
     def cos(self) -> Value:
         """Cosine (radians)."""
-        return _apply(ops.COS, (self,))
+        return _unary(ops.COS, self)
 
     # -- gradients ----------------------------------------------------------
 
