@@ -45,21 +45,14 @@ def _as_float(data: object) -> float:
 
 def _lift(x: object) -> Value:
     """An operand as a Value: Values pass through, numbers become constant leaves."""
-    if type(x) is Value or isinstance(x, Value):
+    if isinstance(x, Value):
         return x
-    return _leaf(_as_float(x))
-
-
-def _leaf(data: float) -> Value:
-    """A new leaf holding ``data`` (already a float): ``Value(data)`` without the checks."""
+    # Value(x), minus the label check: this runs for every number in an expression.
     leaf = _new(Value)
-    leaf.data = data
+    leaf.data = x if type(x) is float else _as_float(x)
     leaf.grad = 0.0
     leaf.label = ""
-    leaf._op = None
-    leaf._parents = ()
-    leaf._local_grads = ()
-    leaf._constant = None
+    leaf._op = leaf._x = leaf._y = leaf._dx = leaf._dy = leaf._constant = None
     return leaf
 
 
@@ -68,9 +61,11 @@ def _data(x: object) -> float:
     return x.data if isinstance(x, Value) else _as_float(x)
 
 
-# Applying an op. These run once per node of every graph, so they take the
-# operands as separate arguments (no lists, no *args) and call the table's
-# functions directly; one function per arity keeps each path straight.
+# Applying an op. These run once per node of every graph, so each arity has
+# its own straight path: operands as arguments (no lists, no *args), the
+# table's forward and derivative called directly, and the node's slots written
+# in place. The modes (no_grad, detect_anomaly) take the general path in
+# _finish_in_mode, which is where to read what recording a node means.
 
 
 def _unary(op: ops.Op, x: Value) -> Value:
@@ -82,7 +77,18 @@ def _unary(op: ops.Op, x: Value) -> Value:
         data = op.forward(a)
     except OverflowError:
         raise _overflow(op, (x,)) from None
-    return _node(op, data, (x,), op.derivative(data, a), None)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._constant = None
+    if _mode.get():
+        return _finish_in_mode(out, op, (x,), None)
+    out._op = op
+    out._x = x
+    out._y = out._dy = None
+    (out._dx,) = op.derivative(data, a)
+    return out
 
 
 def _binary(op: ops.Op, x: Value, y: Value) -> Value:
@@ -95,7 +101,18 @@ def _binary(op: ops.Op, x: Value, y: Value) -> Value:
         data = op.forward(a, b)
     except OverflowError:
         raise _overflow(op, (x, y)) from None
-    return _node(op, data, (x, y), op.derivative(data, a, b), None)
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._constant = None
+    if _mode.get():
+        return _finish_in_mode(out, op, (x, y), None)
+    out._op = op
+    out._x = x
+    out._y = y
+    out._dx, out._dy = op.derivative(data, a, b)
+    return out
 
 
 def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
@@ -107,31 +124,44 @@ def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
         data = op.forward(a, constant)
     except OverflowError:
         raise _overflow(op, (x,), constant) from None
-    return _node(op, data, (x,), op.derivative(data, a, constant), constant)
-
-
-def _node(
-    op: ops.Op, data: float, parents: tuple, local_grads: tuple, constant: float | None
-) -> Value:
-    """The node for ``data``, recording ``op``, its parents and local gradients unless no_grad."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._constant = constant
+    if _mode.get():
+        return _finish_in_mode(out, op, (x,), constant)
+    out._op = op
+    out._x = x
+    out._y = out._dy = None
+    (out._dx,) = op.derivative(data, a, constant)
+    return out
+
+
+def _finish_in_mode(out: Value, op: ops.Op, inputs: tuple, constant: float | None) -> Value:
+    """Record ``out`` (data already set) as ``op`` of ``inputs``, honouring the active modes.
+
+    In ``detect_anomaly`` a NaN or inf raises; in ``no_grad`` the node is a
+    leaf (no op, no parents, no local gradients); otherwise it records ``op``,
+    its inputs and the local derivative with respect to each.
+    """
     mode = _mode.get()
-    if mode & ANOMALY and not math.isfinite(data):
-        extra = (constant,) if constant is not None else ()
-        inputs = " and ".join(map(describe, [*parents, *extra]))
-        raise FloatingPointError(f"{op.symbol} produced {data!r} from {inputs}")
+    if mode & ANOMALY and not math.isfinite(out.data):
+        operands = [*inputs] if constant is None else [*inputs, constant]
+        described = " and ".join(map(describe, operands))
+        raise FloatingPointError(f"{op.symbol} produced {out.data!r} from {described}")
     if mode & NO_GRAD:
-        out._op = None
-        out._parents = ()
-        out._local_grads = ()
-    else:
-        out._op = op
-        out._parents = parents
-        out._local_grads = local_grads
+        out._op = out._x = out._y = out._dx = out._dy = None
+        return out
+    xs = [x.data for x in inputs]
+    if constant is not None:
+        xs.append(constant)
+    local_grads = op.derivative(out.data, *xs)
+    out._op = op
+    out._x = inputs[0]
+    out._dx = local_grads[0]
+    out._y = inputs[1] if len(inputs) == 2 else None
+    out._dy = local_grads[1] if len(inputs) == 2 else None
     return out
 
 
@@ -167,7 +197,13 @@ class Value:
     ('tanh', True, 0.009866)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_parents", "_local_grads", "_constant")
+    # A node keeps its (at most two) inputs and their local gradients in slots of
+    # its own rather than in two tuples: that saves ~100 bytes per node and two
+    # objects the garbage collector would otherwise track. ``.parents`` and
+    # ``.local_grads`` assemble the tuples when asked.
+    #   _x, _y    the op's inputs, in order (None where the op has fewer)
+    #   _dx, _dy  ∂self/∂x and ∂self/∂y, recorded during the forward pass
+    __slots__ = ("data", "grad", "label", "_op", "_x", "_y", "_dx", "_dy", "_constant")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(label, str):
@@ -176,8 +212,10 @@ class Value:
         self.grad: float = 0.0
         self.label: str = label
         self._op: ops.Op | None = None
-        self._parents: tuple[Value, ...] = ()
-        self._local_grads: tuple = ()
+        self._x: Value | None = None
+        self._y: Value | None = None
+        self._dx: float | None = None
+        self._dy: float | None = None
         self._constant: float | None = None
 
     # -- the node -----------------------------------------------------------
@@ -190,17 +228,21 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the operation that made this node, in order."""
-        return self._parents
+        if self._x is None:
+            return ()
+        return (self._x,) if self._y is None else (self._x, self._y)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂parent for each parent, recorded during the forward pass."""
-        return self._local_grads
+        if self._x is None:
+            return ()
+        return (self._dx,) if self._y is None else (self._dx, self._dy)
 
     @property
     def is_leaf(self) -> bool:
         """True for a node no recorded operation made: an input, weight or constant."""
-        return not self._parents
+        return self._x is None
 
     @property
     def constant(self) -> float | None:
@@ -222,25 +264,25 @@ class Value:
     # -- arithmetic (each operator is its own primitive, so graphs show what was typed)
 
     def __add__(self, other: Value | Number) -> Value:
-        return _binary(ops.ADD, self, _lift(other))
+        return _binary(ops.ADD, self, other if type(other) is Value else _lift(other))
 
     def __radd__(self, other: Number) -> Value:
         return _binary(ops.ADD, _lift(other), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _binary(ops.SUB, self, _lift(other))
+        return _binary(ops.SUB, self, other if type(other) is Value else _lift(other))
 
     def __rsub__(self, other: Number) -> Value:
         return _binary(ops.SUB, _lift(other), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _binary(ops.MUL, self, _lift(other))
+        return _binary(ops.MUL, self, other if type(other) is Value else _lift(other))
 
     def __rmul__(self, other: Number) -> Value:
         return _binary(ops.MUL, _lift(other), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _binary(ops.DIV, self, _lift(other))
+        return _binary(ops.DIV, self, other if type(other) is Value else _lift(other))
 
     def __rtruediv__(self, other: Number) -> Value:
         return _binary(ops.DIV, _lift(other), self)
