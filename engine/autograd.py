@@ -30,13 +30,23 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
+    return _depth_first(root, with_leaves=True)
+
+
+def _depth_first(root: Value, with_leaves: bool) -> list[Value]:
+    """The nodes reachable from ``root`` in topological order; leaves only if ``with_leaves``.
+
+    Dropping the leaves keeps the order of the other nodes: a leaf's visit only
+    appends the leaf. ``backward`` walks without them, since a leaf has no
+    inputs to pass gradient on to; it only receives.
+    """
     order: list[Value] = []
     seen: set[Value] = set()
     # Depth-first, post-order, with an explicit stack. A node is pushed back with
     # None above it before its inputs go on top; when the None comes off again,
     # everything above it is placed, so the node under it comes next. (No
     # per-node tuples or iterators: a walk allocates nothing per node.)
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = [root] if with_leaves or root._x is not None else []
     while stack:
         node = stack.pop()
         if node is None:
@@ -48,10 +58,12 @@ def topological_order(root: Value) -> list[Value]:
         stack.append(node)
         stack.append(None)
         # Push the second input first, so that the first is visited first.
-        if node._y is not None and node._y not in seen:
-            stack.append(node._y)
-        if node._x is not None and node._x not in seen:
-            stack.append(node._x)
+        y = node._y
+        if y is not None and y not in seen and (with_leaves or y._x is not None):
+            stack.append(y)
+        x = node._x
+        if x is not None and x not in seen and (with_leaves or x._x is not None):
+            stack.append(x)
     return order
 
 
@@ -80,18 +92,15 @@ def backward(root: Value, grad: Number = 1.0) -> None:
     paths gets the sum over all of them.
     """
     seed = _seed(grad)
-    order = topological_order(root)
+    order = _depth_first(root, with_leaves=False)
     for node in order:
-        if node._x is not None:
-            node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
+        node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
     root.grad += seed
     check = _mode.get() & ANOMALY
     # Each node has at most two inputs (see Value), so the edges are spelled out:
     # input x, then input y, the order backward_steps shows them in.
     for node in reversed(order):
         x = node._x
-        if x is None:
-            continue
         upstream = node.grad
         contribution = node._dx * upstream
         if check and not math.isfinite(contribution):
