@@ -30,23 +30,13 @@ def topological_order(root: Value) -> list[Value]:
     """
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
-    return _depth_first(root, with_leaves=True)
-
-
-def _depth_first(root: Value, with_leaves: bool) -> list[Value]:
-    """The nodes reachable from ``root`` in topological order; leaves only if ``with_leaves``.
-
-    Dropping the leaves keeps the order of the other nodes: a leaf's visit only
-    appends the leaf. ``backward`` walks without them, since a leaf has no
-    inputs to pass gradient on to; it only receives.
-    """
     order: list[Value] = []
     seen: set[Value] = set()
     # Depth-first, post-order, with an explicit stack. A node is pushed back with
     # None above it before its inputs go on top; when the None comes off again,
     # everything above it is placed, so the node under it comes next. (No
     # per-node tuples or iterators: a walk allocates nothing per node.)
-    stack: list[Value | None] = [root] if with_leaves or root._x is not None else []
+    stack: list[Value | None] = [root]
     while stack:
         node = stack.pop()
         if node is None:
@@ -58,11 +48,39 @@ def _depth_first(root: Value, with_leaves: bool) -> list[Value]:
         stack.append(node)
         stack.append(None)
         # Push the second input first, so that the first is visited first.
+        if node._y is not None and node._y not in seen:
+            stack.append(node._y)
+        if node._x is not None and node._x not in seen:
+            stack.append(node._x)
+    return order
+
+
+def _operations(root: Value, zero: float) -> list[Value]:
+    """``topological_order(root)`` without the leaves, setting each node's ``.grad`` to ``zero``.
+
+    The walk of ``backward``: ``topological_order``'s walk with two shortcuts.
+    Leaves are reached but never visited: a leaf has no inputs to pass gradient
+    on to (and dropping them keeps the others' order). And ``zero`` is a float
+    object made for this one call, so a node whose ``.grad`` *is* it has been
+    visited: no set is needed, and the same write resets the gradient to 0.
+    """
+    order: list[Value] = []
+    stack: list[Value | None] = [root] if root._x is not None else []
+    while stack:
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+            continue
+        if node.grad is zero:
+            continue
+        node.grad = zero
+        stack.append(node)
+        stack.append(None)
         y = node._y
-        if y is not None and y not in seen and (with_leaves or y._x is not None):
+        if y is not None and y._x is not None and y.grad is not zero:
             stack.append(y)
         x = node._x
-        if x is not None and x not in seen and (with_leaves or x._x is not None):
+        if x._x is not None and x.grad is not zero:
             stack.append(x)
     return order
 
@@ -92,9 +110,8 @@ def backward(root: Value, grad: Number = 1.0) -> None:
     paths gets the sum over all of them.
     """
     seed = _seed(grad)
-    order = _depth_first(root, with_leaves=False)
-    for node in order:
-        node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
+    # Non-leaves hold this call's gradient, not a running sum: the walk zeroes them.
+    order = _operations(root, zero=float("0"))
     root.grad += seed
     check = _mode.get() & ANOMALY
     # Each node has at most two inputs (see Value), so the edges are spelled out:
