@@ -72,6 +72,28 @@ def alternate(contenders: dict, repeats: int) -> dict:
     return out
 
 
+def collector_paused(fn):
+    """``fn`` run with Python's cyclic garbage collector off (and back on after, even on error).
+
+    Building a big graph allocates one tracked object per node, and every full
+    collection walks all of them; see the README.
+    """
+
+    def run():
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return run
+
+
+PAUSED = "scalarflow, gc paused"
+
+
 def deep_chain(sizes, repeats: int, micrograd_max: int) -> dict:
     """W2 at each size: {n: {contender: {median | error}}}."""
     classes = value_classes()
@@ -82,8 +104,17 @@ def deep_chain(sizes, repeats: int, micrograd_max: int) -> dict:
             if name == "micrograd" and n > micrograd_max:
                 continue  # its recursive backward already failed at a smaller size
             contenders[name] = lambda n=n, cls=cls: w.chain_values(cls, n)
+        sf = classes["scalarflow"]
+        contenders[PAUSED] = collector_paused(lambda n=n, sf=sf: w.chain_values(sf, n))
         report[n] = alternate(contenders, repeats)
     return report
+
+
+def linearity(chain: dict, name: str, small: int = 10_000, large: int = 1_000_000):
+    """Per-link time at ``large`` over per-link time at ``small`` (1.0 = perfectly linear)."""
+    if small not in chain or large not in chain:
+        return None
+    return (chain[large][name]["median"] / large) / (chain[small][name]["median"] / small)
 
 
 def wide_sum(n: int, repeats: int) -> dict:
@@ -151,6 +182,23 @@ def report_memory(mem: dict) -> str:
     return table(["W4 contender", "Values", "bytes/node built", "after backward"], rows)
 
 
+def run(max_chain=1_000_000, repeats=3, wide=100_000, micrograd_max=10_000) -> str:
+    """Run W2, W3 and W4; the report as Markdown tables."""
+    sizes = [10**k for k in range(3, 7) if 10**k <= max_chain] or [max_chain]
+    chain = deep_chain(sizes, repeats, micrograd_max)
+    parts = [report_chain(chain)]
+    lines = []
+    for name in ("scalarflow", PAUSED):
+        ratio = linearity(chain, name)
+        if ratio is not None:
+            lines.append(f"W2 linearity ({name}): per-link time at 1e6 / at 1e4 = {ratio:.2f}")
+    if lines:
+        parts.append("\n".join(lines))
+    parts.append(report_wide(wide_sum(wide, repeats), wide))
+    parts.append(report_memory(bytes_per_node(wide)))
+    return "\n\n".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-chain", type=int, default=1_000_000)
@@ -158,17 +206,7 @@ def main() -> None:
     parser.add_argument("--wide", type=int, default=100_000)
     parser.add_argument("--micrograd-max", type=int, default=10_000)
     args = parser.parse_args()
-    sizes = [10**k for k in range(3, 7) if 10**k <= args.max_chain] or [args.max_chain]
-    chain = deep_chain(sizes, args.repeats, args.micrograd_max)
-    print(report_chain(chain), end="\n\n")
-    per_link = {n: r["scalarflow"]["median"] / n for n, r in chain.items()}
-    if 10_000 in per_link and 1_000_000 in per_link:
-        print(
-            f"W2 linearity: per-link time at 1e6 / at 1e4 = "
-            f"{per_link[1_000_000] / per_link[10_000]:.2f}\n"
-        )
-    print(report_wide(wide_sum(args.wide, args.repeats), args.wide), end="\n\n")
-    print(report_memory(bytes_per_node(args.wide)))
+    print(run(args.max_chain, args.repeats, args.wide, args.micrograd_max))
 
 
 if __name__ == "__main__":
