@@ -9,6 +9,7 @@
 """
 
 from .autograd import BackwardStep, grad, topological_order
+from .collector import gc_paused
 from .errors import DomainError, GradcheckError
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
@@ -23,6 +24,7 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "detect_anomaly",
+    "gc_paused",
     "gradcheck",
     "gradgradcheck",
     "GradcheckReport",

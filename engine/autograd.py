@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .collector import gc_paused
 from .errors import describe
 from .modes import ANOMALY, _mode, enable_grad
 from .naming import display_names
@@ -206,7 +207,7 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
             raise TypeError(f"grad inputs must be Values; inputs[{i}] is {type(x).__name__}")
     order = topological_order(output)
     if create_graph:
-        with enable_grad():
+        with enable_grad(), gc_paused():  # it builds a graph as big as the one it walks
             grads = _gradient_graph(output, order)
         zero = Value(0.0)
         results = [grads.get(x, zero) for x in inputs]

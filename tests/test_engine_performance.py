@@ -7,9 +7,10 @@ leaves) and must not wake the garbage collector; a node must stay small.
 import gc
 import tracemalloc
 
+import pytest
 from hypothesis import given
 
-from engine import Value, topological_order
+from engine import Value, detect_anomaly, gc_paused, grad, topological_order
 from engine.autograd import _operations
 from engine.strategies import expressions
 
@@ -76,3 +77,48 @@ def test_a_wide_graph_costs_at_most_160_bytes_per_node():
     nodes = len(topological_order(total))
     assert nodes == 4 * n - 1
     assert used / nodes <= 160
+
+
+# -- gc_paused: it changes process-wide state, so it must always put it back ----------
+
+
+def test_gc_paused_pauses_and_restores():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_gc_paused_restores_the_collector_after_an_error():
+    with pytest.raises(ZeroDivisionError):
+        with gc_paused():
+            Value(1.0) / 0
+    assert gc.isenabled()
+
+
+def test_gc_paused_nests_and_leaves_a_disabled_collector_disabled():
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block must not switch it back on early
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before, so it stays off
+    finally:
+        gc.enable()
+
+
+def test_grad_with_create_graph_restores_the_collector_even_on_error():
+    x = Value(2.0, label="x")
+    (dy,) = grad(x**3, [x], create_graph=True)
+    assert gc.isenabled() and dy.data == 12.0
+
+    big = Value(1e200, label="big")
+    y = big * big * big  # d y/d big needs big · big = inf, made while building the gradient
+    with pytest.raises(FloatingPointError, match="produced inf"):
+        with detect_anomaly():
+            grad(y, [big], create_graph=True)
+    assert gc.isenabled()
