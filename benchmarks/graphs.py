@@ -1,6 +1,7 @@
 """W2-W4: a deep chain, a wide sum, and the memory of a node.
 
-W2  n links of ``x -> x * 1.0001 + 0.001`` (n = 1e3 ... 1e6), build + backward,
+W2  n links of ``x -> x * 1.0001 + 0.001`` (n = 1e3 ... 1e6), build + backward
+    (freeing the graph afterwards is not timed),
     against the same loop over plain floats (forward, then the chain rule as a
     loop of products). Reports time per link and the ratio to floats.
 W3  1e5 products summed as a balanced tree, build + backward.
@@ -10,7 +11,7 @@ W4  bytes per node of W3's graph, measured with tracemalloc: everything
 The contenders take turns within each repetition, in alternating order, after
 a full garbage collection; each result is checked against the floats.
 
-    .venv/bin/python benchmarks/graphs.py [--max-chain 1000000] [--repeats 3] [--wide 100000]
+    .venv/bin/python benchmarks/graphs.py [--max-chain 1000000] [--repeats 5] [--wide 100000]
 """
 
 from __future__ import annotations
@@ -54,14 +55,14 @@ def alternate(contenders: dict, repeats: int) -> dict:
             if name in failures:
                 continue
             try:
-                seconds, result = timed(contenders[name])
+                seconds, (result, graph) = timed(contenders[name])
             except RecursionError as e:
                 failures[name] = f"{type(e).__name__}"
                 gc.collect()  # micrograd's half-built graph is full of cycles
                 continue
             times[name].append(seconds)
             results[name] = result
-            del result
+            del graph  # freeing the graph is not part of build + backward
     out = {}
     for name in names:
         if name in failures:
@@ -73,20 +74,13 @@ def alternate(contenders: dict, repeats: int) -> dict:
 
 
 def collector_paused(fn):
-    """``fn`` run with Python's cyclic garbage collector off (and back on after, even on error).
-
-    Building a big graph allocates one tracked object per node, and every full
-    collection walks all of them; see the README.
-    """
+    """``fn`` run inside ``engine.gc_paused()``: the cyclic garbage collector off meanwhile."""
 
     def run():
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        from engine import gc_paused
+
+        with gc_paused():
             return fn()
-        finally:
-            if was_enabled:
-                gc.enable()
 
     return run
 
@@ -182,7 +176,7 @@ def report_memory(mem: dict) -> str:
     return table(["W4 contender", "Values", "bytes/node built", "after backward"], rows)
 
 
-def run(max_chain=1_000_000, repeats=3, wide=100_000, micrograd_max=10_000) -> str:
+def run(max_chain=1_000_000, repeats=5, wide=100_000, micrograd_max=10_000) -> str:
     """Run W2, W3 and W4; the report as Markdown tables."""
     sizes = [10**k for k in range(3, 7) if 10**k <= max_chain] or [max_chain]
     chain = deep_chain(sizes, repeats, micrograd_max)
@@ -202,7 +196,7 @@ def run(max_chain=1_000_000, repeats=3, wide=100_000, micrograd_max=10_000) -> s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-chain", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--wide", type=int, default=100_000)
     parser.add_argument("--micrograd-max", type=int, default=10_000)
     args = parser.parse_args()

@@ -25,7 +25,7 @@ from common import have_micrograd  # noqa: E402
 
 FULL = {
     "w1": {"processes": 5, "steps": 3, "points": 100},
-    "graphs": {"max_chain": 1_000_000, "repeats": 3, "wide": 100_000, "micrograd_max": 10_000},
+    "graphs": {"max_chain": 1_000_000, "repeats": 5, "wide": 100_000, "micrograd_max": 10_000},
     "imports": {"processes": 9},
 }
 QUICK = {

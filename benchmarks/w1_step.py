@@ -23,7 +23,8 @@ sys.path.insert(0, HERE)
 
 from common import fmt_time, have_micrograd, median, table  # noqa: E402
 
-CONTENDERS = ("scalarflow", "micrograd", "floats")
+PAUSED = "scalarflow, gc paused"  # each step inside engine.gc_paused(), as a training loop may
+CONTENDERS = ("scalarflow", "micrograd", "floats", PAUSED)
 
 
 def child(name: str, steps: int, points: int) -> dict:
@@ -37,14 +38,22 @@ def child(name: str, steps: int, points: int) -> dict:
 
         def step(k):
             return model.step(X, y, k)
-    else:
-        if name == "scalarflow":
-            from engine import Value
-        else:
-            from micrograd.engine import Value
+    elif name == "micrograd":
+        from micrograd.engine import Value
+
         model = w.ValueMLP(Value, weights)
 
         def step(k):
+            return w.value_step(model, X, y, k)
+    else:
+        from engine import Value, gc_paused
+
+        model = w.ValueMLP(Value, weights)
+
+        def step(k):
+            if name == PAUSED:
+                with gc_paused():
+                    return w.value_step(model, X, y, k)
             return w.value_step(model, X, y, k)
 
     times, losses = [], []

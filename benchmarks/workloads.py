@@ -176,17 +176,21 @@ class FloatMLP:
 RATE, SHIFT = 1.0001, 0.001
 
 
-def chain_values(Value, n: int) -> tuple[float, float]:
-    """Build n links of ``x * 1.0001 + 0.001`` over Values, backward; (output, d out/d x0)."""
+def chain_values(Value, n: int):
+    """Build n links of ``x * 1.0001 + 0.001`` over Values, backward.
+
+    Returns ((output, d out/d x0), graph): the graph is handed back so that the
+    caller frees it after the clock stops (build + backward is what is timed).
+    """
     x0 = Value(1.0)
     x = x0
     for _ in range(n):
         x = x * RATE + SHIFT
     x.backward()
-    return x.data, x0.grad
+    return (x.data, x0.grad), x
 
 
-def chain_floats(n: int) -> tuple[float, float]:
+def chain_floats(n: int):
     """The same chain by hand: a forward loop, then the chain rule as a loop of products."""
     x = 1.0
     for _ in range(n):
@@ -194,7 +198,7 @@ def chain_floats(n: int) -> tuple[float, float]:
     g = 1.0
     for _ in range(n):
         g = g * RATE  # d(x·1.0001 + 0.001)/dx, one link at a time
-    return x, g
+    return (x, g), None
 
 
 # ---------------------------------------------------------------------------
@@ -223,15 +227,15 @@ def wide_graph(Value, ws: list[float], xs: list[float]):
     return tree_sum([w * x for w, x in zip(wv, xv)]), wv + xv
 
 
-def wide_values(Value, ws: list[float], xs: list[float]) -> tuple[float, float]:
-    """Build W3 over Values and backward; (sum, Σ of all leaf gradients) to compare."""
+def wide_values(Value, ws: list[float], xs: list[float]):
+    """Build W3 over Values and backward; ((sum, Σ of all leaf gradients), graph)."""
     root, leaves = wide_graph(Value, ws, xs)
     root.backward()
-    return root.data, math.fsum(v.grad for v in leaves)
+    return (root.data, math.fsum(v.grad for v in leaves)), (root, leaves)
 
 
-def wide_floats(ws: list[float], xs: list[float]) -> tuple[float, float]:
+def wide_floats(ws: list[float], xs: list[float]):
     """W3 by hand: the products, the same tree of sums, and the gradients d/dw = x, d/dx = w."""
     total = tree_sum([w * x for w, x in zip(ws, xs)])
     grads = [*xs, *ws]
-    return total, math.fsum(grads)
+    return (total, math.fsum(grads)), grads

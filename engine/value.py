@@ -391,3 +391,7 @@ class Value:
         from .autograd import backward_steps
 
         return backward_steps(self, grad)
+
+
+# A node has slots for two inputs (_x, _y): every primitive in the table must fit.
+assert all(op.arity <= 2 for op in ops.OPS), "an op with more inputs needs more slots in Value"
