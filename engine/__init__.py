@@ -9,10 +9,13 @@
 """
 
 from .autograd import BackwardStep, grad, topological_order
+from .chain import ChainPath, ChainRule, TooManyPathsError, chain_rule
 from .collector import gc_paused
 from .errors import DomainError, GradcheckError
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
+from .graph import draw_graph
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .stepper import BackwardTrace, save_steps, step_through, trace_backward
 from .value import Value
 
 __all__ = [
@@ -20,6 +23,15 @@ __all__ = [
     "BackwardStep",
     "grad",
     "topological_order",
+    "draw_graph",
+    "chain_rule",
+    "ChainRule",
+    "ChainPath",
+    "TooManyPathsError",
+    "step_through",
+    "save_steps",
+    "trace_backward",
+    "BackwardTrace",
     "no_grad",
     "enable_grad",
     "is_grad_enabled",

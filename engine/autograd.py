@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .collector import gc_paused
 from .errors import describe
 from .modes import ANOMALY, _mode, enable_grad
-from .naming import display_names
+from .naming import display_names, format_number
 from .value import Number, Value, _as_float
 
 __all__ = ["topological_order", "backward", "backward_steps", "BackwardStep", "grad"]
@@ -144,12 +144,16 @@ class BackwardStep:
     parent_grad: float  # parent.grad after adding the contribution
     output: Value = field(repr=False)
     names: dict = field(repr=False, compare=False)
+    index: int = field(repr=False)  # node.parents[index] is parent (a * a has two such edges)
 
     def __str__(self) -> str:
+        """``dL/dw += dz/dw · dL/dz = 2.0000 · 0.5000 = 1.0000``: the edge's chain-rule term."""
         out, node, parent = (self.names[v] for v in (self.output, self.node, self.parent))
+        numbers = (self.local_grad, self.upstream, self.contribution)
+        local, upstream, contribution = map(format_number, numbers)
         return (
             f"d{out}/d{parent} += d{node}/d{parent} · d{out}/d{node} = "
-            f"{self.local_grad:.4f} · {self.upstream:.4f} = {self.contribution:.4f}"
+            f"{local} · {upstream} = {contribution}"
         )
 
 
@@ -172,13 +176,13 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[BackwardStep]:
         check = _mode.get() & ANOMALY
         for node in reversed(order):
             upstream = node.grad
-            for parent, local in zip(node.parents, node.local_grads):
+            for index, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
                 contribution = local * upstream
                 if check and not math.isfinite(contribution):
                     _raise_anomaly(node, parent, local, upstream)
                 parent.grad += contribution
                 yield BackwardStep(
-                    node, parent, local, upstream, contribution, parent.grad, root, names
+                    node, parent, local, upstream, contribution, parent.grad, root, names, index
                 )
 
     return steps()

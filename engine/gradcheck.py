@@ -154,6 +154,12 @@ def gradcheck(
     leaves, out = _evaluate(fn, xs)
     out.backward()
     analytic = [leaf.grad for leaf in leaves]
+    for i, a in enumerate(analytic):
+        if not math.isfinite(a):
+            raise GradcheckError(
+                f"the gradient for x{i} is {a!r}: the function has no finite slope at "
+                f"{xs}, e.g. sqrt at 0; check a point inside the domain"
+            )
     _check_consistency(out, leaves, analytic)
 
     def f(point: list[float]) -> float:

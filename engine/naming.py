@@ -7,13 +7,14 @@ it, numbered in topological order: ``mul1``, ``tanh2``; an unlabelled leaf is
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["display_names"]
+__all__ = ["display_names", "format_number"]
 
 
 def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
@@ -35,3 +36,21 @@ def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
         counts[stem] = counts.get(stem, 0) + 1
         names[node] = f"{stem}{counts[stem]}"
     return names
+
+
+def format_number(x: float) -> str:
+    """A number as derivations and drawings show it: 4 decimals, or scientific when tiny/huge.
+
+    Fixed point hides a gradient of 1e-7 as ``0.0000``, so numbers outside
+    [1e-4, 1e6) switch to scientific notation.
+
+    >>> format_number(0.5), format_number(-2.0), format_number(0.0)
+    ('0.5000', '-2.0000', '0.0000')
+    >>> format_number(1.5e-7), format_number(2.5e8), format_number(float("inf"))
+    ('1.5000e-07', '2.5000e+08', 'inf')
+    """
+    if not math.isfinite(x):
+        return repr(x)
+    if x == 0:
+        return "0.0000"  # also for -0.0, whose sign means nothing to a reader
+    return f"{x:.4f}" if 1e-4 <= abs(x) < 1e6 else f"{x:.4e}"

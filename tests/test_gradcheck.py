@@ -75,8 +75,10 @@ def test_gradcheck_catches_a_backward_that_does_not_accumulate(monkeypatch):
 
 def test_gradcheck_catches_a_nan_gradient():
     # sqrt at 0 has an infinite slope: no finite difference can agree.
-    with pytest.raises(GradcheckError):
+    with pytest.raises(GradcheckError, match="the gradient for x0 is nan: .* no finite slope"):
         gradcheck(lambda x: (x[0] * x[0]).sqrt(), [0.0])
+    with pytest.raises(GradcheckError, match="the gradient for x0 is inf"):
+        gradcheck(lambda x: x[0].sqrt(), [0.0])
 
 
 def test_leaving_the_domain_is_explained():

@@ -1,0 +1,319 @@
+"""The demo: ``python -m nn train --dataset moons --optimizer adam --epochs 100 --out out/``.
+
+Trains an MLP on a 2-D dataset with a progress bar, prints the final loss and
+accuracy, and writes into ``--out``: ``loss.png`` (loss and accuracy per
+epoch), ``decision_boundary.png``, ``neuron.png`` (the computation graph of
+one neuron, L0.N0, on the first sample, with its gradients) and
+``model.json`` (the trained weights). Mistakes in the options give one clear
+line and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import sys
+import time
+
+from . import datasets
+from .activations import resolve
+from .layers import MLP
+from .optim import OPTIMIZERS
+from .serialize import atomic_write
+from .train import evaluate, fit
+
+DATASETS = {
+    "moons": lambda n, noise, seed: datasets.moons(n=n, noise=noise, seed=seed),
+    "circles": lambda n, noise, seed: datasets.circles(n=n, noise=noise, seed=seed),
+    "spirals": lambda n, noise, seed: datasets.spirals(n=n, noise=noise, seed=seed),
+    "blobs": lambda n, noise, seed: datasets.blobs(n=n, std=noise, seed=seed),
+    "xor": lambda n, noise, seed: datasets.xor(),
+}
+
+# Learning rates that train the demo's small networks in ~100 epochs (PyTorch's defaults,
+# tuned for big networks, are slower here: Adam's 1e-3 would need thousands of epochs).
+DEMO_LR = {
+    "sgd": 0.3,
+    "momentum": 0.05,
+    "adagrad": 0.1,
+    "rmsprop": 0.01,
+    "adadelta": 1.0,
+    "adam": 0.05,
+    "adamw": 0.05,
+}
+
+# The noise each dataset is drawn with unless --noise says otherwise (blobs: the std).
+DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor": 0.0}
+
+
+class UsageError(Exception):
+    """A mistake in the command line: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + error
+        raise UsageError(message)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _number(low: float, *, strict: bool):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or (value <= low if strict else value < low):
+            bound = f"> {low:g}" if strict else f">= {low:g}"
+            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected layer sizes like 16,16, got {text!r}") from None
+    if not sizes or any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"every layer size must be at least 1, got {text!r}")
+    return sizes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m nn", description="scalarflow's neural-network demo")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    train = commands.add_parser(
+        "train",
+        help="train an MLP on a 2-D dataset and write pictures of it",
+        description="Train an MLP on a 2-D dataset; write loss.png, decision_boundary.png, "
+        "neuron.png and model.json into --out.",
+    )
+    train.add_argument(
+        "--dataset", choices=sorted(DATASETS), default="moons", help="(default: moons)"
+    )
+    train.add_argument(
+        "--optimizer", choices=list(OPTIMIZERS), default="adam", help="(default: adam)"
+    )
+    train.add_argument(
+        "--lr",
+        type=_number(0.0, strict=True),
+        default=None,
+        help="learning rate (default: a demo value per optimizer, adam 0.05)",
+    )
+    train.add_argument("--epochs", type=_positive_int, default=100, help="(default: 100)")
+    train.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=None,
+        help="mini-batch size (default: the whole dataset each step)",
+    )
+    train.add_argument(
+        "--patience",
+        type=_count,
+        default=None,
+        help="stop after this many epochs without improvement",
+    )
+    train.add_argument(
+        "--min-delta",
+        type=_number(0.0, strict=False),
+        default=0.0,
+        help="smallest loss decrease that counts as an improvement",
+    )
+    train.add_argument(
+        "--hidden",
+        type=_sizes,
+        default=[16, 16],
+        help="hidden layer sizes, comma separated (default: 16,16)",
+    )
+    train.add_argument(
+        "--activation",
+        choices=["relu", "tanh", "sigmoid"],
+        default="relu",
+        help="of the hidden layers (default: relu)",
+    )
+    train.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=None,
+        help="number of points (default: 100; xor always has 4)",
+    )
+    train.add_argument(
+        "--noise",
+        type=_number(0.0, strict=False),
+        default=None,
+        help="noise of the data (default: moons 0.1, circles 0.05, ...)",
+    )
+    train.add_argument(
+        "--seed", type=int, default=0, help="seeds the data and the weights (default: 0)"
+    )
+    train.add_argument("--out", default="out", help="directory for the images (default: out)")
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def _prepare_out(path: str) -> str:
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise UsageError(f"--out {path!r} exists and is not a directory")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create --out directory {path!r}: {e.strerror or e}") from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"--out directory {path!r} is not writable")
+    return path
+
+
+def _save_figure(fig, path: str) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    atomic_write(path, buffer.getvalue())
+
+
+def _neuron_graph(model: MLP, x: list[float]):
+    """The computation of neuron L0.N0 on sample ``x``, on copies so the model is untouched."""
+    from engine import Value, draw_graph
+
+    neuron = model.layers[0].neurons[0]
+    inputs = [Value(xi, label=f"x{i + 1}") for i, xi in enumerate(x)]
+    weights = [Value(w.data, label=w.label) for w in neuron.w]
+    z = sum(
+        (w * xi for w, xi in zip(weights, inputs, strict=True)),
+        Value(neuron.b.data, label=neuron.b.label),
+    )
+    z.label = "z"
+    out = resolve(neuron.activation)(z)
+    out.label = "L0.N0"
+    out.backward()
+    return draw_graph(out)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: works without a display
+    from . import plot
+
+    out = _prepare_out(args.out)
+    if args.dataset == "xor" and args.samples is not None:
+        raise UsageError("--samples does not apply to xor, which always has 4 points")
+    noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
+    n = 100 if args.samples is None else args.samples
+    if args.dataset == "spirals" and n < 3:
+        raise UsageError("--samples must be at least 3 for spirals (one per class)")
+    if args.dataset == "blobs" and n < 3:
+        raise UsageError("--samples must be at least 3 for blobs (one per class)")
+    if args.dataset in ("moons", "circles") and n < 2:
+        raise UsageError(f"--samples must be at least 2 for {args.dataset}")
+    X, y = DATASETS[args.dataset](n, noise, args.seed)
+    classes = len(set(y))
+    loss = "bce_with_logits" if classes == 2 else "cross_entropy"
+    model = MLP(
+        2,
+        [*args.hidden, 1 if classes == 2 else classes],
+        activation=args.activation,
+        seed=args.seed,
+    )
+    lr = DEMO_LR[args.optimizer] if args.lr is None else args.lr
+
+    print(
+        f"{args.dataset}: {len(X)} points, {classes} classes; {model}; "
+        f"{args.optimizer} lr={lr:g}; loss {loss}"
+    )
+    started = time.perf_counter()
+    try:
+        history = fit(
+            model,
+            X,
+            y,
+            loss=loss,
+            optimizer=args.optimizer,
+            lr=lr,
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            patience=args.patience,
+            min_delta=args.min_delta,
+            progress=not args.no_progress,
+            seed=args.seed,
+        )
+    except (OverflowError, ValueError) as e:  # e.g. exp overflowing after a huge step
+        print(f"error: training failed: {e}; try a smaller --lr", file=sys.stderr)
+        return 1
+    seconds = time.perf_counter() - started
+    if history.stop_reason == "diverged":
+        print(
+            f"error: training diverged at epoch {history.epochs} (loss {history.loss[-1]}); "
+            f"try a smaller --lr",
+            file=sys.stderr,
+        )
+        return 1
+
+    final_loss, accuracy = evaluate(model, X, y, loss=loss)
+    stopped = " (early stopping)" if history.stop_reason == "early_stopping" else ""
+    print(f"trained {history.epochs} epochs in {seconds:.1f}s{stopped}")
+    print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}")
+
+    written = []
+    for name, make in (
+        ("loss.png", lambda: plot.loss_curve(history)),
+        ("decision_boundary.png", lambda: plot.decision_boundary(model, X, y, resolution=60)),
+    ):
+        fig = make()
+        _save_figure(fig, os.path.join(out, name))
+        matplotlib.pyplot.close(fig)
+        written.append(name)
+    graph = _neuron_graph(model, X[0])
+    atomic_write(os.path.join(out, "neuron.png"), graph.pipe(format="png"))
+    written.append("neuron.png")
+    model.save(os.path.join(out, "model.json"))
+    written.append("model.json")
+    print(f"wrote {', '.join(written)} to {out}{os.sep if not out.endswith(os.sep) else ''}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return train_command(args)
+    except UsageError as e:
+        print(f"python -m nn: error: {e} (see python -m nn train --help)", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except ImportError as e:  # matplotlib or graphviz missing: say what to install
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the disk is full, permissions changed, ...
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

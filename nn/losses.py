@@ -1,0 +1,206 @@
+"""Loss functions (손실함수): one number saying how wrong the predictions are.
+
+Each takes predictions (a Value or number, or a list of them) and targets, and
+returns the *mean* over samples as one ``Value`` to call ``backward()`` on.
+Every formula is arranged so that extreme inputs stay finite: logits of ±1000
+give a loss of about 1000, never inf or nan.
+
+>>> from engine import Value
+>>> p = [Value(0.5), Value(2.0)]
+>>> mse_loss(p, [1.0, 2.0]).data        # ((0.5 - 1)² + 0²) / 2
+0.125
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+
+from engine import Value
+
+from .activations import log_softmax
+
+__all__ = ["mse_loss", "binary_cross_entropy", "bce_with_logits", "cross_entropy", "hinge_loss"]
+
+
+def _is_scalar(x: object) -> bool:
+    return isinstance(x, Value) or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
+def _as_list(x: object, what: str, fn: str) -> list:
+    if _is_scalar(x):
+        return [x]
+    if isinstance(x, Sequence) and not isinstance(x, str):
+        if len(x) == 0:
+            raise ValueError(f"{fn}: {what} is empty")
+        return list(x)
+    raise TypeError(f"{fn}: {what} must be a Value, a number or a list, got {type(x).__name__}")
+
+
+def _pairs(pred: object, target: object, fn: str) -> list[tuple]:
+    """(prediction, target) pairs with lengths checked; one prediction pairs with one target."""
+    preds, targets = _as_list(pred, "the prediction", fn), _as_list(target, "the target", fn)
+    if len(preds) != len(targets):
+        raise ValueError(f"{fn}: {len(preds)} predictions but {len(targets)} targets")
+    for p, t in zip(preds, targets, strict=True):
+        if not _is_scalar(p):
+            raise TypeError(f"{fn}: each prediction must be a Value or number, got {p!r}")
+        if isinstance(t, Value) or not _is_scalar(t):
+            raise TypeError(f"{fn}: each target must be a plain number, got {t!r}")
+    return list(zip(preds, targets, strict=True))
+
+
+def _lift(x) -> Value:
+    return x if isinstance(x, Value) else Value(x)
+
+
+def _mean(terms: list) -> Value:
+    return sum(terms[1:], _lift(terms[0])) / len(terms)
+
+
+def _flatten_nested(pred: object, target: object, fn: str) -> tuple[object, object]:
+    """Lists of output vectors (several outputs per sample) become one flat list each."""
+    if (
+        isinstance(pred, Sequence)
+        and not isinstance(pred, str)
+        and pred
+        and not _is_scalar(pred[0])
+    ):
+        if not isinstance(target, Sequence) or len(target) != len(pred):
+            n = len(target) if isinstance(target, Sequence) else 1
+            raise ValueError(f"{fn}: {len(pred)} predictions but {n} targets")
+        flat_p, flat_t = [], []
+        for i, (p, t) in enumerate(zip(pred, target, strict=True)):
+            ps, ts = _as_list(p, "a prediction", fn), _as_list(t, "a target", fn)
+            if len(ps) != len(ts):
+                raise ValueError(f"{fn}: sample {i} has {len(ps)} outputs but {len(ts)} targets")
+            flat_p += ps
+            flat_t += ts
+        return flat_p, flat_t
+    return pred, target
+
+
+def mse_loss(pred, target) -> Value:
+    """Mean squared error: mean of (ŷ - y)² over every output.
+
+    Predictions may be one Value, a list, or a list of output lists (several
+    outputs per sample) with targets of the same shape.
+
+    >>> mse_loss(3.0, 1.0).data
+    4.0
+    >>> mse_loss([[1.0, 2.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 2.0]]).data   # (0 + 4 + 0 + 4) / 4
+    2.0
+    """
+    pred, target = _flatten_nested(pred, target, "mse_loss")
+    return _mean([(_lift(p) - t) ** 2 for p, t in _pairs(pred, target, "mse_loss")])
+
+
+# log p is clamped at -100, as PyTorch's BCELoss does, so p = 0 or 1 gives a large finite loss.
+_LOG_FLOOR = -100.0
+_P_FLOOR = math.exp(_LOG_FLOOR)
+
+
+def _clamped_log(p: Value) -> Value:
+    # Below e^-100 the log is replaced by the constant -100: finite, but it passes no gradient.
+    return p.log() if p.data > _P_FLOOR else Value(_LOG_FLOOR)
+
+
+def binary_cross_entropy(prob, target) -> Value:
+    """Binary cross-entropy on probabilities: mean of -(y·log p + (1 - y)·log(1 - p)).
+
+    ``prob`` must be in [0, 1] (e.g. a sigmoid output), ``target`` in [0, 1].
+    log is clamped at -100 like PyTorch, so a saturated p of exactly 0 or 1
+    gives a finite loss (with no gradient through that term): prefer
+    ``bce_with_logits`` on raw scores, which never saturates.
+
+    >>> round(binary_cross_entropy([0.9, 0.2], [1, 0]).data, 6)   # -(log .9 + log .8) / 2
+    0.164252
+    """
+    terms = []
+    for p, y in _pairs(prob, target, "binary_cross_entropy"):
+        p = _lift(p)
+        if not 0.0 <= p.data <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy: probability {p.data!r} is outside [0, 1]; apply sigmoid "
+                f"first, or use bce_with_logits on raw scores"
+            )
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"binary_cross_entropy: target {y!r} is outside [0, 1]")
+        terms.append(-(y * _clamped_log(p) + (1 - y) * _clamped_log(1 - p)))
+    return _mean(terms)
+
+
+def bce_with_logits(logit, target) -> Value:
+    """Binary cross-entropy on raw scores z: mean of softplus(z) - y·z.
+
+    This equals ``binary_cross_entropy(sigmoid(z), y)`` but never takes the
+    log of a saturated probability: softplus(z) = log(1 + e^z) is computed as
+    max(z, 0) + log(1 + e^-|z|). Its gradient is simply σ(z) - y.
+
+    >>> round(bce_with_logits(0.0, 1).data, 6)        # log 2
+    0.693147
+    >>> bce_with_logits([1000.0, -1000.0], [0, 1]).data
+    1000.0
+    """
+    terms = []
+    for z, y in _pairs(logit, target, "bce_with_logits"):
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"bce_with_logits: target {y!r} is outside [0, 1]")
+        z = _lift(z)
+        terms.append(z.softplus() - y * z)
+    return _mean(terms)
+
+
+def _class_index(t: object, n_classes: int, fn: str) -> int:
+    if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+        raise TypeError(f"{fn}: a target must be a class index (int), got {t!r}")
+    if not 0 <= t < n_classes:
+        raise ValueError(f"{fn}: target class {t} is out of range for {n_classes} classes")
+    return int(t)
+
+
+def cross_entropy(logits, target) -> Value:
+    """Cross-entropy of raw class scores: -log softmax(z)[y] = log Σ e^zⱼ - z_y, averaged.
+
+    One sample: ``logits`` a list of scores and ``target`` an int class index.
+    A batch: a list of score lists and a list of ints. Computed with the
+    log-sum-exp shift, so logits of ±1000 are fine.
+
+    >>> round(cross_entropy([2.0, 1.0, 0.1], 0).data, 6)
+    0.41703
+    >>> cross_entropy([[1000.0, -1000.0], [0.0, 0.0]], [1, 0]).data == (2000 + math.log(2)) / 2
+    True
+    """
+    fn = "cross_entropy"
+    if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+        logits, target = [logits], [target]
+    if not isinstance(target, Sequence) or isinstance(target, str) or len(target) == 0:
+        raise TypeError(f"{fn}: target must be a class index or a non-empty list of them")
+    if not isinstance(logits, Sequence) or len(logits) != len(target):
+        n = len(logits) if isinstance(logits, Sequence) else 1
+        raise ValueError(f"{fn}: {n} samples of logits but {len(target)} targets")
+    terms = []
+    for z, t in zip(logits, target, strict=True):
+        if _is_scalar(z):
+            raise TypeError(f"{fn}: each sample's logits must be a list of scores, got {z!r}")
+        log_probs = log_softmax(z)
+        terms.append(-_lift(log_probs[_class_index(t, len(z), fn)]))
+    return _mean(terms)
+
+
+def hinge_loss(score, target) -> Value:
+    """Max-margin (hinge) loss as in micrograd's demo: mean of relu(1 - y·s), y in {-1, +1}.
+
+    Zero once a sample is on the right side with margin 1; otherwise it grows
+    linearly with how far it is on the wrong side.
+
+    >>> hinge_loss([2.0, 0.5, -1.0], [1, 1, 1]).data     # (0 + 0.5 + 2) / 3
+    0.8333333333333334
+    """
+    terms = []
+    for s, y in _pairs(score, target, "hinge_loss"):
+        if y not in (-1, 1):
+            raise ValueError(f"hinge_loss: targets must be -1 or +1, got {y!r}")
+        terms.append((1 - y * _lift(s)).relu())
+    return _mean(terms)

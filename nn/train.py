@@ -1,0 +1,316 @@
+"""``fit``: the training loop of the lessons — forward, loss, backward, step, epoch after epoch.
+
+>>> from nn import MLP, datasets
+>>> X, y = datasets.xor()
+>>> model = MLP(2, [8, 1], activation="tanh", seed=1)
+>>> history = fit(model, X, y, loss="bce_with_logits", optimizer="adam", lr=0.05,
+...               epochs=150, progress=False)
+>>> history.accuracy[-1]
+1.0
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from engine import Value, no_grad
+
+from .losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from .module import Module
+from .optim import OPTIMIZERS, Optimizer
+
+__all__ = ["fit", "evaluate", "History", "LOSSES"]
+
+#: Losses ``fit`` accepts by name.
+LOSSES: dict[str, Callable[..., Value]] = {
+    "mse": mse_loss,
+    "bce": binary_cross_entropy,
+    "bce_with_logits": bce_with_logits,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge_loss,
+}
+
+#: The losses whose targets are classes, so ``fit`` also counts accuracy.
+CLASSIFICATION = frozenset({"bce", "bce_with_logits", "cross_entropy", "hinge"})
+
+
+@dataclass
+class History:
+    """What happened during ``fit``: one entry per epoch, the best epoch, and why it stopped.
+
+    ``loss[e]`` is the mean training loss over epoch ``e`` (0-based) as
+    measured while training, ``accuracy[e]`` the fraction of samples
+    classified right (``None`` for a regression loss such as mse).
+    ``best_epoch`` indexes ``loss``; ``stop_reason`` is ``"completed"`` (all
+    ran), ``"early_stopping"`` (``patience`` ran out) or ``"diverged"`` (the
+    loss became inf or nan).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] | None = None
+    best_epoch: int | None = None
+    best_loss: float = math.inf
+    stop_reason: str = "completed"
+    restored_best: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran."""
+        return len(self.loss)
+
+    def __str__(self) -> str:
+        if not self.loss:
+            return "History(no epochs)"
+        acc = f", accuracy {self.accuracy[-1]:.1%}" if self.accuracy else ""
+        best = self.best_epoch if self.best_epoch is not None else self.epochs - 1
+        return (
+            f"{self.epochs} epochs ({self.stop_reason}): final loss {self.loss[-1]:.4f}{acc}; "
+            f"best loss {self.best_loss:.4f} at epoch {best + 1}"
+        )
+
+
+def _resolve_loss(loss: str | Callable) -> tuple[Callable, str | None]:
+    """The loss function and its kind (the LOSSES name, which decides how to count accuracy)."""
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            choices = ", ".join(repr(k) for k in LOSSES)
+            raise ValueError(f"unknown loss {loss!r}: choose one of {choices} or pass a function")
+        return LOSSES[loss], loss
+    if callable(loss):
+        kind = next((name for name, fn in LOSSES.items() if fn is loss), None)
+        return loss, kind
+    raise TypeError(f"loss must be a name or a function, got {type(loss).__name__}")
+
+
+def _resolve_optimizer(optimizer: Optimizer | str, lr: float | None, model: Module) -> Optimizer:
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError(
+                "lr= is for an optimizer given by name; set lr on the optimizer instance instead"
+            )
+        if isinstance(model, Module) and not set(optimizer.params) & set(model.parameters()):
+            raise ValueError("the optimizer holds none of this model's parameters")
+        return optimizer
+    if isinstance(optimizer, str) and not isinstance(model, Module):
+        raise TypeError(
+            "an optimizer given by name needs a Module to find the parameters; for a plain "
+            "function pass an optimizer instance, e.g. SGD([w, b], lr=0.1)"
+        )
+    if isinstance(optimizer, str):
+        if optimizer.lower() not in OPTIMIZERS:
+            choices = ", ".join(repr(k) for k in OPTIMIZERS)
+            raise ValueError(f"unknown optimizer {optimizer!r}: choose one of {choices}")
+        cls = OPTIMIZERS[optimizer.lower()]
+        if lr is None:
+            if cls.__name__ in ("SGD", "Momentum"):
+                raise ValueError(f"optimizer {optimizer!r} has no default learning rate: give lr=")
+            return cls(model.parameters())
+        return cls(model.parameters(), lr=lr)
+    raise TypeError(f"optimizer must be an Optimizer or a name, got {type(optimizer).__name__}")
+
+
+def _predicted_class(pred, kind: str | None) -> int | None:
+    """The class a prediction stands for, or None when the loss is not a classification loss."""
+    if isinstance(pred, Value):
+        if kind == "hinge":
+            return 1 if pred.data > 0 else -1  # the sign of the score
+        if kind == "bce_with_logits":
+            return 1 if pred.data > 0 else 0  # logit > 0  <=>  probability > 0.5
+        if kind == "bce":
+            return 1 if pred.data > 0.5 else 0
+        return None
+    if kind in CLASSIFICATION:
+        scores = [p.data for p in pred]
+        return max(range(len(scores)), key=scores.__getitem__)  # several outputs: argmax
+    return None
+
+
+def _target_class(target, kind: str | None) -> int:
+    if isinstance(target, Sequence):  # one-hot (or multi-label) target vector: its argmax
+        return max(range(len(target)), key=target.__getitem__)
+    if kind in ("bce", "bce_with_logits"):
+        return 1 if target > 0.5 else 0
+    return int(target)
+
+
+def _correct(preds: list, targets: list, kind: str | None) -> int | None:
+    count = 0
+    for pred, target in zip(preds, targets, strict=True):
+        guess = _predicted_class(pred, kind)
+        if guess is None:
+            return None
+        count += guess == _target_class(target, kind)
+    return count
+
+
+def _check_data(X: Sequence, y: Sequence) -> tuple[list, list]:
+    """X and y as lists (numpy arrays are fine), checked to be non-empty and equally long."""
+    data = []
+    for name, values in (("X", X), ("y", y)):
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(f"{name} must be a list, got {type(values).__name__}")
+        data.append(list(values))
+    X, y = data
+    if len(X) == 0:
+        raise ValueError("X is empty: fit needs at least one sample")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
+    return X, y
+
+
+def _positive_int(name: str, value: object, *, allow_zero: bool = False) -> int:
+    low = 0 if allow_zero else 1
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+    return int(value)
+
+
+def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "mse"):
+    """The loss (a float) and accuracy (or None) of ``model`` on ``(X, y)``, without a graph.
+
+    >>> from nn import MLP
+    >>> model = MLP(1, [1], seed=0)
+    >>> loss, acc = evaluate(model, [[0.0]], [1], loss="hinge")
+    >>> loss, acc        # the score is the bias 0: margin 1 missed by 1, sign 0 counts as -1
+    (1.0, 0.0)
+    """
+    X, y = _check_data(X, y)
+    loss_fn, kind = _resolve_loss(loss)
+    with no_grad():
+        preds = [model(x) for x in X]
+        value = loss_fn(preds, y).data
+    correct = _correct(preds, y, kind)
+    return value, (None if correct is None else correct / len(X))
+
+
+def fit(
+    model: Module | Callable,
+    X: Sequence,
+    y: Sequence,
+    loss: str | Callable = "mse",
+    optimizer: Optimizer | str = "adam",
+    epochs: int = 100,
+    batch_size: int | None = None,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    progress: bool = True,
+    seed: int | None = None,
+    *,
+    lr: float | None = None,
+    restore_best_weights: bool = False,
+) -> History:
+    """Train ``model`` on ``(X, y)``: forward, loss, backward, step — for each batch of each epoch.
+
+    ``model`` is a Module (an MLP, ...) or any function of one sample whose
+    Values the optimizer holds, e.g. ``lambda x: w * x[0] + b`` with ``SGD([w, b], lr=...)``.
+
+    - ``loss``: a name — ``"mse"``, ``"bce"`` (probabilities), ``"bce_with_logits"``,
+      ``"cross_entropy"`` (class indices), ``"hinge"`` (targets ±1) — or a function
+      ``loss(predictions, targets) -> Value`` (predictions: one model output per sample).
+      Accuracy is counted for the classification losses: one output is thresholded
+      (hinge: sign; bce_with_logits: logit > 0; bce: p > 0.5), several take the argmax.
+    - ``optimizer``: an ``nn.optim`` instance over the model's parameters, or a name
+      (``"adam"``, ``"sgd"``, …) with ``lr=`` (default: that optimizer's PyTorch default).
+    - ``batch_size``: None for full-batch gradient descent; otherwise mini-batches in an
+      order reshuffled every epoch by ``random.Random(seed)``.
+    - ``patience``/``min_delta``: early stopping with Keras' rule — an epoch improves when
+      its loss is below the best so far by more than ``min_delta``; training stops once
+      ``patience`` epochs in a row have not improved. ``restore_best_weights`` puts back
+      the optimizer's parameters as they were at the end of the best epoch when training ends.
+    - ``progress``: a tqdm bar with epoch, loss and accuracy (on stderr).
+    """
+    if not callable(model):
+        raise TypeError(f"model must be callable (e.g. an MLP), got {type(model).__name__}")
+    X, y = _check_data(X, y)
+    loss_fn, kind = _resolve_loss(loss)
+    opt = _resolve_optimizer(optimizer, lr, model)
+    epochs = _positive_int("epochs", epochs)
+    if batch_size is not None:
+        batch_size = _positive_int("batch_size", batch_size)
+    if patience is not None:
+        patience = _positive_int("patience", patience, allow_zero=True)
+    if (
+        isinstance(min_delta, bool)
+        or not isinstance(min_delta, numbers.Real)
+        or not (0 <= min_delta < math.inf)
+    ):
+        raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
+    if not isinstance(restore_best_weights, bool):
+        raise TypeError(f"restore_best_weights must be True or False, got {restore_best_weights!r}")
+
+    n = len(X)
+    order = list(range(n))
+    shuffler = random.Random(seed)
+    size = batch_size or n
+    history = History(accuracy=[] if kind in CLASSIFICATION else None)
+    best_weights = None
+    wait = 0
+
+    bar = _progress_bar(epochs, progress)
+    try:
+        for epoch in range(epochs):
+            if batch_size is not None:
+                shuffler.shuffle(order)
+            total, correct = 0.0, 0
+            for start in range(0, n, size):
+                batch = order[start : start + size]
+                targets = [y[i] for i in batch]
+                opt.zero_grad()
+                preds = [model(X[i]) for i in batch]  # forward
+                batch_loss = loss_fn(preds, targets)  # how wrong
+                batch_loss.backward()  # gradients
+                opt.step()  # update
+                total += batch_loss.data * len(batch)
+                if history.accuracy is not None:
+                    correct += _correct(preds, targets, kind) or 0
+            epoch_loss = total / n
+            history.loss.append(epoch_loss)
+            if history.accuracy is not None:
+                history.accuracy.append(correct / n)
+            if bar is not None:
+                shown = {"loss": f"{epoch_loss:.4f}"}
+                if history.accuracy is not None:
+                    shown["acc"] = f"{history.accuracy[-1]:.1%}"
+                bar.set_postfix(shown, refresh=False)
+                bar.update(1)
+
+            if not math.isfinite(epoch_loss):
+                history.stop_reason = "diverged"
+                break
+            # Keras' EarlyStopping: improvement means beating the best by more than min_delta.
+            if restore_best_weights and best_weights is None:
+                best_weights = [p.data for p in opt.params]
+            wait += 1
+            if epoch_loss + min_delta < history.best_loss:
+                history.best_loss, history.best_epoch = epoch_loss, epoch
+                if restore_best_weights:
+                    best_weights = [p.data for p in opt.params]
+                wait = 0
+            elif patience is not None and wait >= patience and epoch > 0:
+                history.stop_reason = "early_stopping"
+                break
+    finally:
+        if bar is not None:
+            bar.close()
+
+    if restore_best_weights and best_weights is not None:
+        for p, data in zip(opt.params, best_weights, strict=True):
+            p.data = data
+        history.restored_best = True
+    return history
+
+
+def _progress_bar(epochs: int, progress: bool):
+    if not progress:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency of scalarflow
+        raise ImportError(
+            "the progress bar needs tqdm: pip install tqdm (or pass progress=False)"
+        ) from None
+    return tqdm(total=epochs, desc="training", unit="epoch", leave=True)

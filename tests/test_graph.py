@@ -1,0 +1,272 @@
+"""draw_graph: a pure function from a graph to a graphviz.Digraph, tested via .source."""
+
+import os
+import re
+import shutil
+
+import graphviz
+import pytest
+from hypothesis import given
+from random_graphs import graphs
+
+from engine import Value, chain_rule, draw_graph, topological_order
+from engine.graph import _shade
+from engine.naming import format_number
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
+
+
+def neuron_tanh():
+    """tanh(w*x + b) after backward, the lesson's first graph."""
+    w, x, b = Value(-1.0, label="w"), Value(0.5, label="x"), Value(2.0, label="b")
+    y = (w * x + b).tanh()
+    y.label = "y"
+    y.backward()
+    return w, x, b, y
+
+
+def value_lines(source):
+    return [line for line in source.splitlines() if re.match(r"\s+v\d+ \[label=<", line)]
+
+
+def test_returns_a_digraph_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    *_, y = neuron_tanh()
+    dot = draw_graph(y)
+    assert isinstance(dot, graphviz.Digraph)
+    assert dot.format == "svg"
+    assert draw_graph(y, format="png").format == "png"
+    assert os.listdir(tmp_path) == []
+
+
+def test_one_record_per_value_one_oval_per_op_edges_labelled_with_local_grads():
+    w, x, b, y = neuron_tanh()
+    source = draw_graph(y).source
+    records = value_lines(source)
+    assert len(records) == 6  # w, x, mul1, b, add1, y
+    assert "<B>w</B>" in records[0] and "data -1.0000" in records[0] and "grad 0.0904" in records[0]
+    ops = re.findall(r"^\t(op\d+) \[label=(\S+)", source, re.MULTILINE)
+    assert [label for _, label in ops] == ['"×"', '"+"', "tanh"]
+    # Inputs of the × node carry ∂(w·x)/∂w = x = 0.5 and ∂(w·x)/∂x = w = -1.
+    assert "v0 -> op2 [label=0.5000]" in source
+    assert "v1 -> op2 [label=-1.0000]" in source
+    assert "op2 -> v2" in source
+    assert "v4 -> op5 [label=0.1807]" in source  # 1 - tanh(1.5)²
+
+
+def test_node_ids_are_deterministic():
+    first = draw_graph(neuron_tanh()[-1]).source
+    second = draw_graph(neuron_tanh()[-1]).source
+    assert first == second
+    assert not re.search(r"\d{8,}", first)  # no id() anywhere
+
+
+@pytest.mark.parametrize(
+    ("build", "text"),
+    [
+        (lambda x: x**2, '"**2"'),
+        (lambda x: x**-0.5, '"**-0.5"'),
+        (lambda x: x.leaky_relu(0.1), '"leaky_relu(0.1)"'),
+        (lambda x: x ** Value(2.0), '"**"'),
+        (lambda x: -x, '"−x"'),
+        (lambda x: x - 1, '"−"'),
+        (lambda x: x / 2, '"÷"'),
+    ],
+)
+def test_op_ovals_show_the_symbol_and_the_constant(build, text):
+    source = draw_graph(build(Value(2.0, label="x"))).source
+    assert f"[label={text} " in source
+
+
+def test_display_toggles():
+    *_, y = neuron_tanh()
+    plain = draw_graph(y, show_grad=False, show_local_grads=False, legend=False).source
+    assert "grad" not in plain and "label=0.5000" not in plain and "->" in plain
+    assert "label=" not in plain.split("\n")[1]  # no legend line as the graph label
+    with_legend = draw_graph(y).source
+    assert "grad = dy/d(node)" in with_legend and "local derivative ∂out/∂in" in with_legend
+    titled = draw_graph(y, title="step 3 <of> 5").source
+    assert "step 3 &lt;of&gt; 5" in titled and "labelloc=t" in titled
+
+
+def test_rankdir():
+    *_, y = neuron_tanh()
+    lr = draw_graph(y).source
+    tb = draw_graph(y, rankdir="TB").source
+    assert "rankdir=LR" in lr and "rankdir=TB" in tb
+    # Across the flow the record is stacked (a row per field); along it, one row.
+    assert value_lines(lr)[0].count("<TR>") == 3 and value_lines(tb)[0].count("<TR>") == 1
+    with pytest.raises(ValueError, match="rankdir must be one of LR, TB, RL, BT"):
+        draw_graph(y, rankdir="XY")
+
+
+def test_gradient_shading_carries_sign_and_size():
+    blue_small, ink = _shade(0.1, 1.0)
+    blue_large, ink_large = _shade(1.0, 1.0)
+    red_large, _ = _shade(-1.0, 1.0)
+    assert _shade(0.0, 1.0) == ("#FFFFFF", "#222222")
+
+    def rgb(colour):
+        return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+
+    def luminance(colour):
+        r, g, b = rgb(colour)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    assert luminance(blue_large) < luminance(blue_small)  # larger |grad| is darker
+    assert rgb(blue_large)[2] > rgb(blue_large)[0] and rgb(red_large)[0] > rgb(red_large)[2]
+    assert ink == "#222222" and ink_large == "#FFFFFF"  # text stays readable on dark fills
+    assert _shade(float("nan"), 1.0)[0] == "#BBBBBB"
+    assert _shade(float("inf"), 1.0) == _shade(1.0, 1.0)  # as large as it gets
+
+
+def test_nan_and_inf_gradients_are_drawn():
+    x = Value(0.0, label="x")
+    y = x.sqrt()  # slope is infinite at 0
+    y.backward()
+    source = draw_graph(y).source
+    assert "grad inf" in source and "label=inf" in source
+
+
+def test_grads_mapping_replaces_dot_grad_and_marks_the_rest_unknown():
+    w, x, b, y = neuron_tanh()
+    source = draw_graph(y, grads={y: 1.0, w: 0.25}).source
+    lines = value_lines(source)
+    assert "grad 0.2500" in lines[0] and "grad ?" in lines[1] and "grad 1.0000" in lines[-1]
+
+
+def test_highlight_a_value_a_chain_path_a_rule_and_a_step():
+    w, x, b, y = neuron_tanh()
+    thick = 'BORDER="3"'
+
+    def bold_edges(source):
+        return sorted(re.findall(r"(\S+ -> \S+) \[[^]]*penwidth=3", source))
+
+    source = draw_graph(y, highlight=[w]).source
+    assert [thick in line for line in value_lines(source)] == [1, 0, 0, 0, 0, 0]
+    assert bold_edges(source) == []
+
+    rule = chain_rule(y, w)
+    for highlight in (rule, rule.paths[0], [rule.paths[0]]):
+        source = draw_graph(y, highlight=highlight).source
+        assert [thick in line for line in value_lines(source)] == [1, 0, 1, 0, 1, 1]
+        assert bold_edges(source) == sorted(
+            ["v0 -> op2", "op2 -> v2", "v2 -> op4", "op4 -> v4", "v4 -> op5", "op5 -> v5"]
+        )
+
+    a = Value(3.0, label="a")
+    sq = a * a
+    first, second = sq.backward_steps()
+    one = draw_graph(sq, highlight=second, show_local_grads=False).source
+    # Both edges a -> × exist; only the second (index 1) is thick.
+    edges = re.findall(r"v0 -> op1.*", one)
+    assert len(edges) == 2 and "penwidth" not in edges[0] and "penwidth=3" in edges[1]
+
+
+def test_highlight_rejects_what_it_cannot_draw():
+    with pytest.raises(TypeError, match="highlight takes Values"):
+        draw_graph(Value(1.0), highlight=[3.0])
+
+
+def mlp_neuron_and_loss():
+    xs = [Value(v, label=f"x{i + 1}") for i, v in enumerate([0.5, -1.0])]
+    ws = [Value(v, label=f"L0.N0.w{i + 1}") for i, v in enumerate([0.3, -0.2])]
+    b = Value(0.1, label="L0.N0.b")
+    out = sum((wi * xi for wi, xi in zip(ws, xs, strict=True)), b).tanh()
+    v = Value(0.7, label="L1.N0.w1")
+    out2 = (v * out + Value(0.0, label="L1.N0.b")).tanh()
+    loss = (out2 - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
+def test_nodes_are_grouped_by_module():
+    source = draw_graph(mlp_neuron_and_loss()).source
+    clusters = re.findall(r'subgraph "(cluster_\S+)" \{\n.* label="(\S+)"', source)
+    assert clusters == [("cluster_L0.N0", "L0.N0"), ("cluster_L1.N0", "L1.N0")]
+    first = source.split('subgraph "cluster_L0.N0" {')[1].split("}")[0]
+    second = source.split('subgraph "cluster_L1.N0" {')[1].split("}")[0]
+    # The neuron's parameters, products, sums and activation are inside its box...
+    for name in ("L0.N0.w1", "L0.N0.w2", "L0.N0.b", "mul1", "add2", "tanh1"):
+        assert f"<B>{name}</B>" in first
+    assert "<B>L1.N0.w1</B>" in second and "<B>tanh2</B>" in second
+    # ...its inputs, the constant and the loss stay outside every box.
+    for name in ("x1", "x2", "loss", "sub1"):
+        assert f"<B>{name}</B>" in source and f"<B>{name}</B>" not in first + second
+    assert "subgraph" not in draw_graph(mlp_neuron_and_loss(), cluster=False).source
+
+
+def test_numbers_and_plain_labels_make_no_groups():
+    x = Value(2.0, label="0.5")  # the parser labels literals with their text
+    y = x * Value(3.0, label="x.")
+    assert "subgraph" not in draw_graph(y).source
+
+
+def test_large_graphs_are_limited_to_the_nodes_nearest_the_root():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(999):
+        y = y * 1.0001
+    source = draw_graph(y, max_nodes=50).source
+    assert len(value_lines(source)) == 50
+    assert "… 1,949 more nodes" in source  # 1999 Values in all
+    assert re.search(r"more -> op\d+ \[", source)
+    assert "<B>x</B>" not in source  # the far end is not drawn
+    assert len(value_lines(draw_graph(y, max_nodes=None).source)) == 1999
+    assert len(value_lines(draw_graph(y).source)) == 250  # the default keeps dot fast
+    for bad in (0, -1, 2.5):
+        with pytest.raises(ValueError, match="max_nodes"):
+            draw_graph(y, max_nodes=bad)
+
+
+def test_a_very_deep_graph_is_drawn_without_recursion():
+    y = Value(0.0)
+    for _ in range(100_000):
+        y = y + 1.0
+    assert len(value_lines(draw_graph(y, max_nodes=10).source)) == 10
+
+
+def test_labels_are_escaped():
+    y = Value(1.0, label="a<b&c") * 2
+    source = draw_graph(y).source
+    assert "<B>a&lt;b&amp;c</B>" in source
+
+
+def test_a_single_leaf():
+    source = draw_graph(Value(4.0, label="x")).source
+    assert len(value_lines(source)) == 1 and "->" not in source
+
+
+def test_type_error():
+    with pytest.raises(TypeError, match="draw_graph needs a Value"):
+        draw_graph(3.0)
+
+
+@needs_dot
+def test_renders_to_png_and_svg():
+    *_, y = neuron_tanh()
+    png = draw_graph(y).pipe(format="png")
+    assert png.startswith(b"\x89PNG")
+    svg = draw_graph(y).pipe(format="svg").decode()
+    assert "<svg" in svg and "tanh" in svg
+    assert "<svg" in draw_graph(y)._repr_image_svg_xml()  # how Jupyter shows it inline
+
+
+@given(graphs())
+def test_every_value_op_and_edge_is_drawn_once(graph):
+    _, out = graph
+    order = topological_order(out)
+    source = draw_graph(out, max_nodes=None).source
+    computed = [node for node in order if not node.is_leaf]
+    assert len(value_lines(source)) == len(order)
+    assert len(re.findall(r"^\t+op\d+ \[label=", source, re.MULTILINE)) == len(computed)
+    labels = re.findall(r"^\t+v\d+ -> op(\d+) \[label=(\S+?)[\] ]", source, re.MULTILINE)
+    expected = [
+        (str(order.index(node)), format_number(local))
+        for node in computed
+        for local in node.local_grads
+    ]
+    labels = [(op, label.strip('"')) for op, label in labels]  # graphviz quotes "1e-12"
+    assert labels == expected  # every input edge, labelled with its local derivative
+    assert source.count("-> v") == len(computed)  # one edge from each op to its result

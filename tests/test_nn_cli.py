@@ -1,0 +1,98 @@
+"""The demo command line: it trains, writes its pictures, and refuses bad options in one line."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from nn import MLP
+from nn.__main__ import main
+
+pytest.importorskip("matplotlib")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--dataset", "moon"], "invalid choice: 'moon'"),
+        (["--optimizer", "adamax"], "invalid choice: 'adamax'"),
+        (["--epochs", "0"], "--epochs: must be at least 1, got 0"),
+        (["--epochs", "ten"], "--epochs: expected a whole number, got 'ten'"),
+        (["--lr", "-1"], "--lr: must be a finite number > 0"),
+        (["--lr", "inf"], "--lr: must be a finite number > 0"),
+        (["--batch-size", "0"], "--batch-size: must be at least 1"),
+        (["--patience", "-1"], "--patience: must be 0 or more"),
+        (["--min-delta", "-0.5"], "--min-delta: must be a finite number >= 0"),
+        (["--hidden", "16,,16"], "--hidden: expected layer sizes like 16,16"),
+        (["--hidden", "16,0"], "--hidden: every layer size must be at least 1"),
+        (["--noise", "nan"], "--noise: must be a finite number >= 0"),
+        (["--samples", "1"], "--samples must be at least 2 for moons"),
+        (["--dataset", "spirals", "--samples", "2"], "at least 3 for spirals"),
+        (["--dataset", "xor", "--samples", "100"], "--samples does not apply to xor"),
+        (["--activation", "gelu"], "invalid choice: 'gelu'"),
+        (["--unknown"], "unrecognized arguments: --unknown"),
+    ],
+)
+def test_bad_options_exit_2_with_one_clear_line(args, message, capsys, tmp_path):
+    code = main(["train", "--out", str(tmp_path / "out"), "--no-progress", *args])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("python -m nn: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_out_must_be_a_directory(capsys, tmp_path):
+    a_file = tmp_path / "taken"
+    a_file.write_text("x")
+    assert main(["train", "--out", str(a_file), "--no-progress"]) == 2
+    assert "exists and is not a directory" in capsys.readouterr().err
+    assert a_file.read_text() == "x"
+
+
+def test_no_command_shows_help_and_exits_2(capsys):
+    assert main([]) == 2
+    assert "train" in capsys.readouterr().out
+
+
+def test_a_small_run_writes_every_output(tmp_path, capsys):
+    out = tmp_path / "results"
+    code = main(["train", "--dataset", "xor", "--activation", "tanh", "--hidden", "4",
+                 "--epochs", "40", "--out", str(out), "--no-progress"])  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    assert re.search(r"final loss \d+\.\d{4}, accuracy \d+\.\d%", stdout)
+    for name in ("loss.png", "decision_boundary.png", "neuron.png"):
+        assert (out / name).read_bytes().startswith(PNG), name
+    model = MLP(2, [4, 1], activation="tanh")
+    model.load(out / "model.json")  # the saved model matches the architecture it reports
+    assert sorted(os.listdir(out)) == [
+        "decision_boundary.png", "loss.png", "model.json", "neuron.png",
+    ]  # fmt: skip
+
+
+def test_multiclass_datasets_use_cross_entropy(tmp_path, capsys):
+    code = main(["train", "--dataset", "spirals", "--samples", "30", "--hidden", "4",
+                 "--epochs", "2", "--out", str(tmp_path), "--no-progress"])  # fmt: skip
+    assert code == 0
+    assert "loss cross_entropy" in capsys.readouterr().out
+    config = json.loads((tmp_path / "model.json").read_text())["config"]
+    assert config["nouts"] == [4, 3]
+
+
+def test_the_readme_demo_reaches_97_percent_on_moons(tmp_path):
+    # The demo exactly as the README runs it (defaults: 100 moons, MLP(2, [16, 16, 1]),
+    # bce_with_logits, Adam lr 0.05, 100 full-batch epochs), as a separate process.
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "nn", "train", "--dataset", "moons", "--optimizer", "adam",
+           "--epochs", "100", "--out", str(out)]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"accuracy (\d+\.\d)%", result.stdout).group(1))
+    assert accuracy >= 97.0
+    assert "100/100" in result.stderr  # the progress bar ran
+    assert all((out / name).exists() for name in ("loss.png", "decision_boundary.png"))

@@ -1,0 +1,168 @@
+"""Saving and loading: JSON round trips, atomic writes, and every way a file can be bad."""
+
+import json
+import os
+
+import pytest
+
+from nn import MLP, CheckpointError, Layer, Neuron
+from nn.serialize import FORMAT, VERSION, atomic_write
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = MLP(2, [3, 1], activation="tanh", seed=0)
+    path = tmp_path / "model.json"
+    model.save(path)
+    return model, path
+
+
+def test_round_trip_restores_every_weight_exactly(saved):
+    model, path = saved
+    other = MLP(2, [3, 1], activation="tanh", seed=1)
+    other.load(path)
+    assert other.state_dict() == model.state_dict()  # JSON keeps floats exactly (repr)
+
+
+def test_the_file_is_readable_json_with_format_version_and_architecture(saved):
+    _, path = saved
+    document = json.loads(path.read_text())
+    assert document["format"] == FORMAT and document["version"] == VERSION
+    assert document["config"] == {
+        "kind": "MLP",
+        "nin": 2,
+        "nouts": [3, 1],
+        "activation": "tanh",
+        "output_activation": "linear",
+    }
+    assert list(document["parameters"])[:3] == ["L0.N0.w0", "L0.N0.w1", "L0.N0.b"]
+
+
+def test_neuron_and_layer_save_and_load_too(tmp_path):
+    for make in (lambda: Neuron(3, activation="sigmoid"), lambda: Layer(2, 4)):
+        a, b = make(), make()
+        a.save(tmp_path / "m.json")
+        b.load(tmp_path / "m.json")
+        assert a.state_dict() == b.state_dict()
+
+
+def corrupt_cases(path):
+    text = path.read_text()
+    document = json.loads(text)
+
+    def edited(change):
+        d = json.loads(text)
+        change(d)
+        return json.dumps(d)
+
+    return {
+        "truncated": (text[: len(text) // 2], "corrupt or truncated JSON"),
+        "empty": ("", "corrupt or truncated JSON"),
+        "binary": ("", "not a valid saved model"),
+        "not a model": (json.dumps({"hello": 1}), "not a scalarflow model file"),
+        "a list": ("[1, 2, 3]", "not a scalarflow model file"),
+        "future version": (edited(lambda d: d.update(version=99)), "format version 99"),
+        "no parameters": (edited(lambda d: d.pop("parameters")), "missing its 'config' or"),
+        "missing weight": (
+            edited(lambda d: d["parameters"].pop("L0.N2.b")),
+            "missing 'L0.N2.b'",
+        ),
+        "extra weight": (
+            edited(lambda d: d["parameters"].update({"L9.N0.b": 1.0})),
+            "unexpected 'L9.N0.b'",
+        ),
+        "string weight": (
+            edited(lambda d: d["parameters"].update({"L0.N0.w1": "0.5"})),
+            "'L0.N0.w1' must be a number",
+        ),
+        "NaN weight": (text.replace(str(document["parameters"]["L1.N0.b"]), "NaN", 1), "NaN"),
+        "other sizes": (
+            edited(lambda d: d["config"].update(nouts=[4, 1])),
+            r"nouts is \[4, 1\] in the file but \[3, 1\] in this model",
+        ),
+        "other activation": (
+            edited(lambda d: d["config"].update(activation="relu")),
+            "activation is 'relu' in the file but 'tanh' in this model",
+        ),
+        "other kind": (edited(lambda d: d["config"].update(kind="Layer")), "kind is 'Layer'"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "truncated", "empty", "binary", "not a model", "a list", "future version",
+        "no parameters", "missing weight", "extra weight", "string weight", "NaN weight",
+        "other sizes", "other activation", "other kind",
+    ],
+)  # fmt: skip
+def test_a_bad_file_raises_a_clear_error_and_changes_nothing(saved, tmp_path, case):
+    model, path = saved
+    content, message = corrupt_cases(path)[case]
+    bad = tmp_path / "bad.json"
+    if case == "binary":
+        bad.write_bytes(b"\xff\xfe\x00garbage")
+    else:
+        bad.write_text(content)
+    target = MLP(2, [3, 1], activation="tanh", seed=5)
+    before = target.state_dict()
+    with pytest.raises(CheckpointError, match=message) as info:
+        target.load(bad)
+    assert str(bad) in str(info.value)
+    assert target.state_dict() == before
+    assert isinstance(info.value, ValueError)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(CheckpointError, match="cannot read .*nope.json"):
+        model.load(tmp_path / "nope.json")
+
+
+def test_models_with_custom_activations_or_non_finite_weights_are_not_saved(tmp_path):
+    path = tmp_path / "m.json"
+    with pytest.raises(ValueError, match="custom function"):
+        MLP(2, [1], activation=lambda z: z, seed=0).save(path)
+    model = MLP(2, [1], seed=0)
+    model.parameters()[0].data = float("nan")
+    with pytest.raises(ValueError, match="'L0.N0.w0' is nan"):
+        model.save(path)
+    assert not path.exists()
+    assert os.listdir(tmp_path) == []  # no temporary file left behind
+
+
+def test_a_failed_save_leaves_the_old_file_whole(saved, monkeypatch):
+    model, path = saved
+    before = path.read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError("disk on fire")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    model.parameters()[0].data = 42.0
+    with pytest.raises(OSError, match="disk on fire"):
+        model.save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(path.parent)) == ["model.json"]  # the temp file is cleaned up
+
+
+def test_atomic_write_keeps_normal_permissions(tmp_path):
+    target = tmp_path / "x.bin"
+    atomic_write(target, b"abc")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    os.chmod(target, 0o640)
+    atomic_write(target, b"def")
+    assert target.stat().st_mode & 0o777 == 0o640 and target.read_bytes() == b"def"
+
+
+def test_the_loader_never_unpickles(saved):
+    # The format is JSON: a pickle stream is just a corrupt file.
+    import pickle
+
+    model, path = saved
+    path.write_bytes(pickle.dumps({"format": FORMAT}))
+    with pytest.raises(CheckpointError, match="not a valid saved model"):
+        model.load(path)
