@@ -23,8 +23,19 @@ sys.path.insert(0, HERE)
 
 from common import fmt_time, have_micrograd, median, table  # noqa: E402
 
+
+def have_nn() -> bool:
+    """True if scalarflow's ``nn`` package (with ``MLP``) can be imported."""
+    try:
+        from nn import MLP  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 PAUSED = "scalarflow, gc paused"  # each step inside engine.gc_paused(), as a training loop may
-CONTENDERS = ("scalarflow", "micrograd", "floats", PAUSED)
+NN = "scalarflow nn.MLP"  # the same step through scalarflow's own nn.MLP (same weights)
+CONTENDERS = ("scalarflow", "micrograd", "floats", PAUSED, NN)
 
 
 def child(name: str, steps: int, points: int) -> dict:
@@ -38,23 +49,18 @@ def child(name: str, steps: int, points: int) -> dict:
 
         def step(k):
             return model.step(X, y, k)
-    elif name == "micrograd":
-        from micrograd.engine import Value
-
-        model = w.ValueMLP(Value, weights)
-
-        def step(k):
-            return w.value_step(model, X, y, k)
     else:
-        from engine import Value, gc_paused
-
-        model = w.ValueMLP(Value, weights)
+        if name == "micrograd":
+            from micrograd.engine import Value
+        else:
+            from engine import Value, gc_paused
+        model = w.nn_mlp(weights) if name == NN else w.ValueMLP(Value, weights)
 
         def step(k):
             if name == PAUSED:
                 with gc_paused():
-                    return w.value_step(model, X, y, k)
-            return w.value_step(model, X, y, k)
+                    return w.value_step(model, Value, X, y, k)
+            return w.value_step(model, Value, X, y, k)
 
     times, losses = [], []
     for k in range(steps):
@@ -77,6 +83,7 @@ def run_child(name: str, steps: int, points: int) -> dict:
 def run(processes: int = 5, steps: int = 3, points: int = 100) -> dict:
     """Alternate the contenders over ``processes`` rounds; medians, ratios and loss agreement."""
     names = [n for n in CONTENDERS if n != "micrograd" or have_micrograd()]
+    names = [n for n in names if n != NN or have_nn()]
     results = {n: [] for n in names}
     for r in range(processes):
         # Take turns, and flip the order every round so neither always goes first.

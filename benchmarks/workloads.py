@@ -67,14 +67,24 @@ def learning_rate(k: int) -> float:
 # whose Values share the operators this needs (+, *, relu, .data, .grad).
 
 
+def nn_mlp(weights):
+    """scalarflow's own ``nn.MLP(2, [16, 16, 1])`` holding ``weights`` (same parameter order)."""
+    from nn import MLP
+
+    model = MLP(SIZES[0], list(SIZES[1:]), seed=0)
+    flat = [v for layer in weights for ws, b in layer for v in (*ws, b)]
+    params = model.parameters()
+    assert len(params) == len(flat)
+    for p, v in zip(params, flat):
+        p.data = v
+    return model
+
+
 class ValueMLP:
     """micrograd's ``MLP`` written out over any Value class: ``sum(w·x, b)``, relu between."""
 
-    def __init__(self, value_cls, weights) -> None:
-        self.value_cls = value_cls
-        self.layers = [
-            [([value_cls(w) for w in ws], value_cls(b)) for ws, b in layer] for layer in weights
-        ]
+    def __init__(self, Value, weights) -> None:
+        self.layers = [[([Value(w) for w in ws], Value(b)) for ws, b in layer] for layer in weights]
 
     def __call__(self, x):
         last = len(self.layers) - 1
@@ -87,9 +97,11 @@ class ValueMLP:
         return [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
 
 
-def value_step(model: ValueMLP, X, y, k: int) -> float:
-    """One step of micrograd's demo: forward, loss, zero_grad, backward, SGD. Returns the loss."""
-    Value = model.value_cls
+def value_step(model, Value, X, y, k: int) -> float:
+    """One step of micrograd's demo: forward, loss, zero_grad, backward, SGD. Returns the loss.
+
+    ``model`` is any callable from a list of Values to one Value with ``parameters()``.
+    """
     inputs = [list(map(Value, row)) for row in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]

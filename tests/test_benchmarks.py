@@ -33,7 +33,7 @@ def test_the_workloads_compute_the_same_numbers_by_hand_and_by_scalarflow():
     weights = w.initial_weights()
     by_hand, by_graph = w.FloatMLP(weights), w.ValueMLP(Value, weights)
     for k in range(3):  # the losses agree step after step, so the SGD updates agree too
-        assert w.value_step(by_graph, X, y, k) == _close_to(by_hand.step(X, y, k))
+        assert w.value_step(by_graph, Value, X, y, k) == _close_to(by_hand.step(X, y, k))
     assert w.chain_values(Value, 50)[0] == _close_to(w.chain_floats(50)[0])
     ws, xs = w.wide_inputs(9)
     assert w.wide_values(Value, ws, xs)[0] == _close_to(w.wide_floats(ws, xs)[0])
