@@ -111,7 +111,8 @@ def backward(root: Value, grad: Number = 1.0) -> None:
     paths gets the sum over all of them.
     """
     seed = _seed(grad)
-    # Non-leaves hold this call's gradient, not a running sum: the walk zeroes them.
+    # Non-leaves hold this call's gradient, not a running sum: the walk zeroes them,
+    # with a zero made for this call (the literal 0.0 is one object shared by all).
     order = _operations(root, zero=float("0"))
     root.grad += seed
     check = _mode.get() & ANOMALY
