@@ -10,15 +10,7 @@ scalarflow's graphs have no reference cycles (a node points only at its
 inputs, never back), so reference counting frees a graph the moment the last
 reference to it goes, with or without the collector. Pausing the collector
 while a graph is built and walked therefore frees nothing later; it only
-postpones collecting cycles made by *other* code.
-
-Leaving the pause must not undo the gain. Everything made during it sits in
-the collector's youngest generation, so the first allocation after it would
-start a collection that walks the whole graph once. Instead, on leaving, the
-objects are moved to the oldest generation in one step (``gc.freeze()`` then
-``gc.unfreeze()``: two list splices, no walk) -- where the survivors would have
-gone anyway. This is skipped if the program froze objects itself, so that
-``gc.freeze()`` keeps meaning what it meant.
+postpones collecting cycles made by *other* code until the block ends.
 """
 
 from __future__ import annotations
@@ -35,9 +27,7 @@ def gc_paused() -> Iterator[None]:
     """Context manager: pause the cyclic garbage collector; on exit, restore it, even on error.
 
     The collector is process-wide: the pause applies to every thread until the
-    block ends. If the collector was already off, it stays off (and the objects
-    stay where they are). Cycles made by other code inside the block are
-    collected by the next full collection.
+    block ends. If the collector was already off, it stays off.
 
     >>> import gc
     >>> from engine import Value, gc_paused
@@ -57,7 +47,4 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            if gc.get_freeze_count() == 0:  # nobody else uses the permanent generation
-                gc.freeze()  # every tracked object -> the permanent generation,
-                gc.unfreeze()  # -> the oldest generation: no walk over the new graph
             gc.enable()
