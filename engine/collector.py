@@ -11,6 +11,12 @@ inputs, never back), so reference counting frees a graph the moment the last
 reference to it goes, with or without the collector. Pausing the collector
 while a graph is built and walked therefore frees nothing later; it only
 postpones collecting cycles made by *other* code until the block ends.
+
+The pause is not free of walks altogether: what was made inside is young to the
+collector, so its first collection after the block walks it once (instead of
+~5 times). Skipping that walk (``gc.freeze()`` + ``gc.unfreeze()``) was tried
+and dropped: it hides the objects from the collector's bookkeeping, so full
+collections would come ever more rarely and other code's cycles pile up.
 """
 
 from __future__ import annotations
