@@ -14,6 +14,7 @@ import argparse
 import io
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -46,6 +47,13 @@ DEMO_LR = {
 
 # The noise each dataset is drawn with unless --noise says otherwise (blobs: the std).
 DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor": 0.0}
+
+
+# Said before training starts, so nobody waits 100 epochs to learn that neuron.png cannot be drawn.
+NO_DOT = (
+    "drawing neuron.png needs the Graphviz 'dot' program, which is not installed "
+    "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"
+)
 
 
 class UsageError(Exception):
@@ -103,6 +111,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m nn`` parser: one ``train`` command; every option checked as it is read."""
     parser = _Parser(prog="python -m nn", description="scalarflow's neural-network demo")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     train = commands.add_parser(
@@ -174,22 +183,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _prepare_out(path: str) -> str:
+def _check_out(path: str) -> str:
+    """Refuse an --out that cannot become a writable directory, without creating it yet.
+
+    The directory is made only when the results are written, so a mistake or a failed
+    run leaves nothing behind, not even an empty folder.
+    """
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"--out {path!r} exists and is not a directory")
-    try:
-        os.makedirs(path, exist_ok=True)
-    except OSError as e:
-        raise UsageError(f"cannot create --out directory {path!r}: {e.strerror or e}") from None
-    if not os.access(path, os.W_OK):
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):  # the deepest part that exists already
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UsageError(f"cannot create --out directory {path!r}: {existing!r} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out directory {path!r} is not writable")
     return path
 
 
-def _save_figure(fig, path: str) -> None:
+def _png(fig) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120)
-    atomic_write(path, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _neuron_graph(model: MLP, x: list[float]):
@@ -210,13 +225,33 @@ def _neuron_graph(model: MLP, x: list[float]):
     return draw_graph(out)
 
 
-def train_command(args: argparse.Namespace) -> int:
-    import matplotlib
+def _render_png(graph) -> bytes:
+    import graphviz
 
+    try:
+        return graph.pipe(format="png")
+    except graphviz.ExecutableNotFound:  # dot vanished after the check at the start
+        raise UsageError(NO_DOT) from None
+    except graphviz.CalledProcessError as e:
+        lines = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise OSError(f"Graphviz failed to draw neuron.png: {lines[-1] if lines else e}") from None
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """Train as ``args`` say, print the result, write the pictures and weights; the exit code."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError(
+            "python -m nn train draws its pictures with matplotlib: pip install matplotlib "
+            "(or scalarflow[plot])"
+        ) from None
     matplotlib.use("Agg")  # files only: works without a display
     from . import plot
 
-    out = _prepare_out(args.out)
+    out = _check_out(args.out)
+    if shutil.which("dot") is None:
+        raise UsageError(NO_DOT)
     if args.dataset == "xor" and args.samples is not None:
         raise UsageError("--samples does not apply to xor, which always has 4 points")
     noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
@@ -275,25 +310,27 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"trained {history.epochs} epochs in {seconds:.1f}s{stopped}")
     print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}")
 
-    written = []
+    # Everything is drawn in memory first: if any picture fails, no file has been written.
+    images = {}
     for name, make in (
         ("loss.png", lambda: plot.loss_curve(history)),
         ("decision_boundary.png", lambda: plot.decision_boundary(model, X, y, resolution=60)),
     ):
         fig = make()
-        _save_figure(fig, os.path.join(out, name))
+        images[name] = _png(fig)
         matplotlib.pyplot.close(fig)
-        written.append(name)
-    graph = _neuron_graph(model, X[0])
-    atomic_write(os.path.join(out, "neuron.png"), graph.pipe(format="png"))
-    written.append("neuron.png")
+    images["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
+    os.makedirs(out, exist_ok=True)
+    for name, data in images.items():
+        atomic_write(os.path.join(out, name), data)
     model.save(os.path.join(out, "model.json"))
-    written.append("model.json")
+    written = [*images, "model.json"]
     print(f"wrote {', '.join(written)} to {out}{os.sep if not out.endswith(os.sep) else ''}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line (``argv`` defaults to ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -174,6 +174,11 @@ def cross_entropy(logits, target) -> Value:
     """
     fn = "cross_entropy"
     if isinstance(target, numbers.Integral) and not isinstance(target, bool):
+        if isinstance(logits, Sequence) and not all(_is_scalar(z) for z in logits):
+            raise TypeError(
+                f"{fn}: one class index {target} goes with one sample's scores; for a batch "
+                f"of {len(logits)} samples give a list of {len(logits)} class indices"
+            )
         logits, target = [logits], [target]
     if not isinstance(target, Sequence) or isinstance(target, str) or len(target) == 0:
         raise TypeError(f"{fn}: target must be a class index or a non-empty list of them")

@@ -85,9 +85,15 @@ class Module:
                 raise TypeError(
                     f"parameter {name!r} must be a number, got {type(value).__name__}: {value!r}"
                 )
-            if not math.isfinite(value):
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond any float, e.g. typed into a saved file
+                raise ValueError(
+                    f"parameter {name!r} is too large for a float: weights must be finite"
+                ) from None
+            if not math.isfinite(number):
                 raise ValueError(f"parameter {name!r} is {value!r}: weights must be finite")
-            values[name] = float(value)
+            values[name] = number
         for name, p in named:
             p.data = values[name]
 

@@ -9,6 +9,7 @@ returns the matplotlib ``Figure``, so notebooks show it and scripts can
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 
 from engine import Value, no_grad
@@ -206,6 +207,12 @@ def loss_surface(
         raise ValueError("loss_surface needs exactly two parameters (Values) to vary")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be a whole number >= 2, got {resolution!r}")
+    if span is not None and (
+        isinstance(span, bool) or not isinstance(span, numbers.Real) or not 0 < span < math.inf
+    ):
+        raise ValueError(f"span must be a finite number > 0, got {span!r}")
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
+        raise ValueError(f"levels must be a whole number >= 2, got {levels!r}")
     trajectories = dict(trajectories or {})
     for name, path in trajectories.items():
         if not path or any(len(point) != 2 for point in path):

@@ -51,14 +51,19 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    # Said in the caller's words: otherwise the error would name the temporary file.
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a directory, give a file name")
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"cannot write {path!r}: the folder {directory!r} does not exist")
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        # mkstemp makes the file private (0600); give it the mode a normal open() would.
-        os.chmod(tmp, _mode_for(path))
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb") as f:  # owns fd from here: closed whatever happens
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); give it the mode a normal open() would.
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -108,7 +113,8 @@ def read_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"cannot read {where!r}: {e.strerror or e}") from None
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as e:
+    # RecursionError: json's decoder recurses per nesting level, so "[[[[…" exhausts the stack.
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError, RecursionError) as e:
         raise CheckpointError(
             f"{where!r} is not a valid saved model (corrupt or truncated JSON: {e})"
         ) from None

@@ -48,6 +48,10 @@ class History:
     ``best_epoch`` indexes ``loss``; ``stop_reason`` is ``"completed"`` (all
     ran), ``"early_stopping"`` (``patience`` ran out) or ``"diverged"`` (the
     loss became inf or nan).
+
+    >>> h = History(loss=[0.9, 0.5, 0.6], accuracy=[0.5, 1.0, 1.0], best_epoch=1, best_loss=0.5)
+    >>> h.epochs, str(h)
+    (3, '3 epochs (completed): final loss 0.6000, accuracy 100.0%; best loss 0.5000 at epoch 2')
     """
 
     loss: list[float] = field(default_factory=list)
@@ -222,6 +226,14 @@ def fit(
       ``patience`` epochs in a row have not improved. ``restore_best_weights`` puts back
       the optimizer's parameters as they were at the end of the best epoch when training ends.
     - ``progress``: a tqdm bar with epoch, loss and accuracy (on stderr).
+
+    >>> from nn import MLP
+    >>> model = MLP(1, [1], seed=0)                    # one neuron, no activation: w·x + b
+    >>> X, y = [[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0]  # y = 2x + 1
+    >>> history = fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=200,
+    ...               progress=False)
+    >>> round(model([3.0]).data, 6), history.stop_reason, history.accuracy
+    (7.0, 'completed', None)
     """
     if not callable(model):
         raise TypeError(f"model must be callable (e.g. an MLP), got {type(model).__name__}")
@@ -241,6 +253,14 @@ def fit(
         raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}")
     if not isinstance(restore_best_weights, bool):
         raise TypeError(f"restore_best_weights must be True or False, got {restore_best_weights!r}")
+
+    if batch_size is not None and kind is not None:
+        # A bad sample or target in a later mini-batch would only surface after earlier
+        # batches had changed the weights; one forward pass over everything finds it first.
+        # (Full-batch training meets every sample before its first step anyway, and a
+        # custom loss may keep state, so it is not called an extra time.)
+        with no_grad():
+            loss_fn([model(x) for x in X], y)
 
     n = len(X)
     order = list(range(n))

@@ -44,6 +44,7 @@ def test_bad_options_exit_2_with_one_clear_line(args, message, capsys, tmp_path)
     assert err.count("\n") == 1 and err.startswith("python -m nn: error: ")
     assert message in err
     assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()  # a mistake leaves nothing, not even the folder
 
 
 def test_out_must_be_a_directory(capsys, tmp_path):
@@ -96,3 +97,43 @@ def test_the_readme_demo_reaches_97_percent_on_moons(tmp_path):
     assert accuracy >= 97.0
     assert "100/100" in result.stderr  # the progress bar ran
     assert all((out / name).exists() for name in ("loss.png", "decision_boundary.png"))
+
+
+def test_without_graphviz_it_says_so_before_training_and_writes_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    # No `dot` on PATH: neuron.png cannot be drawn, which must be said up front in one line
+    # (not a traceback after training), with no half set of pictures left behind.
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    out = tmp_path / "out"
+    code = main(["train", "--dataset", "xor", "--hidden", "2", "--epochs", "2",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and "Graphviz 'dot' program" in err and "apt-get" in err
+    assert "trained" not in stdout
+    assert not out.exists()
+
+
+def test_a_diverging_run_exits_1_and_leaves_no_folder(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["train", "--dataset", "xor", "--hidden", "2", "--epochs", "3", "--lr", "1e300",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "try a smaller --lr" in err
+    assert not out.exists()
+
+
+def test_out_inside_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "taken").write_text("x")
+    assert main(["train", "--out", str(tmp_path / "taken" / "sub"), "--no-progress"]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_without_matplotlib_it_says_what_to_install(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    out = tmp_path / "out"
+    assert main(["train", "--dataset", "xor", "--out", str(out), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install matplotlib" in err
+    assert not out.exists()

@@ -272,6 +272,12 @@ def test_losses_return_one_value_even_for_numbers():
         (lambda: cross_entropy([0.0, 1.0], 1.0), TypeError, "class index"),
         (lambda: cross_entropy([[0.0, 1.0]], [0, 1]), ValueError, "1 samples of logits but 2"),
         (lambda: cross_entropy([0.0, 1.0], [0, 1]), TypeError, "must be a list of scores"),
+        (  # a batch of logits with one bare class index: say so in cross_entropy's words
+            lambda: cross_entropy([[0.0, 1.0], [1.0, 0.0]], 0),
+            TypeError,
+            r"cross_entropy: one class index 0 goes with one sample's scores; "
+            r"for a batch of 2 samples give a list of 2 class indices",
+        ),
         (lambda: hinge_loss([1.0], [0]), ValueError, "must be -1 or \\+1, got 0"),
     ],
 )

@@ -84,6 +84,17 @@ def test_default_init_is_micrograds_uniform_minus_one_to_one_with_zero_bias():
     assert biases == [0.0] * len(biases)
 
 
+def test_weights_are_micrograds_draws_in_parameter_order():
+    # micrograd's Neuron draws random.uniform(-1, 1) per weight, neuron by neuron, layer by
+    # layer, and starts the bias at 0: the same seed must give micrograd's very network.
+    rng = random.Random(1337)
+    expected = {}
+    for name, _ in MLP(2, [16, 16, 1], seed=1337).named_parameters():
+        expected[name] = 0.0 if name.endswith(".b") else rng.uniform(-1, 1)
+    assert MLP(2, [16, 16, 1], seed=1337).state_dict() == expected
+    assert len(expected) == 3 * 16 + 17 * 16 + 17  # 337 parameters, as in micrograd's demo
+
+
 @pytest.mark.parametrize(
     "init, bound",
     [("xavier", math.sqrt(6 / (10 + 40))), ("he", math.sqrt(6 / 10))],
@@ -165,6 +176,7 @@ def test_state_dict_round_trip_and_load_state_dict_is_all_or_nothing():
         (lambda s: s.update({"L0.N1.b": "0.5"}), TypeError, "'L0.N1.b' must be a number"),
         (lambda s: s.update({"L0.N1.b": True}), TypeError, "must be a number"),
         (lambda s: s.update({"L0.N1.b": math.inf}), ValueError, "must be finite"),
+        (lambda s: s.update({"L0.N1.b": 10**400}), ValueError, "too large for a float"),
     ],
 )
 def test_load_state_dict_says_what_is_wrong(edit, error, message):

@@ -8,6 +8,7 @@ reordering, so they agree to a few ulps; 1e-12 leaves room for that and
 nothing else.
 """
 
+import inspect
 import math
 
 import pytest
@@ -344,6 +345,23 @@ def test_defaults_match_torch():
     assert AdamW(p).weight_decay == 1e-2
 
 
+TORCH_SIGNATURES = {  # positional order of torch.optim's arguments, before its keyword-only ones
+    SGD: ["params", "lr", "momentum", "dampening", "weight_decay", "nesterov"],
+    Momentum: ["params", "lr", "momentum", "dampening", "weight_decay", "nesterov"],
+    AdaGrad: ["params", "lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"],
+    RMSProp: ["params", "lr", "alpha", "eps", "weight_decay", "momentum", "centered"],
+    AdaDelta: ["params", "lr", "rho", "eps", "weight_decay"],
+    Adam: ["params", "lr", "betas", "eps", "weight_decay", "amsgrad"],
+    AdamW: ["params", "lr", "betas", "eps", "weight_decay", "amsgrad"],
+}
+
+
+@pytest.mark.parametrize("cls", TORCH_SIGNATURES, ids=lambda c: c.__name__)
+def test_argument_names_and_order_are_torchs(cls):
+    # Code written for torch.optim, positional arguments included, means the same here.
+    assert list(inspect.signature(cls).parameters) == TORCH_SIGNATURES[cls]
+
+
 def test_sgd_needs_a_learning_rate():
     with pytest.raises(TypeError):
         SGD([Value(0.0)])  # torch.optim.SGD has no default lr either
@@ -358,6 +376,7 @@ BAD_HYPERPARAMETERS = [
     (SGD, dict(lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
     (SGD, dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "dampening = 0"),
     (SGD, dict(lr=float("nan")), "lr must be a finite number"),
+    (SGD, dict(lr=10**400), "lr must be a finite number, got inf"),
     (AdaGrad, dict(lr_decay=-0.1), "lr_decay must be >= 0"),
     (AdaGrad, dict(initial_accumulator_value=-1), "initial_accumulator_value must be >= 0"),
     (AdaGrad, dict(eps=-1e-10), "eps must be >= 0"),

@@ -21,8 +21,9 @@ def _close_figures():
 
 
 def test_import_nn_stays_light():
-    heavy = "('matplotlib', 'tqdm', 'graphviz')"
-    code = f"import nn, sys; print(sorted(m for m in {heavy} if m in sys.modules))"
+    heavy = "('matplotlib', 'tqdm', 'graphviz', 'hypothesis', 'ipywidgets')"
+    imports = "import nn, nn.optim, nn.plot, nn.datasets, nn.serialize, nn.__main__, sys"
+    code = f"{imports}; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -121,3 +122,21 @@ def test_loss_surface_checks_its_input():
         plot.loss_surface(lambda: w[0], w[:1])
     with pytest.raises(ValueError, match="trajectory 'x' must be"):
         plot.loss_surface(lambda: w[0], w, {"x": [(1.0, 2.0, 3.0)]})
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(span=0.0), "span must be a finite number > 0"),
+        (dict(span=-1.0), "span must be a finite number > 0"),
+        (dict(span="1"), "span must be a finite number > 0"),
+        (dict(levels=1), "levels must be a whole number >= 2"),
+        (dict(levels=2.5), "levels must be a whole number >= 2"),
+    ],
+)
+def test_loss_surface_checks_span_and_levels(options, message):
+    # A zero or negative span gave an empty or mirrored window without a word; odd levels
+    # failed deep inside matplotlib.
+    w = [Value(1.0), Value(1.0)]
+    with pytest.raises(ValueError, match=message):
+        plot.loss_surface(lambda: w[0] * w[0] + w[1] * w[1], w, resolution=5, **options)

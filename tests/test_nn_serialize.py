@@ -61,6 +61,7 @@ def corrupt_cases(path):
         "binary": ("", "not a valid saved model"),
         "not a model": (json.dumps({"hello": 1}), "not a scalarflow model file"),
         "a list": ("[1, 2, 3]", "not a scalarflow model file"),
+        "deeply nested": ("[" * 100_000 + "]" * 100_000, "not a valid saved model"),
         "future version": (edited(lambda d: d.update(version=99)), "format version 99"),
         "no parameters": (edited(lambda d: d.pop("parameters")), "missing its 'config' or"),
         "missing weight": (
@@ -76,6 +77,10 @@ def corrupt_cases(path):
             "'L0.N0.w1' must be a number",
         ),
         "NaN weight": (text.replace(str(document["parameters"]["L1.N0.b"]), "NaN", 1), "NaN"),
+        "huge weight": (  # valid JSON, but an integer no float can hold
+            text.replace(str(document["parameters"]["L1.N0.w2"]), "1" + "0" * 400, 1),
+            "'L1.N0.w2' is too large for a float",
+        ),
         "other sizes": (
             edited(lambda d: d["config"].update(nouts=[4, 1])),
             r"nouts is \[4, 1\] in the file but \[3, 1\] in this model",
@@ -91,8 +96,10 @@ def corrupt_cases(path):
 @pytest.mark.parametrize(
     "case",
     [
-        "truncated", "empty", "binary", "not a model", "a list", "future version",
+        "truncated", "empty", "binary", "not a model", "a list", "deeply nested",
+        "future version",
         "no parameters", "missing weight", "extra weight", "string weight", "NaN weight",
+        "huge weight",
         "other sizes", "other activation", "other kind",
     ],
 )  # fmt: skip
@@ -147,6 +154,20 @@ def test_a_failed_save_leaves_the_old_file_whole(saved, monkeypatch):
     assert sorted(os.listdir(path.parent)) == ["model.json"]  # the temp file is cleaned up
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files via /proc")
+def test_a_failed_atomic_write_closes_its_temporary_file(tmp_path, monkeypatch):
+    def broken_chmod(path, mode):
+        raise PermissionError("chmod refused")
+
+    monkeypatch.setattr(os, "chmod", broken_chmod)
+    open_before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(PermissionError):
+        atomic_write(tmp_path / "x.bin", b"abc")
+    monkeypatch.undo()
+    assert len(os.listdir("/proc/self/fd")) == open_before  # no file descriptor leaked
+    assert os.listdir(tmp_path) == []
+
+
 def test_atomic_write_keeps_normal_permissions(tmp_path):
     target = tmp_path / "x.bin"
     atomic_write(target, b"abc")
@@ -166,3 +187,14 @@ def test_the_loader_never_unpickles(saved):
     path.write_bytes(pickle.dumps({"format": FORMAT}))
     with pytest.raises(CheckpointError, match="not a valid saved model"):
         model.load(path)
+
+
+def test_saving_to_a_folder_or_into_a_missing_folder_names_the_path_given(tmp_path):
+    model = MLP(2, [1], seed=0)
+    with pytest.raises(IsADirectoryError, match="cannot write .*: it is a directory") as info:
+        model.save(tmp_path)
+    assert ".tmp" not in str(info.value) and os.listdir(tmp_path) == []
+    missing = tmp_path / "no" / "model.json"
+    with pytest.raises(FileNotFoundError, match="the folder '.*no' does not exist") as info:
+        model.save(missing)
+    assert str(missing) in str(info.value) and ".tmp" not in str(info.value)

@@ -281,3 +281,16 @@ def test_a_plain_function_model_with_an_optimizer_instance():
         fit(lambda x: w * x[0] + b, X, y, optimizer="adam", progress=False)
     with pytest.raises(TypeError, match="model must be callable"):
         fit(42, X, y, optimizer=SGD([w, b], lr=0.1), progress=False)
+
+
+def test_a_bad_target_in_a_later_mini_batch_changes_no_weight():
+    # With seed 0 the bad label (sample 11) lands in the third batch of four: it must be
+    # refused before the first two batches step.
+    X, y = datasets.moons(n=12, seed=0)
+    y = [*y[:-1], 2]  # 2 is not a probability target
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="target 2 is outside"):
+        fit(model, X, y, loss="bce_with_logits", lr=0.1, epochs=1, batch_size=4, seed=0,
+            progress=False)  # fmt: skip
+    assert model.state_dict() == before
