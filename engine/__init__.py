@@ -10,6 +10,7 @@
 
 from .autograd import BackwardStep, grad, topological_order
 from .chain import ChainPath, ChainRule, TooManyPathsError, chain_rule
+from .collector import gc_paused
 from .errors import DomainError, GradcheckError
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .graph import draw_graph
@@ -35,6 +36,7 @@ __all__ = [
     "enable_grad",
     "is_grad_enabled",
     "detect_anomaly",
+    "gc_paused",
     "gradcheck",
     "gradgradcheck",
     "GradcheckReport",

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .collector import gc_paused
 from .errors import describe
 from .modes import ANOMALY, _mode, enable_grad
 from .naming import display_names, format_number
@@ -31,19 +32,57 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
     order: list[Value] = []
-    seen = {root}
-    # Depth-first, post-order, with the stack holding (node, iterator over its parents).
-    stack = [(root, iter(root._parents))]
+    seen: set[Value] = set()
+    # Depth-first, post-order, with an explicit stack. A node is pushed back with
+    # None above it before its inputs go on top; when the None comes off again,
+    # everything above it is placed, so the node under it comes next. (No
+    # per-node tuples or iterators: a walk allocates nothing per node.)
+    stack: list[Value | None] = [root]
     while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent._parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append(node)
+        stack.append(None)
+        # Push the second input first, so that the first is visited first.
+        if node._y is not None and node._y not in seen:
+            stack.append(node._y)
+        if node._x is not None and node._x not in seen:
+            stack.append(node._x)
+    return order
+
+
+def _operations(root: Value, zero: float) -> list[Value]:
+    """``topological_order(root)`` without the leaves, setting each node's ``.grad`` to ``zero``.
+
+    The walk of ``backward``: ``topological_order``'s walk with two shortcuts.
+    Leaves are reached but never visited: a leaf has no inputs to pass gradient
+    on to (and dropping them keeps the others' order). And ``zero`` is a float
+    object made for this one call, so a node whose ``.grad`` *is* it has been
+    visited: no set is needed, and the same write resets the gradient to 0.
+    """
+    order: list[Value] = []
+    stack: list[Value | None] = [root] if root._x is not None else []
+    while stack:
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+            continue
+        if node.grad is zero:
+            continue
+        node.grad = zero
+        stack.append(node)
+        stack.append(None)
+        y = node._y
+        if y is not None and y._x is not None and y.grad is not zero:
+            stack.append(y)
+        x = node._x
+        if x._x is not None and x.grad is not zero:
+            stack.append(x)
     return order
 
 
@@ -72,19 +111,26 @@ def backward(root: Value, grad: Number = 1.0) -> None:
     paths gets the sum over all of them.
     """
     seed = _seed(grad)
-    order = topological_order(root)
-    for node in order:
-        if node._parents:
-            node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
+    # Non-leaves hold this call's gradient, not a running sum: the walk zeroes them,
+    # with a zero made for this call (the literal 0.0 is one object shared by all).
+    order = _operations(root, zero=float("0"))
     root.grad += seed
     check = _mode.get() & ANOMALY
+    # Each node has at most two inputs (see Value), so the edges are spelled out:
+    # input x, then input y, the order backward_steps shows them in.
     for node in reversed(order):
+        x = node._x
         upstream = node.grad
-        for parent, local in zip(node._parents, node._local_grads):
-            contribution = local * upstream
+        contribution = node._dx * upstream
+        if check and not math.isfinite(contribution):
+            _raise_anomaly(node, x, node._dx, upstream)
+        x.grad += contribution
+        y = node._y
+        if y is not None:
+            contribution = node._dy * upstream
             if check and not math.isfinite(contribution):
-                _raise_anomaly(node, parent, local, upstream)
-            parent.grad += contribution
+                _raise_anomaly(node, y, node._dy, upstream)
+            y.grad += contribution
 
 
 @dataclass(frozen=True)
@@ -125,13 +171,13 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[BackwardStep]:
         order = topological_order(root)
         names = display_names(order)
         for node in order:
-            if node._parents:
+            if not node.is_leaf:
                 node.grad = 0.0
         root.grad += seed
         check = _mode.get() & ANOMALY
         for node in reversed(order):
             upstream = node.grad
-            for index, (parent, local) in enumerate(zip(node._parents, node._local_grads)):
+            for index, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
                 contribution = local * upstream
                 if check and not math.isfinite(contribution):
                     _raise_anomaly(node, parent, local, upstream)
@@ -166,7 +212,7 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
             raise TypeError(f"grad inputs must be Values; inputs[{i}] is {type(x).__name__}")
     order = topological_order(output)
     if create_graph:
-        with enable_grad():
+        with enable_grad(), gc_paused():  # it builds a graph as big as the one it walks
             grads = _gradient_graph(output, order)
         zero = Value(0.0)
         results = [grads.get(x, zero) for x in inputs]
@@ -178,7 +224,7 @@ def grad(output: Value, inputs: Value | Iterable[Value], create_graph: bool = Fa
     grads: dict[Value, float] = {output: 1.0}
     for node in reversed(order):
         upstream = grads[node]
-        for parent, local in zip(node._parents, node._local_grads):
+        for parent, local in zip(node.parents, node.local_grads):
             grads[parent] = grads.get(parent, 0.0) + local * upstream
     return [grads.get(x, 0.0) for x in inputs]
 
@@ -187,12 +233,13 @@ def _gradient_graph(output: Value, order: list[Value]) -> dict[Value, Value]:
     """The backward pass built out of Values: each local derivative re-derived as a Value."""
     grads: dict[Value, Value] = {output: Value(1.0)}
     for node in reversed(order):
-        if not node._parents:
+        parents = node.parents
+        if not parents:
             continue
         upstream = grads[node]
-        args = node._parents if node._constant is None else (*node._parents, node._constant)
+        args = parents if node._constant is None else (*parents, node._constant)
         locals_ = node._op.derivative(node, *args)
-        for parent, local in zip(node._parents, locals_):
+        for parent, local in zip(parents, locals_):
             if isinstance(local, Value):
                 contribution = local * upstream
             elif local == 1.0:  # keep the graph free of "· 1" nodes

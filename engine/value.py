@@ -45,7 +45,15 @@ def _as_float(data: object) -> float:
 
 def _lift(x: object) -> Value:
     """An operand as a Value: Values pass through, numbers become constant leaves."""
-    return x if isinstance(x, Value) else Value(x)
+    if isinstance(x, Value):
+        return x
+    # Value(x), minus the label check: this runs for every number in an expression.
+    leaf = _new(Value)
+    leaf.data = x if type(x) is float else _as_float(x)
+    leaf.grad = 0.0
+    leaf.label = ""
+    leaf._op = leaf._x = leaf._y = leaf._dx = leaf._dy = leaf._constant = None
+    return leaf
 
 
 def _data(x: object) -> float:
@@ -53,45 +61,128 @@ def _data(x: object) -> float:
     return x.data if isinstance(x, Value) else _as_float(x)
 
 
-def _apply(op: ops.Op, parents: tuple[Value, ...], constant: float | None = None) -> Value:
-    """Run ``op`` forward on ``parents`` and record the node (unless in ``no_grad``)."""
-    xs = [p.data for p in parents]
-    if constant is not None:
-        xs.append(constant)
+# Applying an op. These run once per node of every graph, so each arity has
+# its own straight path: operands as arguments (no lists, no *args), the
+# table's forward and derivative called directly, and the node's slots written
+# in place. The modes (no_grad, detect_anomaly) take the general path in
+# _finish_in_mode, which is where to read what recording a node means.
+
+
+def _unary(op: ops.Op, x: Value) -> Value:
+    """``op(x)`` as a new node."""
+    a = x.data
     if op.check is not None:
-        problem = op.check(*xs)
-        if problem is not None:
-            error, message = problem
-            raise error(message.format(*map(describe, parents), constant))
+        _check(op, (x,), (a,))
     try:
-        data = op.forward(*xs)
+        data = op.forward(a)
     except OverflowError:
-        inputs = ", ".join(map(describe, parents))
-        extra = f" and {constant!r}" if constant is not None else ""
-        raise OverflowError(
-            f"{op.name} of {inputs}{extra} overflows: the result is beyond the largest "
-            f"float (~1.8e308); scale the input down"
-        ) from None
+        raise _overflow(op, (x,)) from None
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._constant = None
+    if _mode.get():
+        return _finish_in_mode(out, op, (x,), None)
+    out._op = op
+    out._x = x
+    out._y = out._dy = None
+    (out._dx,) = op.derivative(data, a)
+    return out
 
-    mode = _mode.get()
-    if mode & ANOMALY and not math.isfinite(data):
-        inputs = " and ".join(map(describe, [*parents, *xs[len(parents) :]]))
-        raise FloatingPointError(f"{op.symbol} produced {data!r} from {inputs}")
 
-    out = Value.__new__(Value)
+def _binary(op: ops.Op, x: Value, y: Value) -> Value:
+    """``op(x, y)`` as a new node."""
+    a = x.data
+    b = y.data
+    if op.check is not None:
+        _check(op, (x, y), (a, b))
+    try:
+        data = op.forward(a, b)
+    except OverflowError:
+        raise _overflow(op, (x, y)) from None
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._constant = None
+    if _mode.get():
+        return _finish_in_mode(out, op, (x, y), None)
+    out._op = op
+    out._x = x
+    out._y = y
+    out._dx, out._dy = op.derivative(data, a, b)
+    return out
+
+
+def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
+    """``op(x, constant)`` as a new node whose one parent is ``x``."""
+    a = x.data
+    if op.check is not None:
+        _check(op, (x,), (a, constant), constant)
+    try:
+        data = op.forward(a, constant)
+    except OverflowError:
+        raise _overflow(op, (x,), constant) from None
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out._constant = constant
-    if mode & NO_GRAD:
-        out._op = None
-        out._parents = ()
-        out._local_grads = ()
-    else:
-        out._op = op
-        out._parents = parents
-        out._local_grads = op.derivative(data, *xs)
+    if _mode.get():
+        return _finish_in_mode(out, op, (x,), constant)
+    out._op = op
+    out._x = x
+    out._y = out._dy = None
+    (out._dx,) = op.derivative(data, a, constant)
     return out
+
+
+def _finish_in_mode(out: Value, op: ops.Op, inputs: tuple, constant: float | None) -> Value:
+    """Record ``out`` (data already set) as ``op`` of ``inputs``, honouring the active modes.
+
+    In ``detect_anomaly`` a NaN or inf raises; in ``no_grad`` the node is a
+    leaf (no op, no parents, no local gradients); otherwise it records ``op``,
+    its inputs and the local derivative with respect to each.
+    """
+    mode = _mode.get()
+    if mode & ANOMALY and not math.isfinite(out.data):
+        operands = [*inputs] if constant is None else [*inputs, constant]
+        described = " and ".join(map(describe, operands))
+        raise FloatingPointError(f"{op.symbol} produced {out.data!r} from {described}")
+    if mode & NO_GRAD:
+        out._op = out._x = out._y = out._dx = out._dy = None
+        return out
+    xs = [x.data for x in inputs]
+    if constant is not None:
+        xs.append(constant)
+    local_grads = op.derivative(out.data, *xs)
+    out._op = op
+    out._x = inputs[0]
+    out._dx = local_grads[0]
+    out._y = inputs[1] if len(inputs) == 2 else None
+    out._dy = local_grads[1] if len(inputs) == 2 else None
+    return out
+
+
+def _check(op: ops.Op, parents: tuple, xs: tuple, constant: float | None = None) -> None:
+    """Raise the op's domain error if ``xs`` (the inputs' data) is outside its domain."""
+    problem = op.check(*xs)
+    if problem is not None:
+        error, message = problem
+        raise error(message.format(*map(describe, parents), constant))
+
+
+def _overflow(op: ops.Op, parents: tuple, constant: float | None = None) -> OverflowError:
+    inputs = ", ".join(map(describe, parents))
+    extra = f" and {constant!r}" if constant is not None else ""
+    return OverflowError(
+        f"{op.name} of {inputs}{extra} overflows: the result is beyond the largest "
+        f"float (~1.8e308); scale the input down"
+    )
+
+
+_new = object.__new__
 
 
 class Value:
@@ -106,7 +197,13 @@ class Value:
     ('tanh', True, 0.009866)
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_parents", "_local_grads", "_constant")
+    # A node keeps its (at most two) inputs and their local gradients in slots of
+    # its own rather than in two tuples: that saves ~100 bytes per node and two
+    # objects the garbage collector would otherwise track. ``.parents`` and
+    # ``.local_grads`` assemble the tuples when asked.
+    #   _x, _y    the op's inputs, in order (None where the op has fewer)
+    #   _dx, _dy  ∂self/∂x and ∂self/∂y, recorded during the forward pass
+    __slots__ = ("data", "grad", "label", "_op", "_x", "_y", "_dx", "_dy", "_constant")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(label, str):
@@ -115,8 +212,10 @@ class Value:
         self.grad: float = 0.0
         self.label: str = label
         self._op: ops.Op | None = None
-        self._parents: tuple[Value, ...] = ()
-        self._local_grads: tuple = ()
+        self._x: Value | None = None
+        self._y: Value | None = None
+        self._dx: float | None = None
+        self._dy: float | None = None
         self._constant: float | None = None
 
     # -- the node -----------------------------------------------------------
@@ -129,17 +228,21 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the operation that made this node, in order."""
-        return self._parents
+        if self._x is None:
+            return ()
+        return (self._x,) if self._y is None else (self._x, self._y)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
         """∂self/∂parent for each parent, recorded during the forward pass."""
-        return self._local_grads
+        if self._x is None:
+            return ()
+        return (self._dx,) if self._y is None else (self._dx, self._dy)
 
     @property
     def is_leaf(self) -> bool:
         """True for a node no recorded operation made: an input, weight or constant."""
-        return not self._parents
+        return self._x is None
 
     @property
     def constant(self) -> float | None:
@@ -161,45 +264,45 @@ class Value:
     # -- arithmetic (each operator is its own primitive, so graphs show what was typed)
 
     def __add__(self, other: Value | Number) -> Value:
-        return _apply(ops.ADD, (self, _lift(other)))
+        return _binary(ops.ADD, self, other if type(other) is Value else _lift(other))
 
     def __radd__(self, other: Number) -> Value:
-        return _apply(ops.ADD, (_lift(other), self))
+        return _binary(ops.ADD, _lift(other), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return _apply(ops.SUB, (self, _lift(other)))
+        return _binary(ops.SUB, self, other if type(other) is Value else _lift(other))
 
     def __rsub__(self, other: Number) -> Value:
-        return _apply(ops.SUB, (_lift(other), self))
+        return _binary(ops.SUB, _lift(other), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return _apply(ops.MUL, (self, _lift(other)))
+        return _binary(ops.MUL, self, other if type(other) is Value else _lift(other))
 
     def __rmul__(self, other: Number) -> Value:
-        return _apply(ops.MUL, (_lift(other), self))
+        return _binary(ops.MUL, _lift(other), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return _apply(ops.DIV, (self, _lift(other)))
+        return _binary(ops.DIV, self, other if type(other) is Value else _lift(other))
 
     def __rtruediv__(self, other: Number) -> Value:
-        return _apply(ops.DIV, (_lift(other), self))
+        return _binary(ops.DIV, _lift(other), self)
 
     def __pow__(self, exponent: Value | Number) -> Value:
         if isinstance(exponent, Value):
-            return _apply(ops.POW, (self, exponent))
-        return _apply(ops.POW_CONST, (self,), _as_float(exponent))
+            return _binary(ops.POW, self, exponent)
+        return _with_constant(ops.POW_CONST, self, _as_float(exponent))
 
     def __rpow__(self, base: Number) -> Value:
-        return _apply(ops.POW, (_lift(base), self))
+        return _binary(ops.POW, _lift(base), self)
 
     def __neg__(self) -> Value:
-        return _apply(ops.NEG, (self,))
+        return _unary(ops.NEG, self)
 
     def __pos__(self) -> Value:
         return self
 
     def __abs__(self) -> Value:
-        return _apply(ops.ABS, (self,))
+        return _unary(ops.ABS, self)
 
     # -- comparisons look at the data; equality stays identity ----------------
 
@@ -219,43 +322,43 @@ class Value:
 
     def exp(self) -> Value:
         """e ** self; the local derivative is the output itself."""
-        return _apply(ops.EXP, (self,))
+        return _unary(ops.EXP, self)
 
     def log(self) -> Value:
         """Natural logarithm; defined for positive data only."""
-        return _apply(ops.LOG, (self,))
+        return _unary(ops.LOG, self)
 
     def sqrt(self) -> Value:
         """Square root; defined for data >= 0."""
-        return _apply(ops.SQRT, (self,))
+        return _unary(ops.SQRT, self)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent, in (-1, 1); local derivative 1 - tanh²."""
-        return _apply(ops.TANH, (self,))
+        return _unary(ops.TANH, self)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x), in (0, 1), computed without overflow; local derivative σ(1 - σ)."""
-        return _apply(ops.SIGMOID, (self,))
+        return _unary(ops.SIGMOID, self)
 
     def relu(self) -> Value:
         """max(0, x); its slope at 0 is taken as 0, as in PyTorch."""
-        return _apply(ops.RELU, (self,))
+        return _unary(ops.RELU, self)
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope · x."""
-        return _apply(ops.LEAKY_RELU, (self,), _as_float(slope))
+        return _with_constant(ops.LEAKY_RELU, self, _as_float(slope))
 
     def softplus(self) -> Value:
         """log(1 + e^x), a smooth relu, computed without overflow; local derivative σ(x)."""
-        return _apply(ops.SOFTPLUS, (self,))
+        return _unary(ops.SOFTPLUS, self)
 
     def sin(self) -> Value:
         """Sine (radians)."""
-        return _apply(ops.SIN, (self,))
+        return _unary(ops.SIN, self)
 
     def cos(self) -> Value:
         """Cosine (radians)."""
-        return _apply(ops.COS, (self,))
+        return _unary(ops.COS, self)
 
     # -- gradients ----------------------------------------------------------
 
@@ -288,3 +391,7 @@ class Value:
         from .autograd import backward_steps
 
         return backward_steps(self, grad)
+
+
+# A node has slots for two inputs (_x, _y): every primitive in the table must fit.
+assert all(op.arity <= 2 for op in ops.OPS), "an op with more inputs needs more slots in Value"

@@ -40,7 +40,13 @@ fi
 stamp="$root/.venv/.installed-$extras"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
   echo "setup: installing scalarflow[$extras] into .venv" >&2
-  "$root/.venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-  "$root/.venv/bin/python" -m pip install -q -e "$root[$extras]"
+  log="$root/.venv/install.log"
+  # pip's own chatter (build back-end warnings) goes to a log, shown only if it fails.
+  if ! { "$root/.venv/bin/python" -m pip install -q --upgrade pip &&
+         "$root/.venv/bin/python" -m pip install -q -e "$root[$extras]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup: installing scalarflow[$extras] failed (log above, kept in $log)" >&2
+    exit 1
+  fi
   touch "$stamp"
 fi

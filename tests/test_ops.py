@@ -59,6 +59,13 @@ def split(name, xs):
     return (xs[:-1], xs[-1]) if takes_constant else (xs, None)
 
 
+def as_function(name, xs):
+    """The op as a function of a list of Values (gradcheck's ``fn``), and the point to check."""
+    data, constant = split(name, xs)
+    extra = [constant] if constant is not None else []
+    return (lambda values: apply_op(name, [*values, *extra])), data
+
+
 def build(name, xs):
     data, constant = split(name, xs)
     leaves = [Value(x, label=f"x{i}") for i, x in enumerate(data)]
@@ -91,19 +98,13 @@ def test_forward_and_local_grads_match_hand_derived_formulas(name, data):
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 def test_gradient_matches_finite_differences(name, data):
-    xs = data.draw(op_inputs(name))
-    data_, constant = split(name, xs)
-    extra = [constant] if constant is not None else []
-    gradcheck(lambda v: apply_op(name, [*v, *extra]), data_)
+    gradcheck(*as_function(name, data.draw(op_inputs(name))))
 
 
 @pytest.mark.parametrize("name", NAMES)
 @given(data=st.data())
 def test_second_derivative_matches_finite_differences(name, data):
-    xs = data.draw(op_inputs(name))
-    data_, constant = split(name, xs)
-    extra = [constant] if constant is not None else []
-    gradgradcheck(lambda v: apply_op(name, [*v, *extra]), data_)
+    gradgradcheck(*as_function(name, data.draw(op_inputs(name))))
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,50 @@
+"""Small helpers shared by the benchmark scripts: timing, medians, tables."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+
+
+def have_micrograd() -> bool:
+    """True if PyPI's ``micrograd`` is installed (``pip install micrograd==0.1.0``)."""
+    try:
+        import micrograd.engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def timed(fn: Callable, *args):
+    """(seconds, result) of one call, after a full collection so earlier garbage is not billed."""
+    gc.collect()
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def median(xs) -> float:
+    return statistics.median(xs)
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.1f} ms"
+    if seconds >= 1e-6:
+        return f"{seconds * 1e6:.2f} µs"
+    return f"{seconds * 1e9:.0f} ns"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table, columns padded so it also reads well in a terminal."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "| " + " | ".join(str(c).ljust(w) for c, w in zip(header, widths)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
+    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""The properties the engine's speed rests on, checked without timing anything.
+
+backward's walk must order nodes exactly as topological_order does (minus the
+leaves) and must not wake the garbage collector; a node must stay small.
+"""
+
+import gc
+import tracemalloc
+
+import pytest
+from hypothesis import given
+
+from engine import Value, detect_anomaly, gc_paused, grad, topological_order
+from engine.autograd import _operations
+from engine.strategies import expressions
+
+
+@given(expressions(max_ops=12))
+def test_backwards_walk_is_the_topological_order_without_leaves(e):
+    out = e.fn([Value(x) for x in e.inputs])
+    expected = [node for node in topological_order(out) if not node.is_leaf]
+    zero = float("0")
+    assert _operations(out, zero) == expected
+    assert all(node.grad is zero for node in expected)  # and it zeroed their gradients
+
+
+def test_backward_of_a_leaf_walks_nothing():
+    x = Value(2.0)
+    assert _operations(x, float("0")) == []
+    x.backward()
+    assert x.grad == 1.0
+
+
+def _chain(n):
+    x = Value(1.0)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.001
+    return x, y
+
+
+def test_backward_allocates_nothing_the_garbage_collector_tracks():
+    # Every object the collector tracks counts towards its next collection, and a
+    # full collection walks the whole graph; backward must not trigger one.
+    x, y = _chain(20_000)
+    collections = []
+
+    def count(phase, info):
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.collect()  # start from empty counters: a handful of new objects cannot trigger
+    gc.callbacks.append(count)
+    try:
+        y.backward()
+    finally:
+        gc.callbacks.remove(count)
+    assert collections == []
+    assert x.grad > 1.0
+
+
+def test_a_wide_graph_costs_at_most_160_bytes_per_node():
+    # W4 of benchmarks/: leaves, products and sums of a 10_000-term dot product.
+    # 160 bytes is the project's target (micrograd needs ~590); a node today is a
+    # 104-byte object plus a 24-byte float for its data.
+    n = 10_000
+    ws = [i / n for i in range(n)]
+    xs = [1.0 - i / n for i in range(n)]
+    tracemalloc.start()
+    try:
+        terms = [Value(w) * Value(x) for w, x in zip(ws, xs)]
+        total = sum(terms[1:], terms[0])
+        del terms
+        used = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    nodes = len(topological_order(total))
+    assert nodes == 4 * n - 1
+    assert used / nodes <= 160
+
+
+# -- gc_paused: it changes process-wide state, so it must always put it back ----------
+
+
+def test_gc_paused_pauses_and_restores():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_gc_paused_restores_the_collector_after_an_error():
+    with pytest.raises(ZeroDivisionError):
+        with gc_paused():
+            Value(1.0) / 0
+    assert gc.isenabled()
+
+
+def test_gc_paused_nests_and_leaves_a_disabled_collector_disabled():
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block must not switch it back on early
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # it was off before, so it stays off
+    finally:
+        gc.enable()
+
+
+def test_grad_with_create_graph_restores_the_collector_even_on_error():
+    x = Value(2.0, label="x")
+    (dy,) = grad(x**3, [x], create_graph=True)
+    assert gc.isenabled() and dy.data == 12.0
+
+    big = Value(1e200, label="big")
+    y = big * big * big  # d y/d big needs big · big = inf, made while building the gradient
+    with pytest.raises(FloatingPointError, match="produced inf"):
+        with detect_anomaly():
+            grad(y, [big], create_graph=True)
+    assert gc.isenabled()
