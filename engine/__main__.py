@@ -9,17 +9,15 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 
 from .chain import TooManyPathsError, chain_rule
 from .errors import GradcheckError
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
-from .gradcheck import GradcheckReport, gradcheck
+from .gradcheck import gradcheck
 from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph
 from .modes import detect_anomaly
 from .value import Value
@@ -323,21 +321,6 @@ def _explain(
     return output
 
 
-_ROW = re.compile(r"^(  )x(\d+)( +)", re.MULTILINE)
-_NAME = re.compile(r"\bx(\d+)\b")
-
-
-def _rename(text: str, names: list[str]) -> str:
-    """gradcheck calls its inputs x0, x1, ...: put the user's names back in its report."""
-
-    def row(match: re.Match) -> str:
-        name = names[int(match[2])]
-        return f"{match[1]}{name:<{len(match[0]) - 3}} "
-
-    text = _ROW.sub(row, text)
-    return _NAME.sub(lambda m: names[int(m[1])] if int(m[1]) < len(names) else m[0], text)
-
-
 def _check(args: argparse.Namespace) -> int:
     expression = parse(args.expression)
     values = _bindings(expression, args.bindings)
@@ -353,17 +336,15 @@ def _check(args: argparse.Namespace) -> int:
     _build(expression, values)  # report a domain error as a usage mistake, before checking
 
     def fn(leaves: list[Value]) -> Value:
-        for leaf, name in zip(leaves, names, strict=True):
-            leaf.label = name
         return expression(dict(zip(names, leaves, strict=True)))
 
+    inputs = [Value(number, label=name) for name, number in values.items()]  # names the rows
     try:
-        report = gradcheck(fn, list(values.values()), eps=args.eps, atol=args.atol, rtol=args.rtol)
+        report = gradcheck(fn, inputs, eps=args.eps, atol=args.atol, rtol=args.rtol)
     except GradcheckError as error:
-        print(_rename(str(error), names))
+        print(error)
         return 1
-    rows = tuple(replace(row, name=names[i]) for i, row in enumerate(report.rows))
-    print(str(GradcheckReport(rows, report.output, report.eps, report.atol, report.rtol)))
+    print(report)
     return 0
 
 

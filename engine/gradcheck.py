@@ -83,7 +83,8 @@ def _compare(name: str, analytic: float, numeric: float, atol: float, rtol: floa
     return GradcheckRow(name, analytic, numeric, abs_error, rel_error, ok)
 
 
-def _validate(fn: Function, inputs: Sequence[float], eps: float) -> list[float]:
+def _validate(fn: Function, inputs: Sequence[float], eps: float) -> tuple[list[float], list[str]]:
+    """The inputs as floats, and their names: a labelled Value's label, else ``x0``, ``x1``, ..."""
     if not callable(fn):
         raise TypeError(f"gradcheck needs a function of a list of Values, got {fn!r}")
     if isinstance(inputs, (int, float, Value)):
@@ -93,16 +94,13 @@ def _validate(fn: Function, inputs: Sequence[float], eps: float) -> list[float]:
         raise ValueError("gradcheck needs at least one input")
     if not (eps > 0 and math.isfinite(eps)):
         raise ValueError(f"eps must be a small positive number, got {eps!r}")
-    return xs
+    names = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
+    return xs, names
 
 
-def _leaves(xs: Sequence[float]) -> list[Value]:
-    return [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
-
-
-def _evaluate(fn: Function, xs: Sequence[float]) -> tuple[list[Value], Value]:
-    """Fresh leaves at ``xs`` and ``fn`` of them."""
-    leaves = _leaves(xs)
+def _evaluate(fn: Function, xs: Sequence[float], names: Sequence[str]) -> tuple[list[Value], Value]:
+    """Fresh leaves at ``xs``, labelled ``names``, and ``fn`` of them."""
+    leaves = [Value(x, label=name) for x, name in zip(xs, names, strict=True)]
     out = fn(leaves)
     if not isinstance(out, Value):
         raise TypeError(f"the function must return a Value, got {type(out).__name__}: {out!r}")
@@ -115,12 +113,14 @@ def _nudged(xs: list[float], i: int, delta: float) -> list[float]:
     return moved
 
 
-def _central_difference(f: Callable[[list[float]], float], xs, i: int, eps: float) -> float:
+def _central_difference(
+    f: Callable[[list[float]], float], xs, i: int, eps: float, name: str
+) -> float:
     try:
         return (f(_nudged(xs, i, eps)) - f(_nudged(xs, i, -eps))) / (2 * eps)
     except (ValueError, ZeroDivisionError, OverflowError) as error:
         raise GradcheckError(
-            f"the finite difference for x{i} left the function's domain at x{i} ± {eps:g}: "
+            f"the finite difference for {name} left the function's domain at {name} ± {eps:g}: "
             f"{error}. Check a point farther from the domain's edge, or use a smaller eps."
         ) from error
 
@@ -135,8 +135,10 @@ def gradcheck(
 ) -> GradcheckReport:
     """Compare ``backward()``'s gradients of ``fn`` at ``inputs`` with central differences.
 
-    ``fn`` takes a list of Values (labelled ``x0``, ``x1``, ...) and returns one
-    Value. A derivative passes when ``|analytic - numeric| <= atol + rtol·|numeric|``.
+    ``fn`` takes a list of Values and returns one Value. The Values are labelled
+    ``x0``, ``x1``, ..., or with the labels of ``inputs`` given as labelled Values,
+    and the report and its errors use the same names. A derivative passes when
+    ``|analytic - numeric| <= atol + rtol·|numeric|``.
     Also checked, because a careful user would: a second ``backward()``
     doubles the gradients (leaves accumulate), ``backward(0.0)`` gives zeros,
     and ``grad()`` agrees with ``backward()``.
@@ -148,27 +150,29 @@ def gradcheck(
     True
     >>> gradcheck(lambda x: x[0] ** 3, [2.0]).rows[0].analytic
     12.0
+    >>> [row.name for row in gradcheck(lambda x: x[0] * x[1], [Value(2.0, label="w"), 3.0]).rows]
+    ['w', 'x1']
     """
-    xs = _validate(fn, inputs, eps)
+    xs, names = _validate(fn, inputs, eps)
 
-    leaves, out = _evaluate(fn, xs)
+    leaves, out = _evaluate(fn, xs, names)
     out.backward()
     analytic = [leaf.grad for leaf in leaves]
     for i, a in enumerate(analytic):
         if not math.isfinite(a):
             raise GradcheckError(
-                f"the gradient for x{i} is {a!r}: the function has no finite slope at "
+                f"the gradient for {names[i]} is {a!r}: the function has no finite slope at "
                 f"{xs}, e.g. sqrt at 0; check a point inside the domain"
             )
-    _check_consistency(out, leaves, analytic)
+    _check_consistency(out, leaves, names, analytic)
 
     def f(point: list[float]) -> float:
         with no_grad():
-            return _evaluate(fn, point)[1].data
+            return _evaluate(fn, point, names)[1].data
 
     rows = tuple(
-        _compare(f"x{i}", analytic[i], _central_difference(f, xs, i, eps), atol, rtol)
-        for i in range(len(xs))
+        _compare(name, analytic[i], _central_difference(f, xs, i, eps, name), atol, rtol)
+        for i, name in enumerate(names)
     )
     report = GradcheckReport(rows, out.data, eps, atol, rtol)
     if not report.passed:
@@ -181,17 +185,19 @@ def _close(a: float, b: float) -> bool:
     return a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300)
 
 
-def _check_consistency(out: Value, leaves: list[Value], analytic: list[float]) -> None:
+def _check_consistency(
+    out: Value, leaves: list[Value], names: list[str], analytic: list[float]
+) -> None:
     """Checks that need no finite differences: accumulation, zero upstream, ``grad()``."""
     from_grad = grad(out, leaves)
     for i, (a, g) in enumerate(zip(analytic, from_grad)):
         if not _close(a, g):
-            raise GradcheckError(f"grad() gives {g!r} for x{i} but backward() gives {a!r}")
+            raise GradcheckError(f"grad() gives {g!r} for {names[i]} but backward() gives {a!r}")
     out.backward()  # the same graph again: leaves must now hold exactly twice as much
     for i, leaf in enumerate(leaves):
         if not _close(leaf.grad, 2 * analytic[i]):
             raise GradcheckError(
-                f"a second backward() left x{i}.grad = {leaf.grad!r}, "
+                f"a second backward() left {names[i]}.grad = {leaf.grad!r}, "
                 f"not twice {analytic[i]!r}: leaves must accumulate"
             )
         leaf.grad = 0.0
@@ -199,7 +205,7 @@ def _check_consistency(out: Value, leaves: list[Value], analytic: list[float]) -
     for i, leaf in enumerate(leaves):
         if leaf.grad != 0.0:
             raise GradcheckError(
-                f"backward(0.0) left x{i}.grad = {leaf.grad!r}: a zero upstream gradient "
+                f"backward(0.0) left {names[i]}.grad = {leaf.grad!r}: a zero upstream gradient "
                 f"must give zero gradients"
             )
 
@@ -220,24 +226,24 @@ def gradgradcheck(
     >>> gradgradcheck(lambda x: x[0] ** 3 * x[1], [2.0, 0.5]).rows[0].analytic  # 6·x0·x1
     6.0
     """
-    xs = _validate(fn, inputs, eps)
+    xs, names = _validate(fn, inputs, eps)
 
-    leaves, out = _evaluate(fn, xs)
+    leaves, out = _evaluate(fn, xs, names)
     first = grad(out, leaves, create_graph=True)
     hessian = [grad(g, leaves) for g in first]
 
     def first_derivative(i: int) -> Callable[[list[float]], float]:
         def f(point: list[float]) -> float:
-            point_leaves, point_out = _evaluate(fn, point)
+            point_leaves, point_out = _evaluate(fn, point, names)
             return grad(point_out, point_leaves)[i]
 
         return f
 
     rows = tuple(
         _compare(
-            f"d²/dx{i}dx{j}",
+            f"d²/d{names[i]}d{names[j]}",
             hessian[i][j],
-            _central_difference(first_derivative(i), xs, j, eps),
+            _central_difference(first_derivative(i), xs, j, eps, names[j]),
             atol,
             rtol,
         )

@@ -128,6 +128,14 @@ def test_check_fails_with_exit_status_1_at_a_kink(capsys):
     assert [line.split()[0] for line in out.splitlines()[2:]] == ["x", "y"]
 
 
+def test_check_keeps_a_name_that_looks_like_gradchecks_own(capsys):
+    code, out, _ = run(capsys, "check", "relu(x1) + y", "x1=0", "y=1")
+    assert code == 1
+    rows = out.splitlines()[2:]
+    assert [line.split()[0] for line in rows] == ["x1", "y"]
+    assert len(rows[0].removesuffix("  <-- mismatch")) == len(rows[1])  # columns line up
+
+
 def test_check_tolerances(capsys):
     assert (
         run(capsys, "check", "x**3", "x=1", "--eps", "1e-3", "--rtol", "0", "--atol", "0")[0] == 1

@@ -17,6 +17,16 @@ def test_a_passing_report():
     assert "gradcheck passed" in str(report)
 
 
+def test_labelled_value_inputs_name_the_rows_and_the_errors():
+    w, b = Value(0.5, label="w"), Value(0.0, label="b")
+    report = gradgradcheck(lambda v: v[0] * v[1].exp(), [w, b])
+    assert [row.name for row in report.rows] == ["d²/dwdw", "d²/dwdb", "d²/dbdw", "d²/dbdb"]
+    with pytest.raises(GradcheckError, match="the finite difference for b left"):
+        gradcheck(lambda v: v[0] * v[1].log(), [w, Value(1e-7, label="b")])
+    with pytest.raises(GradcheckError, match="the gradient for b is inf"):
+        gradcheck(lambda v: v[0] + v[1].sqrt(), [w, Value(0.0, label="b")])
+
+
 @pytest.fixture
 def wrong_tanh_rule(monkeypatch):
     """tanh with a deliberately wrong local derivative: 1 - out instead of 1 - out²."""
