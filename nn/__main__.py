@@ -48,6 +48,9 @@ DEMO_LR = {
 # The noise each dataset is drawn with unless --noise says otherwise (blobs: the std).
 DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor": 0.0}
 
+# The fewest points each dataset can be drawn with: one per class (xor always has its 4).
+MIN_SAMPLES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "xor": 4}
+
 
 # Limits that keep a demo run to seconds or minutes: training is pure Python, one scalar
 # at a time, so 10,000 points through a 256-wide network would take hours per epoch.
@@ -292,12 +295,11 @@ def train_command(args: argparse.Namespace) -> int:
         raise UsageError("--samples does not apply to xor, which always has 4 points")
     noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
     n = 100 if args.samples is None else args.samples
-    if args.dataset == "spirals" and n < 3:
-        raise UsageError("--samples must be at least 3 for spirals (one per class)")
-    if args.dataset == "blobs" and n < 3:
-        raise UsageError("--samples must be at least 3 for blobs (one per class)")
-    if args.dataset in ("moons", "circles") and n < 2:
-        raise UsageError(f"--samples must be at least 2 for {args.dataset}")
+    if n < MIN_SAMPLES[args.dataset]:
+        raise UsageError(
+            f"--samples must be at least {MIN_SAMPLES[args.dataset]} for {args.dataset} "
+            "(one per class)"
+        )
     X, y = DATASETS[args.dataset](n, noise, args.seed)
     classes = len(set(y))
     loss = "bce_with_logits" if classes == 2 else "cross_entropy"
