@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .autograd import BackwardStep, topological_order
-from .naming import display_names
+from .naming import display_names, format_number
 from .value import Number, Value
 
 __all__ = ["BackwardTrace", "trace_backward", "step_through", "save_steps"]
@@ -59,7 +59,7 @@ class BackwardTrace:
         if k == 0:
             name = self.names[self.root]
             return (
-                f"start: d{name}/d{name} = {self.start[self.root]:.4f}; "
+                f"start: d{name}/d{name} = {format_number(self.start[self.root])}; "
                 f"{len(self.steps)} edges to walk back"
             )
         return f"step {k}/{len(self.steps)}:  {self.steps[k - 1]}"
