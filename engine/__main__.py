@@ -11,12 +11,12 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 
 from .chain import TooManyPathsError, chain_rule
 from .errors import GradcheckError
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
+from .files import atomic_write
 from .gradcheck import gradcheck
 from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph
 from .modes import detect_anomaly
@@ -194,6 +194,8 @@ def _output_format(path: str) -> str:
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UserError(f"cannot write {path!r}: the directory {directory!r} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write {path!r}: the directory {directory!r} is not writable")
     if FORMATS[extension] != "gv" and shutil.which("dot") is None:
         raise UserError(_NO_DOT)
     return FORMATS[extension]
@@ -203,37 +205,6 @@ _NO_DOT = (
     "the Graphviz 'dot' program is needed to draw images but is not installed "
     "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"
 )
-
-
-class _AtomicFile:
-    """A temporary file beside ``path``, made at once (so an unwritable place is reported
-    before any work) and renamed onto ``path`` by ``commit``: never a partial file."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        directory = os.path.dirname(os.path.abspath(path))
-        try:
-            fd, self.temporary = tempfile.mkstemp(
-                dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-            )
-        except OSError as error:
-            raise UserError(f"cannot write {path!r}: {error.strerror or error}") from None
-        os.close(fd)
-
-    def commit(self, data: bytes) -> None:
-        try:
-            with open(self.temporary, "wb") as file:
-                file.write(data)
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(self.temporary, 0o666 & ~umask)  # as an ordinary new file, not mkstemp's 0600
-            os.replace(self.temporary, self.path)
-        except OSError as error:
-            raise UserError(f"cannot write {self.path!r}: {error.strerror or error}") from None
-
-    def discard(self) -> None:
-        if os.path.exists(self.temporary):
-            os.unlink(self.temporary)
 
 
 def _render(dot, fmt: str) -> bytes:
@@ -270,23 +241,20 @@ def _graph(args: argparse.Namespace) -> int:
     if not args.output:
         _explain(args, expression, values, wrt)
         return 0
-    fmt = _output_format(args.output)
-    destination = _AtomicFile(args.output)
+    fmt = _output_format(args.output)  # before any work: a bad path is said at once
+    output = _explain(args, expression, values, wrt)
+    dot = draw_graph(
+        output,
+        rankdir=args.rankdir,
+        show_grad=not args.no_grad,
+        show_local_grads=not args.no_local_grads,
+        max_nodes=args.max_nodes or None,
+        title=f"{output.label} = {expression.text}" if output.label != expression.text else None,
+    )
     try:
-        output = _explain(args, expression, values, wrt)
-        dot = draw_graph(
-            output,
-            rankdir=args.rankdir,
-            show_grad=not args.no_grad,
-            show_local_grads=not args.no_local_grads,
-            max_nodes=args.max_nodes or None,
-            title=f"{output.label} = {expression.text}"
-            if output.label != expression.text
-            else None,
-        )
-        destination.commit(_render(dot, fmt))
-    finally:
-        destination.discard()
+        atomic_write(args.output, _render(dot, fmt))
+    except OSError as error:  # the disk is full, the directory went away, ...
+        raise UserError(f"cannot write {args.output!r}: {error.strerror or error}") from None
     print(f"\nwrote {args.output}")
     return 0
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .autograd import BackwardStep, topological_order
+from .files import atomic_write
 from .naming import display_names, format_number
 from .value import Number, Value
 
@@ -180,7 +181,7 @@ def save_steps(
     written = []
     for k, png in enumerate(frames):
         name = os.path.join(path, f"step_{k:0{width}d}.png")
-        _replace(name, png)
+        atomic_write(name, png)
         written.append(name)
     return written
 
@@ -216,16 +217,4 @@ def _write_gif(frames: list[bytes], path: str, seconds: float) -> None:
         loop=0,
         optimize=True,
     )
-    _replace(path, buffer.getvalue())
-
-
-def _replace(path: str, data: bytes) -> None:
-    """Write through a temporary file and rename, so a failure leaves no partial file."""
-    temporary = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    atomic_write(path, buffer.getvalue())

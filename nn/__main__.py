@@ -18,11 +18,12 @@ import shutil
 import sys
 import time
 
+from engine.files import atomic_write
+
 from . import datasets
 from .activations import resolve
 from .layers import MLP
 from .optim import OPTIMIZERS
-from .serialize import atomic_write
 from .train import evaluate, fit
 
 DATASETS = {

@@ -7,8 +7,8 @@ The file records what it is (``format``, ``version``), the architecture
      "config": {"kind": "MLP", "nin": 2, "nouts": [16, 16, 1], ...},
      "parameters": {"L0.N0.w0": 0.52, ...}}
 
-Writing goes to a temporary file in the same directory that then replaces the
-target in one step (``os.replace``), so a crash never leaves half a file.
+Writing goes through ``engine.files.atomic_write``: a temporary file in the same
+directory then replaces the target in one step, so a crash never leaves half a file.
 Reading checks everything (valid JSON, the format, the architecture, every
 name and number) before a single weight changes.
 
@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import TYPE_CHECKING, Any
+
+from engine.files import atomic_write
 
 if TYPE_CHECKING:
     from .module import Module
@@ -39,47 +40,6 @@ VERSION = 1
 
 class CheckpointError(ValueError):
     """A saved-model file that cannot be loaded: unreadable, corrupt, or for another model."""
-
-
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see the old file or the whole new one, never part.
-
-    >>> import os, tempfile
-    >>> p = os.path.join(tempfile.mkdtemp(), "x.txt")
-    >>> atomic_write(p, b"hello"); open(p).read()
-    'hello'
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    # Said in the caller's words: otherwise the error would name the temporary file.
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"cannot write {path!r}: it is a directory, give a file name")
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"cannot write {path!r}: the folder {directory!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:  # owns fd from here: closed whatever happens
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); give it the mode a normal open() would.
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _mode_for(path: str) -> int:
-    try:
-        return os.stat(path).st_mode & 0o777  # keep an existing file's permissions
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def save_module(module: Module, path: str | os.PathLike) -> None:

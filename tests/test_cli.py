@@ -214,6 +214,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(capsys, tmp_path, m
     assert target.read_bytes() == b"old" and os.listdir(tmp_path) == [output]
 
 
+def test_an_unwritable_directory_is_said_before_any_work(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "access", lambda path, mode: False)  # as for a non-root user
+    code, out, err = run(capsys, "graph", *TANH, "-o", str(tmp_path / "g.png"))
+    assert code == 2 and out == "" and err.strip().endswith("is not writable")
+    assert os.listdir(tmp_path) == []
+
+
 def test_missing_dot_is_one_clear_line(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     code, out, err = run(capsys, "graph", *TANH, "-o", str(tmp_path / "g.png"))
