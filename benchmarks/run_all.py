@@ -52,9 +52,7 @@ def main() -> None:
     print(graphs.run(**sizes["graphs"]), end="\n\n")
     print(import_time.run(**sizes["imports"]), end="\n\n")
     print(f"(the whole run took {time.perf_counter() - start:.0f} s)")
-    worst = max(s["loss_gap"] for s in summary.values())
-    if worst > 1e-9:
-        sys.exit(f"W1: the contenders' losses disagree (relative gap {worst:.1e})")
+    w1_step.check_losses_agree(summary)
 
 
 if __name__ == "__main__":

@@ -138,11 +138,18 @@ def main() -> None:
         return
     summary = run(args.processes, args.steps, args.points)
     print(report(summary))
-    # The contenders compute the same loss; step 0 uses identical weights, so the
-    # losses agree to rounding; later steps also differ by the order gradients add up in.
+    check_losses_agree(summary)
+
+
+def check_losses_agree(summary: dict) -> None:
+    """Exit with an error unless every contender's losses match scalarflow's to rounding.
+
+    The contenders compute the same loss; step 0 uses identical weights, so the
+    losses agree to rounding; later steps also differ by the order gradients add up in.
+    """
     worst = max(s["loss_gap"] for s in summary.values())
     if worst > 1e-9:
-        sys.exit(f"the contenders' losses disagree (relative gap {worst:.1e})")
+        sys.exit(f"W1: the contenders' losses disagree (relative gap {worst:.1e})")
 
 
 if __name__ == "__main__":
