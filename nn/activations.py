@@ -17,7 +17,7 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 
-from engine import Value
+from engine import Value, ops
 
 __all__ = ["sigmoid", "tanh", "relu", "linear", "softmax", "log_softmax", "ACTIVATIONS", "resolve"]
 
@@ -35,19 +35,13 @@ def _check_scalar(x: object, fn: str) -> None:
         )
 
 
+# On a number, each activation runs its primitive's forward from engine's table of ops
+# (sigmoid's is the overflow-free one), so a float and a Value get the same arithmetic.
 def _elementwise(x, fn: str, on_value: Callable, on_float: Callable):
     if isinstance(x, (list, tuple)):
         return [_elementwise(xi, fn, on_value, on_float) for xi in x]
     _check_scalar(x, fn)
     return on_value(x) if isinstance(x, Value) else on_float(float(x))
-
-
-def _sigmoid_float(x: float) -> float:
-    # Two branches so that exp never sees a large positive argument.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 def sigmoid(x):
@@ -56,7 +50,7 @@ def sigmoid(x):
     >>> sigmoid(0.0), sigmoid(1000.0), sigmoid(-1000.0)
     (0.5, 1.0, 0.0)
     """
-    return _elementwise(x, "sigmoid", Value.sigmoid, _sigmoid_float)
+    return _elementwise(x, "sigmoid", Value.sigmoid, ops.SIGMOID.forward)
 
 
 def tanh(x):
@@ -65,7 +59,7 @@ def tanh(x):
     >>> tanh(0.0), tanh(1000.0)
     (0.0, 1.0)
     """
-    return _elementwise(x, "tanh", Value.tanh, math.tanh)
+    return _elementwise(x, "tanh", Value.tanh, ops.TANH.forward)
 
 
 def relu(x):
@@ -74,7 +68,7 @@ def relu(x):
     >>> relu([-1.0, 0.0, 2.5])
     [0.0, 0.0, 2.5]
     """
-    return _elementwise(x, "relu", Value.relu, lambda v: v if v > 0 else 0.0)
+    return _elementwise(x, "relu", Value.relu, ops.RELU.forward)
 
 
 def linear(x):
