@@ -25,12 +25,12 @@ from .value import Value
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
 PNG_DPI = "150"  # crisp on a slide, still small
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 See the gradients of a formula: scalarflow builds its computation graph,
 runs backpropagation, and shows every step of the chain rule.
 
 Write the formula in Python syntax with + - * / ** and the functions
-  exp log sqrt tanh sigmoid relu leaky_relu softplus sin cos abs
+  {" ".join(FUNCTIONS)}
 (leaky_relu takes an optional slope: leaky_relu(x, 0.1)); give every name a
 value as name=number after the formula."""
 
