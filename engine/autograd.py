@@ -238,7 +238,7 @@ def _gradient_graph(output: Value, order: list[Value]) -> dict[Value, Value]:
             continue
         upstream = grads[node]
         args = parents if node._constant is None else (*parents, node._constant)
-        locals_ = node._op.derivative(node, *args)
+        locals_ = node._primitive.derivative(node, *args)
         for parent, local in zip(parents, locals_):
             if isinstance(local, Value):
                 contribution = local * upstream

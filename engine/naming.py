@@ -32,7 +32,7 @@ def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
         if node.label:
             names[node] = node.label
             continue
-        stem = node._op.name if node._op is not None else "v"
+        stem = node._primitive.name if node._primitive is not None else "v"
         counts[stem] = counts.get(stem, 0) + 1
         names[node] = f"{stem}{counts[stem]}"
     return names

@@ -52,7 +52,7 @@ def _lift(x: object) -> Value:
     leaf.data = x if type(x) is float else _as_float(x)
     leaf.grad = 0.0
     leaf.label = ""
-    leaf._op = leaf._x = leaf._y = leaf._dx = leaf._dy = leaf._constant = None
+    leaf._primitive = leaf._x = leaf._y = leaf._dx = leaf._dy = leaf._constant = None
     return leaf
 
 
@@ -84,7 +84,7 @@ def _unary(op: ops.Op, x: Value) -> Value:
     out._constant = None
     if _mode.get():
         return _finish_in_mode(out, op, (x,), None)
-    out._op = op
+    out._primitive = op
     out._x = x
     out._y = out._dy = None
     (out._dx,) = op.derivative(data, a)
@@ -108,7 +108,7 @@ def _binary(op: ops.Op, x: Value, y: Value) -> Value:
     out._constant = None
     if _mode.get():
         return _finish_in_mode(out, op, (x, y), None)
-    out._op = op
+    out._primitive = op
     out._x = x
     out._y = y
     out._dx, out._dy = op.derivative(data, a, b)
@@ -131,7 +131,7 @@ def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
     out._constant = constant
     if _mode.get():
         return _finish_in_mode(out, op, (x,), constant)
-    out._op = op
+    out._primitive = op
     out._x = x
     out._y = out._dy = None
     (out._dx,) = op.derivative(data, a, constant)
@@ -151,13 +151,13 @@ def _finish_in_mode(out: Value, op: ops.Op, inputs: tuple, constant: float | Non
         described = " and ".join(map(describe, operands))
         raise FloatingPointError(f"{op.symbol} produced {out.data!r} from {described}")
     if mode & NO_GRAD:
-        out._op = out._x = out._y = out._dx = out._dy = None
+        out._primitive = out._x = out._y = out._dx = out._dy = None
         return out
     xs = [x.data for x in inputs]
     if constant is not None:
         xs.append(constant)
     local_grads = op.derivative(out.data, *xs)
-    out._op = op
+    out._primitive = op
     out._x = inputs[0]
     out._dx = local_grads[0]
     out._y = inputs[1] if len(inputs) == 2 else None
@@ -203,7 +203,7 @@ class Value:
     # ``.local_grads`` assemble the tuples when asked.
     #   _x, _y    the op's inputs, in order (None where the op has fewer)
     #   _dx, _dy  ∂self/∂x and ∂self/∂y, recorded during the forward pass
-    __slots__ = ("data", "grad", "label", "_op", "_x", "_y", "_dx", "_dy", "_constant")
+    __slots__ = ("data", "grad", "label", "_primitive", "_x", "_y", "_dx", "_dy", "_constant")
 
     def __init__(self, data: Number, label: str = "") -> None:
         if not isinstance(label, str):
@@ -211,7 +211,7 @@ class Value:
         self.data: float = _as_float(data)
         self.grad: float = 0.0
         self.label: str = label
-        self._op: ops.Op | None = None
+        self._primitive: ops.Op | None = None
         self._x: Value | None = None
         self._y: Value | None = None
         self._dx: float | None = None
@@ -223,7 +223,7 @@ class Value:
     @property
     def op(self) -> str:
         """The operation that made this node ('+', '*', 'tanh', ...), '' for a leaf."""
-        return self._op.symbol if self._op is not None else ""
+        return self._primitive.symbol if self._primitive is not None else ""
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -253,7 +253,7 @@ class Value:
         parts = [f"data={self.data!r}", f"grad={self.grad!r}"]
         if self.label:
             parts.append(f"label={self.label!r}")
-        if self._op is not None:
+        if self._primitive is not None:
             parts.append(f"op={self.op!r}")
         return f"Value({', '.join(parts)})"
 
