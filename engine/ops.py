@@ -254,7 +254,7 @@ _tanh_float = math.tanh
 
 
 def _relu(x: float) -> float:
-    return x if x > 0 else 0.0
+    return 0.0 if x <= 0 else x  # NaN is not <= 0, so it passes through, as in PyTorch
 
 
 def _leaky_relu(x: float, slope: float) -> float:
@@ -275,18 +275,19 @@ _SMALLEST = sys.float_info.min  # the smallest normal float: 1 / x overflows bel
 def _pow_slope(x, e):
     """∂(x ** e)/∂x = e · x^(e-1), which is 0 where e = 0 (as PyTorch's pow_backward).
 
-    At e = 0 and x = 0 (or x so small that 1/x overflows) the product would be
-    0 · inf, so the base is taken as 1 there; everywhere else it is the formula
-    itself, so second derivatives through it stay right.
+    Where e = 0 and x is 0, NaN or so small that 1/x overflows, e · x^(e-1)
+    would be 0 · inf or 0 · NaN, so the base is taken as 1 there; everywhere
+    else the formula is used as it stands, so second derivatives through it
+    stay right.
     """
-    e_is_0_at_0 = equal(e, 0.0) & (x < _SMALLEST) & (x > -_SMALLEST)
-    return e * power(where(e_is_0_at_0, 1.0, x), e - 1)
+    as_is = (e > 0) | (e < 0) | (x >= _SMALLEST) | (x <= -_SMALLEST)
+    return e * power(where(as_is, x, 1.0), e - 1)
 
 
-def _pow_slope_in_exponent(out, x):
-    """∂(x ** y)/∂y = x^y · ln(x), taken as 0 at x = 0 (PyTorch's pow_backward_exponent)."""
-    at_0 = x <= 0  # a negative base is outside the domain; log is never taken of 0
-    return where(at_0, 0.0, out * log(where(at_0, 1.0, x)))
+def _pow_slope_in_exponent(out, x, y):
+    """∂(x ** y)/∂y = x^y · ln(x), which is 0 at x = 0, y >= 0 (PyTorch's pow_backward_exponent)."""
+    # A negative base is outside the domain; log is never taken of 0 or less.
+    return where((x <= 0) & (y >= 0), 0.0, out * log(where(x > 0, x, 1.0)))
 
 
 # ---------------------------------------------------------------------------
@@ -305,7 +306,7 @@ def _check_pow(x: float, e: float):
         return ZeroDivisionError, (
             "{0} ** {1}: 0 cannot be raised to a negative power (the result is infinite)"
         )
-    if x < 0 and e != int(e):
+    if x < 0 and math.isfinite(e) and not e.is_integer():  # ±inf and NaN: IEEE's result
         return DomainError, (
             "{0} ** {1}: a negative base needs a whole-number exponent "
             "(anything else is a complex number)"
@@ -335,6 +336,18 @@ def _check_sqrt(x: float):
     return None
 
 
+def _check_sin(x: float):
+    if math.isinf(x):
+        return DomainError, "sin of {0}: sin is defined for finite inputs only"
+    return None
+
+
+def _check_cos(x: float):
+    if math.isinf(x):
+        return DomainError, "cos of {0}: cos is defined for finite inputs only"
+    return None
+
+
 # ---------------------------------------------------------------------------
 # The table.
 
@@ -354,7 +367,7 @@ POW = Op(  # x ** y with a Value exponent
     "pow",
     "**",
     _pow_forward,
-    lambda out, x, y: (_pow_slope(x, y), _pow_slope_in_exponent(out, x)),
+    lambda out, x, y: (_pow_slope(x, y), _pow_slope_in_exponent(out, x, y)),
     ("y·x^(y-1)", "x^y·ln(x)"),
     check=_check_pow_variable,
     forward_array=lambda x, y: x**y,
@@ -373,7 +386,7 @@ ABS = Op(
     "abs",
     "abs",
     abs,
-    # abs'(0) = 0, as in PyTorch.
+    # abs'(0) = 0 and abs'(NaN) = 0, as PyTorch's sign.
     lambda out, x: (where(x > 0, 1.0, where(x < 0, -1.0, 0.0)),),
     ("sign(x)",),
 )
@@ -416,10 +429,10 @@ RELU = Op(
     "relu",
     "relu",
     _relu,
-    # relu'(0) = 0, as in PyTorch.
-    lambda out, x: (where(x > 0, 1.0, 0.0),),
-    ("1 if x > 0 else 0",),
-    forward_array=lambda x: where(x > 0, x, 0.0),
+    # relu'(0) = 0, and NaN's slope is 1, as PyTorch's threshold_backward (x <= 0 ? 0 : 1).
+    lambda out, x: (where(x <= 0, 0.0, 1.0),),
+    ("0 if x <= 0 else 1",),
+    forward_array=lambda x: where(x <= 0, 0.0, x),
 )
 LEAKY_RELU = Op(
     "leaky_relu",
@@ -438,8 +451,24 @@ SOFTPLUS = Op(
     ("σ(x)",),
     forward_array=_softplus_array,
 )
-SIN = Op("sin", "sin", math.sin, lambda out, x: (cos(x),), ("cos(x)",), forward_array=sin)
-COS = Op("cos", "cos", math.cos, lambda out, x: (-sin(x),), ("-sin(x)",), forward_array=cos)
+SIN = Op(
+    "sin",
+    "sin",
+    math.sin,
+    lambda out, x: (cos(x),),
+    ("cos(x)",),
+    check=_check_sin,
+    forward_array=sin,
+)
+COS = Op(
+    "cos",
+    "cos",
+    math.cos,
+    lambda out, x: (-sin(x),),
+    ("-sin(x)",),
+    check=_check_cos,
+    forward_array=cos,
+)
 
 OPS: tuple[Op, ...] = (
     ADD, SUB, MUL, DIV, NEG, POW, POW_CONST, ABS, EXP, LOG, SQRT,

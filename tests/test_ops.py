@@ -248,3 +248,132 @@ def test_domain_errors_are_value_errors_and_never_complex():
         Value(-8.0) ** (1 / 3)
     with pytest.raises(ValueError):
         Value(-8.0) ** Value(1 / 3)
+
+
+# -- NaN, infinities and overflow: the values PyTorch gives ----------------------------
+
+NAN = math.nan
+
+
+@pytest.mark.parametrize(
+    "make, inputs, locals_",
+    [
+        # Local derivatives at NaN, from PyTorch's derivatives.yaml and kernels:
+        # relu: threshold_backward(grad, result, 0) is `result <= 0 ? 0 : grad`, so 1 at NaN.
+        (lambda x: x.relu(), [NAN], [1.0]),
+        # leaky_relu_backward is `x > 0 ? grad : grad * slope`, so the slope at NaN.
+        (lambda x: x.leaky_relu(0.2), [NAN], [0.2]),
+        # abs: grad * sgn(x), and sign is (0 < x) - (x < 0): 0 at NaN.
+        (lambda x: abs(x), [NAN], [0.0]),
+        (lambda x: -x, [NAN], [-1.0]),
+        (lambda x: x.exp(), [NAN], [NAN]),
+        (lambda x: x.log(), [NAN], [NAN]),
+        (lambda x: x.sqrt(), [NAN], [NAN]),
+        (lambda x: x.tanh(), [NAN], [NAN]),
+        (lambda x: x.sigmoid(), [NAN], [NAN]),
+        (lambda x: x.softplus(), [NAN], [NAN]),
+        (lambda x: x.sin(), [NAN], [NAN]),
+        (lambda x: x.cos(), [NAN], [NAN]),
+        (lambda x: x**2, [NAN], [NAN]),
+        (lambda x, y: x + y, [NAN, 1.0], [1.0, 1.0]),
+        (lambda x, y: x - y, [1.0, NAN], [1.0, -1.0]),
+        (lambda x, y: x * y, [NAN, 2.0], [2.0, NAN]),
+        (lambda x, y: x / y, [2.0, NAN], [NAN, NAN]),
+        # pow_backward_self: exponent * x^(exponent-1); pow_backward_exponent: x^y · log(x).
+        (lambda x, y: x**y, [NAN, 2.0], [NAN, NAN]),
+        (lambda x, y: x**y, [2.0, NAN], [NAN, NAN]),
+        (lambda x, y: x**y, [0.0, NAN], [NAN, NAN]),  # (x == 0 & y >= 0) is false at NaN
+    ],
+)
+def test_nan_propagates_like_pytorch(make, inputs, locals_):
+    leaves = [Value(x) for x in inputs]
+    out = make(*leaves)
+    assert math.isnan(out.data)  # relu(nan) was 0.0, hiding the NaN from detect_anomaly
+    assert len(out.local_grads) == len(locals_)
+    for got, want in zip(out.local_grads, locals_):
+        assert got == want or (math.isnan(got) and math.isnan(want)), (got, want)
+
+
+def test_detect_anomaly_sees_the_nan_relu_passes_on():
+    from engine import detect_anomaly
+
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="relu produced nan"):
+        Value(NAN).relu()
+
+
+def test_powers_that_ieee_defines_for_nan_stay_defined():
+    out = Value(NAN) ** 0
+    assert out.data == 1.0  # pow(nan, 0) = 1 in IEEE 754 and in PyTorch
+    assert out.local_grads == (0.0,)  # pow_backward: exponent == 0 gives 0, whatever the base
+    assert (Value(1.0) ** NAN).data == 1.0  # pow(1, nan) = 1 likewise
+
+
+def test_pow_with_a_value_exponent_at_zero_zero_has_slope_zero_like_pytorch():
+    # pow_backward_self masks exponent == 0 to 0 (it was 0 · 0^-1 = 0 · inf = nan), and
+    # pow_backward_exponent masks base == 0 & exponent >= 0 to 0.
+    x, y = Value(0.0), Value(0.0)
+    out = x**y
+    out.backward()
+    assert out.data == 1.0
+    assert (x.grad, y.grad) == (0.0, 0.0)
+
+
+def test_pow_zero_zero_slope_keeps_the_second_derivative_away_from_the_origin():
+    # d/dx x^y = y·x^(y-1); its slope in y at (2, 0) is x^(y-1) = 0.5, not 0.
+    x, y = Value(2.0), Value(0.0)
+    (dx,) = grad(x**y, [x], create_graph=True)
+    assert dx.data == 0.0
+    assert grad(dx, [y]) == [0.5]
+
+
+@pytest.mark.parametrize(
+    "make, x, slope",
+    [
+        # pow_backward: grad * exponent * x^(exponent-1) = -1 · (1e-200)^-2 = -inf in float64;
+        # the result itself, 1e200, is finite.
+        (lambda x: x**-1, 1e-200, -math.inf),
+        (lambda x: x ** Value(-1.0), 1e-200, -math.inf),
+        # -2 · x^-3 at x = -1e-150: x^-3 is -inf (an odd power keeps the sign), so +inf.
+        (lambda x: x**-2, -1e-150, math.inf),
+    ],
+)
+def test_an_overflowing_slope_is_inf_like_pytorch(make, x, slope):
+    x = Value(x, label="x")
+    out = make(x)
+    assert math.isfinite(out.data)
+    assert out.local_grads[0] == slope  # it raised OverflowError (34, 'Numerical result ...')
+
+
+def test_an_overflowing_result_names_op_data_and_label():
+    with pytest.raises(OverflowError, match=r"pow of 1e-200 \(node 'x'\) and -2\.0 overflows"):
+        Value(1e-200, label="x") ** -2
+
+
+@pytest.mark.parametrize("x", [math.inf, -math.inf])
+@pytest.mark.parametrize("name", ["sin", "cos"])
+def test_sin_and_cos_of_infinity_say_op_data_and_label(name, x):
+    # PyTorch returns nan; math.sin raised a bare "math domain error".
+    with pytest.raises(DomainError, match=rf"{name} of {x!r} \(node 'x'\): .*finite inputs"):
+        getattr(Value(x, label="x"), name)()
+
+
+@pytest.mark.parametrize(
+    "base, exponent, result",
+    [
+        # IEEE 754's pow (and PyTorch's) for infinite exponents of a negative base.
+        (-2.0, math.inf, math.inf),
+        (-0.5, math.inf, 0.0),
+        (-1.0, math.inf, 1.0),
+        (-2.0, -math.inf, 0.0),
+    ],
+)
+def test_infinite_exponents_give_ieee_results(base, exponent, result):
+    # It raised "cannot convert float infinity to integer".
+    out = Value(base) ** exponent
+    assert out.data == result
+
+
+def test_a_nan_exponent_gives_nan_rather_than_an_error():
+    # It raised "cannot convert float NaN to integer"; PyTorch's pow gives nan.
+    out = Value(-2.0) ** NAN
+    assert math.isnan(out.data) and math.isnan(out.local_grads[0])
