@@ -4,7 +4,7 @@ by hand, gradients against finite differences, second derivatives, kinks, domain
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import DomainError, Value, grad, gradcheck, gradgradcheck
@@ -377,3 +377,86 @@ def test_a_nan_exponent_gives_nan_rather_than_an_error():
     # It raised "cannot convert float NaN to integer"; PyTorch's pow gives nan.
     out = Value(-2.0) ** NAN
     assert math.isnan(out.data) and math.isnan(out.local_grads[0])
+
+
+# -- tanh to the last bit ----------------------------------------------------------------
+
+
+def exact_tanh(x: float) -> float:
+    """tanh(x) correctly rounded: the binary input is exact in Decimal, 40 digits to spare."""
+    from decimal import Decimal, localcontext
+
+    with localcontext() as context:
+        # 40 digits, plus those that e^2x - 1 cancels when x is tiny.
+        context.prec = 40 + max(0, -math.frexp(x)[1] * 3 // 10)
+        e = (2 * Decimal(x)).exp()
+        return float((e - 1) / (e + 1))
+
+
+def test_tanh_gives_the_lecture_value_exactly():
+    # Karpathy's "spelled-out intro" prints o = 0.7071067811865476; math.tanh gives ...477.
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    o = n.tanh()
+    assert repr(o.data) == "0.7071067811865476" == repr(exact_tanh(n.data))
+
+
+@settings(max_examples=200)
+@given(st.floats(-25.0, 25.0, allow_nan=False))
+def test_tanh_is_within_one_ulp_of_the_exact_value(x):
+    want = exact_tanh(x)
+    assert abs(Value(x).tanh().data - want) <= math.ulp(want)
+
+
+def test_tanh_series_coefficients_are_the_exact_ones_rounded():
+    from fractions import Fraction
+
+    from engine.ops import _TANH_SERIES
+
+    # Bernoulli numbers B_0..B_2N (Akiyama-Tanigawa), then 2^2n (2^2n - 1) B_2n / (2n)!.
+    size = 2 * (len(_TANH_SERIES) + 1)
+    bernoulli, row = [], []
+    for m in range(size + 1):
+        row.append(Fraction(1, m + 1))
+        for j in range(m, 0, -1):
+            row[j - 1] = j * (row[j - 1] - row[j])
+        bernoulli.append(row[0])
+    for k, coefficient in enumerate(_TANH_SERIES):
+        n = k + 2
+        exact = Fraction(4**n * (4**n - 1)) * bernoulli[2 * n] / math.factorial(2 * n)
+        assert coefficient == float(exact), k
+
+
+@pytest.mark.parametrize(
+    "x, want",
+    [
+        (1e6, 1.0),
+        (-1e6, -1.0),
+        (math.inf, 1.0),
+        (-math.inf, -1.0),
+        (1e-300, 1e-300),
+        (5e-324, 5e-324),
+        (700.0, 1.0),  # (e^2x - 1)/(e^2x + 1) would overflow here
+    ],
+)
+def test_tanh_at_the_extremes(x, want):
+    assert Value(x).tanh().data == want
+
+
+def test_tanh_keeps_the_sign_of_zero_and_passes_nan():
+    assert math.copysign(1.0, Value(-0.0).tanh().data) == -1.0
+    assert math.isnan(Value(math.nan).tanh().data)
+
+
+@pytest.mark.parametrize("edge", [0.45, 19.06, 20.0])
+def test_tanh_is_monotonic_across_its_formulas_edges(edge):
+    points = [edge]
+    for _ in range(20):
+        points = [math.nextafter(points[0], 0.0), *points, math.nextafter(points[-1], math.inf)]
+    values = [Value(x).tanh().data for x in points]
+    assert values == sorted(values)
+    assert all(
+        v == exact_tanh(x) or abs(v - exact_tanh(x)) <= math.ulp(v) for x, v in zip(points, values)
+    )
