@@ -2,7 +2,8 @@
 
 ``trajectory`` runs an optimizer and records where its parameters go, then
 puts them back, so several optimizers can race from the same start;
-``nn.plot.loss_surface`` draws the paths on the contours of the loss.
+``loss_grid`` evaluates the loss over a grid of the two weights;
+``nn.plot.loss_surface`` draws the one on the contours of the other.
 
 >>> from engine import Value
 >>> from nn.optim import SGD
@@ -17,17 +18,17 @@ puts them back, so several optimizers can race from the same start;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from engine import Value
+from engine import Value, no_grad
 
 from .checks import whole_number
 
 if TYPE_CHECKING:
     from .optim import Optimizer
 
-__all__ = ["trajectory"]
+__all__ = ["trajectory", "loss_grid"]
 
 
 def trajectory(
@@ -57,3 +58,38 @@ def trajectory(
         for p, (data, grad) in zip(params, start, strict=True):
             p.data, p.grad = data, grad
     return path
+
+
+def loss_grid(
+    closure: Callable[[], Value | float],
+    params: tuple[Value, Value],
+    xs: Sequence[float],
+    ys: Sequence[float],
+) -> list[list[float]]:
+    """The loss at every grid point: row j, column i is the loss at ``(xs[i], ys[j])``.
+
+    Each point sets the two parameters' ``.data`` and calls ``closure()`` without
+    recording a graph; the parameters are put back afterwards, even on error.
+
+    >>> from engine import Value
+    >>> a, b = Value(0.0), Value(0.0)
+    >>> loss_grid(lambda: a * a + b, (a, b), [0.0, 1.0, 2.0], [10.0, 20.0])
+    [[10.0, 11.0, 14.0], [20.0, 21.0, 24.0]]
+    >>> a.data, b.data
+    (0.0, 0.0)
+    """
+    a, b = params
+    start = (a.data, b.data)
+    grid = []
+    try:
+        with no_grad():
+            for y in ys:
+                row = []
+                for x in xs:
+                    a.data, b.data = x, y
+                    loss = closure()
+                    row.append(loss.data if isinstance(loss, Value) else float(loss))
+                grid.append(row)
+    finally:
+        a.data, b.data = start
+    return grid
