@@ -272,9 +272,7 @@ class SGD(Optimizer):
             wd, nesterov = group["weight_decay"], group["nesterov"]
             for p in group["params"]:
                 state = self._state(p, group)
-                g = p.grad  # the gradient
-                if wd != 0:
-                    g = g + wd * p.data  # L2 penalty
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
                 if mu != 0:
                     b = state["momentum_buffer"]
                     if b is None:
@@ -363,9 +361,7 @@ class AdaGrad(Optimizer):
                 state = self._state(p, group)
                 state["step"] += 1
                 clr = lr / (1 + (state["step"] - 1) * lr_decay)  # decayed learning rate
-                g = p.grad  # the gradient
-                if wd != 0:
-                    g = g + wd * p.data  # L2 penalty
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
                 s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
                 p.data = p.data - clr * (g / (math.sqrt(s) + eps))  # big history, small step
 
@@ -435,9 +431,7 @@ class RMSProp(Optimizer):
             for p in group["params"]:
                 state = self._state(p, group)
                 state["step"] += 1
-                g = p.grad  # the gradient
-                if wd != 0:
-                    g = g + wd * p.data  # L2 penalty
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
                 v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
                 if centered:
                     g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
@@ -499,9 +493,7 @@ class AdaDelta(Optimizer):
             for p in group["params"]:
                 state = self._state(p, group)
                 state["step"] += 1
-                g = p.grad  # the gradient
-                if wd != 0:
-                    g = g + wd * p.data  # L2 penalty
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
                 v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g
                 u = state["acc_delta"]
                 delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g  # RMS of steps / RMS of g
@@ -569,9 +561,7 @@ class Adam(Optimizer):
         for group in self.param_groups:
             wd = group["weight_decay"]
             for p in group["params"]:
-                g = p.grad  # the gradient
-                if wd != 0:
-                    g = g + wd * p.data  # L2 penalty, in the gradient
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
                 self._adam_update(p, g, self._state(p, group), group)
 
     @staticmethod
@@ -649,6 +639,11 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _gradient(p: Value, weight_decay: float) -> float:
+    """``g ← ∇θ f(θ)``, and ``g ← g + λθ`` when ``λ ≠ 0``: the L2 penalty folded into g."""
+    return p.grad + weight_decay * p.data if weight_decay != 0 else p.grad
 
 
 def _parameter_list(params: object) -> list[Value]:
