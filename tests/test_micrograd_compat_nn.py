@@ -112,14 +112,6 @@ def test_micrograds_nn_constructors_run_unchanged():
     model.zero_grad()
 
 
-def _values_take_attributes():
-    try:
-        Value(0.0).m = 0.0
-    except AttributeError:
-        return False
-    return True
-
-
 class MicrogradAdamW:
     """EurekaLabsAI/micrograd's AdamW as a learner copies it: state on the parameters."""
 
@@ -148,12 +140,6 @@ class MicrogradAdamW:
             p.grad = 0
 
 
-@pytest.mark.xfail(
-    not _values_take_attributes(),
-    reason="needs user attributes on Value (issue 10 item 4, branch core)",
-    raises=AttributeError,
-    strict=True,
-)
 def test_the_newer_micrograds_adamw_keeping_p_m_and_p_v_runs_and_equals_nn_optim_adamw():
     points = [([0.5, -1.0], 0), ([-0.3, 0.8], 1), ([1.2, 0.1], 2), ([0.0, -0.6], 1)]
 
