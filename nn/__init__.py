@@ -6,7 +6,7 @@
 17
 """
 
-from . import datasets, optim, plot
+from . import datasets, landscape, lr_scheduler, optim, plot
 from .activations import linear, log_softmax, relu, sigmoid, softmax, tanh
 from .layers import MLP, Layer, Neuron
 from .losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
@@ -36,5 +36,7 @@ __all__ = [
     "CheckpointError",
     "datasets",
     "optim",
+    "lr_scheduler",
+    "landscape",
     "plot",
 ]

@@ -6,6 +6,11 @@ neurons reading the same inputs; an ``MLP`` is layers in a row, each reading
 the previous layer's outputs. ``MLP(2, [16, 16, 1])`` has two inputs, two
 hidden layers (은닉층) of 16 neurons and one output, as in micrograd.
 
+micrograd's code runs unchanged: ``nonlin=True/False`` is its spelling of
+``activation="relu"/"linear"``, and without a seed the weights come from
+Python's global ``random`` in micrograd's order, so ``random.seed(1337)``
+followed by ``MLP(2, [16, 16, 1])`` builds micrograd's demo network exactly.
+
 >>> model = MLP(2, [3, 1], seed=0)
 >>> [name for name, _ in model.named_parameters()][:4]
 ['L0.N0.w0', 'L0.N0.w1', 'L0.N0.b', 'L0.N1.w0']
@@ -26,6 +31,7 @@ from typing import Any
 from engine import Value
 
 from .activations import resolve
+from .checks import flag
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "INITS"]
@@ -66,13 +72,35 @@ def _activation_name(activation: str | Callable) -> str | Callable:
     return activation
 
 
+def _activation(activation: str | Callable | bool | None, nonlin: bool | None) -> str | Callable:
+    """``activation``, or micrograd's ``nonlin`` (True: relu, False: linear); relu if neither.
+
+    A bool where the activation goes is micrograd's positional ``Neuron(nin, nonlin)``.
+    """
+    if isinstance(activation, bool):
+        if nonlin is not None:
+            raise TypeError("nonlin given twice: as the second argument and as nonlin=")
+        activation, nonlin = None, activation
+    if nonlin is None:
+        return _activation_name("relu" if activation is None else activation)
+    if activation is not None:
+        raise ValueError(
+            f"give activation= or micrograd's nonlin=, not both (got activation={activation!r}, "
+            f"nonlin={nonlin!r}); nonlin=True means activation='relu', False means 'linear'"
+        )
+    return "relu" if flag("nonlin", nonlin) else "linear"
+
+
 class Neuron(Module):
     """One perceptron: ``act(w · x + b)`` with ``nin`` weights and a bias.
 
-    Weights start uniform in (-a, a) (``init`` picks a: micrograd's 1,
-    Xavier or He); the bias starts at 0. ``rng`` is a ``random.Random``
-    (a fresh unseeded one if None; never the global generator). ``name`` is
-    prefixed to the parameter labels (``L0.N3`` gives ``L0.N3.w0``).
+    ``activation`` is 'relu' (the default), 'tanh', 'sigmoid', 'linear' or a
+    function; ``nonlin=True/False`` is micrograd's way to say 'relu'/'linear'
+    (give one or the other). Weights start uniform in (-a, a) (``init``
+    picks a: micrograd's 1, Xavier or He), one draw per weight in order; the
+    bias starts at 0, as micrograd's does. ``rng`` is a ``random.Random``, or
+    None for Python's global ``random`` (as micrograd). ``name`` is prefixed
+    to the parameter labels (``L0.N3`` gives ``L0.N3.w0``).
 
     >>> n = Neuron(2, activation="tanh", rng=random.Random(1))
     >>> [p.label for p in n.parameters()]
@@ -80,22 +108,25 @@ class Neuron(Module):
     >>> n.w[0].data = 0.5; n.w[1].data = -1.0
     >>> round(n([2.0, 0.5]).data, 6)     # tanh(0.5·2 - 1·0.5 + 0)
     0.462117
+    >>> Neuron(2, nonlin=False).activation     # micrograd's spelling
+    'linear'
     """
 
     def __init__(
         self,
         nin: int,
-        activation: str | Callable = "relu",
+        activation: str | Callable | None = None,
         rng: random.Random | None = None,
         *,
+        nonlin: bool | None = None,
         init: str = "uniform",
         fan_out: int = 1,
         name: str = "",
     ) -> None:
         self.nin = _check_size(nin, "nin")
-        self.activation = _activation_name(activation)
-        self._act = resolve(activation)
-        rng = rng if rng is not None else random.Random()
+        self.activation = _activation(activation, nonlin)
+        self._act = resolve(self.activation)
+        rng = rng if rng is not None else random  # the global generator, as micrograd
         bound = INITS[_check_init(init)](self.nin, _check_size(fan_out, "fan_out"))
         prefix = f"{name}." if name else ""
         self.w = [Value(rng.uniform(-bound, bound), label=f"{prefix}w{i}") for i in range(self.nin)]
@@ -127,6 +158,9 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that all read the same ``nin`` inputs; returns a list of ``nout`` Values.
 
+    ``activation``/``nonlin`` and ``rng`` are the Neuron's; the neurons draw
+    their weights one after the other.
+
     >>> layer = Layer(3, 2, activation="linear", rng=random.Random(0))
     >>> len(layer([1.0, 2.0, 3.0])), len(layer.parameters())
     (2, 8)
@@ -136,19 +170,19 @@ class Layer(Module):
         self,
         nin: int,
         nout: int,
-        activation: str | Callable = "relu",
+        activation: str | Callable | None = None,
         rng: random.Random | None = None,
         *,
+        nonlin: bool | None = None,
         init: str = "uniform",
         name: str = "",
     ) -> None:
         self.nin = _check_size(nin, "nin")
         self.nout = _check_size(nout, "nout")
-        self.activation = _activation_name(activation)
-        rng = rng if rng is not None else random.Random()
+        self.activation = _activation(activation, nonlin)
         prefix = f"{name}." if name else ""
         self.neurons = [
-            Neuron(nin, activation, rng, init=init, fan_out=nout, name=f"{prefix}N{j}")
+            Neuron(nin, self.activation, rng, init=init, fan_out=nout, name=f"{prefix}N{j}")
             for j in range(self.nout)
         ]
 
@@ -174,10 +208,13 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: ``MLP(nin, [n1, n2, …, nout])`` as in micrograd.
 
-    Hidden layers use ``activation``; the last layer uses ``output_activation``
-    ('linear' gives raw scores/logits, the micrograd default). ``seed`` seeds
-    the ``random.Random`` that draws the initial weights, so the same seed
-    gives the same network. One output gives a Value, several a list.
+    Hidden layers use ``activation`` (or micrograd's ``nonlin=True/False``);
+    the last layer uses ``output_activation`` ('linear' gives raw
+    scores/logits, as micrograd's last layer). ``seed=N`` draws the initial
+    weights from a private ``random.Random(N)``, so the same seed gives the
+    same network and the global generator is left alone; ``seed=None`` draws
+    from Python's global ``random`` in micrograd's order (layer by layer,
+    neuron by neuron, weight by weight). One output gives a Value, several a list.
 
     >>> a, b = MLP(2, [4, 1], seed=42), MLP(2, [4, 1], seed=42)
     >>> a.state_dict() == b.state_dict()
@@ -190,20 +227,21 @@ class MLP(Module):
         self,
         nin: int,
         nouts: Sequence[int],
-        activation: str | Callable = "relu",
+        activation: str | Callable | None = None,
         output_activation: str | Callable = "linear",
         seed: int | None = None,
         *,
+        nonlin: bool | None = None,
         init: str = "uniform",
     ) -> None:
         self.nin = _check_size(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
         self.nouts = [_check_size(n, "every layer size in nouts") for n in nouts]
-        self.activation = _activation_name(activation)
+        self.activation = _activation(activation, nonlin)
         self.output_activation = _activation_name(output_activation)
         self.seed = seed
-        self.rng = random.Random(seed)
+        rng = random.Random(seed) if seed is not None else None  # None: the global generator
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
@@ -211,7 +249,7 @@ class MLP(Module):
                 sizes[i],
                 sizes[i + 1],
                 activation=self.output_activation if i == last else self.activation,
-                rng=self.rng,
+                rng=rng,
                 init=init,
                 name=f"L{i}",
             )

@@ -24,15 +24,24 @@ The usual loop::
 ...     opt.zero_grad(); (w * w).backward(); opt.step()
 >>> abs(w.data) < 1e-4                        # w² is smallest at 0
 True
+
+Learning-rate schedules live in ``nn.lr_scheduler`` and the path an optimizer
+takes in ``nn.landscape``; both are importable from here too, where they
+used to live.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
-import numbers
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from engine import Value
+
+from .checks import at_least, flag, in_range, number
+from .landscape import trajectory
+from .lr_scheduler import ExponentialLR, StepLR
 
 __all__ = [
     "Optimizer",
@@ -44,72 +53,54 @@ __all__ = [
     "Adam",
     "AdamW",
     "OPTIMIZERS",
+    # importable from here as before; they live in nn.lr_scheduler and nn.landscape
     "StepLR",
     "ExponentialLR",
     "trajectory",
 ]
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-    try:
-        number = float(value)
-    except OverflowError:  # an int beyond any float
-        number = math.inf
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {number!r}")
-    return number
-
-
-def _at_least(name: str, value: object, low: float = 0.0) -> float:
-    value = _number(name, value)
-    if not value >= low:
-        raise ValueError(f"{name} must be >= {low:g}, got {value:g}")
-    return value
-
-
-def _in_range(name: str, value: object, low: float, high: float, *, high_open: bool) -> float:
-    value = _number(name, value)
-    inside = low <= value < high if high_open else low <= value <= high
-    if not inside:
-        interval = f"[{low:g}, {high:g})" if high_open else f"[{low:g}, {high:g}]"
-        raise ValueError(f"{name} must be in {interval}, got {value:g}")
-    return value
-
-
-def _flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
 class Optimizer:
-    """The base of every optimizer: holds the parameters, validates ``lr``, owns ``zero_grad``.
+    """The base of every optimizer, shaped like ``torch.optim.Optimizer(params, defaults)``.
 
-    Subclasses validate their own hyperparameters in ``__init__`` and
-    implement ``step()``, reading ``p.grad`` and assigning ``p.data`` (plain
-    floats, so an update never records graph).
+    - ``defaults``: the hyperparameters it was built with, ``{"lr": 0.1, ...}``.
+    - ``param_groups``: one group, ``{"params": [...], **defaults}``. ``step`` reads
+      the hyperparameters from it, so a scheduler (or you) changing ``lr`` takes effect.
+    - ``opt.lr``, ``opt.betas``, …: the group's hyperparameters as attributes;
+      assigning one checks it as the constructor does.
+    - ``state[p]``: a dict per parameter (``{"step": 3, "exp_avg": …}``, the names
+      torch uses), filled at the first step.
+    - ``state_dict()`` / ``load_state_dict()``: all of that as plain JSON data, so a
+      run saved mid-way and resumed continues exactly as if never stopped.
+
+    A subclass checks its arguments, passes them to ``__init__`` as ``defaults``,
+    says what a parameter's state starts as (``_initial_state``) and implements
+    ``step``, reading ``p.grad`` and assigning ``p.data`` (plain floats, so an
+    update never records graph). Its constructor takes ``(params, **defaults)``.
+
+    >>> from engine import Value
+    >>> opt = SGD([Value(1.0)], lr=0.1, momentum=0.9)
+    >>> opt.defaults["momentum"], opt.param_groups[0]["lr"], opt.lr
+    (0.9, 0.1, 0.1)
+    >>> opt
+    SGD(1 parameter, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False)
     """
 
-    def __init__(self, params: Iterable[Value], lr: float) -> None:
-        if isinstance(params, Value):
-            raise TypeError("params must be a list of Values, e.g. model.parameters() or [w, b]")
-        try:
-            self.params: list[Value] = list(params)
-        except TypeError:
-            raise TypeError(
-                f"params must be an iterable of Values, got {type(params).__name__}"
-            ) from None
-        if not self.params:
-            raise ValueError("the optimizer got an empty list of parameters")
-        for p in self.params:
-            if not isinstance(p, Value):
-                raise TypeError(f"every parameter must be a Value, got {type(p).__name__}: {p!r}")
-        if len(set(self.params)) != len(self.params):
-            raise ValueError("a parameter appears twice in params; it would be updated twice")
-        self.lr = _at_least("lr", lr)
-        self.t = 0  # steps taken
+    def __init__(self, params: Iterable[Value], defaults: Mapping[str, Any]) -> None:
+        self.params: list[Value] = _parameter_list(params)
+        self.defaults: dict[str, Any] = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = [{"params": self.params, **self.defaults}]
+        self.state: dict[Value, dict[str, Any]] = {p: {} for p in self.params}
+
+    @classmethod
+    def default_lr(cls) -> float | None:
+        """The learning rate this optimizer's signature gives, None if ``lr`` is required.
+
+        >>> Adam.default_lr(), SGD.default_lr()
+        (0.001, None)
+        """
+        default = inspect.signature(cls).parameters["lr"].default
+        return None if default is inspect.Parameter.empty else default
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0 before the next backward pass."""
@@ -120,12 +111,112 @@ class Optimizer:
         """Update every parameter from its ``.grad`` (one step of the rule)."""
         raise NotImplementedError
 
-    def _hyperparameters(self) -> dict[str, object]:
-        return {"lr": self.lr}
+    def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        """What a parameter's state holds before its first step (nothing, by default)."""
+        return {}
+
+    def _state(self, p: Value, group: Mapping[str, Any]) -> dict[str, Any]:
+        """``state[p]``, created at the parameter's first step (as torch does, lazily)."""
+        state = self.state[p]
+        if not state:
+            state.update(self._initial_state(group))
+        return state
+
+    # -- hyperparameters as attributes -------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when ordinary lookup fails: opt.lr, opt.betas, … read the group.
+        groups = self.__dict__.get("param_groups")
+        if groups and name != "params" and name in groups[0]:
+            return groups[0][name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        groups = self.__dict__.get("param_groups")
+        if groups and name != "params" and name in groups[0]:
+            checked = self._checked({**_hyperparameters(groups[0]), name: value})
+            for group in groups:
+                group[name] = checked[name]
+        else:
+            object.__setattr__(self, name, value)
+
+    def _checked(self, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
+        """The hyperparameters as this optimizer's constructor checks and stores them."""
+        return type(self)(self.params, **hyperparameters).defaults
+
+    # -- saving and resuming -----------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """The hyperparameters and per-parameter state as JSON-safe data (torch's layout).
+
+        Parameters are named by their position: ``{"state": {0: {...}, ...},
+        "param_groups": [{"lr": ..., ..., "params": [0, 1, ...]}]}``.
+
+        >>> import json
+        >>> from engine import Value
+        >>> w = Value(1.0); w.grad = 2.0
+        >>> opt = SGD([w], lr=0.1, momentum=0.9); opt.step()
+        >>> saved = opt.state_dict()
+        >>> saved["state"], saved["param_groups"][0]["params"]
+        ({0: {'momentum_buffer': 2.0}}, [0])
+        >>> resumed = SGD([w], lr=0.5)
+        >>> resumed.load_state_dict(json.loads(json.dumps(saved)))
+        >>> resumed.lr, resumed.momentum, resumed.state[w]
+        (0.1, 0.9, {'momentum_buffer': 2.0})
+        """
+        index = {p: i for i, p in enumerate(self.params)}
+        groups = [
+            {**_jsonable(_hyperparameters(group)), "params": [index[p] for p in group["params"]]}
+            for group in self.param_groups
+        ]
+        state = {index[p]: dict(s) for p, s in self.state.items() if s}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore what ``state_dict`` returned (also after a trip through JSON).
+
+        Everything is checked before anything changes: the parameter count, the
+        hyperparameters (as the constructor checks them) and every state entry.
+        A mismatch raises ValueError/TypeError and leaves the optimizer as it was.
+        """
+        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError("an optimizer state_dict is a dict with 'state' and 'param_groups'")
+        groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], Mapping):
+            raise ValueError("the state_dict must hold exactly one parameter group")
+        group = groups[0]
+        ids = group.get("params")
+        if not isinstance(ids, list) or len(ids) != len(self.params):
+            count = len(ids) if isinstance(ids, list) else "no"
+            raise ValueError(
+                f"the state_dict is for {count} parameters; this optimizer has {len(self.params)}"
+            )
+        hyper = {k: v for k, v in group.items() if k != "params"}
+        missing, unexpected = set(self.defaults) - set(hyper), set(hyper) - set(self.defaults)
+        if missing or unexpected:
+            raise ValueError(
+                f"the state_dict's hyperparameters are not {type(self).__name__}'s: "
+                f"missing {sorted(missing)}, unexpected {sorted(unexpected)}"
+            )
+        checked = self._checked(hyper)  # JSON's list of betas becomes a tuple again
+        by_id = {_param_id(i): p for i, p in zip(ids, self.params, strict=True)}
+        if not isinstance(saved_state, Mapping):
+            raise ValueError("the state_dict's 'state' must be a dict of parameter id -> state")
+        state = {p: {} for p in self.params}
+        for key, entry in saved_state.items():
+            if _param_id(key) not in by_id:
+                raise ValueError(f"the state_dict has state for an unknown parameter {key!r}")
+            state[by_id[_param_id(key)]] = _checked_state(
+                entry, self._initial_state(checked), f"parameter {key}"
+            )
+        for g in self.param_groups:
+            g.update(checked)
+        self.state = state
 
     def __repr__(self) -> str:
-        hyper = ", ".join(f"{k}={v!r}" for k, v in self._hyperparameters().items())
-        return f"{type(self).__name__}({len(self.params)} parameters, {hyper})"
+        n = len(self.params)
+        hyper = ", ".join(f"{k}={v!r}" for k, v in _hyperparameters(self.param_groups[0]).items())
+        return f"{type(self).__name__}({n} parameter{'' if n == 1 else 's'}, {hyper})"
 
 
 class SGD(Optimizer):
@@ -144,6 +235,8 @@ class SGD(Optimizer):
                 else:         g ← b
             θ ← θ - γg                         # step downhill
 
+    State per parameter: ``momentum_buffer`` (b; None until the first step).
+
     >>> from engine import Value
     >>> w = Value(1.0); w.grad = 2.0
     >>> opt = SGD([w], lr=0.1, momentum=0.9); opt.step(); w.data     # 1 - 0.1·2
@@ -159,38 +252,36 @@ class SGD(Optimizer):
         weight_decay: float = 0,
         nesterov: bool = False,
     ) -> None:
-        super().__init__(params, lr)
-        self.momentum = _at_least("momentum", momentum)
-        self.dampening = _number("dampening", dampening)
-        self.weight_decay = _at_least("weight_decay", weight_decay)
-        self.nesterov = _flag("nesterov", nesterov)
-        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+        defaults = dict(
+            lr=at_least("lr", lr),
+            momentum=at_least("momentum", momentum),
+            dampening=number("dampening", dampening),
+            weight_decay=at_least("weight_decay", weight_decay),
+            nesterov=flag("nesterov", nesterov),
+        )
+        if nesterov and (defaults["momentum"] <= 0 or defaults["dampening"] != 0):
             raise ValueError("nesterov=True needs momentum > 0 and dampening = 0 (as in PyTorch)")
-        self.b: list[float] = [0.0] * len(self.params)  # momentum buffers
+        super().__init__(params, defaults)
+
+    def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        return {"momentum_buffer": None} if group["momentum"] != 0 else {}
 
     def step(self) -> None:
-        self.t += 1
-        lr, mu, tau, wd = self.lr, self.momentum, self.dampening, self.weight_decay
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if wd != 0:
-                g = g + wd * p.data  # L2 penalty
-            if mu != 0:
-                if self.t > 1:
-                    self.b[i] = mu * self.b[i] + (1 - tau) * g  # velocity
-                else:
-                    self.b[i] = g  # first step: no dampening, the buffer is the gradient
-                g = g + mu * self.b[i] if self.nesterov else self.b[i]
-            p.data = p.data - lr * g
-
-    def _hyperparameters(self) -> dict[str, object]:
-        return {
-            "lr": self.lr,
-            "momentum": self.momentum,
-            "dampening": self.dampening,
-            "weight_decay": self.weight_decay,
-            "nesterov": self.nesterov,
-        }
+        for group in self.param_groups:
+            lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
+            wd, nesterov = group["weight_decay"], group["nesterov"]
+            for p in group["params"]:
+                state = self._state(p, group)
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
+                if mu != 0:
+                    b = state["momentum_buffer"]
+                    if b is None:
+                        b = g  # first step: the buffer is the gradient, not dampened
+                    else:
+                        b = mu * b + (1 - tau) * g  # velocity
+                    state["momentum_buffer"] = b
+                    g = g + mu * b if nesterov else b  # nesterov looks ahead along b
+                p.data = p.data - lr * g  # step downhill
 
 
 class Momentum(SGD):
@@ -231,6 +322,8 @@ class AdaGrad(Optimizer):
             s ← s + g²                          # accumulate squared gradients
             θ ← θ - γ̃ g / (√s + ε)              # big past gradients, small steps
 
+    State per parameter: ``step`` (t), ``sum`` (s).
+
     >>> from engine import Value
     >>> w = Value(1.0); w.grad = 2.0
     >>> AdaGrad([w], lr=0.1).step(); round(w.data, 9)    # 1 - 0.1·2/(√4 + 1e-10)
@@ -246,33 +339,31 @@ class AdaGrad(Optimizer):
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
     ) -> None:
-        super().__init__(params, lr)
-        self.lr_decay = _at_least("lr_decay", lr_decay)
-        self.weight_decay = _at_least("weight_decay", weight_decay)
-        self.initial_accumulator_value = _at_least(
-            "initial_accumulator_value", initial_accumulator_value
+        defaults = dict(
+            lr=at_least("lr", lr),
+            lr_decay=at_least("lr_decay", lr_decay),
+            weight_decay=at_least("weight_decay", weight_decay),
+            initial_accumulator_value=at_least(
+                "initial_accumulator_value", initial_accumulator_value
+            ),
+            eps=at_least("eps", eps),
         )
-        self.eps = _at_least("eps", eps)
-        self.s: list[float] = [self.initial_accumulator_value] * len(self.params)
+        super().__init__(params, defaults)
+
+    def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "sum": group["initial_accumulator_value"]}
 
     def step(self) -> None:
-        self.t += 1
-        clr = self.lr / (1 + (self.t - 1) * self.lr_decay)  # decayed learning rate
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data  # L2 penalty
-            self.s[i] = self.s[i] + g * g  # sum of squared gradients
-            p.data = p.data - clr * (g / (math.sqrt(self.s[i]) + self.eps))
-
-    def _hyperparameters(self) -> dict[str, object]:
-        return {
-            "lr": self.lr,
-            "lr_decay": self.lr_decay,
-            "weight_decay": self.weight_decay,
-            "initial_accumulator_value": self.initial_accumulator_value,
-            "eps": self.eps,
-        }
+        for group in self.param_groups:
+            lr, lr_decay = group["lr"], group["lr_decay"]
+            wd, eps = group["weight_decay"], group["eps"]
+            for p in group["params"]:
+                state = self._state(p, group)
+                state["step"] += 1
+                clr = lr / (1 + (state["step"] - 1) * lr_decay)  # decayed learning rate
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
+                s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
+                p.data = p.data - clr * (g / (math.sqrt(s) + eps))  # big history, small step
 
 
 class RMSProp(Optimizer):
@@ -296,6 +387,9 @@ class RMSProp(Optimizer):
             else:
                 θ ← θ - γ g / (√ṽ + ε)          # normalised step
 
+    State per parameter: ``step``, ``square_avg`` (v), ``momentum_buffer`` (b, with
+    momentum), ``grad_avg`` (ḡ, when centered).
+
     >>> from engine import Value
     >>> w = Value(1.0); w.grad = 2.0
     >>> RMSProp([w], lr=0.01).step(); round(w.data, 6)   # 1 - 0.01·2/√(0.01·4)
@@ -312,46 +406,43 @@ class RMSProp(Optimizer):
         momentum: float = 0,
         centered: bool = False,
     ) -> None:
-        super().__init__(params, lr)
-        self.alpha = _in_range("alpha", alpha, 0.0, 1.0, high_open=False)
-        self.eps = _at_least("eps", eps)
-        self.weight_decay = _at_least("weight_decay", weight_decay)
-        self.momentum = _at_least("momentum", momentum)
-        self.centered = _flag("centered", centered)
-        n = len(self.params)
-        self.v: list[float] = [0.0] * n  # square averages
-        self.b: list[float] = [0.0] * n  # momentum buffers
-        self.g_avg: list[float] = [0.0] * n  # gradient averages (centered)
+        defaults = dict(
+            lr=at_least("lr", lr),
+            alpha=in_range("alpha", alpha, 0.0, 1.0, high_open=False),
+            eps=at_least("eps", eps),
+            weight_decay=at_least("weight_decay", weight_decay),
+            momentum=at_least("momentum", momentum),
+            centered=flag("centered", centered),
+        )
+        super().__init__(params, defaults)
+
+    def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        state = {"step": 0, "square_avg": 0.0}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = 0.0
+        if group["centered"]:
+            state["grad_avg"] = 0.0
+        return state
 
     def step(self) -> None:
-        self.t += 1
-        alpha, eps = self.alpha, self.eps
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data  # L2 penalty
-            self.v[i] = alpha * self.v[i] + (1 - alpha) * g * g  # running mean of g²
-            v = self.v[i]
-            if self.centered:
-                self.g_avg[i] = alpha * self.g_avg[i] + (1 - alpha) * g  # running mean of g
-                # v - ḡ² >= 0 in exact arithmetic; max() guards a rounding error below zero.
-                v = max(v - self.g_avg[i] * self.g_avg[i], 0.0)
-            denom = math.sqrt(v) + eps
-            if self.momentum > 0:
-                self.b[i] = self.momentum * self.b[i] + g / denom
-                p.data = p.data - self.lr * self.b[i]
-            else:
-                p.data = p.data - self.lr * (g / denom)
-
-    def _hyperparameters(self) -> dict[str, object]:
-        return {
-            "lr": self.lr,
-            "alpha": self.alpha,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-            "momentum": self.momentum,
-            "centered": self.centered,
-        }
+        for group in self.param_groups:
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            wd, mu, centered = group["weight_decay"], group["momentum"], group["centered"]
+            for p in group["params"]:
+                state = self._state(p, group)
+                state["step"] += 1
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
+                v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
+                if centered:
+                    g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
+                    # v - ḡ² >= 0 in exact arithmetic; max() guards a rounding error below zero.
+                    v = max(v - g_avg * g_avg, 0.0)
+                denom = math.sqrt(v) + eps  # the running RMS
+                if mu > 0:
+                    b = state["momentum_buffer"] = mu * state["momentum_buffer"] + g / denom
+                    p.data = p.data - lr * b  # momentum on the normalised step
+                else:
+                    p.data = p.data - lr * (g / denom)  # the normalised step
 
 
 class AdaDelta(Optimizer):
@@ -369,6 +460,8 @@ class AdaDelta(Optimizer):
             u ← ρu + (1 - ρ)Δx²                 # running mean of squared steps
             θ ← θ - γΔx
 
+    State per parameter: ``step``, ``square_avg`` (v), ``acc_delta`` (u).
+
     >>> from engine import Value
     >>> w = Value(1.0); w.grad = 2.0
     >>> AdaDelta([w]).step(); round(w.data, 6)    # 1 - √1e-6/√(0.1·4 + 1e-6)·2
@@ -383,28 +476,29 @@ class AdaDelta(Optimizer):
         eps: float = 1e-6,
         weight_decay: float = 0,
     ) -> None:
-        super().__init__(params, lr)
-        self.rho = _in_range("rho", rho, 0.0, 1.0, high_open=False)
-        self.eps = _at_least("eps", eps)
-        self.weight_decay = _at_least("weight_decay", weight_decay)
-        n = len(self.params)
-        self.v: list[float] = [0.0] * n  # square averages of gradients
-        self.u: list[float] = [0.0] * n  # square averages of updates
+        defaults = dict(
+            lr=at_least("lr", lr),
+            rho=in_range("rho", rho, 0.0, 1.0, high_open=False),
+            eps=at_least("eps", eps),
+            weight_decay=at_least("weight_decay", weight_decay),
+        )
+        super().__init__(params, defaults)
+
+    def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "square_avg": 0.0, "acc_delta": 0.0}
 
     def step(self) -> None:
-        self.t += 1
-        rho, eps = self.rho, self.eps
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if self.weight_decay != 0:
-                g = g + self.weight_decay * p.data  # L2 penalty
-            self.v[i] = rho * self.v[i] + (1 - rho) * g * g  # running mean of g²
-            delta = math.sqrt(self.u[i] + eps) / math.sqrt(self.v[i] + eps) * g
-            self.u[i] = rho * self.u[i] + (1 - rho) * delta * delta  # running mean of Δx²
-            p.data = p.data - self.lr * delta
-
-    def _hyperparameters(self) -> dict[str, object]:
-        return {"lr": self.lr, "rho": self.rho, "eps": self.eps, "weight_decay": self.weight_decay}
+        for group in self.param_groups:
+            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
+            for p in group["params"]:
+                state = self._state(p, group)
+                state["step"] += 1
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
+                v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g
+                u = state["acc_delta"]
+                delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g  # RMS of steps / RMS of g
+                state["acc_delta"] = rho * u + (1 - rho) * delta * delta  # running mean of Δx²
+                p.data = p.data - lr * delta
 
 
 class Adam(Optimizer):
@@ -427,16 +521,17 @@ class Adam(Optimizer):
                 v̂ ← v / (1 - β₂ᵗ)
             θ ← θ - γ m̂ / (√v̂ + ε)              # eps outside the square root
 
-    (With amsgrad the maximum is taken over the raw v and bias-corrected
-    afterwards, as PyTorch's code does and its docs say since late 2024.)
+    With amsgrad the maximum is taken over the raw v and bias-corrected
+    afterwards, as PyTorch's code does (its older docs wrote the max over v̂).
+
+    State per parameter: ``step`` (t), ``exp_avg`` (m), ``exp_avg_sq`` (v),
+    ``max_exp_avg_sq`` (v_max, with amsgrad).
 
     >>> from engine import Value
     >>> w = Value(1.0); w.grad = 2.0
     >>> Adam([w], lr=0.1).step(); round(w.data, 9)   # first step moves by lr·sign(g)
     0.9
     """
-
-    _decoupled = False
 
     def __init__(
         self,
@@ -447,54 +542,41 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
     ) -> None:
-        super().__init__(params, lr)
-        if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)):
-            raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {len(betas)} values")
-        self.betas = (
-            _in_range("betas[0]", betas[0], 0.0, 1.0, high_open=True),
-            _in_range("betas[1]", betas[1], 0.0, 1.0, high_open=True),
+        defaults = dict(
+            lr=at_least("lr", lr),
+            betas=_betas(betas),
+            eps=at_least("eps", eps),
+            weight_decay=at_least("weight_decay", weight_decay),
+            amsgrad=flag("amsgrad", amsgrad),
         )
-        self.eps = _at_least("eps", eps)
-        self.weight_decay = _at_least("weight_decay", weight_decay)
-        self.amsgrad = _flag("amsgrad", amsgrad)
-        n = len(self.params)
-        self.m: list[float] = [0.0] * n  # first moments
-        self.v: list[float] = [0.0] * n  # second moments
-        self.v_max: list[float] = [0.0] * n  # largest second moments (amsgrad)
+        super().__init__(params, defaults)
+
+    def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        state = {"step": 0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = 0.0
+        return state
 
     def step(self) -> None:
-        self.t += 1
-        beta1, beta2 = self.betas
-        lr, wd, eps = self.lr, self.weight_decay, self.eps
-        correction1 = 1 - beta1**self.t  # bias corrections: m and v started at 0
-        correction2 = 1 - beta2**self.t
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if wd != 0:
-                if self._decoupled:
-                    p.data = p.data * (1 - lr * wd)  # AdamW: shrink θ itself
-                else:
-                    g = g + wd * p.data  # Adam: L2 penalty in the gradient
-            self.m[i] = beta1 * self.m[i] + (1 - beta1) * g  # first moment
-            self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g  # second moment
-            m_hat = self.m[i] / correction1
-            if self.amsgrad:
-                self.v_max[i] = max(self.v_max[i], self.v[i])
-                v_hat = self.v_max[i] / correction2
-            else:
-                v_hat = self.v[i] / correction2
-            p.data = p.data - lr * m_hat / (math.sqrt(v_hat) + eps)
+        for group in self.param_groups:
+            wd = group["weight_decay"]
+            for p in group["params"]:
+                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
+                self._adam_update(p, g, self._state(p, group), group)
 
-    def _hyperparameters(self) -> dict[str, object]:
-        return {
-            "lr": self.lr,
-            "betas": self.betas,
-            "eps": self.eps,
-            "weight_decay": self.weight_decay,
-            "amsgrad": self.amsgrad,
-        }
+    @staticmethod
+    def _adam_update(p: Value, g: float, state: dict[str, Any], group: Mapping[str, Any]) -> None:
+        """Adam's rule from the moments on, shared with AdamW: m, v, bias correction, step."""
+        (beta1, beta2), lr, eps = group["betas"], group["lr"], group["eps"]
+        state["step"] += 1
+        t = state["step"]
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g  # first moment
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g  # second
+        m_hat = m / (1 - beta1**t)  # bias correction: m and v started at 0
+        if group["amsgrad"]:
+            v = state["max_exp_avg_sq"] = max(state["max_exp_avg_sq"], v)  # never shrinks
+        v_hat = v / (1 - beta2**t)
+        p.data = p.data - lr * m_hat / (math.sqrt(v_hat) + eps)  # eps outside the root
 
 
 class AdamW(Adam):
@@ -517,13 +599,13 @@ class AdamW(Adam):
                 v̂ ← v / (1 - β₂ᵗ)
             θ ← θ - γ m̂ / (√v̂ + ε)
 
+    State per parameter: as Adam's.
+
     >>> from engine import Value
     >>> w = Value(1.0); w.grad = 2.0
     >>> AdamW([w], lr=0.1).step(); round(w.data, 9)   # 1·(1 - 0.1·0.01) - 0.1
     0.899
     """
-
-    _decoupled = True
 
     def __init__(
         self,
@@ -536,64 +618,12 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
-
-class StepLR:
-    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (torch's StepLR).
-
-    ``lr_e = lr_0 · γ^⌊e / step_size⌋``; call ``step()`` once per epoch, after
-    the optimizer's steps. Like PyTorch it multiplies the current rate
-    (chainable form), so the numbers equal torch's to the last bit.
-
-    >>> from engine import Value
-    >>> opt = SGD([Value(0.0)], lr=1.0)
-    >>> schedule = StepLR(opt, step_size=2, gamma=0.5)
-    >>> rates = []
-    >>> for epoch in range(5):
-    ...     rates.append(opt.lr); schedule.step()
-    >>> rates
-    [1.0, 1.0, 0.5, 0.5, 0.25]
-    """
-
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"StepLR needs an optimizer, got {type(optimizer).__name__}")
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"step_size must be a whole number >= 1, got {step_size!r}")
-        self.optimizer = optimizer
-        self.step_size = step_size
-        self.gamma = _at_least("gamma", gamma)
-        self.last_epoch = 0
-
     def step(self) -> None:
-        """End an epoch: decay the optimizer's lr if a multiple of step_size is reached."""
-        self.last_epoch += 1
-        if self.last_epoch % self.step_size == 0:
-            self.optimizer.lr = self.optimizer.lr * self.gamma
-
-
-class ExponentialLR:
-    """Multiply the learning rate by ``gamma`` every epoch (torch's ExponentialLR).
-
-    ``lr_e = lr_0 · γ^e``; call ``step()`` once per epoch.
-
-    >>> from engine import Value
-    >>> opt = Adam([Value(0.0)], lr=0.1)
-    >>> schedule = ExponentialLR(opt, gamma=0.5)
-    >>> schedule.step(); schedule.step(); opt.lr
-    0.025
-    """
-
-    def __init__(self, optimizer: Optimizer, gamma: float) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ExponentialLR needs an optimizer, got {type(optimizer).__name__}")
-        self.optimizer = optimizer
-        self.gamma = _at_least("gamma", gamma)
-        self.last_epoch = 0
-
-    def step(self) -> None:
-        """End an epoch: multiply the optimizer's lr by gamma."""
-        self.last_epoch += 1
-        self.optimizer.lr = self.optimizer.lr * self.gamma
+        for group in self.param_groups:
+            decay = 1 - group["lr"] * group["weight_decay"]
+            for p in group["params"]:
+                p.data = p.data * decay  # θ ← θ - γλθ: shrink θ itself, not its gradient
+                self._adam_update(p, p.grad, self._state(p, group), group)
 
 
 #: Optimizers by the lower-case names ``fit`` and the command line accept.
@@ -608,40 +638,77 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 }
 
 
-def trajectory(
-    closure: Callable[[], Value], optimizer: Optimizer, steps: int
-) -> list[tuple[float, ...]]:
-    """The path an optimizer takes: parameter values before each step and after the last.
+# -- helpers ------------------------------------------------------------------------------
 
-    ``closure()`` computes the loss from the optimizer's parameters. The
-    parameters are put back where they started afterwards (data and grad),
-    so several optimizers can be compared from the same starting point, e.g.
-    with ``nn.plot.loss_surface``.
 
-    >>> from engine import Value
-    >>> x, y = Value(1.0), Value(-1.0)
-    >>> bowl = lambda: x * x + 10 * y * y
-    >>> path = trajectory(bowl, SGD([x, y], lr=0.05), steps=3)
-    >>> [(round(a, 4), round(b, 4)) for a, b in path]
-    [(1.0, -1.0), (0.9, 0.0), (0.81, 0.0), (0.729, 0.0)]
-    >>> x.data, y.data                        # back at the start
-    (1.0, -1.0)
-    """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps!r}")
-    params = optimizer.params
-    start = [(p.data, p.grad) for p in params]
-    path = [tuple(p.data for p in params)]
+def _gradient(p: Value, weight_decay: float) -> float:
+    """``g ← ∇θ f(θ)``, and ``g ← g + λθ`` when ``λ ≠ 0``: the L2 penalty folded into g."""
+    return p.grad + weight_decay * p.data if weight_decay != 0 else p.grad
+
+
+def _parameter_list(params: object) -> list[Value]:
+    if isinstance(params, Value):
+        raise TypeError("params must be a list of Values, e.g. model.parameters() or [w, b]")
     try:
-        for _ in range(steps):
-            optimizer.zero_grad()
-            loss = closure()
-            if not isinstance(loss, Value):
-                raise TypeError(f"closure must return a Value, got {type(loss).__name__}")
-            loss.backward()
-            optimizer.step()
-            path.append(tuple(p.data for p in params))
-    finally:
-        for p, (data, grad) in zip(params, start, strict=True):
-            p.data, p.grad = data, grad
-    return path
+        result = list(params)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(
+            f"params must be an iterable of Values, got {type(params).__name__}"
+        ) from None
+    if not result:
+        raise ValueError("the optimizer got an empty list of parameters")
+    for p in result:
+        if isinstance(p, Mapping):
+            raise TypeError("parameter groups (dicts) are not supported: pass one list of Values")
+        if not isinstance(p, Value):
+            raise TypeError(f"every parameter must be a Value, got {type(p).__name__}: {p!r}")
+    if len(set(result)) != len(result):
+        raise ValueError("a parameter appears twice in params; it would be updated twice")
+    return result
+
+
+def _betas(betas: object) -> tuple[float, float]:
+    if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)):
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    if len(betas) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(betas)} values")
+    return (
+        in_range("betas[0]", betas[0], 0.0, 1.0, high_open=True),
+        in_range("betas[1]", betas[1], 0.0, 1.0, high_open=True),
+    )
+
+
+def _hyperparameters(group: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in group.items() if k != "params"}
+
+
+def _jsonable(hyper: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in hyper.items()}
+
+
+def _param_id(key: object) -> object:
+    """A parameter id as saved: an int, or its digits after a trip through JSON."""
+    if isinstance(key, str) and key.isdigit():
+        return int(key)
+    return key
+
+
+def _checked_state(entry: object, initial: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A saved per-parameter state, checked against what this optimizer keeps."""
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"the state of {where} must be a dict, got {type(entry).__name__}")
+    if not entry:
+        return {}
+    if set(entry) != set(initial):
+        raise ValueError(
+            f"the state of {where} holds {sorted(entry)}; this optimizer keeps {sorted(initial)}"
+        )
+    result: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key == "step":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"the step count of {where} must be a whole number >= 0")
+            result[key] = value
+        else:
+            result[key] = number(f"{key} of {where}", value)
+    return result

@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from engine import Value, no_grad
 
+from .checks import whole_number
+from .landscape import loss_grid, trajectory
 from .module import Module
 from .train import History
 
-__all__ = ["loss_curve", "decision_boundary", "loss_surface"]
+__all__ = ["loss_curve", "decision_boundary", "loss_surface", "trajectory"]
 
 
 def _pyplot():
@@ -137,53 +139,38 @@ def decision_boundary(
     resolution: int = 80,
     ax=None,
 ):
-    """The regions a 2-input model assigns to each class, with the data on top.
+    """The regions a 2-input model assigns to each class, with the data and a class legend.
 
     One output: class 1 where output > ``threshold`` (0 for logits or hinge
     scores; use 0.5 for a sigmoid output). Several outputs: the argmax, with the
-    boundaries drawn where the two highest scores are equal.
+    boundaries drawn where the two highest scores are equal. Each class's
+    region has the colour of its points; the legend names them, in a band
+    along the top where no point is (``LEGEND_BAND`` of the height).
 
     >>> from nn import MLP, datasets
     >>> X, y = datasets.moons(n=20, seed=0)
     >>> fig = decision_boundary(MLP(2, [4, 1], seed=0), X, y, resolution=10)
     >>> fig.axes[0].get_title()
     'decision boundary'
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['class 0', 'class 1']
     """
     if not X or len(X) != len(y):
         raise ValueError(f"X and y must be non-empty and equally long, got {len(X)} and {len(y)}")
     if any(len(x) != 2 for x in X):
         raise ValueError("decision_boundary draws 2-D inputs: every sample needs 2 features")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be a whole number >= 2, got {resolution!r}")
-    plt = _pyplot()
+    resolution = whole_number("resolution", resolution, 2)
     fig, ax = _figure_and_axes(ax, (5.5, 5.0))
-    x0, x1 = _bounds([p[0] for p in X], 0.15)
-    y0, y1 = _bounds([p[1] for p in X], 0.15)
-    xs = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
-    ys = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
+    xr, (y0, y1) = _bounds([p[0] for p in X], 0.15), _bounds([p[1] for p in X], 0.15)
+    yr = (y0, y1 + LEGEND_BAND * (y1 - y0))  # a band above the data for the legend
+    xs, ys = _linspace(*xr, resolution), _linspace(*yr, resolution)
     with no_grad():  # thousands of forward passes: no graph needed
         outputs = [[model([gx, gy]) for gx in xs] for gy in ys]
     classes = sorted({int(c) for c in y})
     binary = all(isinstance(o, Value) for row in outputs for o in row)
-    cmap = plt.get_cmap("coolwarm" if binary or len(classes) <= 2 else "viridis")
+    cmap = _pyplot().get_cmap("coolwarm" if binary or len(classes) <= 2 else "viridis")
     if binary:
-        # Contour the score itself, so the boundary (score = threshold) is a smooth curve.
-        vmin, vmax = 0, 1  # class 0 gets the colormap's first colour, class 1 its last
-        scores = [[o.data for o in row] for row in outputs]
-        lo = min(min(row) for row in scores)
-        hi = max(max(row) for row in scores)
-        if lo < threshold < hi:
-            ax.contourf(
-                xs,
-                ys,
-                scores,
-                levels=[lo, threshold, hi],
-                colors=[cmap(0.0), cmap(1.0)],
-                alpha=0.35,
-            )
-            ax.contour(xs, ys, scores, levels=[threshold], colors="k", linewidths=1.0)
-        else:  # one class everywhere in the window
-            ax.set_facecolor(cmap(1.0 if lo >= threshold else 0.0, alpha=0.35))
+        vmin, vmax = _binary_regions(ax, xs, ys, outputs, threshold, cmap)
     else:
         vmin, vmax = _class_regions(ax, xs, ys, outputs, classes, cmap)
     ax.scatter(
@@ -197,13 +184,63 @@ def decision_boundary(
         linewidths=0.5,
         s=25,
     )
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+    _class_legend(ax, classes, cmap, vmin, vmax)
+    ax.set_xlim(xr)
+    ax.set_ylim(yr)
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     ax.set_title("decision boundary")
     fig.tight_layout()
     return fig
+
+
+def _linspace(low: float, high: float, n: int) -> list[float]:
+    return [low + (high - low) * i / (n - 1) for i in range(n)]
+
+
+def _binary_regions(ax, xs, ys, outputs, threshold, cmap) -> tuple[float, float]:
+    """Fill where one score is above/below ``threshold``; returns the colour range (0, 1).
+
+    The score itself is contoured, so the boundary (score = threshold) is a smooth curve.
+    Class 0 gets the colour map's first colour, class 1 its last.
+    """
+    scores = [[o.data for o in row] for row in outputs]
+    lo, hi = min(min(row) for row in scores), max(max(row) for row in scores)
+    if not lo < threshold < hi:  # one class everywhere in the window
+        ax.set_facecolor(cmap(1.0 if lo >= threshold else 0.0, alpha=0.35))
+        return 0, 1
+    colours = [cmap(0.0), cmap(1.0)]
+    ax.contourf(xs, ys, scores, levels=[lo, threshold, hi], colors=colours, alpha=0.35)
+    ax.contour(xs, ys, scores, levels=[threshold], colors="k", linewidths=1.0)
+    return 0, 1
+
+
+#: The fraction added above a decision boundary's data: the legend's band, over no point.
+LEGEND_BAND = 0.2
+
+
+def _class_legend(ax, classes, cmap, vmin, vmax) -> None:
+    """One entry per class, in the colour its points and region have, along the top band."""
+    from matplotlib.lines import Line2D
+
+    def colour(c):
+        return cmap(min(max((c - vmin) / (vmax - vmin), 0.0), 1.0))  # as scatter clips
+
+    handles = [
+        Line2D([], [], linestyle="", marker="o", markersize=6, markerfacecolor=colour(c),
+               markeredgecolor="k", markeredgewidth=0.5, label=f"class {c}")
+        for c in classes
+    ]  # fmt: skip
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        ncol=len(handles),
+        fontsize="small",
+        framealpha=0.8,
+        borderaxespad=0.3,
+        handletextpad=0.2,
+        columnspacing=0.8,
+    )
 
 
 def _class_regions(ax, xs, ys, outputs, classes, cmap) -> tuple[float, float]:
@@ -251,7 +288,7 @@ def loss_surface(
     (exactly two Values); each grid point sets their ``.data``, evaluates
     without recording a graph, and the weights are restored afterwards.
     ``trajectories`` maps a name to a path of ``(w1, w2)`` points, such as
-    ``nn.optim.trajectory`` returns; the current point (×) is where they start.
+    ``nn.landscape.trajectory`` returns; the current point (×) is where they start.
     ``minimum``, if known, is marked with a gold star.
 
     The window covers the start, every path and the minimum, with a margin;
@@ -267,7 +304,7 @@ def loss_surface(
     laid out before that colour bar is added: call no ``tight_layout`` after.
 
     >>> from engine import Value
-    >>> from nn.optim import SGD, Adam, trajectory
+    >>> from nn.optim import SGD, Adam
     >>> w = [Value(-1.5), Value(1.0)]
     >>> bowl = lambda: w[0] ** 2 + 5 * w[1] ** 2
     >>> paths = {"SGD": trajectory(bowl, SGD(w, lr=0.05), 20),
@@ -276,100 +313,143 @@ def loss_surface(
     >>> sorted(t.get_text() for t in fig.axes[0].get_legend().get_texts())
     ['Adam', 'SGD']
     """
+    # 1. check everything before drawing anything
+    a, b = _two_parameters(params)
+    paths, minimum = _checked_paths(trajectories), _checked_point(minimum)
+    resolution = whole_number("resolution", resolution, 2)
+    levels = whole_number("levels", levels, 2)
+    span = _checked_span(span)
+    panels = _panels(ax, len(paths))
+    # 2. the window: the start, every path and the minimum, with a margin
+    start = (a.data, b.data)
+    shown = [start, *(p for path in paths.values() for p in path)]
+    shown += [minimum] if minimum is not None else []
+    xr, yr = _window([p[0] for p in shown], span), _window([p[1] for p in shown], span)
+    # 3. the loss over it, and its contour levels (log-spaced over many decades)
+    xs, ys = _linspace(*xr, resolution), _linspace(*yr, resolution)
+    grid, bands, norm, ticks = _contour_levels(loss_grid(closure, (a, b), xs, ys), levels)
+    # 4. each Axes: contours, its paths, the start and the minimum
+    fig, groups = _surface_panels(ax, panels, paths)
+    colour_of = _path_colours(paths)
+    for panel, group in groups:
+        filled = _draw_contours(panel, xs, ys, grid, bands, norm)
+        _draw_paths(panel, group, colour_of)
+        _mark_start_and_minimum(panel, start, minimum)
+        _frame(panel, xr, yr, a.label or "w1", b.label or "w2")
+    # 5. titles, legend and one colour bar
+    _label_panels(groups, shared=panels is not None)
+    _colour_bar(fig, filled, panels if panels is not None else groups[0][0], ticks)
+    return fig
+
+
+# -- loss_surface's steps -----------------------------------------------------------------
+
+
+def _two_parameters(params) -> tuple[Value, Value]:
     params = list(params)
     if len(params) != 2 or not all(isinstance(p, Value) for p in params):
         raise ValueError("loss_surface needs exactly two parameters (Values) to vary")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution must be a whole number >= 2, got {resolution!r}")
-    if span is not None and (
-        isinstance(span, bool) or not isinstance(span, numbers.Real) or not 0 < span < math.inf
-    ):
-        raise ValueError(f"span must be a finite number > 0, got {span!r}")
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
-        raise ValueError(f"levels must be a whole number >= 2, got {levels!r}")
-    trajectories = dict(trajectories or {})
-    for name, path in trajectories.items():
+    return params[0], params[1]
+
+
+def _checked_paths(trajectories) -> dict[str, Sequence[Sequence[float]]]:
+    paths = dict(trajectories or {})
+    for name, path in paths.items():
         if not path or any(len(point) != 2 for point in path):
             raise ValueError(f"trajectory {name!r} must be a non-empty list of (w1, w2) points")
-    if minimum is not None:
-        point = list(minimum) if isinstance(minimum, Iterable) else []
-        if len(point) != 2 or not all(_finite(v) for v in point):
-            raise ValueError(f"minimum must be a point (w1, w2) of finite numbers, got {minimum!r}")
-        minimum = (float(point[0]), float(point[1]))
-    panels = _panels(ax, len(trajectories))
+    return paths
 
-    a, b = params
-    start = (a.data, b.data)
-    shown = [start, *(p for path in trajectories.values() for p in path)]
-    if minimum is not None:
-        shown.append(minimum)
-    xr = _window([p[0] for p in shown], span)
-    yr = _window([p[1] for p in shown], span)
-    xs = [xr[0] + (xr[1] - xr[0]) * i / (resolution - 1) for i in range(resolution)]
-    ys = [yr[0] + (yr[1] - yr[0]) * j / (resolution - 1) for j in range(resolution)]
-    grid = []
-    try:
-        with no_grad():
-            for gy in ys:
-                row = []
-                for gx in xs:
-                    a.data, b.data = gx, gy
-                    value = closure()
-                    row.append(value.data if isinstance(value, Value) else float(value))
-                grid.append(row)
-    finally:
-        a.data, b.data = start
-    finite = [v for row in grid for v in row if math.isfinite(v)]
-    if not finite:
-        raise ValueError("the loss is not finite anywhere in this window; choose another span")
-    grid, bands, norm, ticks = _contour_levels(grid, min(finite), max(finite), levels)
 
+def _checked_point(minimum) -> tuple[float, float] | None:
+    if minimum is None:
+        return None
+    point = list(minimum) if isinstance(minimum, Iterable) else []
+    if len(point) != 2 or not all(_finite(v) for v in point):
+        raise ValueError(f"minimum must be a point (w1, w2) of finite numbers, got {minimum!r}")
+    return float(point[0]), float(point[1])
+
+
+def _checked_span(span) -> float | None:
+    if span is not None and not (_finite(span) and span > 0):
+        raise ValueError(f"span must be a finite number > 0, got {span!r}")
+    return span
+
+
+def _surface_panels(ax, panels, paths):
+    """The figure and which paths go in which Axes: all in one, or one per panel."""
     if panels is None:
         fig, only = _figure_and_axes(ax, (6.0, 5.0))
-        targets, groups = [only], [list(trajectories.items())]
-    else:
-        fig = panels[0].figure
-        targets, groups = panels, [[item] for item in trajectories.items()] or [[]]
+        return fig, [(only, list(paths.items()))]
+    groups = [(panel, [item]) for panel, item in zip(panels, paths.items())]
+    return panels[0].figure, groups or [(panels[0], [])]
+
+
+def _path_colours(paths) -> dict[str, str]:
+    """Each path keeps one colour in every panel: matplotlib's cycle, in order."""
     colours = _pyplot().rcParams["axes.prop_cycle"].by_key()["color"]
-    colour_of = {name: colours[i % len(colours)] for i, name in enumerate(trajectories)}
-    filled = None
-    for panel, group in zip(targets, groups):
-        filled = panel.contourf(xs, ys, grid, levels=bands, cmap="viridis", norm=norm, alpha=0.85)
-        # thin lines on the band edges: the shape of the surface reads without the colour bar
-        panel.contour(xs, ys, grid, levels=filled.levels, colors="k", linewidths=0.3, alpha=0.3)
-        for name, path in group:
-            px, py = [p[0] for p in path], [p[1] for p in path]
-            dots = "o" if len(path) <= 60 else None  # dots show the step sizes; too many blur
-            colour = colour_of[name]
-            panel.plot(px, py, marker=dots, markersize=2.5, linewidth=1.2, color=colour, label=name)
-            panel.plot(px[-1], py[-1], marker="o", markersize=6, color=colour, mec="white")
-        panel.plot(*start, marker="x", color="white", markersize=8, mew=2)
-        if minimum is not None:
-            panel.plot(*minimum, marker="*", color="gold", mec="black", markersize=13)
-        panel.set_xlim(xr)
-        panel.set_ylim(yr)
-        panel.set_xlabel(a.label or "w1")
-        panel.set_ylabel(b.label or "w2")
-        if panels is None:
-            panel.set_title("loss surface")
-            if trajectories:
-                panel.legend(loc="best")  # where it covers the fewest path points
-        else:
+    return {name: colours[i % len(colours)] for i, name in enumerate(paths)}
+
+
+def _draw_contours(panel, xs, ys, grid, bands, norm):
+    filled = panel.contourf(xs, ys, grid, levels=bands, cmap="viridis", norm=norm, alpha=0.85)
+    # thin lines on the band edges: the shape of the surface reads without the colour bar
+    panel.contour(xs, ys, grid, levels=filled.levels, colors="k", linewidths=0.3, alpha=0.3)
+    return filled
+
+
+def _draw_paths(panel, group, colour_of) -> None:
+    """Each path as a line (dots at the steps, if few enough to see) ending in a big dot."""
+    for name, path in group:
+        px, py = [p[0] for p in path], [p[1] for p in path]
+        dots = "o" if len(path) <= 60 else None  # dots show the step sizes; too many blur
+        colour = colour_of[name]
+        panel.plot(px, py, marker=dots, markersize=2.5, linewidth=1.2, color=colour, label=name)
+        panel.plot(px[-1], py[-1], marker="o", markersize=6, color=colour, mec="white")
+
+
+def _mark_start_and_minimum(panel, start, minimum) -> None:
+    panel.plot(*start, marker="x", color="white", markersize=8, mew=2)
+    if minimum is not None:
+        panel.plot(*minimum, marker="*", color="gold", mec="black", markersize=13)
+
+
+def _frame(panel, xr, yr, xlabel: str, ylabel: str) -> None:
+    panel.set_xlim(xr)
+    panel.set_ylim(yr)
+    panel.set_xlabel(xlabel)
+    panel.set_ylabel(ylabel)
+
+
+def _label_panels(groups, *, shared: bool) -> None:
+    """One surface: a title and a legend of the paths; panels: each titled with its path."""
+    for panel, group in groups:
+        if shared:
             panel.set_title(group[0][0] if group else "loss surface")
-    if panels is None:
-        bar = fig.colorbar(filled, ax=targets[0], label="loss")
+        else:
+            panel.set_title("loss surface")
+            if group:
+                panel.legend(loc="best")  # where it covers the fewest path points
+
+
+def _colour_bar(fig, filled, target, ticks) -> None:
+    """The loss scale beside ``target`` (an Axes, or a list of panels sharing the bar).
+
+    Panels are laid out first: a colour bar shared by several Axes takes its room from
+    all of them (spare ones too, so the grid stays aligned), which tight_layout cannot
+    undo. One surface is laid out with its bar. On a log scale the bar is labelled at
+    powers of ten.
+    """
+    if isinstance(target, list):
         fig.tight_layout()
+        bar = fig.colorbar(filled, ax=target, label="loss")
     else:
-        # Laid out first: a colour bar shared by several Axes takes its room from all of them
-        # (spare ones too, so the grid stays aligned), which tight_layout cannot undo.
+        bar = fig.colorbar(filled, ax=target, label="loss")
         fig.tight_layout()
-        bar = fig.colorbar(filled, ax=panels, label="loss")
     if ticks is not None:
         from matplotlib.ticker import LogFormatterSciNotation
 
         label = LogFormatterSciNotation(labelOnlyBase=False)
         bar.set_ticks(ticks, labels=[label(t) for t in ticks])
-    return fig
 
 
 def _finite(value: object) -> bool:
@@ -399,13 +479,17 @@ def _window(values: list[float], span: float | None) -> tuple[float, float]:
     return low, high
 
 
-def _contour_levels(grid, low: float, high: float, levels: int):
+def _contour_levels(grid, levels: int):
     """The grid to contour, its levels, the colour norm and colour-bar ticks (None: linear).
 
     A loss spanning more than two decades gets levels 10^(k/n), n >= 3 per decade, from
     10⁻⁸ of the top up: evenly spaced levels would put the whole valley in the lowest band.
     The colour bar is labelled at the powers of ten (and 2×, 5× when there are few).
     """
+    finite = [v for row in grid for v in row if math.isfinite(v)]
+    if not finite:
+        raise ValueError("the loss is not finite anywhere in this window; choose another span")
+    low, high = min(finite), max(finite)
     if not (low >= 0 and high > 0 and high > 100 * low):
         return grid, levels, None, None
     import matplotlib.colors as colors

@@ -67,13 +67,35 @@ def test_same_seed_same_network_different_seed_different_network():
     assert MLP(2, [5, 1], seed=7).state_dict() != MLP(2, [5, 1], seed=8).state_dict()
 
 
-def test_construction_never_touches_the_global_random_generator():
+def test_a_seeded_construction_never_touches_the_global_random_generator():
     random.seed(123)
     expected = random.random()
     random.seed(123)
-    MLP(2, [16, 16, 1])
-    MLP(2, [4, 1], seed=1)
+    MLP(2, [16, 16, 1], seed=1)
+    Layer(3, 4, rng=random.Random(5))
+    Neuron(3, rng=random.Random(5))
     assert random.random() == expected
+
+
+def test_without_a_seed_weights_are_the_global_generators_draws_in_micrograds_order():
+    # micrograd's nn.py: Neuron draws `random.uniform(-1,1)` per weight from the global
+    # generator and sets the bias to Value(0); Layer builds its neurons in turn, MLP its
+    # layers. So `random.seed(1337); MLP(2, [16, 16, 1])` is micrograd's demo network.
+    random.seed(1337)
+    model = MLP(2, [16, 16, 1])
+    random.seed(1337)
+    expected = {
+        name: 0.0 if name.endswith(".b") else random.uniform(-1, 1)
+        for name, _ in model.named_parameters()
+    }
+    assert model.state_dict() == expected
+    random.seed(7)
+    neuron, layer = Neuron(3), Layer(2, 2)
+    random.seed(7)
+    draws = [random.uniform(-1, 1) for _ in range(3 + 2 * 2)]
+    assert [w.data for w in neuron.w] + [
+        p.data for p in layer.parameters() if p.label[-1] != "b"
+    ] == draws
 
 
 def test_default_init_is_micrograds_uniform_minus_one_to_one_with_zero_bias():
@@ -93,6 +115,52 @@ def test_weights_are_micrograds_draws_in_parameter_order():
         expected[name] = 0.0 if name.endswith(".b") else rng.uniform(-1, 1)
     assert MLP(2, [16, 16, 1], seed=1337).state_dict() == expected
     assert len(expected) == 3 * 16 + 17 * 16 + 17  # 337 parameters, as in micrograd's demo
+
+
+@pytest.mark.parametrize(
+    "make, activation",
+    [
+        (lambda: Neuron(3, nonlin=True), "relu"),
+        (lambda: Neuron(3, nonlin=False), "linear"),
+        (lambda: Neuron(3, False), "linear"),  # micrograd's positional Neuron(nin, nonlin)
+        (lambda: Layer(3, 2, nonlin=False), "linear"),
+        (lambda: MLP(3, [4, 1], nonlin=False), "linear"),
+        (lambda: Neuron(3), "relu"),
+        (lambda: Neuron(3, nonlin=None, activation="tanh"), "tanh"),
+    ],
+)
+def test_nonlin_is_micrograds_spelling_of_relu_or_linear(make, activation):
+    module = make()
+    assert module.activation == activation
+    out = module([1.0, 2.0, 3.0])
+    last_op = (out[0] if isinstance(out, list) else out).op
+    assert last_op == {"relu": "relu", "linear": "+", "tanh": "tanh"}[activation]
+
+
+def test_micrograds_mlp_hidden_nonlin_and_linear_output():
+    # micrograd: Layer(..., nonlin=i != len(nouts) - 1); here the output layer is linear by default
+    model = MLP(2, [3, 3, 1], nonlin=True, seed=0)
+    assert [layer.activation for layer in model.layers] == ["relu", "relu", "linear"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Neuron(2, activation="tanh", nonlin=True),
+        lambda: Layer(2, 2, activation="relu", nonlin=False),
+        lambda: MLP(2, [2, 1], activation="sigmoid", nonlin=True),
+    ],
+)
+def test_activation_and_nonlin_together_is_a_clear_error(make):
+    with pytest.raises(ValueError, match="give activation= or micrograd's nonlin=, not both"):
+        make()
+
+
+def test_nonlin_must_be_a_bool():
+    with pytest.raises(TypeError, match="nonlin must be True or False"):
+        Neuron(2, nonlin="yes")
+    with pytest.raises(TypeError, match="nonlin given twice"):
+        Neuron(2, True, nonlin=True)
 
 
 @pytest.mark.parametrize(

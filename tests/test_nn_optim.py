@@ -495,3 +495,287 @@ def test_schedules_validate_their_arguments():
         ExponentialLR(opt, gamma=-0.5)
     with pytest.raises(TypeError, match="needs an optimizer"):
         StepLR([Value(0.0)], step_size=1)
+
+
+# -- torch.optim's shape: defaults, param_groups, state, state_dict ------------------------
+
+
+def test_defaults_param_groups_and_attributes_are_one_record():
+    w = Value(0.0)
+    opt = Adam([w], lr=0.05)
+    # torch.optim.Adam's defaults, less the flags nobody here needs (foreach, fused, …)
+    assert opt.defaults == {
+        "lr": 0.05,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "amsgrad": False,
+    }
+    assert opt.param_groups == [{"params": [w], **opt.defaults}]
+    assert opt.param_groups[0]["params"] is opt.params
+    opt.lr = 0.25  # writes the group that step reads, not a shadow attribute
+    assert (opt.param_groups[0]["lr"], opt.defaults["lr"], opt.lr) == (0.25, 0.05, 0.25)
+    w.grad = 1.0
+    opt.step()
+    assert w.data == pytest.approx(-0.25 / (1 + 1e-8), rel=1e-15)  # first step: lr·g/(|g| + ε)
+
+
+def test_assigning_a_hyperparameter_checks_it_like_the_constructor():
+    opt = SGD([Value(0.0)], lr=0.1, momentum=0.9, nesterov=True)
+    with pytest.raises(ValueError, match="lr must be >= 0"):
+        opt.lr = -1
+    with pytest.raises(TypeError, match="lr must be a number"):
+        opt.lr = "0.1"
+    with pytest.raises(ValueError, match="nesterov=True needs momentum > 0"):
+        opt.momentum = 0
+    assert (opt.lr, opt.momentum) == (0.1, 0.9)
+    with pytest.raises(AttributeError, match="no attribute 'betas'"):
+        _ = opt.betas
+
+
+def test_repr_lists_the_hyperparameters():
+    assert repr(SGD([Value(0.0), Value(1.0)], lr=0.1)) == (
+        "SGD(2 parameters, lr=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)"
+    )
+    assert repr(AdamW([Value(0.0)])) == (
+        "AdamW(1 parameter, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, "
+        "amsgrad=False)"
+    )
+
+
+@pytest.mark.parametrize("cls", TORCH_SIGNATURES, ids=lambda c: c.__name__)
+def test_default_lr_is_the_signatures(cls):
+    # what fit uses for an optimizer given by name; SGD has none, as in torch
+    default = inspect.signature(cls).parameters["lr"].default
+    expected = None if default is inspect.Parameter.empty else default
+    assert cls.default_lr() == expected
+    assert (cls.default_lr() is None) == (cls in (SGD, Momentum))
+
+
+def _case_id(value):
+    return value.__name__ if isinstance(value, type) else repr(value)
+
+
+# The per-parameter state each optimizer keeps, by torch.optim's names for it.
+STATE_KEYS = [
+    (SGD, dict(lr=0.1), set()),
+    (SGD, dict(lr=0.1, momentum=0.9), {"momentum_buffer"}),
+    (AdaGrad, dict(), {"step", "sum"}),
+    (RMSProp, dict(), {"step", "square_avg"}),
+    (
+        RMSProp,
+        dict(momentum=0.5, centered=True),
+        {"step", "square_avg", "momentum_buffer", "grad_avg"},
+    ),
+    (AdaDelta, dict(), {"step", "square_avg", "acc_delta"}),
+    (Adam, dict(), {"step", "exp_avg", "exp_avg_sq"}),
+    (AdamW, dict(amsgrad=True), {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}),
+]
+
+
+@pytest.mark.parametrize("cls, hyper, keys", STATE_KEYS, ids=_case_id)
+def test_state_is_a_dict_per_parameter_with_torchs_names(cls, hyper, keys):
+    params = [Value(0.5), Value(-1.0)]
+    opt = cls(params, **hyper)
+    assert opt.state == {p: {} for p in params}  # nothing before the first step, like torch
+    for p in params:
+        p.grad = 0.3
+    opt.step()
+    opt.step()
+    for p in params:
+        assert set(opt.state[p]) == keys
+        assert opt.state[p].get("step", 2) == 2
+
+
+def test_adam_state_holds_the_moments_of_the_rule():
+    w = Value(1.0)
+    opt = Adam([w], betas=(0.5, 0.75))
+    for g in (2.0, -1.0):
+        w.grad = g
+        opt.step()
+    m = 0.5 * (0.5 * 2.0) + 0.5 * -1.0
+    v = 0.75 * (0.25 * 4.0) + 0.25 * 1.0
+    assert opt.state[w] == {"step": 2, "exp_avg": m, "exp_avg_sq": v}
+
+
+# Every optimizer, with the options that add state (momentum, centered, amsgrad, …).
+RESUME_CASES = [
+    (SGD, dict(lr=0.05)),
+    (SGD, dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    (SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (Momentum, dict(lr=0.05)),
+    (AdaGrad, dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1)),
+    (RMSProp, dict(lr=0.01, momentum=0.5, centered=True)),
+    (RMSProp, dict(lr=0.01, weight_decay=0.01)),
+    (AdaDelta, dict(rho=0.8, weight_decay=0.01)),
+    (Adam, dict(lr=0.05)),
+    (Adam, dict(lr=0.05, amsgrad=True, weight_decay=0.01)),
+    (AdamW, dict(lr=0.05)),
+    (AdamW, dict(lr=0.05, amsgrad=True, betas=(0.8, 0.9))),
+]
+POINTS = [([0.5, -1.0], 1.0), ([-0.3, 0.8], -0.5), ([1.2, 0.1], 0.25), ([0.0, -0.6], 0.0)]
+
+
+def _train(model, opt, steps):
+    from nn import mse_loss
+
+    for _ in range(steps):
+        opt.zero_grad()
+        mse_loss([model(x) for x, _ in POINTS], [y for _, y in POINTS]).backward()
+        opt.step()
+
+
+@pytest.mark.parametrize("cls, hyper", RESUME_CASES, ids=_case_id)
+def test_a_run_saved_as_json_and_resumed_equals_the_uninterrupted_run_bit_for_bit(cls, hyper):
+    import json
+
+    from nn import MLP
+
+    straight = MLP(2, [4, 1], activation="tanh", seed=3)
+    straight_opt = cls(straight.parameters(), **hyper)
+    _train(straight, straight_opt, 12)
+
+    first = MLP(2, [4, 1], activation="tanh", seed=3)
+    first_opt = cls(first.parameters(), **hyper)
+    _train(first, first_opt, 5)
+    saved = json.dumps(
+        {"model": first.state_dict(), "optimizer": first_opt.state_dict()}, allow_nan=False
+    )
+
+    # A fresh process would start from other weights and other hyperparameters.
+    loaded = json.loads(saved)
+    resumed = MLP(2, [4, 1], activation="tanh", seed=99)
+    resumed.load_state_dict(loaded["model"])
+    resumed_opt = cls(resumed.parameters(), lr=0.9)
+    resumed_opt.load_state_dict(loaded["optimizer"])
+    assert resumed_opt.param_groups[0].keys() == straight_opt.param_groups[0].keys()
+    _train(resumed, resumed_opt, 7)
+
+    assert resumed.state_dict() == straight.state_dict()  # exactly, not approximately
+    assert resumed_opt.state_dict() == straight_opt.state_dict()
+
+
+def test_state_dict_is_torchs_layout_and_survives_json():
+    import json
+
+    w, b = Value(1.0), Value(2.0)
+    opt = Adam([w, b], lr=0.1, amsgrad=True)
+    w.grad, b.grad = 0.5, 0.0
+    opt.step()
+    saved = opt.state_dict()
+    assert saved["param_groups"] == [
+        {"lr": 0.1, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0, "amsgrad": True,
+         "params": [0, 1]}
+    ]  # fmt: skip
+    assert set(saved["state"]) == {0, 1}
+    assert saved["state"][0]["step"] == 1
+    again = json.loads(json.dumps(saved, allow_nan=False))
+    other = Adam([Value(1.0), Value(2.0)])
+    other.load_state_dict(again)
+    assert other.betas == (0.9, 0.999) and other.amsgrad is True
+    assert other.state_dict() == saved
+
+
+def _load_refused(opt, saved, error, message):
+    before = (repr(opt), opt.state_dict())
+    with pytest.raises(error, match=message):
+        opt.load_state_dict(saved)
+    assert (repr(opt), opt.state_dict()) == before, "a refused state_dict changed the optimizer"
+
+
+def _stepped(cls, n=2, **hyper):
+    params = [Value(0.5 * i) for i in range(n)]
+    opt = cls(params, **hyper)
+    for p in params:
+        p.grad = 1.0
+    opt.step()
+    return opt
+
+
+def test_load_state_dict_refuses_another_optimizers_or_a_damaged_state_and_changes_nothing():
+    adam = _stepped(Adam)
+    good = adam.state_dict()
+
+    def damaged(change):
+        import copy
+
+        saved = copy.deepcopy(good)
+        change(saved)
+        return saved
+
+    target = _stepped(Adam, lr=0.3)
+    _load_refused(target, _stepped(SGD, lr=0.1).state_dict(), ValueError, "not Adam's")
+    _load_refused(target, _stepped(Adam, n=3).state_dict(), ValueError, "for 3 parameters")
+    _load_refused(target, {"state": {}}, ValueError, "'state' and 'param_groups'")
+    _load_refused(target, [1, 2], ValueError, "'state' and 'param_groups'")
+
+    def bad_lr(s):
+        s["param_groups"][0]["lr"] = -1.0
+
+    def bad_betas(s):
+        s["param_groups"][0]["betas"] = [0.9, 1.5]
+
+    def nan_moment(s):
+        s["state"][1]["exp_avg"] = float("nan")
+
+    def text_moment(s):
+        s["state"][1]["exp_avg_sq"] = "0.1"
+
+    def negative_step(s):
+        s["state"][0]["step"] = -1
+
+    def missing_moment(s):
+        del s["state"][0]["exp_avg_sq"]
+
+    def unknown_parameter(s):
+        s["state"][7] = {}
+
+    _load_refused(target, damaged(bad_lr), ValueError, "lr must be >= 0")
+    _load_refused(target, damaged(bad_betas), ValueError, r"betas\[1\] must be in")
+    _load_refused(target, damaged(nan_moment), ValueError, "exp_avg of parameter 1")
+    _load_refused(target, damaged(text_moment), TypeError, "exp_avg_sq of parameter 1")
+    _load_refused(target, damaged(negative_step), ValueError, "step count of parameter 0")
+    _load_refused(target, damaged(missing_moment), ValueError, "this optimizer keeps")
+    _load_refused(target, damaged(unknown_parameter), ValueError, "unknown parameter 7")
+    target.load_state_dict(good)  # and the undamaged one loads
+    assert target.state_dict() == good
+
+
+def test_parameter_groups_are_refused_with_a_clear_message():
+    with pytest.raises(TypeError, match="parameter groups"):
+        SGD([{"params": [Value(0.0)]}], lr=0.1)
+
+
+def test_schedulers_and_trajectory_live_in_their_modules_and_are_still_importable_here():
+    import nn.landscape
+    import nn.lr_scheduler
+    import nn.optim
+
+    assert nn.optim.StepLR is nn.lr_scheduler.StepLR
+    assert nn.optim.ExponentialLR is nn.lr_scheduler.ExponentialLR
+    assert nn.optim.trajectory is nn.landscape.trajectory
+
+
+def test_scheduler_state_dict_resumes_the_schedule():
+    import json
+
+    from nn.lr_scheduler import StepLR as Step
+
+    def run(epochs, resume_at=None):
+        opt = SGD([Value(0.0)], lr=1.0)
+        schedule = Step(opt, step_size=3, gamma=0.5)
+        rates = []
+        for epoch in range(epochs):
+            if epoch == resume_at:
+                saved = json.loads(json.dumps([opt.state_dict(), schedule.state_dict()]))
+                opt = SGD([Value(0.0)], lr=1.0)
+                opt.load_state_dict(saved[0])
+                schedule = Step(opt, step_size=3, gamma=0.5)
+                schedule.load_state_dict(saved[1])
+            rates.append(schedule.get_last_lr()[0])
+            schedule.step()
+        return rates
+
+    assert run(10, resume_at=4) == run(10) == [1.0] * 3 + [0.5] * 3 + [0.25] * 3 + [0.125]
+    with pytest.raises(ValueError, match="last_epoch must be a whole number >= 0"):
+        Step(SGD([Value(0.0)], lr=1.0), step_size=1).load_state_dict({"last_epoch": -2})

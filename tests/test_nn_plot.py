@@ -149,6 +149,52 @@ def test_decision_boundary_of_a_model_scoring_nan_somewhere_draws_what_it_can_qu
         assert len(fig.axes[0].collections[-1].get_offsets()) == 3, name  # the points, still
 
 
+def _legend_above_every_point(ax):
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    points = ax.collections[-1]
+    ys = points.get_transform().transform(points.get_offsets())[:, 1]
+    return box.y0 > ys.max()
+
+
+@pytest.mark.parametrize(
+    "data, model",
+    [
+        (datasets.moons(n=40, noise=0.1, seed=0), MLP(2, [4, 1], seed=0)),
+        (datasets.spirals(n=45, classes=3, seed=0), MLP(2, [4, 3], seed=0)),
+        (datasets.blobs(n=40, centers=4, seed=1), MLP(2, [4, 4], seed=0)),
+    ],
+)
+def test_decision_boundary_has_a_class_legend_in_the_points_colours_over_no_point(data, model):
+    X, y = data
+    ax = plot.decision_boundary(model, X, y, resolution=10).axes[0]
+    legend = ax.get_legend()
+    classes = sorted(set(y))
+    assert [t.get_text() for t in legend.get_texts()] == [f"class {c}" for c in classes]
+    points = ax.collections[-1]
+    colour_of_point = {c: tuple(points.to_rgba(c)) for c in classes}
+    assert [tuple(h.get_markerfacecolor()) for h in legend.legend_handles] == [
+        colour_of_point[c] for c in classes
+    ]
+    assert _legend_above_every_point(ax)
+
+
+def test_decision_boundary_legend_stays_clear_in_small_panels_with_their_own_titles():
+    X, y = datasets.moons(n=60, noise=0.1, seed=0)
+    fig, axes = plt.subplots(2, 4, figsize=(12, 6))
+    for ax in axes.flat:
+        plot.decision_boundary(MLP(2, [3, 1], seed=0), X, y, resolution=6, ax=ax)
+        ax.set_title("tanh")
+    fig.tight_layout()
+    fig.canvas.draw()
+    for ax in axes.flat:
+        assert _legend_above_every_point(ax)
+        legend = ax.get_legend().get_window_extent()
+        frame = ax.get_window_extent()
+        assert frame.x0 <= legend.x0 and legend.x1 <= frame.x1  # inside its panel
+        assert legend.y1 <= frame.y1 < ax.title.get_window_extent().y0  # under the title
+
+
 def test_decision_boundary_checks_its_input():
     model = MLP(3, [1], seed=0)
     with pytest.raises(ValueError, match="2-D inputs"):
