@@ -51,7 +51,7 @@ def test_one_record_per_value_one_oval_per_op_edges_labelled_with_local_grads():
     assert "v0 -> op2 [label=0.5000]" in source
     assert "v1 -> op2 [label=-1.0000]" in source
     assert "op2 -> v2" in source
-    assert "v4 -> op5 [label=0.1807]" in source  # 1 - tanh(1.5)²
+    assert "v4 -> op5 [label=0.1807 weight=8]" in source  # 1 - tanh(1.5)²; heavy: a chain
 
 
 def test_node_ids_are_deterministic():
