@@ -4,8 +4,9 @@ The gradient of an output ``E`` with respect to a node ``w`` is a sum over
 every path from ``w`` to ``E`` of the product of the local derivatives along
 it:
 
-    dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3
+    dE/dw3 = ∂z3/∂w3 · ∂a3/∂z3 · ∂E/∂a3
 
+(``∂child/∂parent`` is one edge's local derivative; ``dE/dw3`` the gradient.)
 ``backward()`` computes the same sum without listing the paths (it adds them
 up edge by edge); ``chain_rule`` lists them, for reading.
 """
@@ -49,15 +50,17 @@ class ChainPath:
         return math.prod(self.factors)
 
     def symbols(self) -> list[str]:
-        """The factors written as derivatives: ``['dz/dw', 'dL/dz']``."""
+        """The factors written as local derivatives: ``['∂z/∂w', '∂L/∂z']``."""
         n = self.names
-        return [f"d{n[b]}/d{n[a]}" for a, b in zip(self.nodes[:-1], self.nodes[1:], strict=True)]
+        return [f"∂{n[b]}/∂{n[a]}" for a, b in zip(self.nodes[:-1], self.nodes[1:], strict=True)]
 
     def __str__(self) -> str:
-        """``dz/dw · dL/dz = 0.5000 · 1.0000 = 0.5000``."""
+        """``∂z/∂w · ∂L/∂z = 0.5000 · 1.0000 = 0.5000``."""
         if not self.factors:
             return "1 (the output itself)"
         numbers = " · ".join(map(format_number, self.factors))
+        if len(self.factors) == 1:  # one edge: its number is the product
+            return f"{self.symbols()[0]} = {numbers}"
         return f"{' · '.join(self.symbols())} = {numbers} = {format_number(self.product)}"
 
 
@@ -72,8 +75,18 @@ class ChainRule:
 
     @property
     def total(self) -> float:
-        """The sum over paths of their products: the gradient of output with respect to wrt."""
-        return math.fsum(path.product for path in self.paths)
+        """The sum over paths of their products: the gradient of output with respect to wrt.
+
+        Summed exactly (``math.fsum``) while the terms are finite; with
+        infinite terms, as IEEE adds them (inf - inf is nan), as backward does.
+        """
+        products = [path.product for path in self.paths]
+        if all(map(math.isfinite, products)):
+            try:
+                return math.fsum(products)
+            except OverflowError:  # finite terms whose exact sum overflows
+                pass
+        return sum(products)
 
     def __str__(self) -> str:
         lhs = f"d{self.names[self.output]}/d{self.names[self.wrt]}"
@@ -83,10 +96,7 @@ class ChainRule:
                 f"to {self.names[self.output]})"
             )
         if len(self.paths) == 1:
-            (path,) = self.paths
-            if path.symbols() == [lhs]:  # one edge: "dy/dx = dy/dx = ..." would say nothing
-                return f"{lhs} = {format_number(path.product)}"
-            return f"{lhs} = {path}"
+            return f"{lhs} = {self.paths[0]}"
         # One path per line, the symbols padded so that the numbers line up.
         symbolic = [" · ".join(path.symbols()) or "1" for path in self.paths]
         width = max(map(len, symbolic))
@@ -139,11 +149,11 @@ def chain_rule(output: Value, wrt: Value, *, max_paths: int = DEFAULT_MAX_PATHS)
     >>> a = z.tanh(); a.label = "a3"
     >>> E = a * 1.0; E.label = "E"
     >>> print(chain_rule(E, w))
-    dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3 = 2.0000 · 0.4200 · 1.0000 = 0.8399
+    dE/dw3 = ∂z3/∂w3 · ∂a3/∂z3 · ∂E/∂a3 = 2.0000 · 0.4200 · 1.0000 = 0.8399
     >>> y = x.tanh() * x.exp(); y.label = "y"        # two paths from x to y
     >>> print(chain_rule(y, x))
-    dy/dx = dtanh1/dx · dy/dtanh1 = 0.0707 · 7.3891 = 0.5220
-          + dexp1/dx · dy/dexp1   = 7.3891 · 0.9640 = 7.1233
+    dy/dx = ∂tanh1/∂x · ∂y/∂tanh1 = 0.0707 · 7.3891 = 0.5220
+          + ∂exp1/∂x · ∂y/∂exp1   = 7.3891 · 0.9640 = 7.1233
           = 7.6453   (sum over 2 paths)
     """
     for what, v in (("output", output), ("wrt", wrt)):

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
+import subprocess
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +38,13 @@ from .value import Value
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_graph"]
+__all__ = ["draw_graph", "render", "fit_column", "RenderTimeout"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
+RENDER_SECONDS = 10.0  # the most a drawing may take, fallback layout included
+MAX_PIXELS = 8_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
+GHOST_SPAN = 3  # a use further than this many ranks from its value's box gets a ghost box
 
 FONT = "Helvetica,Arial,sans-serif"
 POSITIVE = (0x21, 0x66, 0xAC)  # ColorBrewer RdBu blue: safe for the common colour blindnesses
@@ -69,6 +75,7 @@ def draw_graph(
     cluster: bool = True,
     legend: bool = True,
     title: str | None = None,
+    cell_width: float | None = None,
 ) -> graphviz.Digraph:
     """The computation graph behind ``root`` as a ``graphviz.Digraph`` (nothing is written).
 
@@ -84,6 +91,14 @@ def draw_graph(
       one "… N more nodes" box for the rest (None draws everything).
     - ``cluster``: box the nodes of each module together (``L0.N3.w1`` -> ``L0.N3``).
     - ``legend``: a line saying how to read the drawing; ``title``: a heading above it.
+    - ``cell_width``: the least width, in points, of each grad cell; the
+      step-through sets it so that every frame has one layout and one size.
+
+    A value used again far from where it is drawn (a weight shared by every
+    step of an RNN) gets a small dashed box with its name beside each far
+    use instead of an edge across the drawing. Shown in Jupyter, the drawing
+    scales to the width of the output column; ``render`` draws it to bytes
+    within a time budget.
 
     >>> from engine import Value
     >>> w = Value(-1.0, label="w"); x = Value(0.5, label="x")
@@ -92,8 +107,8 @@ def draw_graph(
     >>> dot = draw_graph(y)
     >>> "v0 -> op2 [label=0.5000]" in dot.source   # w -> ×, labelled ∂(w·x)/∂w = x
     True
-    >>> print(dot.source.splitlines()[5][:60])     # the first Value: name, data, grad
-        v0 [label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0"
+    >>> print(dot.source.splitlines()[5][:44])     # the first Value: name, data, grad
+        v0 [label=<<TABLE BORDER="3" COLOR="white"
     """
     try:
         import graphviz
@@ -126,11 +141,12 @@ def draw_graph(
         default=0.0,
     )
 
-    dot = graphviz.Digraph(format=format)
+    dot = _drawing_class()(format=format)
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white")
     dot.attr("node", fontname=FONT, fontsize="12", color=INK, fontcolor=INK)
     dot.attr("edge", fontname=FONT, fontsize="10", color=MUTED, fontcolor=MUTED, arrowsize="0.7")
-    label = _caption(title, legend, show_grad, show_local_grads, names[root])
+    ghosts = _ghosted_uses(order, shown)
+    label = _caption(title, legend, show_grad, show_local_grads, names[root], bool(ghosts))
     if label:
         dot.attr(label=label, labelloc="t" if title else "b")
 
@@ -169,6 +185,7 @@ def draw_graph(
                 scale,
                 node in hl_nodes,
                 stacked=rankdir in ("LR", "RL"),
+                cell_width=cell_width,
             ),
             shape="plain",
         )
@@ -184,9 +201,11 @@ def draw_graph(
             fontsize="11",
             height="0.3",
             margin="0.04,0.02",
-            **({"color": HIGHLIGHT, "penwidth": "2.5"} if bold else {}),
+            color=HIGHLIGHT if bold else INK,
+            penwidth="2.5" if bold else "1",
         )
-        edges.append((f"op{i}", f"v{i}", _edge_style(bold)))
+        # Heavy edges along the chain of computed values keep it straight (no drift).
+        edges.append((f"op{i}", f"v{i}", {**_edge_style(bold), "weight": "8"}))
         for k, (parent, local) in enumerate(zip(node.parents, node.local_grads, strict=True)):
             if parent not in shown:
                 truncated = True
@@ -194,7 +213,13 @@ def draw_graph(
             attrs = _edge_style((node, k) in hl_edges)
             if show_local_grads:
                 attrs["label"] = format_number(local)
-            edges.append((f"v{index[parent]}", f"op{i}", attrs))
+            tail = f"v{index[parent]}"
+            if not parent.is_leaf:
+                attrs["weight"] = "8"
+            if (node, k) in ghosts:  # far from where the value is drawn: its name, drawn here
+                tail = f"g{index[parent]}_{i}_{k}"
+                home(node).node(tail, names[parent], **_ghost_style((node, k) in hl_edges))
+            edges.append((tail, f"op{i}", attrs))
 
     for prefix in sorted(subgraphs, key=_natural):
         dot.subgraph(subgraphs[prefix])
@@ -229,6 +254,7 @@ def _value_label(
     scale: float,
     bold: bool,
     stacked: bool,
+    cell_width: float | None = None,
 ) -> str:
     """An HTML-like table: name | data | grad, the grad cell shaded by size and sign."""
     cells = [
@@ -243,7 +269,10 @@ def _value_label(
             cells.append(
                 f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">grad {format_number(grad)}</FONT></TD>'
             )
-    border = f' BORDER="3" COLOR="{HIGHLIGHT}"' if bold else ' BORDER="0"'
+        if cell_width:
+            cells[-1] = cells[-1].replace("<TD", f'<TD WIDTH="{round(cell_width)}"', 1)
+    # The border is there either way (white when not highlighted): the box keeps its size.
+    border = f' BORDER="3" COLOR="{HIGHLIGHT if bold else "white"}"'
     # Stacked across the flow (name over data over grad) keeps the drawing compact.
     rows = (
         "".join(f"<TR>{cell}</TR>" for cell in cells) if stacked else f"<TR>{''.join(cells)}</TR>"
@@ -278,21 +307,43 @@ def _op_text(node: Value) -> str:
 
 
 def _edge_style(bold: bool) -> dict[str, str]:
+    # Only colours and pen widths change: sizes stay put, so a highlight never moves the layout.
     if not bold:
         return {}
-    return {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "3", "fontsize": "11"}
+    return {"color": HIGHLIGHT, "fontcolor": HIGHLIGHT, "penwidth": "3"}
+
+
+def _ghost_style(bold: bool) -> dict[str, str]:
+    """A value drawn again beside a far use: its name only, dashed (data and grad are at home)."""
+    return {
+        "shape": "box",
+        "style": "dashed,rounded",
+        "fontsize": "10",
+        "height": "0.25",
+        "margin": "0.05,0.02",
+        "color": HIGHLIGHT if bold else MUTED,
+        "fontcolor": HIGHLIGHT if bold else MUTED,
+        "penwidth": "2.5" if bold else "1",
+    }
 
 
 def _caption(
-    title: str | None, legend: bool, show_grad: bool, show_local_grads: bool, root: str
+    title: str | None,
+    legend: bool,
+    show_grad: bool,
+    show_local_grads: bool,
+    root: str,
+    ghosts: bool = False,
 ) -> str:
     """The graph's label: the title (large) over the how-to-read line (small); '' if neither."""
     parts = []
     if legend:
         if show_grad:
-            parts.append(f"grad = d{root}/d(node): blue +, red −, darker = larger")
+            parts.append(f"grad = d{root}/dnode: blue +, red −, darker = larger")
         if show_local_grads:
-            parts.append("edge numbers: local derivative ∂out/∂in")
+            parts.append("edge numbers: local derivative ∂child/∂parent")
+        if ghosts:
+            parts.append("dashed name: a value drawn again where it is used")
     lines = []
     if title:
         lines.append(f'<FONT POINT-SIZE="14">{html.escape(title)}</FONT>')
@@ -319,6 +370,37 @@ def _nearest(root: Value, limit: int) -> set[Value]:
                 seen.add(parent)
                 queue.append(parent)
     return seen
+
+
+def _ghosted_uses(order: list[Value], shown: set[Value]) -> set[tuple[Value, int]]:
+    """The edges ``(child, index)`` whose input is drawn again as a ghost beside the child.
+
+    A value used at many depths (a weight shared by every step of an RNN, the
+    ``x`` of ``x*x*…*x``) would send edges across the whole drawing: Graphviz
+    then spends minutes placing and routing them (its position and spline
+    phases grow with the ranks each edge crosses), and the reader follows
+    lines from end to end. So a value is drawn once, where it is used first
+    (as Graphviz would place it: each node as close to the output as its
+    uses allow), and every use more than ``GHOST_SPAN`` ranks further on
+    gets a small box with its name instead of a long edge.
+    """
+    # rank = longest path to the root, negated: the root is at 0, its inputs at -1, ...
+    rank: dict[Value, int] = {}
+    for node in reversed(order):  # children before parents
+        r = rank.setdefault(node, 0)
+        for parent in node.parents:
+            if rank.get(parent, 1) > r - 1:
+                rank[parent] = r - 1
+    uses: dict[Value, list[tuple[Value, int]]] = {}
+    for node in order:
+        if node in shown:
+            for k, parent in enumerate(node.parents):
+                uses.setdefault(parent, []).append((node, k))
+    ghosts: set[tuple[Value, int]] = set()
+    for parent, edges in uses.items():
+        if len(edges) > 1 and parent in shown:
+            ghosts.update(edge for edge in edges if rank[edge[0]] - rank[parent] > GHOST_SPAN)
+    return ghosts
 
 
 def _natural(text: str) -> list:
@@ -380,3 +462,142 @@ def _highlights(items: Any) -> tuple[set[Value], set[tuple[Value, int]]]:
                 f"or a list of these; got {type(item).__name__}: {item!r}"
             )
     return nodes, edges
+
+
+# ---------------------------------------------------------------------------
+# Drawing to bytes within a time budget, and showing at the column's width
+
+
+class RenderTimeout(RuntimeError):
+    """Graphviz could not lay the graph out within the time budget, even the quick way."""
+
+
+def render(
+    dot: graphviz.Digraph,
+    format: str | None = None,
+    *,
+    seconds: float = RENDER_SECONDS,
+    dpi: float | None = None,
+) -> bytes:
+    """``dot`` drawn as ``format`` (default ``dot.format``) in at most about ``seconds``.
+
+    First Graphviz's full layout, given two thirds of the budget. If that
+    runs out, the quick layout in the rest: local derivatives as labels
+    beside the edges instead of on them (labels on edges double the ranks
+    Graphviz lays out), straight edges, and bounded crossing and placement
+    searches; its caption says it was used. If that runs out too,
+    ``RenderTimeout`` says to draw fewer nodes. Bitmaps larger than
+    ``MAX_PIXELS`` are scaled down, since drawing them is what takes the time.
+
+    >>> from engine import Value
+    >>> x = Value(2.0, label="x"); y = x * x; y.backward()
+    >>> render(draw_graph(y), "svg").startswith(b"<?xml")
+    True
+    """
+    import graphviz
+
+    format = format or dot.format
+    exe = shutil.which("dot")
+    if exe is None:
+        raise graphviz.ExecutableNotFound(("dot",))
+    start = time.monotonic()
+    source = dot.source
+    try:
+        laid_out = _run([exe, "-Tdot"], source, seconds * 2 / 3)
+    except subprocess.TimeoutExpired:
+        left = seconds - (time.monotonic() - start)
+        try:
+            laid_out = _run([exe, "-Tdot", *QUICK_LAYOUT], _quick(source), left)
+        except subprocess.TimeoutExpired:
+            nodes = source.count("[label=<<TABLE")
+            raise RenderTimeout(
+                f"Graphviz could not lay out this graph of {nodes:,} values in {seconds:g} s, "
+                "even the quick way: draw fewer of them with max_nodes (on the command line, "
+                "--max-nodes), e.g. max_nodes=200"
+            ) from None
+    options = [f"-T{format}"]
+    if format in ("png", "jpg", "jpeg", "gif"):
+        resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
+        options += [f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
+    # Positions and splines are fixed now: neato -n2 only draws (no second layout).
+    return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, None, text=False)
+
+
+# The quick layout: bounded network-simplex and crossing-minimisation passes, straight edges.
+QUICK_LAYOUT = ("-Gnslimit=1", "-Gmclimit=0.1", "-Gsplines=line")
+_EDGE_LABEL = re.compile(r"^(\s*\S+ -> \S+ \[(?:.* )?)label=", re.MULTILINE)
+_CAPTION_END = re.compile(r"^(\s*graph \[.*label=<.*)>( labelloc=)", re.MULTILINE)
+
+
+def _quick(source: str) -> str:
+    """The source for the quick layout: edge labels become xlabels, the caption says so."""
+    quick = _EDGE_LABEL.sub(r"\1xlabel=", source)
+    note = "quick layout (the full one took too long): edge numbers beside their edges"
+    caption = f'<BR/><FONT POINT-SIZE="10" COLOR="{HIGHLIGHT}">{note}</FONT>>'
+    return _CAPTION_END.sub(lambda m: m[1] + caption + m[2], quick, count=1)
+
+
+def _run(command: list[str], source: str, timeout: float | None, text: bool = True):
+    completed = subprocess.run(
+        command, input=source.encode(), capture_output=True, timeout=timeout, check=False
+    )
+    if completed.returncode != 0:
+        import graphviz
+
+        raise graphviz.CalledProcessError(
+            completed.returncode, command, output=completed.stdout, stderr=completed.stderr
+        )
+    return completed.stdout.decode() if text else completed.stdout
+
+
+def _bitmap_limit(laid_out: str, dpi: float) -> list[str]:
+    """``-Gsize`` that keeps a bitmap of the laid-out graph under ``MAX_PIXELS``."""
+    box = re.search(r'bb="([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)"', laid_out)
+    if not box:
+        return []
+    width, height = (float(box[3]) - float(box[1])) / 72, (float(box[4]) - float(box[2])) / 72
+    pixels = width * height * dpi * dpi
+    if pixels <= MAX_PIXELS:
+        return []
+    shrink = (MAX_PIXELS / pixels) ** 0.5
+    return [f"-Gsize={width * shrink:.2f},{height * shrink:.2f}"]
+
+
+_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+
+
+def fit_column(svg: str) -> str:
+    """Graphviz's SVG as inline HTML that scales down to its container's width, never up.
+
+    The ``<svg>`` gets ``width="100%"`` and a ``max-width`` of its own width,
+    so a small graph keeps its size and a large one shrinks to the column
+    (its height follows from the viewBox): no horizontal scrollbar.
+
+    >>> fit_column('<?xml ...?>\\n<svg width="300pt" height="100pt" viewBox="0 0 300 100"></svg>')
+    '<svg width="100%" style="max-width:300pt;height:auto" viewBox="0 0 300 100"></svg>'
+    """
+    start = svg.find("<svg")
+    svg = svg[start:] if start >= 0 else svg
+    return _SVG_SIZE.sub(
+        lambda m: f'<svg width="100%" style="max-width:{m[1]}pt;height:auto"', svg, count=1
+    )
+
+
+_DRAWING: type | None = None
+
+
+def _drawing_class() -> type:
+    """``graphviz.Digraph`` that shows itself in Jupyter at the column's width, within budget."""
+    global _DRAWING
+    if _DRAWING is None:
+        import graphviz
+
+        class Drawing(graphviz.Digraph):
+            """A ``graphviz.Digraph`` that notebooks show scaled to their column."""
+
+            def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+                svg = render(self, "svg").decode()
+                return {"text/html": fit_column(svg), "image/svg+xml": svg}
+
+        _DRAWING = Drawing
+    return _DRAWING

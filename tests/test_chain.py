@@ -1,6 +1,7 @@
 """chain_rule: every path from an input to the output; the products sum to the gradient."""
 
 import math
+import re
 
 import pytest
 from hypothesis import given
@@ -70,13 +71,13 @@ def test_textbook_str():
     assert isinstance(rule, ChainRule)
     s = 1 / (1 + math.exp(-1.0))  # sigmoid(1)
     assert str(rule) == (
-        "dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3 = "
+        "dE/dw3 = ∂z3/∂w3 · ∂a3/∂z3 · ∂E/∂a3 = "
         f"2.0000 · {s * (1 - s):.4f} · 1.0000 = {2 * s * (1 - s):.4f}"
     )
     assert rule.total == pytest.approx(2 * s * (1 - s), rel=1e-15)
     (path,) = rule.paths
     assert path.nodes == (w3, z3, a3, E)
-    assert path.symbols() == ["dz3/dw3", "da3/dz3", "dE/da3"]
+    assert path.symbols() == ["∂z3/∂w3", "∂a3/∂z3", "∂E/∂a3"]
 
 
 def diamond():
@@ -93,8 +94,8 @@ def diamond():
 def test_several_paths_one_line_each_then_the_total():
     a, L = diamond()
     assert str(chain_rule(L, a)) == (
-        "dL/da = db/da · dL/db = 2.0000 · 4.0000 = 8.0000\n"
-        "      + dc/da · dL/dc = 1.0000 · 6.0000 = 6.0000\n"
+        "dL/da = ∂b/∂a · ∂L/∂b = 2.0000 · 4.0000 = 8.0000\n"
+        "      + ∂c/∂a · ∂L/∂c = 1.0000 · 6.0000 = 6.0000\n"
         "      = 14.0000   (sum over 2 paths)"
     )
 
@@ -109,14 +110,55 @@ def test_a_node_used_twice_gives_two_paths():
     assert str(rule).splitlines()[-1] == "      = 6.0000   (sum over 2 paths)"
 
 
-def test_a_single_edge_is_not_written_twice():
+def test_a_single_edge_names_the_local_derivative_and_its_number_once():
     x = Value(0.0, label="x")
     y = x.sqrt()
     y.label = "y"
-    assert str(chain_rule(y, x)) == "dy/dx = inf"
+    # Not "dy/dx = dy/dx = inf": the gradient and the local derivative have two symbols.
+    assert str(chain_rule(y, x)) == "dy/dx = ∂y/∂x = inf"
     z = x.exp()
     z.label = "z"
-    assert str(chain_rule(z * 2.0, x)) == "dmul1/dx = dz/dx · dmul1/dz = 1.0000 · 2.0000 = 2.0000"
+    assert str(chain_rule(z * 2.0, x)) == "dmul1/dx = ∂z/∂x · ∂mul1/∂z = 1.0000 · 2.0000 = 2.0000"
+
+
+def test_infinite_terms_sum_as_ieee_does_never_raise():
+    # issue 9 item 9: sqrt(x) - sqrt(x) at x = 0 has paths of +inf and -inf; math.fsum raised
+    # "ValueError: -inf + inf in fsum". backward gives inf - inf = nan, and so must the rule.
+    x = Value(0.0, label="x")
+    f = x.sqrt() - x.sqrt()
+    f.label = "f"
+    rule = chain_rule(f, x)
+    assert [p.product for p in rule.paths] == [math.inf, -math.inf]
+    assert math.isnan(rule.total)
+    f.backward()
+    assert math.isnan(x.grad)
+    assert str(rule).splitlines()[-1] == "      = nan   (sum over 2 paths)"
+    y = x.sqrt() + x.sqrt()
+    assert chain_rule(y, x).total == math.inf
+
+
+def test_finite_terms_whose_sum_overflows_give_inf_not_an_error():
+    x = Value(1.0, label="x")
+    big = x * 1e308 + x * 1e308
+    assert chain_rule(big, x).total == math.inf  # fsum raises OverflowError here
+
+
+def all_symbols(text: str) -> list[str]:
+    """Every derivative symbol in a printed rule or step: dL/dx, ∂z/∂w."""
+    return re.findall(r"(?:d\w+/d\w+|∂\w+/∂\w+)", text)
+
+
+@given(graphs())
+def test_no_rule_uses_one_symbol_for_two_things(graph):
+    """A gradient is d·/d·, a local derivative ∂·/∂·: no printed symbol stands for both."""
+    inputs, out = graph
+    for x in inputs:
+        text = str(chain_rule(out, x, max_paths=50)) if count_paths(out, x) <= 50 else ""
+        for i, line in enumerate(text.splitlines()):
+            symbols = all_symbols(line)
+            assert len(symbols) == len(set(symbols))  # not "dq/dx = dq/dx"
+            gradients = [s for s in symbols if s.startswith("d")]
+            assert gradients == (symbols[:1] if i == 0 else [])  # only the left-hand side
 
 
 def test_wrt_the_output_itself_is_one_empty_path():
@@ -167,7 +209,7 @@ def test_names_agree_with_backward_steps():
     rule = str(chain_rule(y, x))
     # Unlabelled nodes get the same generated names (tanh1, mul1, v1) in both.
     assert steps[0].startswith("dtanh1/dmul1 += ")
-    assert rule.startswith("dtanh1/dv1 = dmul1/dv1 · dtanh1/dmul1 = ")
+    assert rule.startswith("dtanh1/dv1 = ∂mul1/∂v1 · ∂tanh1/∂mul1 = ")
 
 
 @pytest.mark.parametrize("args", [(1.0, Value(1.0)), (Value(1.0), "x")])

@@ -36,9 +36,9 @@ def test_graph_prints_steps_and_chain_rules(capsys):
         "  5. df/dx += dmul1/dx · df/dmul1 = -1.0000 · 0.1807 = -0.1807\n"
         "\n"
         "the chain rule, path by path:\n"
-        "  df/dw = dmul1/dw · dadd1/dmul1 · df/dadd1 = 0.5000 · 1.0000 · 0.1807 = 0.0904\n"
-        "  df/dx = dmul1/dx · dadd1/dmul1 · df/dadd1 = -1.0000 · 1.0000 · 0.1807 = -0.1807\n"
-        "  df/db = dadd1/db · df/dadd1 = 1.0000 · 0.1807 = 0.1807\n"
+        "  df/dw = ∂mul1/∂w · ∂add1/∂mul1 · ∂f/∂add1 = 0.5000 · 1.0000 · 0.1807 = 0.0904\n"
+        "  df/dx = ∂mul1/∂x · ∂add1/∂mul1 · ∂f/∂add1 = -1.0000 · 1.0000 · 0.1807 = -0.1807\n"
+        "  df/db = ∂add1/∂b · ∂f/∂add1 = 1.0000 · 0.1807 = 0.1807\n"
     )
 
 

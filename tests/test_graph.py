@@ -10,7 +10,7 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import Value, chain_rule, draw_graph, topological_order
-from engine.graph import _shade
+from engine.graph import HIGHLIGHT, _shade
 from engine.naming import format_number
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
@@ -51,7 +51,7 @@ def test_one_record_per_value_one_oval_per_op_edges_labelled_with_local_grads():
     assert "v0 -> op2 [label=0.5000]" in source
     assert "v1 -> op2 [label=-1.0000]" in source
     assert "op2 -> v2" in source
-    assert "v4 -> op5 [label=0.1807]" in source  # 1 - tanh(1.5)²
+    assert "v4 -> op5 [label=0.1807 weight=8]" in source  # 1 - tanh(1.5)²; heavy: a chain
 
 
 def test_node_ids_are_deterministic():
@@ -84,7 +84,7 @@ def test_display_toggles():
     assert "grad" not in plain and "label=0.5000" not in plain and "->" in plain
     assert "label=" not in plain.split("\n")[1]  # no legend line as the graph label
     with_legend = draw_graph(y).source
-    assert "grad = dy/d(node)" in with_legend and "local derivative ∂out/∂in" in with_legend
+    assert "grad = dy/dnode" in with_legend and "local derivative ∂child/∂parent" in with_legend
     titled = draw_graph(y, title="step 3 <of> 5").source
     assert "step 3 &lt;of&gt; 5" in titled and "labelloc=t" in titled
 
@@ -137,7 +137,7 @@ def test_grads_mapping_replaces_dot_grad_and_marks_the_rest_unknown():
 
 def test_highlight_a_value_a_chain_path_a_rule_and_a_step():
     w, x, b, y = neuron_tanh()
-    thick = 'BORDER="3"'
+    thick = f'COLOR="{HIGHLIGHT}"'  # every box has a 3-point border; a highlighted one is orange
 
     def bold_edges(source):
         return sorted(re.findall(r"(\S+ -> \S+) \[[^]]*penwidth=3", source))
@@ -261,7 +261,8 @@ def test_every_value_op_and_edge_is_drawn_once(graph):
     computed = [node for node in order if not node.is_leaf]
     assert len(value_lines(source)) == len(order)
     assert len(re.findall(r"^\t+op\d+ \[label=", source, re.MULTILINE)) == len(computed)
-    labels = re.findall(r"^\t+v\d+ -> op(\d+) \[label=(\S+?)[\] ]", source, re.MULTILINE)
+    # An input edge starts at the value's box, or at a ghost box with its name (g<value>_<op>_<k>).
+    labels = re.findall(r"^\t+[vg][\d_]+ -> op(\d+) \[label=(\S+?)[\] ]", source, re.MULTILINE)
     expected = [
         (str(order.index(node)), format_number(local))
         for node in computed
