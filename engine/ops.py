@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -49,7 +50,6 @@ __all__ = [
     "Excluded",
     "OPS",
     "where",
-    "equal",
     "power",
     "reciprocal",
     "exp",
@@ -96,6 +96,13 @@ _IS = {
     "== 0": lambda v: v == 0,
     "±inf": math.isinf,
     "fractional": lambda v: math.isfinite(v) and not float(v).is_integer(),
+}
+# The same tests as (comparison, bound) for check, which runs for every node: a C call each.
+_COMPARE = {
+    "< 0": (operator.lt, 0.0),
+    "<= 0": (operator.le, 0.0),
+    "== 0": (operator.eq, 0.0),
+    "±inf": (lambda v, _: math.isinf(v), None),
 }
 
 
@@ -146,10 +153,13 @@ class Op:
 
 
 def _checker(domain: tuple[Excluded, ...]) -> Callable:
+    """``check`` for ``domain``: runs for every node of the op, so each test is looked up once."""
+    tests = [(*_COMPARE[e.where], e.at, e, (e.error, e.message)) for e in domain]
+
     def check(*args):
-        for excluded in domain:
-            if excluded.excludes(args):
-                return excluded.error, excluded.message
+        for compare, bound, at, excluded, problem in tests:
+            if compare(args[at], bound) and excluded.applies(args):
+                return problem
         return None
 
     return check
@@ -210,19 +220,14 @@ def where(cond, a, b):
     >>> where(2.0 > 0, 1.0, 0.0), where(-2.0 > 0, 1.0, 0.0)
     (1.0, 0.0)
     """
-    if _is_scalar_bool(cond):
+    if cond is True:
+        return a
+    if cond is False or _is_scalar_bool(cond):
         return a if cond else b
     xp = _namespace(cond)
     if _is_real(a) and _is_real(b):  # the standard wants at least one array among a, b
         a = xp.asarray(float(a))
     return xp.where(cond, a, b)
-
-
-def equal(a, b):
-    """``a == b`` on data (a Value's ``==`` is identity, as a graph node's must be)."""
-    if type(a) is not float and _is_value(a):
-        return a.data == b
-    return a == b
 
 
 def power(x, e):
@@ -232,7 +237,7 @@ def power(x, e):
     >>> power(1e-200, -2.0), power(0.0, -1.0), power(2.0, 3.0)
     (inf, inf, 8.0)
     """
-    if _is_real(x) and _is_real(e):
+    if (type(x) is float or _is_real(x)) and (type(e) is float or _is_real(e)):
         try:
             return float(x) ** e
         except ZeroDivisionError:
