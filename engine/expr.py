@@ -212,7 +212,7 @@ def _check_call(node: ast.Call, text: str, functions: dict[str, ops.Op]) -> list
             f"the {op.constant} of {name} must be a plain number, as in {name}(x, 0.1) "
             f"{_where(args[1], text)}"
         )
-    return [args[0]]  # the slope was checked by _literal
+    return [args[0]]  # the constant, if any, is a literal (checked above)
 
 
 def _describe(node: ast.AST) -> str:

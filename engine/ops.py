@@ -83,27 +83,27 @@ class Excluded:
         if self.when is None:
             return True
         at, condition = self.when
-        return args[at] is None or _IS[condition](args[at])
+        return args[at] is None or _is(args[at], condition)
 
     def excludes(self, args: tuple) -> bool:
         """True if ``args`` (the inputs' data, then the constant) fall in this exclusion."""
-        return self.applies(args) and _IS[self.where](args[self.at])
+        return self.applies(args) and _is(args[self.at], self.where)
 
 
-_IS = {
-    "< 0": lambda v: v < 0,
-    "<= 0": lambda v: v <= 0,
-    "== 0": lambda v: v == 0,
-    "±inf": math.isinf,
-    "fractional": lambda v: math.isfinite(v) and not float(v).is_integer(),
-}
-# The same tests as (comparison, bound) for check, which runs for every node: a C call each.
-_COMPARE = {
+# What each word of a domain means, as (comparison, bound): check runs for every node, and
+# a comparison from the operator module is one C call.
+_TESTS = {
     "< 0": (operator.lt, 0.0),
     "<= 0": (operator.le, 0.0),
     "== 0": (operator.eq, 0.0),
     "±inf": (lambda v, _: math.isinf(v), None),
+    "fractional": (lambda v, _: math.isfinite(v) and not float(v).is_integer(), None),
 }
+
+
+def _is(value: float, test: str) -> bool:
+    compare, bound = _TESTS[test]
+    return compare(value, bound)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +154,7 @@ class Op:
 
 def _checker(domain: tuple[Excluded, ...]) -> Callable:
     """``check`` for ``domain``: runs for every node of the op, so each test is looked up once."""
-    tests = [(*_COMPARE[e.where], e.at, e, (e.error, e.message)) for e in domain]
+    tests = [(*_TESTS[e.where], e.at, e, (e.error, e.message)) for e in domain]
 
     def check(*args):
         for compare, bound, at, excluded, problem in tests:

@@ -22,6 +22,8 @@ point at or below 0 is ever drawn for ``log``:
 Traceback (most recent call last):
 ...
 hypothesis.errors.NoSuchExample: No examples found of condition lambda xs: xs[0] <= 0
+
+Both read the op table (``engine/ops.py``): each op's domain, kinks and syntax.
 """
 
 from __future__ import annotations

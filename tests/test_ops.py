@@ -288,7 +288,7 @@ NAN = math.nan
 def test_nan_propagates_like_pytorch(make, inputs, locals_):
     leaves = [Value(x) for x in inputs]
     out = make(*leaves)
-    assert math.isnan(out.data)  # relu(nan) was 0.0, hiding the NaN from detect_anomaly
+    assert math.isnan(out.data)  # so detect_anomaly sees it where it starts
     assert len(out.local_grads) == len(locals_)
     for got, want in zip(out.local_grads, locals_):
         assert got == want or (math.isnan(got) and math.isnan(want)), (got, want)
@@ -309,7 +309,7 @@ def test_powers_that_ieee_defines_for_nan_stay_defined():
 
 
 def test_pow_with_a_value_exponent_at_zero_zero_has_slope_zero_like_pytorch():
-    # pow_backward_self masks exponent == 0 to 0 (it was 0 · 0^-1 = 0 · inf = nan), and
+    # pow_backward_self masks exponent == 0 to 0 (rather than 0 · 0^-1 = 0 · inf = nan), and
     # pow_backward_exponent masks base == 0 & exponent >= 0 to 0.
     x, y = Value(0.0), Value(0.0)
     out = x**y
@@ -341,7 +341,7 @@ def test_an_overflowing_slope_is_inf_like_pytorch(make, x, slope):
     x = Value(x, label="x")
     out = make(x)
     assert math.isfinite(out.data)
-    assert out.local_grads[0] == slope  # it raised OverflowError (34, 'Numerical result ...')
+    assert out.local_grads[0] == slope  # not Python's OverflowError from **
 
 
 def test_an_overflowing_result_names_op_data_and_label():
@@ -353,7 +353,7 @@ def test_an_overflowing_result_names_op_data_and_label():
 @pytest.mark.parametrize("x", [math.inf, -math.inf])
 @pytest.mark.parametrize("name", ["sin", "cos"])
 def test_sin_and_cos_of_infinity_say_op_data_and_label(name, x):
-    # PyTorch returns nan; math.sin raised a bare "math domain error".
+    # PyTorch returns nan; the engine, as for log of a negative number, says why instead.
     with pytest.raises(DomainError, match=rf"{name} of {x!r} \(node 'x'\): .*finite inputs"):
         getattr(Value(x, label="x"), name)()
 
@@ -369,13 +369,12 @@ def test_sin_and_cos_of_infinity_say_op_data_and_label(name, x):
     ],
 )
 def test_infinite_exponents_give_ieee_results(base, exponent, result):
-    # It raised "cannot convert float infinity to integer".
     out = Value(base) ** exponent
     assert out.data == result
 
 
 def test_a_nan_exponent_gives_nan_rather_than_an_error():
-    # It raised "cannot convert float NaN to integer"; PyTorch's pow gives nan.
+    # PyTorch's pow gives nan, as IEEE's does.
     out = Value(-2.0) ** NAN
     assert math.isnan(out.data) and math.isnan(out.local_grads[0])
 
