@@ -182,14 +182,23 @@ class BackwardStep:
     parent_grad_before: float = field(repr=False, default=0.0)  # parent.grad before adding
 
     def __str__(self) -> str:
-        """``dL/dw += dz/dw · dL/dz = 2.0000 · 0.5000 = 1.0000``: the edge's chain-rule term."""
+        """The edge's chain-rule term: ``dL/dw += ∂z/∂w · dL/dz = 2.0000 · 0.5000 = 1.0000``.
+
+        ``∂z/∂w`` is the local derivative (one edge, recorded in the forward
+        pass); ``dL/dz`` is the gradient of the output L (what backward
+        accumulates). When the parent already held a gradient, the running
+        total follows: ``(dL/dw now 1.5000)``.
+        """
         out, node, parent = (self.names[v] for v in (self.output, self.node, self.parent))
         numbers = (self.local_grad, self.upstream, self.contribution)
         local, upstream, contribution = map(format_number, numbers)
-        return (
-            f"d{out}/d{parent} += d{node}/d{parent} · d{out}/d{node} = "
+        text = (
+            f"d{out}/d{parent} += ∂{node}/∂{parent} · d{out}/d{node} = "
             f"{local} · {upstream} = {contribution}"
         )
+        if self.parent_grad_before != 0:
+            text += f" (d{out}/d{parent} now {format_number(self.parent_grad)})"
+        return text
 
 
 def backward_steps(root: Node, grad: float = 1.0) -> Iterator[BackwardStep]:

@@ -587,8 +587,8 @@ class Value:
         >>> L = w * x; L.label = "L"
         >>> for step in L.backward_steps():
         ...     print(step)
-        dL/dw += dL/dw · dL/dL = 0.5000 · 1.0000 = 0.5000
-        dL/dx += dL/dx · dL/dL = 2.0000 · 1.0000 = 2.0000
+        dL/dw += ∂L/∂w · dL/dL = 0.5000 · 1.0000 = 0.5000
+        dL/dx += ∂L/∂x · dL/dL = 2.0000 · 1.0000 = 2.0000
         """
         return autograd.backward_steps(self, grad)
 

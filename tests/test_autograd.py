@@ -185,7 +185,7 @@ def test_backward_steps_apply_as_they_are_yielded():
     second = next(steps)
     assert second.parent is w and w.grad == second.parent_grad == 0.5 * z.grad
     assert x.grad == 0.0
-    assert str(second) == f"dL/dw += dz/dw · dL/dz = 0.5000 · {z.grad:.4f} = {w.grad:.4f}"
+    assert str(second) == f"dL/dw += ∂z/∂w · dL/dz = 0.5000 · {z.grad:.4f} = {w.grad:.4f}"
 
 
 def test_a_backward_step_reads_like_the_chain_rule():
@@ -195,7 +195,7 @@ def test_a_backward_step_reads_like_the_chain_rule():
     L = z * 0.5
     L.label = "L"
     texts = [str(step) for step in L.backward_steps()]
-    assert "dL/dw1 += dz/dw1 · dL/dz = 2.0000 · 0.5000 = 1.0000" in texts
+    assert "dL/dw1 += ∂z/∂w1 · dL/dz = 2.0000 · 0.5000 = 1.0000" in texts
 
 
 # -- grad() and higher derivatives ----------------------------------------------------
