@@ -14,6 +14,7 @@ the output back to the leaves: the chain rule, one edge at a time.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Iterator
@@ -437,6 +438,52 @@ class Value:
         if self._primitive is not None:
             parts.append(f"op={self.op!r}")
         return f"Value({', '.join(parts)})"
+
+    # -- copying and pickling ---------------------------------------------------
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        """``copy.deepcopy``: this node and the whole graph below it, copied without recursion.
+
+        Nodes are copied parents first (``topological_order``), so a graph of
+        any depth works; a node shared in the original is shared in the copy,
+        and ``memo`` keeps nodes copied earlier in the same ``deepcopy`` call.
+        The table's ops are immutable records: the copy refers to the same ones.
+        """
+        for node in autograd.topological_order(self):
+            if id(node) in memo:
+                continue
+            if type(node._primitive) is HandBuilt or node._runs_a_closure():
+                raise TypeError(
+                    f"copy.deepcopy cannot copy {describe(node)}, made by {node.op!r} by hand: "
+                    f"its _backward closure refers to the original nodes. Copy the numbers "
+                    f"(Value(v.data)) and build the copy again"
+                )
+            twin = _new(Value)
+            twin.data, twin.grad, twin.label = node.data, node.grad, node.label
+            twin._primitive, twin._constant = node._primitive, node._constant
+            twin._x = None if node._x is None else memo[id(node._x)]
+            twin._y = None if node._y is None else memo[id(node._y)]
+            twin._dx, twin._dy = node._dx, node._dy
+            if node.__dict__:  # user attributes (p.m, ...)
+                twin.__dict__.update(copy.deepcopy(node.__dict__, memo))
+            memo[id(node)] = twin
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol: int):
+        """Pickling: a leaf pickles (data, grad, label, user attributes); a computed node refuses.
+
+        A computed node's graph holds the engine's derivative rules (functions
+        that do not pickle) and, pickled alone, would lose its identity with
+        the leaves it was computed from.
+        """
+        if self._x is not None:
+            raise TypeError(
+                f"cannot pickle {describe(self)}, computed by {self.op!r}: a computed Value "
+                f"carries its graph. Pickle its number (v.data) or a leaf "
+                f"(Value(v.data, label=v.label)); for a model, save its parameters "
+                f"(Module.save, state_dict); copy.deepcopy copies whole graphs"
+            )
+        return super().__reduce_ex__(protocol)
 
     def __format__(self, spec: str) -> str:
         """Format the data: ``f"{v:.3f}"``."""
