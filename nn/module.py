@@ -68,7 +68,8 @@ class Module:
         named = self.named_parameters()
         expected = [name for name, _ in named]
         missing = [name for name in expected if name not in state]
-        unexpected = [name for name in state if name not in set(expected)]
+        known = set(expected)  # once, not per name: a big model's load stays linear
+        unexpected = [name for name in state if name not in known]
         if missing or unexpected:
             problems = []
             if missing:

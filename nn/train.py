@@ -51,7 +51,9 @@ class History:
     ``best_loss`` its loss. With ``min_delta > 0`` a later epoch may still have a lower
     loss (it improved, but by too little to count), so ``best_loss`` need not be
     ``min(loss)``. ``stop_reason`` is ``"completed"`` (all ran), ``"early_stopping"``
-    (``patience`` ran out) or ``"diverged"`` (the loss became inf or nan).
+    (``patience`` ran out) or ``"diverged"``: the loss or a parameter became inf or nan,
+    in epoch ``diverged_epoch`` (0-based); ``bad_parameter`` is then the label of the first
+    such parameter (``"params[i]"`` for an unlabelled one; None if only the loss did).
 
     >>> h = History(loss=[0.9, 0.5, 0.6], accuracy=[0.5, 1.0, 1.0], best_epoch=1, best_loss=0.5)
     >>> h.epochs, str(h)
@@ -60,6 +62,11 @@ class History:
     >>> print(h)  # doctest: +NORMALIZE_WHITESPACE
     3 epochs (completed): final loss 0.4900; best epoch 2
     (loss 0.5000, the last to improve by more than min_delta 0.05)
+    >>> h = History(loss=[0.9, 1.5], best_epoch=0, best_loss=0.9, stop_reason="diverged",
+    ...             diverged_epoch=1, bad_parameter="L0.N0.w0")
+    >>> print(h)  # doctest: +NORMALIZE_WHITESPACE
+    2 epochs (diverged in epoch 2: L0.N0.w0 is nan or inf): final loss 1.5000;
+    best epoch 1 (loss 0.9000)
     """
 
     loss: list[float] = field(default_factory=list)
@@ -69,6 +76,8 @@ class History:
     stop_reason: str = "completed"
     restored_best: bool = False
     min_delta: float = 0.0
+    diverged_epoch: int | None = None
+    bad_parameter: str | None = None
 
     @property
     def epochs(self) -> int:
@@ -80,7 +89,7 @@ class History:
             return "History(no epochs)"
         acc = f", accuracy {self.accuracy[-1]:.1%}" if self.accuracy else ""
         epochs = f"{self.epochs} epoch{'' if self.epochs == 1 else 's'}"
-        summary = f"{epochs} ({self.stop_reason}): final loss {self.loss[-1]:.4f}{acc}"
+        summary = f"{epochs} ({self._why_stopped()}): final loss {self.loss[-1]:.4f}{acc}"
         if self.best_epoch is None:  # diverged in the first epoch: no best to speak of
             return summary
         best = f"best epoch {self.best_epoch + 1} (loss {self.best_loss:.4f}"
@@ -88,6 +97,12 @@ class History:
         if lowest < self.best_loss:  # a later, smaller gain did not count
             best += f", the last to improve by more than min_delta {self.min_delta:g}"
         return f"{summary}; {best})"
+
+    def _why_stopped(self) -> str:
+        if self.stop_reason != "diverged" or self.diverged_epoch is None:
+            return self.stop_reason
+        what = "the loss" if self.bad_parameter is None else self.bad_parameter
+        return f"diverged in epoch {self.diverged_epoch + 1}: {what} is nan or inf"
 
 
 def _resolve_loss(loss: str | Callable) -> tuple[Callable, str | None]:
@@ -252,8 +267,9 @@ def fit(
       its loss is below the best so far by more than ``min_delta``; training stops once
       ``patience`` epochs in a row have not improved. ``restore_best_weights`` puts back
       the optimizer's parameters as they were at the end of the best epoch when training ends.
-    - ``progress``: a text tqdm bar with epoch, loss and accuracy on stderr, whose last
-      state stays on screen (and in a saved notebook); ``False`` prints nothing.
+    - ``progress``: a text tqdm bar with epoch, loss and accuracy, whose last state stays
+      on screen (and in a saved notebook): on stderr in a terminal, on stdout in a
+      notebook (which paints stderr as an error); ``False`` prints nothing.
 
     >>> from nn import MLP
     >>> model = MLP(1, [1], seed=0)                    # one neuron, no activation: w·x + b
@@ -324,8 +340,13 @@ def fit(
                 bar.set_postfix(shown, refresh=False)
                 bar.update(1)
 
-            if not math.isfinite(epoch_loss):
-                history.stop_reason = "diverged"
+            # NaN must never be trained on silently: a NaN input can leave the loss finite
+            # (relu(nan) was 0) while every weight it touched becomes NaN.
+            bad = _first_non_finite(opt.params)
+            if bad is not None or not math.isfinite(epoch_loss):
+                history.stop_reason, history.diverged_epoch = "diverged", epoch
+                if bad is not None:
+                    history.bad_parameter = opt.params[bad].label or f"params[{bad}]"
                 if bar is not None:
                     bar.set_description("training (diverged)", refresh=False)
                 break
@@ -348,7 +369,7 @@ def fit(
             bar.close()
             # close() ends the bar's line without flushing; flush so the newline comes before
             # anything printed next (a notebook keeps stdout and stderr apart and in order)
-            sys.stderr.flush()
+            bar.fp.flush()
 
     if restore_best_weights and best_weights is not None:
         for p, data in zip(opt.params, best_weights, strict=True):
@@ -357,16 +378,29 @@ def fit(
     return history
 
 
+def _first_non_finite(params: Sequence[Value]) -> int | None:
+    """The index of the first parameter whose value is nan or ±inf, or None."""
+    return next((i for i, p in enumerate(params) if not math.isfinite(p.data)), None)
+
+
 def _progress_bar(epochs: int, progress: bool):
     if not progress:
         return None
     try:
         # The plain text bar, not tqdm.auto's Jupyter widget: a saved notebook keeps only a
-        # widget's first state ("0/300"), while text updates (carriage returns on stderr)
+        # widget's first state ("0/300"), while text updates (carriage returns)
         # end in the final state, in a terminal and in a notebook alike.
         from tqdm.std import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency of scalarflow
         raise ImportError(
             "the progress bar needs tqdm: pip install tqdm (or pass progress=False)"
         ) from None
-    return tqdm(total=epochs, desc="training", unit="epoch", leave=True, file=sys.stderr)
+    # JupyterLab paints a kernel's stderr pink, as an error; a bar is progress, so in a
+    # notebook it goes to stdout. In a terminal stderr keeps it out of piped results.
+    stream = sys.stdout if _in_a_kernel() else sys.stderr
+    return tqdm(total=epochs, desc="training", unit="epoch", leave=True, file=stream)
+
+
+def _in_a_kernel() -> bool:
+    """Whether this runs in a Jupyter kernel (a notebook), whose stderr is the kernel's stream."""
+    return type(sys.stderr).__module__.startswith("ipykernel.")

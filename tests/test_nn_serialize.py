@@ -156,10 +156,10 @@ def test_a_failed_save_leaves_the_old_file_whole(saved, monkeypatch):
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files via /proc")
 def test_a_failed_atomic_write_closes_its_temporary_file(tmp_path, monkeypatch):
-    def broken_chmod(path, mode):
-        raise PermissionError("chmod refused")
+    def broken_fsync(fd):
+        raise PermissionError("fsync refused")
 
-    monkeypatch.setattr(os, "chmod", broken_chmod)
+    monkeypatch.setattr(os, "fsync", broken_fsync)
     open_before = len(os.listdir("/proc/self/fd"))
     with pytest.raises(PermissionError):
         atomic_write(tmp_path / "x.bin", b"abc")
@@ -198,3 +198,119 @@ def test_saving_to_a_folder_or_into_a_missing_folder_names_the_path_given(tmp_pa
     with pytest.raises(FileNotFoundError, match="the folder '.*no' does not exist") as info:
         model.save(missing)
     assert str(missing) in str(info.value) and ".tmp" not in str(info.value)
+
+
+# --- what load() refuses before reading: not a regular file, or bigger than any model --------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_with_no_writer_is_refused_at_once_not_waited_on(tmp_path):
+    import threading
+
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    model = MLP(2, [1], seed=0)
+    outcome = []
+
+    def load():
+        try:
+            model.load(fifo)
+        except BaseException as error:  # checked below, in the test's thread
+            outcome.append(error)
+
+    reader = threading.Thread(target=load, daemon=True)
+    reader.start()
+    reader.join(timeout=10)  # not a speed limit: only so a blocked open cannot hang the suite
+    if reader.is_alive():  # blocked in open(): give it a writer so the thread can finish
+        os.close(os.open(fifo, os.O_WRONLY))
+        reader.join()
+        pytest.fail("load() blocked on a FIFO that has no writer")
+    assert len(outcome) == 1 and isinstance(outcome[0], CheckpointError)
+    assert (
+        str(outcome[0]) == f"cannot read {str(fifo)!r}: it is a pipe (FIFO), not a saved model file"
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_link_to_a_device_is_refused_without_reading_it(tmp_path):
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")  # read() would never end: ~6 GB, then MemoryError
+    with pytest.raises(CheckpointError, match="it is a device, not a saved model file"):
+        MLP(2, [1], seed=0).load(link)
+
+
+def test_a_folder_is_refused_as_such(tmp_path):
+    with pytest.raises(CheckpointError, match="it is a directory, not a saved model file"):
+        MLP(2, [1], seed=0).load(tmp_path)
+
+
+def test_a_file_larger_than_any_model_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from nn import serialize
+
+    big = tmp_path / "model.json"
+    with open(big, "wb") as f:
+        f.truncate(serialize.MAX_FILE_BYTES + 1)  # sparse: no disk, and no read to fill memory
+    reads = []
+    real_open = open
+
+    def spying_open(file, *args, **kwargs):
+        handle = real_open(file, *args, **kwargs)
+        reads.append(handle)
+        return handle
+
+    monkeypatch.setattr("builtins.open", spying_open)
+    with pytest.raises(CheckpointError) as info:
+        MLP(2, [1], seed=0).load(big)
+    monkeypatch.undo()
+    assert str(info.value) == (
+        f"{str(big)!r} is 64,000,001 bytes, larger than any saved model can be "
+        "(64,000,000 bytes: 1,000,000 weights of at most 64 bytes each); it is not a model file"
+    )
+    assert all(handle.tell() == 0 for handle in reads)  # not one byte was read
+
+
+def test_the_limit_is_generous_for_the_largest_model_the_command_line_trains():
+    from nn.serialize import BYTES_PER_PARAMETER, MAX_FILE_BYTES, model_json
+
+    # 5 hidden layers of 256 (the CLI's limits) and 10 classes, counted (building it takes
+    # seconds): 266,506 weights.
+    sizes = [2, 256, 256, 256, 256, 256, 10]
+    weights = sum((nin + 1) * nout for nin, nout in zip(sizes, sizes[1:]))
+    assert weights == 266_506
+    # Each weight's line at its longest: the longest number a float prints as, and the
+    # longest name of that model (L4.N255.w255 instead of this model's 8-character names).
+    model = MLP(2, [3, 1], seed=0)
+    for p in model.parameters():
+        p.data = -2.2250738585072014e-308
+    lines = [line for line in model_json(model).decode().splitlines() if "e-308" in line]
+    longest = max(len(line) + 1 for line in lines) - 8 + len("L4.N255.w255")  # + 1: newline
+    assert longest <= BYTES_PER_PARAMETER
+    assert weights * longest * 3 < MAX_FILE_BYTES  # room for models 3x bigger still
+
+
+def test_save_refuses_a_file_that_load_would_refuse(tmp_path, monkeypatch):
+    from nn import serialize
+
+    monkeypatch.setattr(serialize, "MAX_FILE_BYTES", 100)
+    with pytest.raises(ValueError, match="more than load\\(\\) reads") as info:
+        MLP(2, [3, 1], seed=0).save(tmp_path / "m.json")
+    assert "13 parameters" in str(info.value) and os.listdir(tmp_path) == []
+
+
+# --- long names: the temporary file must not be what breaks the limit -----------------------
+
+
+@pytest.mark.parametrize("length", [243, 255])
+def test_save_and_load_a_name_of_up_to_255_bytes(tmp_path, length):
+    path = tmp_path / ("m" * (length - 5) + ".json")
+    a, b = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    a.save(path)
+    b.load(path)
+    assert a.state_dict() == b.state_dict() and os.listdir(tmp_path) == [path.name]
+
+
+def test_a_name_too_long_is_an_error_naming_the_users_file(tmp_path):
+    path = tmp_path / ("m" * 251 + ".json")  # 256 bytes
+    with pytest.raises(OSError, match="File name too long") as info:
+        MLP(2, [1], seed=0).save(path)
+    assert info.value.filename == str(path) and ".tmp" not in str(info.value)

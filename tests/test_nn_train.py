@@ -341,3 +341,56 @@ def test_fit_restores_the_collector_even_when_a_step_fails():
     with pytest.raises(RuntimeError, match="loss exploded"):
         fit(MLP(2, [2, 1], seed=0), [[0.0, 1.0]], [1.0], loss=broken_loss, epochs=1, progress=False)
     assert gc.isenabled()
+
+
+def test_a_nan_feature_stops_training_as_diverged_naming_the_first_bad_weight():
+    # relu(nan) was 0, so the loss stayed finite while every first-layer weight that met the
+    # NaN feature became NaN through its gradient (x · 0 = nan · 0); fit went on for all
+    # epochs, said "completed", and the NaN surfaced only when save() refused it.
+    X = [[0.0, 1.0], [math.nan, 0.5], [1.0, 0.0], [1.0, 1.0]]
+    y = [0, 1, 1, 0]
+    model = MLP(2, [4, 1], activation="relu", seed=0)
+    history = fit(model, X, y, loss="bce_with_logits", optimizer="adam", lr=0.05, epochs=5,
+                  progress=False)  # fmt: skip
+    assert (history.stop_reason, history.epochs, history.diverged_epoch) == ("diverged", 1, 0)
+    assert history.bad_parameter == "L0.N0.w0"  # the first parameter, in the model's order
+    assert "diverged in epoch 1: L0.N0.w0 is nan or inf" in str(history)
+    assert "bad_parameter='L0.N0.w0'" in repr(history)
+
+
+def test_an_unlabelled_bad_parameter_is_named_by_its_place_in_the_optimizer():
+    unused, w = Value(0.5), Value(1.0)  # unused keeps its gradient 0, so stays finite
+    opt = SGD([unused, w], lr=1e308)
+    history = fit(lambda x: w * x[0], [[1e10]], [0.0], optimizer=opt, epochs=3,
+                  progress=False)  # fmt: skip
+    assert history.stop_reason == "diverged" and history.bad_parameter == "params[1]"
+
+
+def test_a_loss_that_diverges_with_finite_weights_names_no_parameter():
+    history, model, _ = run([1.0, math.nan, 0.5])
+    assert (history.diverged_epoch, history.bad_parameter) == (1, None)
+    assert str(history).startswith("2 epochs (diverged in epoch 2: the loss is nan or inf)")
+    assert all(math.isfinite(p.data) for p in model.parameters())
+
+
+def test_in_a_notebook_the_progress_bar_is_output_not_an_error():
+    # JupyterLab paints a kernel's stderr pink: a progress bar there read as an error. Run
+    # fit in a real kernel and look at the stream the bar arrives on.
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    source = (
+        "from nn import MLP, datasets, fit\n"
+        "X, y = datasets.xor()\n"
+        "h = fit(MLP(2, [2, 1], seed=0), X, y, loss='bce_with_logits', lr=0.1, epochs=2)\n"
+        "print('after')"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nbclient.NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    outputs = nb.cells[0].outputs
+    assert [o.get("name") for o in outputs if o.output_type == "stream"] == ["stdout"] * len(
+        outputs
+    )
+    text = "".join(o.text for o in outputs)
+    last_state = text.split("\n")[0].split("\r")[-1]
+    assert "2/2" in last_state and "loss=" in last_state  # the final state, readable as text
+    assert text.endswith("\nafter\n")  # the bar's line ends before what is printed next
