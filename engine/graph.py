@@ -54,6 +54,7 @@ NAME_FILL = "#EEEEEE"
 OP_FILL = "#F7F7F7"
 INK = "#222222"
 MUTED = "#555555"
+CELL_LINE = "#999999"
 
 # How each op is shown in its oval: the symbols of school maths where they differ.
 OP_GLYPHS = {"*": "×", "-": "−", "/": "÷", "neg": "−x"}
@@ -271,6 +272,8 @@ def _value_label(
             )
         if cell_width:
             cells[-1] = cells[-1].replace("<TD", f'<TD WIDTH="{round(cell_width)}"', 1)
+    # Cells keep their grey lines whatever colour the table's (highlight) border has.
+    cells = [cell.replace("<TD", f'<TD COLOR="{CELL_LINE}"', 1) for cell in cells]
     # The border is there either way (white when not highlighted): the box keeps its size.
     border = f' BORDER="3" COLOR="{HIGHLIGHT if bold else "white"}"'
     # Stacked across the flow (name over data over grad) keeps the drawing compact.
@@ -502,12 +505,16 @@ def render(
         raise graphviz.ExecutableNotFound(("dot",))
     start = time.monotonic()
     source = dot.source
+    bitmap = format in ("png", "jpg", "jpeg", "gif")
+    # A vector format is drawn in one go; a bitmap is laid out first (-Tdot), to learn its
+    # size and scale it down if need be, then drawn from the positions by neato -n2.
+    first = [exe, "-Tdot" if bitmap else f"-T{format}"]
     try:
-        laid_out = _run([exe, "-Tdot"], source, seconds * 2 / 3)
+        laid_out = _run(first, source, seconds * 2 / 3, text=bitmap)
     except subprocess.TimeoutExpired:
         left = seconds - (time.monotonic() - start)
         try:
-            laid_out = _run([exe, "-Tdot", *QUICK_LAYOUT], _quick(source), left)
+            laid_out = _run([*first, *QUICK_LAYOUT], _quick(source), left, text=bitmap)
         except subprocess.TimeoutExpired:
             nodes = source.count("[label=<<TABLE")
             raise RenderTimeout(
@@ -515,10 +522,10 @@ def render(
                 "even the quick way: draw fewer of them with max_nodes (on the command line, "
                 "--max-nodes), e.g. max_nodes=200"
             ) from None
-    options = [f"-T{format}"]
-    if format in ("png", "jpg", "jpeg", "gif"):
-        resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
-        options += [f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
+    if not bitmap:
+        return laid_out
+    resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
+    options = [f"-T{format}", f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
     # Positions and splines are fixed now: neato -n2 only draws (no second layout).
     return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, None, text=False)
 
