@@ -255,7 +255,10 @@ def _step_through_class():
             from IPython.display import display
 
             display({"text/html": self.player}, raw=True)
-            display(self._repr_mimebundle_(), raw=True)
+            bundle = self._repr_mimebundle_()
+            # What a page without the widget manager shows instead of the repr of a VBox.
+            bundle["text/plain"] = "(the live step-through widget: it needs a running kernel)"
+            display(bundle, raw=True)
 
     return StepThrough
 
