@@ -38,7 +38,7 @@ from .value import Value
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_graph", "render", "fit_column", "RenderTimeout"]
+__all__ = ["draw_graph", "render", "fit_column", "new_drawing", "shade", "RenderTimeout"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
@@ -283,6 +283,11 @@ def _value_label(
     return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>'
 
 
+def shade(grad: float, scale: float) -> tuple[str, str]:
+    """Fill and text colour for a gradient (see ``_shade``); for other drawings (nn.diagram)."""
+    return _shade(grad, scale)
+
+
 def _shade(grad: float, scale: float) -> tuple[str, str]:
     """Fill and text colour for a gradient: darker for larger |grad|, blue +, red −."""
     if grad != grad:  # NaN: no size, no sign
@@ -500,9 +505,10 @@ def render(
     import graphviz
 
     format = format or dot.format
-    exe = shutil.which("dot")
+    program = getattr(dot, "engine", None) or "dot"
+    exe = shutil.which(program)
     if exe is None:
-        raise graphviz.ExecutableNotFound(("dot",))
+        raise graphviz.ExecutableNotFound((program,))
     start = time.monotonic()
     source = dot.source
     bitmap = format in ("png", "jpg", "jpeg", "gif")
@@ -591,6 +597,15 @@ def fit_column(svg: str) -> str:
 
 
 _DRAWING: type | None = None
+
+
+def new_drawing(**options: Any) -> graphviz.Digraph:
+    """An empty ``graphviz.Digraph`` that Jupyter shows at the column's width, within budget.
+
+    What ``draw_graph`` builds on; other drawings (``nn.draw_network``) use it too.
+    ``options`` go to ``graphviz.Digraph`` (``format``, ``engine``, ...).
+    """
+    return _drawing_class()(**options)
 
 
 def _drawing_class() -> type:
