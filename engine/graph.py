@@ -539,7 +539,7 @@ def render(
 # The quick layout: bounded network-simplex and crossing-minimisation passes, straight edges.
 QUICK_LAYOUT = ("-Gnslimit=1", "-Gmclimit=0.1", "-Gsplines=line")
 _EDGE_LABEL = re.compile(r"^(\s*\S+ -> \S+ \[(?:.* )?)label=", re.MULTILINE)
-_CAPTION_END = re.compile(r"^(\s*graph \[.*label=<.*)>( labelloc=)", re.MULTILINE)
+_CAPTION_END = re.compile(r"^(\t(?:graph \[)?label=<.*)>( labelloc=)", re.MULTILINE)
 
 
 def _quick(source: str) -> str:
