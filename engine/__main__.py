@@ -18,7 +18,7 @@ from .errors import GradcheckError
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
 from .files import atomic_write
 from .gradcheck import gradcheck
-from .graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph
+from .graph import DEFAULT_MAX_NODES, RANKDIRS, RenderTimeout, draw_graph, render
 from .modes import detect_anomaly
 from .value import Value
 
@@ -215,7 +215,9 @@ def _render(dot, fmt: str) -> bytes:
     if fmt == "png":
         dot.attr(dpi=PNG_DPI)
     try:
-        return dot.pipe(format=fmt)
+        return render(dot, fmt)  # within graph.RENDER_SECONDS, else a quick layout or a message
+    except RenderTimeout as error:
+        raise UserError(str(error)) from None
     except graphviz.ExecutableNotFound:
         raise UserError(_NO_DOT) from None
     except graphviz.CalledProcessError as error:

@@ -38,7 +38,7 @@ from .value import Value
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_graph", "render", "fit_column", "RenderTimeout"]
+__all__ = ["draw_graph", "render", "fit_column", "new_drawing", "shade", "RenderTimeout"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
@@ -54,6 +54,7 @@ NAME_FILL = "#EEEEEE"
 OP_FILL = "#F7F7F7"
 INK = "#222222"
 MUTED = "#555555"
+CELL_LINE = "#999999"
 
 # How each op is shown in its oval: the symbols of school maths where they differ.
 OP_GLYPHS = {"*": "×", "-": "−", "/": "÷", "neg": "−x"}
@@ -271,6 +272,8 @@ def _value_label(
             )
         if cell_width:
             cells[-1] = cells[-1].replace("<TD", f'<TD WIDTH="{round(cell_width)}"', 1)
+    # Cells keep their grey lines whatever colour the table's (highlight) border has.
+    cells = [cell.replace("<TD", f'<TD COLOR="{CELL_LINE}"', 1) for cell in cells]
     # The border is there either way (white when not highlighted): the box keeps its size.
     border = f' BORDER="3" COLOR="{HIGHLIGHT if bold else "white"}"'
     # Stacked across the flow (name over data over grad) keeps the drawing compact.
@@ -278,6 +281,11 @@ def _value_label(
         "".join(f"<TR>{cell}</TR>" for cell in cells) if stacked else f"<TR>{''.join(cells)}</TR>"
     )
     return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>'
+
+
+def shade(grad: float, scale: float) -> tuple[str, str]:
+    """Fill and text colour for a gradient (see ``_shade``); for other drawings (nn.diagram)."""
+    return _shade(grad, scale)
 
 
 def _shade(grad: float, scale: float) -> tuple[str, str]:
@@ -497,17 +505,22 @@ def render(
     import graphviz
 
     format = format or dot.format
-    exe = shutil.which("dot")
+    program = getattr(dot, "engine", None) or "dot"
+    exe = shutil.which(program)
     if exe is None:
-        raise graphviz.ExecutableNotFound(("dot",))
+        raise graphviz.ExecutableNotFound((program,))
     start = time.monotonic()
     source = dot.source
+    bitmap = format in ("png", "jpg", "jpeg", "gif")
+    # A vector format is drawn in one go; a bitmap is laid out first (-Tdot), to learn its
+    # size and scale it down if need be, then drawn from the positions by neato -n2.
+    first = [exe, "-Tdot" if bitmap else f"-T{format}"]
     try:
-        laid_out = _run([exe, "-Tdot"], source, seconds * 2 / 3)
+        laid_out = _run(first, source, seconds * 2 / 3, text=bitmap)
     except subprocess.TimeoutExpired:
         left = seconds - (time.monotonic() - start)
         try:
-            laid_out = _run([exe, "-Tdot", *QUICK_LAYOUT], _quick(source), left)
+            laid_out = _run([*first, *QUICK_LAYOUT], _quick(source), left, text=bitmap)
         except subprocess.TimeoutExpired:
             nodes = source.count("[label=<<TABLE")
             raise RenderTimeout(
@@ -515,10 +528,10 @@ def render(
                 "even the quick way: draw fewer of them with max_nodes (on the command line, "
                 "--max-nodes), e.g. max_nodes=200"
             ) from None
-    options = [f"-T{format}"]
-    if format in ("png", "jpg", "jpeg", "gif"):
-        resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
-        options += [f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
+    if not bitmap:
+        return laid_out
+    resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
+    options = [f"-T{format}", f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
     # Positions and splines are fixed now: neato -n2 only draws (no second layout).
     return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, None, text=False)
 
@@ -526,7 +539,7 @@ def render(
 # The quick layout: bounded network-simplex and crossing-minimisation passes, straight edges.
 QUICK_LAYOUT = ("-Gnslimit=1", "-Gmclimit=0.1", "-Gsplines=line")
 _EDGE_LABEL = re.compile(r"^(\s*\S+ -> \S+ \[(?:.* )?)label=", re.MULTILINE)
-_CAPTION_END = re.compile(r"^(\s*graph \[.*label=<.*)>( labelloc=)", re.MULTILINE)
+_CAPTION_END = re.compile(r"^(\t(?:graph \[)?label=<.*)>( labelloc=)", re.MULTILINE)
 
 
 def _quick(source: str) -> str:
@@ -584,6 +597,15 @@ def fit_column(svg: str) -> str:
 
 
 _DRAWING: type | None = None
+
+
+def new_drawing(**options: Any) -> graphviz.Digraph:
+    """An empty ``graphviz.Digraph`` that Jupyter shows at the column's width, within budget.
+
+    What ``draw_graph`` builds on; other drawings (``nn.draw_network``) use it too.
+    ``options`` go to ``graphviz.Digraph`` (``format``, ``engine``, ...).
+    """
+    return _drawing_class()(**options)
 
 
 def _drawing_class() -> type:

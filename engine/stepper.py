@@ -1,4 +1,4 @@
-"""Step through the backward pass: in Jupyter with a slider, or as a GIF / numbered frames.
+"""Step through the backward pass: in Jupyter, as a kernel-free HTML player, a GIF or frames.
 
 Both are built on ``trace_backward``, a pure function: it records every step
 of ``backward_steps()`` and gives back the gradients as they stood after any
@@ -8,8 +8,11 @@ graph is left exactly as it was.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,25 +92,188 @@ def trace_backward(root: Value, grad: Number = 1.0) -> BackwardTrace:
     return BackwardTrace(root, steps, start, display_names(order))
 
 
+MAX_FRAMES = 60  # a saved player holds at most this many frames ...
+MAX_PLAYER_BYTES = 3_000_000  # ... and at most about this many bytes of pictures
+GIF_NOTE = 'save_steps(root, "steps.gif") writes every step as an animation'
+
+
 def _frame(trace: BackwardTrace, k: int, **draw_options: Any):
-    """The graph after ``k`` steps, with step k's edge highlighted and its text as title."""
+    """The graph after ``k`` steps, with step k's edge highlighted and its text as title.
+
+    Every frame of a trace has the same layout and size: the grad cells are
+    as wide as the widest gradient any frame shows. ``title=None`` leaves the
+    text out (the widget and the player show it above the picture).
+    """
     from .graph import draw_graph
 
     options = {
         "highlight": trace.steps[k - 1] if k else trace.root,
         "title": trace.text(k),
+        "cell_width": _cell_width(trace),
         **draw_options,  # the caller may restyle anything but the gradients shown
     }
     return draw_graph(trace.root, grads=trace.grads_after(k), **options)
+
+
+def _cell_width(trace: BackwardTrace) -> float:
+    """Points enough for the widest "grad …" text in any frame (Helvetica 12: ≤ 7.2 pt a glyph)."""
+    texts = [
+        "grad ?",
+        *(f"grad {format_number(g)}" for g in trace.grads_after(len(trace)).values()),
+    ]
+    texts += [f"grad {format_number(step.parent_grad)}" for step in trace.steps]
+    return 7.2 * max(map(len, texts)) + 8  # + the cell's padding
+
+
+def _svg_frames(trace: BackwardTrace, limit: int | None, **draw_options: Any) -> list[str]:
+    """Frames 0, 1, … as SVG (no title), up to ``limit`` frames and ``MAX_PLAYER_BYTES``."""
+    from .graph import render
+
+    frames: list[str] = []
+    size = 0
+    for k in range(len(trace) + 1 if limit is None else min(limit, len(trace) + 1)):
+        svg = _compact(render(_frame(trace, k, title=None, **draw_options), "svg").decode())
+        frames.append(svg)
+        size += len(svg)
+        if limit is not None and size > MAX_PLAYER_BYTES:
+            break
+    return frames
+
+
+def _compact(svg: str) -> str:
+    """Graphviz's SVG without its XML prolog and comments, scaled to the column."""
+    from .graph import fit_column
+
+    return re.sub(r"<!--.*?-->\n?", "", fit_column(svg), flags=re.DOTALL)
+
+
+def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) -> str:
+    """A self-contained step-through: the frames, a slider and ◀ ▶, in plain HTML and JS.
+
+    No kernel and no server: every frame is pre-rendered in the page, so an
+    exported notebook or a web page steps through offline. Where scripts do
+    not run, the first frame shows with a note pointing to the GIF. Given
+    fewer frames than the trace has steps, the player says how many it holds.
+    ``page=True`` gives a whole HTML document (what ``save_steps`` writes).
+    """
+    count = len(trace) + 1
+    texts = [trace.text(k) for k in range(len(frames))]
+    note = ""
+    if len(frames) < count:
+        note = (
+            f"This saved player holds steps 0–{len(frames) - 1} of {len(trace)} (frames are "
+            f"capped to keep the file small); the live widget or {GIF_NOTE} shows them all."
+        )
+    data = json.dumps({"frames": frames, "texts": texts}).replace("</", "<\\/")
+    uid = "sf-player-" + hashlib.sha1(data.encode()).hexdigest()[:12]  # the same each run
+    body = f"""<div class="sf-player" id="{uid}" style="max-width:100%">
+<div class="sf-controls" style="display:none;align-items:center;gap:.5em;margin:.25em 0">
+<button type="button" class="sf-prev">◀ prev</button>
+<input type="range" class="sf-slider" min="0" max="{len(frames) - 1}" value="0" step="1"
+ aria-label="step" style="flex:1;max-width:24em">
+<button type="button" class="sf-next">next ▶</button>
+<span class="sf-count" style="font:12px monospace"></span>
+</div>
+<pre class="sf-text" style="margin:0;white-space:pre-wrap">{html.escape(texts[0])}</pre>
+<div class="sf-frame">{frames[0]}</div>
+<p class="sf-static" style="font-size:90%;color:#555">The backward pass has {len(trace)} steps;
+ stepping through them needs JavaScript, which this page does not run. {GIF_NOTE}.</p>
+<p class="sf-note" style="font-size:90%;color:#555">{html.escape(note)}</p>
+<script type="application/json" class="sf-data">{data}</script>
+<script>{_PLAYER_JS.replace("UID", uid)}</script>
+</div>"""
+    if not page:
+        return body
+    title = html.escape(f"backward, step by step: {trace.names[trace.root]}")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"></head>\n'
+        '<body style="font-family:Helvetica,Arial,sans-serif;margin:1em">\n'
+        f"{body}\n</body></html>\n"
+    )
+
+
+# The player's script: plain DOM, no library. It hides itself in a live notebook when the
+# ipywidgets step-through beside it has rendered (the kernel's widget is the live view).
+_PLAYER_JS = r"""
+(function () {
+  var here = document.currentScript;
+  var root = (here && here.parentNode) || document.getElementById("UID");
+  if (!root || root.dataset.ready) return;
+  root.dataset.ready = "1";
+  var data = JSON.parse(root.querySelector(".sf-data").textContent);
+  var slider = root.querySelector(".sf-slider");
+  var prev = root.querySelector(".sf-prev"), next = root.querySelector(".sf-next");
+  var text = root.querySelector(".sf-text"), frame = root.querySelector(".sf-frame");
+  var count = root.querySelector(".sf-count");
+  var last = data.frames.length - 1;
+  function show(k) {
+    k = Math.max(0, Math.min(last, k));
+    slider.value = k;
+    frame.innerHTML = data.frames[k];
+    text.textContent = data.texts[k];
+    count.textContent = k + " / " + last;
+    prev.disabled = k === 0;
+    next.disabled = k === last;
+  }
+  prev.addEventListener("click", function () { show(+slider.value - 1); });
+  next.addEventListener("click", function () { show(+slider.value + 1); });
+  slider.addEventListener("input", function () { show(+slider.value); });
+  root.querySelector(".sf-controls").style.display = "flex";
+  root.querySelector(".sf-static").style.display = "none";
+  show(0);
+  var output = root.closest(".jp-OutputArea-child");
+  if (!output || !document.querySelector(".jp-LabShell, .jp-NotebookShell")) return;
+  var tries = 0, timer = setInterval(function () {
+    var widget = output.nextElementSibling;
+    if (widget && widget.querySelector(".widget-vbox")) {
+      output.style.display = "none";
+      clearInterval(timer);
+    } else if (++tries > 100) {
+      clearInterval(timer);
+    }
+  }, 100);
+})();
+"""
+
+
+def _step_through_class():
+    """``ipywidgets.VBox`` whose display also carries the kernel-free player (see below)."""
+    import ipywidgets as widgets
+
+    class StepThrough(widgets.VBox):
+        """The live step-through; shown, it also leaves the HTML player in the notebook.
+
+        In a running notebook the widget is the view (the player hides itself
+        beside it); saved and exported, where no kernel drives the widget, the
+        player steps through on its own.
+        """
+
+        player: str = ""
+
+        def _ipython_display_(self) -> None:
+            from IPython.display import display
+
+            display({"text/html": self.player}, raw=True)
+            bundle = self._repr_mimebundle_()
+            # What a page without the widget manager shows instead of the repr of a VBox.
+            bundle["text/plain"] = "(the live step-through widget: it needs a running kernel)"
+            display(bundle, raw=True)
+
+    return StepThrough
 
 
 def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
     """An ipywidgets step-through of ``backward``: a slider and ◀ ▶ buttons over the steps.
 
     Each step shows the graph with the current edge highlighted, the
-    gradients filled in so far, and the step's chain-rule term. The user's
-    ``.grad`` values are not changed. ``draw_options`` go to ``draw_graph``.
-    Needs ipywidgets (``pip install ipywidgets``) and the Graphviz ``dot`` program.
+    gradients filled in so far, and the step's chain-rule term (once, above
+    the picture). Every frame has one size, scaled to the notebook's column.
+    The user's ``.grad`` values are not changed. ``draw_options`` go to
+    ``draw_graph``. Shown in a notebook it also saves a kernel-free player
+    (every frame pre-rendered, up to ``MAX_FRAMES``), so the saved or
+    exported notebook still steps through. Needs ipywidgets
+    (``pip install ipywidgets``) and the Graphviz ``dot`` program.
     """
     try:
         import ipywidgets as widgets
@@ -116,12 +282,17 @@ def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
             "step_through needs ipywidgets: pip install ipywidgets "
             "(or pip install 'scalarflow[jupyter]')"
         ) from None
+    from .graph import render
+
     trace = trace_backward(root, grad)
-    cache: dict[int, str] = {}
+    frames = _svg_frames(trace, MAX_FRAMES, **draw_options)
+    cache: dict[int, str] = dict(enumerate(frames))
 
     def svg(k: int) -> str:
         if k not in cache:
-            cache[k] = _frame(trace, k, **draw_options).pipe(format="svg").decode()
+            cache[k] = _compact(
+                render(_frame(trace, k, title=None, **draw_options), "svg").decode()
+            )
         return cache[k]
 
     slider = widgets.IntSlider(
@@ -130,11 +301,13 @@ def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
     previous = widgets.Button(description="◀ prev", layout=widgets.Layout(width="7em"))
     following = widgets.Button(description="next ▶", layout=widgets.Layout(width="7em"))
     text = widgets.HTML()
-    picture = widgets.HTML()
+    picture = widgets.HTML(layout=widgets.Layout(width="100%"))
 
     def show(change: Any = None) -> None:
         k = slider.value
-        text.value = f"<pre style='margin:0'>{html.escape(trace.text(k))}</pre>"
+        text.value = (
+            f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(trace.text(k))}</pre>"
+        )
         picture.value = svg(k)
         previous.disabled = k == 0
         following.disabled = k == len(trace)
@@ -146,7 +319,12 @@ def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
     following.on_click(lambda _: move(1))
     slider.observe(show, names="value")
     show()
-    return widgets.VBox([widgets.HBox([previous, slider, following]), text, picture])
+    box = _step_through_class()(
+        [widgets.HBox([previous, slider, following]), text, picture],
+        layout=widgets.Layout(width="100%", max_width="100%"),
+    )
+    box.player = player_html(trace, frames)
+    return box
 
 
 def save_steps(
@@ -156,23 +334,33 @@ def save_steps(
     grad: Number = 1.0,
     seconds: float = 1.2,
     dpi: int = 96,
+    max_frames: int | None = MAX_FRAMES,
     **draw_options: Any,
 ) -> list[str]:
-    """Write the step-through as an animated GIF (``path`` ends in .gif) or numbered PNGs.
+    """Write the step-through as an HTML player, an animated GIF, or numbered PNGs.
 
-    For a GIF, each frame shows for ``seconds`` (the last one three times as
-    long); it needs Pillow (``pip install pillow``; matplotlib brings it).
-    Any other ``path`` is a directory (made if missing) that receives
-    ``step_000.png``, ``step_001.png``, ... Returns the paths written. The
-    files appear only once every frame has been drawn; ``.grad`` is untouched.
+    - ``path`` ending in .html: one self-contained page (every frame as SVG,
+      a slider and ◀ ▶ in plain JavaScript; no server, no kernel), holding at
+      most ``max_frames`` frames (None: all) and saying so when it holds fewer.
+    - ending in .gif: each frame shows for ``seconds`` (the last one three
+      times as long); needs Pillow (``pip install pillow``; matplotlib brings it).
+    - anything else is a directory (made if missing) that receives
+      ``step_000.png``, ``step_001.png``, ...
+
+    Returns the paths written. The files appear only once every frame has
+    been drawn; ``.grad`` is untouched.
     """
+    from .graph import render
+
     trace = trace_backward(root, grad)
     path = os.fspath(path)
-    frames = []
-    for k in range(len(trace) + 1):
-        dot = _frame(trace, k, **draw_options)
-        dot.attr(dpi=str(dpi))
-        frames.append(dot.pipe(format="png"))
+    if path.lower().endswith((".html", ".htm")):
+        frames = _svg_frames(trace, max_frames, **draw_options)
+        atomic_write(path, player_html(trace, frames, page=True).encode())
+        return [path]
+    frames = [
+        render(_frame(trace, k, **draw_options), "png", dpi=dpi) for k in range(len(trace) + 1)
+    ]
     if path.lower().endswith(".gif"):
         _write_gif(frames, path, seconds)
         return [path]

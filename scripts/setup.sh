@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything scalarflow needs on a fresh Debian machine, idempotently:
-# the Graphviz `dot` program (system package) and a virtual environment in .venv
+# the Graphviz `dot` program and chromium (system packages) and a virtual environment in .venv
 # with scalarflow installed in editable mode plus the extras named in $EXTRAS.
 # Sourced by demo.sh and test.sh; prints where it is at, stays quiet otherwise.
 set -euo pipefail
@@ -19,6 +19,17 @@ if ! command -v dot >/dev/null 2>&1; then
     echo "         sudo apt-get install graphviz     (Debian/Ubuntu)" >&2
     echo "         brew install graphviz             (macOS)" >&2
     exit 1
+  fi
+fi
+
+# The browser test (tests/test_browser.py) drives Debian's chromium; playwright's own
+# browser download cannot work here. Installed when missing and we may (root, apt-get);
+# otherwise the test says what is missing (and fails under CI=true).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing chromium (for the browser test) with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1; then
+    echo "setup: apt-get could not install chromium; the browser test will say so" >&2
   fi
 fi
 

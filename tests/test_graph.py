@@ -271,3 +271,115 @@ def test_every_value_op_and_edge_is_drawn_once(graph):
     labels = [(op, label.strip('"')) for op, label in labels]  # graphviz quotes "1e-12"
     assert labels == expected  # every input edge, labelled with its local derivative
     assert source.count("-> v") == len(computed)  # one edge from each op to its result
+
+
+# ---------------------------------------------------------------------------
+# Layout at lesson scale: ghosts for far uses, a time budget, the column's width
+
+
+def unrolled_rnn(steps: int = 30):
+    """A tanh RNN unrolled ``steps`` times: the two weights are used at every step."""
+    w, u, h = Value(0.5, label="w"), Value(-0.8, label="u"), Value(0.0, label="h0")
+    for t in range(steps):
+        h = (w * h + u * Value(0.1 * t - 1, label=f"x{t}")).tanh()
+    h.label = "h"
+    h.backward()
+    return w, u, h
+
+
+def test_a_weight_used_at_every_step_is_drawn_once_then_named_beside_each_far_use():
+    w, u, h = unrolled_rnn(30)
+    source = draw_graph(h).source
+    # w's box once, with its data and total gradient; 30 uses, the far ones by a ghost box.
+    assert source.count("<B>w</B>") == 1 and f"grad {format_number(w.grad)}" in source
+    ghosts = re.findall(r"^\t(g\d+_\d+_\d+) \[label=(\w+) ", source, re.MULTILINE)
+    assert sorted({name for _, name in ghosts}) == ["u", "w"]
+    assert len([1 for _, name in ghosts if name == "w"]) >= 25
+    # Every use still has its edge with its local derivative, from the box or from a ghost.
+    assert len(re.findall(r"-> op\d+ \[label=", source)) == sum(
+        len(n.parents) for n in topological_order(h)
+    )
+    assert "dashed name: a value drawn again where it is used" in source
+    # A value used only near where it is drawn gets no ghost (the MLP's inputs, x * x).
+    x = Value(2.0, label="x")
+    assert not re.search(r"^\tg\d", draw_graph(x * x + x).source, re.MULTILINE)
+
+
+def test_highlighting_a_ghosted_use_highlights_its_ghost():
+    w, u, h = unrolled_rnn(10)
+    latest_use = next(s for s in h.backward_steps() if s.parent is w)  # the farthest from w's box
+    source = draw_graph(h, highlight=latest_use).source
+    ghost = next(line for line in source.splitlines() if "[label=w " in line and HIGHLIGHT in line)
+    assert "penwidth=2.5" in ghost
+
+
+@needs_dot
+def test_render_svg_and_png_and_the_bitmap_size_cap(monkeypatch):
+    from engine import graph
+
+    *_, y = neuron_tanh()
+    assert graph.render(draw_graph(y), "svg").lstrip().startswith(b"<?xml")
+    assert graph.render(draw_graph(y), "png").startswith(b"\x89PNG")
+    monkeypatch.setattr(graph, "MAX_PIXELS", 10_000)  # about 100 x 100
+    png = graph.render(draw_graph(y), "png")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width * height <= 10_000 * 1.1
+
+
+def test_the_quick_layout_moves_edge_numbers_beside_the_edges_and_says_so():
+    from engine.graph import _quick
+
+    *_, y = neuron_tanh()
+    quick = _quick(draw_graph(y).source)
+    assert "v0 -> op2 [xlabel=0.5000" in quick and " [label=0.5000" not in quick
+    assert "quick layout (the full one took too long)" in quick
+
+
+def test_render_falls_back_to_the_quick_layout_then_gives_a_clear_error(monkeypatch):
+    import subprocess
+
+    from engine import graph
+
+    calls = []
+
+    def slow_then_fine(command, source, timeout, text=True):
+        calls.append(command)
+        if len(calls) == 1:
+            raise subprocess.TimeoutExpired(command, timeout)
+        return b"<svg quick/>"
+
+    *_, y = neuron_tanh()
+    monkeypatch.setattr(graph, "_run", slow_then_fine)
+    monkeypatch.setattr(graph.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert graph.render(draw_graph(y), "svg") == b"<svg quick/>"
+    assert "-Gnslimit=1" in calls[1] and "-Gsplines=line" in calls[1]
+
+    def always_slow(command, source, timeout, text=True):
+        raise subprocess.TimeoutExpired(command, timeout)
+
+    monkeypatch.setattr(graph, "_run", always_slow)
+    with pytest.raises(graph.RenderTimeout, match=r"6 values in 10 s.*max_nodes"):
+        graph.render(draw_graph(y), "svg")
+
+
+def test_fit_column_scales_down_never_up():
+    from engine.graph import fit_column
+
+    svg = '<?xml version="1.0"?>\n<svg width="1576pt" height="900pt"\n viewBox="0 0 1576 900">'
+    fitted = fit_column(svg)
+    assert fitted.startswith('<svg width="100%" style="max-width:1576pt;height:auto"')
+    assert "viewBox" in fitted and "height=" not in fitted.split("style")[0]
+
+
+@needs_dot
+def test_in_jupyter_a_drawing_is_html_at_the_columns_width():
+    *_, y = neuron_tanh()
+    bundle = draw_graph(y)._repr_mimebundle_()
+    assert bundle["text/html"].startswith('<svg width="100%" style="max-width:')
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+def test_a_fixed_cell_width_keeps_every_box_one_size():
+    *_, y = neuron_tanh()
+    source = draw_graph(y, cell_width=100).source
+    assert source.count('WIDTH="100"') == len(value_lines(source))
