@@ -44,50 +44,6 @@ class Source:
 # ---------------------------------------------------------------------------
 # The rules, run on symbols.
 #
-# BRIDGE: until the ops branch lands ("rules run on floats, Values, arrays and
-# tracers"), the table's forwards are float-only and four derivatives branch
-# with `if`. These are the array forms of those forwards and those four
-# derivatives written with where(); delete this block after merging ops.
-
-
-def _ns(x):
-    return x.__array_namespace__()
-
-
-def _bridge_sigmoid(x):
-    xp = _ns(x)
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-_BRIDGE_FORWARD = {
-    "exp": lambda x: _ns(x).exp(x),
-    "log": lambda x: _ns(x).log(x),
-    "sqrt": lambda x: _ns(x).sqrt(x),
-    "tanh": lambda x: _ns(x).tanh(x),
-    "sin": lambda x: _ns(x).sin(x),
-    "cos": lambda x: _ns(x).cos(x),
-    "abs": lambda x: _ns(x).abs(x),
-    "sigmoid": _bridge_sigmoid,
-    "relu": lambda x: _ns(x).where(x > 0, x, 0.0),
-    "leaky_relu": lambda x, slope: _ns(x).where(x > 0, x, slope * x),
-    "softplus": lambda x: _ns(x).maximum(x, 0.0) + _ns(x).log1p(_ns(x).exp(-_ns(x).abs(x))),
-    "pow": lambda x, e: x**e,
-}
-
-
-def _bridge_pow(out, x, y):
-    xp = _ns(x)
-    return (y * x ** (y - 1), xp.where(x > 0, out * xp.log(xp.where(x > 0, x, 1.0)), 0.0))
-
-
-_BRIDGE_DERIVATIVE = {
-    "relu": lambda out, x: (_ns(x).where(x > 0, 1.0, 0.0),),
-    "leaky_relu": lambda out, x, slope: (_ns(x).where(x > 0, 1.0, slope),),
-    "abs": lambda out, x: (_ns(x).sign(x),),
-    "pow": _bridge_pow,
-}
-# END BRIDGE
 
 
 def _arguments(node, parents):
@@ -95,29 +51,19 @@ def _arguments(node, parents):
 
 
 def forward_rule(op: ops.Op, args: list, dialect) -> object:
-    """The op's forward on symbols: its array form, else the float forward if it writes source."""
+    """The op's forward on symbols: its array form; for float code the fast float forward,
+    or None where that cannot write source (``math.exp``): then the code calls it by name."""
     if dialect is ARRAY:
-        array_form = getattr(op, "forward_array", None)
-        if array_form is not None:
-            return array_form(*args)
-        if op.name in _BRIDGE_FORWARD and op.name not in ("add", "sub", "mul", "div", "neg"):
-            return _BRIDGE_FORWARD[op.name](*args)
+        return op.forward_array(*args)
     try:
         return op.forward(*args)
     except TypeError:
-        if dialect is ARRAY:
-            raise
-        return None  # the float forward cannot write source: call it by name
+        return None
 
 
 def derivative_rule(op: ops.Op, out, args: list) -> tuple:
-    """The op's local derivatives on symbols."""
-    try:
-        return tuple(op.derivative(out, *args))
-    except TypeError:
-        if op.name in _BRIDGE_DERIVATIVE:
-            return _BRIDGE_DERIVATIVE[op.name](out, *args)
-        raise
+    """The op's local derivatives on symbols: the table's rule, run on them."""
+    return tuple(op.derivative(out, *args))
 
 
 def _comment(op: ops.Op, k: int, node_label: str = "") -> str:

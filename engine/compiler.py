@@ -35,7 +35,6 @@ from collections.abc import Callable, Mapping, Sequence
 
 from . import ops
 from .codegen import (
-    _bridge_sigmoid,
     array_source,
     float_sign,
     product_rule_holds,
@@ -223,7 +222,7 @@ class CompiledStep:
         key = ("array", id(xp))
         if key not in self._compiled:
             src, code = self._array()
-            names = {"sigmoid": getattr(ops.SIGMOID, "forward_array", _bridge_sigmoid)}
+            names = {"sigmoid": ops.sigmoid}
             for name, index in src.indices.items():
                 names[name] = xp.asarray(index, dtype=xp.int64)
             for name, offset in src.offsets.items():

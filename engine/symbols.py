@@ -141,6 +141,32 @@ class Symbol:
     def __le__(self, other):
         return self._compare(other, "<=")
 
+    def __eq__(self, other):  # noqa: D105 - a rule's equal(a, b) on data
+        return self._compare(other, "==")
+
+    def __ne__(self, other):
+        return self._compare(other, "!=")
+
+    # Conditions combine with & | ~ as on arrays; a plain bool on one side folds away.
+    def __and__(self, other):
+        if isinstance(other, bool):
+            return self if other else False
+        return self._new(f"({self.text}) & ({text(other)})", _ATOM)
+
+    def __rand__(self, other):
+        return self.__and__(other)
+
+    def __or__(self, other):
+        if isinstance(other, bool):
+            return True if other else self
+        return self._new(f"({self.text}) | ({text(other)})", _ATOM)
+
+    def __ror__(self, other):
+        return self.__or__(other)
+
+    def __invert__(self):
+        return self._new(f"~({self.text})", _ATOM)
+
     def __bool__(self):
         raise TypeError(
             f"a rule branched on data ({self.text}): rules must use where(...), "
@@ -213,6 +239,9 @@ class _ArrayNamespace(_Namespace):
             a = Symbol(f"xp.asarray({_literal(a)})", self, _ATOM)
         return self._call("where", condition, a, b)
 
+    def asarray(self, x, **kwargs):
+        return x if isinstance(x, Symbol) else Symbol(f"xp.asarray({_literal(x)})", self, _ATOM)
+
     def sigmoid(self, x):  # not an Array API function: the table's forward, by name
         return Symbol(f"sigmoid({text(x)})", self, _ATOM)
 
@@ -226,6 +255,9 @@ class _PythonNamespace(_Namespace):
 
     def sign(self, x):
         return self._call("copysign_or_zero", x)
+
+    def asarray(self, x, **kwargs):  # a float is already what float code needs
+        return x
 
 
 #: What the float dialect calls the Array API's functions.
