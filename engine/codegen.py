@@ -453,9 +453,11 @@ def python_source(graph: Graph, loss: bool, rules: Mapping, checks: bool = False
                     names[n.position] = f"v{i}"
             if any(x != "_" for x in names):
                 unpack.append(f"{', '.join(names)}{',' if shape == 1 else ''} = e{k}")
-    header = (
-        f"for {', '.join(loop_vars)} in zip({', '.join(f'a{k}' for k in range(len(loop_vars)))}):"
-    )
+    if len(loop_vars) == 1:
+        header = "for e0 in a0:"
+    else:
+        arrays = ", ".join(f"a{k}" for k in range(len(loop_vars)))
+        header = f"for {', '.join(loop_vars)} in zip({arrays}):"
     lines = [
         "def run(theta, {args}n, scale, check):".format(
             args="".join(f"a{k}, " for k in range(len(graph.shapes)))

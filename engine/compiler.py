@@ -47,7 +47,7 @@ from .value import Value
 __all__ = ["compile", "CompiledStep", "TraceError"]
 
 #: Beyond this many nodes ``source_per_node`` declines: the text would be too long to read.
-PER_NODE_LIMIT = 2000
+PER_NODE_LIMIT = 500
 
 
 def compile(
@@ -355,6 +355,9 @@ def _batch_size(batch, shapes, xp) -> int:
 
 
 def _take(arg, i, xp):
+    """Example ``i`` of a batch argument, as a batch of one."""
+    if xp is not None and len(arg.shape) == 2:
+        return arg[i : i + 1, :]
     return arg[i : i + 1]
 
 

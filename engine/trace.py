@@ -211,9 +211,10 @@ def example_arguments(batch: Sequence, i: int, shapes: tuple) -> tuple:
     for arg, shape in zip(batch, shapes):
         if shape is None:
             example.append(float(arg[i]))
+        elif hasattr(arg, "shape"):  # an array: index both axes (the Array API wants that)
+            example.append([float(arg[i, j]) for j in range(shape)])
         else:
-            row = arg[i]
-            example.append([float(row[j]) for j in range(shape)])
+            example.append([float(v) for v in arg[i]])
     return tuple(example)
 
 
