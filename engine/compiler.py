@@ -176,7 +176,7 @@ class CompiledStep:
                 return result
             loss, grads = result
         else:
-            source, run, check = self._array_for(xp)
+            source, run, check, (receivers, gather, width) = self._array_for(xp)
             theta = xp.asarray([v.data for v in state], dtype=xp.float64)
             args = [xp.asarray(a, dtype=xp.float64) for a in batch]
             with _quiet(xp):
@@ -184,8 +184,18 @@ class CompiledStep:
             if not self.loss:
                 return result
             loss, grads = result
-            grads = _to_list(grads)
             loss = float(loss)
+            if not deliver:
+                return loss
+            # One total per parameter (a weight shared by several terms has several
+            # slots), summed in the array library, so Python adds once per parameter.
+            padded = xp.concat([grads, xp.zeros((1,), dtype=xp.float64)])
+            totals = xp.take(padded, gather)
+            if width > 1:
+                totals = xp.sum(xp.reshape(totals, (len(receivers), width)), axis=1)
+            for v, g in zip(receivers, _to_list(totals)):
+                v.grad += g
+            return loss
         if deliver:
             for slot, g in zip(source.slots, grads):
                 state[slot].grad += g
@@ -228,9 +238,15 @@ class CompiledStep:
             for name, offset in src.offsets.items():
                 names[name] = xp.asarray(offset, dtype=xp.float64)
             exec(code, names)  # our own generated source (see codegen), never user text
-            self._compiled[key] = (src, names["run"], _array_check(xp), xp)
-        src, run, check, _ = self._compiled[key]
-        return src, run, check if self.checks else None
+            receivers, gather, width = _collect(src.slots)
+            collect = (
+                [self.graph.state[s] for s in receivers],
+                xp.asarray(gather, dtype=xp.int64),
+                width,
+            )
+            self._compiled[key] = (src, names["run"], _array_check(xp), collect)
+        src, run, check, collect = self._compiled[key]
+        return src, run, check if self.checks else None, collect
 
     def _filename(self, kind: str) -> str:
         return f"<engine.compile {getattr(self.fn, '__name__', 'fn')} {kind} {id(self):x}>"
@@ -264,6 +280,22 @@ class CompiledStep:
                     f"run eagerly: fn reads a number (.data) that the trace took as a constant"
                 )
         self._validated = True
+
+
+def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
+    """How to sum the gradient slots per parameter: (parameters, flat gather, slots per row).
+
+    Row r of the (parameters, width) gather holds the positions of parameter r's
+    slots, padded with ``len(slots)``: the position of an appended 0.
+    """
+    positions: dict[int, list[int]] = {}
+    for k, s in enumerate(slots):
+        positions.setdefault(s, []).append(k)
+    receivers = sorted(positions)
+    width = max((len(p) for p in positions.values()), default=1)
+    pad = len(slots)
+    gather = [k for s in receivers for k in positions[s] + [pad] * (width - len(positions[s]))]
+    return receivers, gather, width
 
 
 def _forward_graph(fn, example) -> Graph:

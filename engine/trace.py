@@ -271,76 +271,77 @@ def _parameter_names(fn: Callable) -> list[str]:
 
 
 def _record(outputs, single, leaves, shapes, state) -> Graph:
-    inputs = {}
+    inputs: dict[Value, tuple[int, int | None]] = {}
     position = 0
     for k, shape in enumerate(shapes):
         for j in [None] if shape is None else range(shape):
-            inputs[id(leaves[position])] = (k, j)
+            inputs[leaves[position]] = (k, j)
             position += 1
-    state_index = {id(v): i for i, v in enumerate(state)} if state is not None else None
-    order = _topological(outputs)
-    index: dict[int, int] = {}
+    state_index = {v: i for i, v in enumerate(state)} if state is not None else None
+    index: dict[Value, int] = {}
     nodes: list[Node] = []
     state_values: list[Value] = list(state) if state is not None else []
-    for v in order:
-        key = id(v)
-        if v._x is None:
-            if getattr(v, "_prev", None):
-                raise _hand_built(v)
-            if key in inputs:
-                k, j = inputs[key]
+    for v in _topological(outputs):
+        x = v._x
+        if x is None:
+            if v in inputs:
+                k, j = inputs[v]
                 node = Node(INPUT, arg=k, position=j, batched=True, label=v.label, data=v.data)
-            elif state_index is not None and key in state_index:
-                node = Node(STATE, state=state_index[key], label=v.label, data=v.data)
+            elif state_index is not None and v in state_index:
+                node = Node(STATE, state=state_index[v], label=v.label, data=v.data)
             elif state_index is None:
                 node = Node(STATE, state=len(state_values), label=v.label, data=v.data)
                 state_values.append(v)
             else:
                 node = Node(CONSTANT, data=v.data, label=v.label)
         else:
-            if v._primitive is None:
+            op = v._primitive
+            if type(op) is not Op or "_backward" in (getattr(v, "__dict__", None) or ()):
                 raise _hand_built(v)
-            parents = tuple(index[id(p)] for p in v.parents)
-            node = Node(
-                OPERATION,
-                op=v._primitive,
-                parents=parents,
-                constant=v._constant,
-                data=v.data,
-                batched=any(nodes[p].batched for p in parents),
-                label=v.label,
-            )
-        index[key] = len(nodes)
+            y = v._y
+            if y is None:
+                parents = (index[x],)
+                batched = nodes[parents[0]].batched
+            else:
+                parents = (index[x], index[y])
+                batched = nodes[parents[0]].batched or nodes[parents[1]].batched
+            node = Node(OPERATION, op, parents, v._constant, v.data, batched=batched, label=v.label)
+        index[v] = len(nodes)
         nodes.append(node)
-    return Graph(nodes, [index[id(v)] for v in outputs], single, shapes, state_values)
+    return Graph(nodes, [index[v] for v in outputs], single, shapes, state_values)
 
 
 def _hand_built(v: Value) -> TraceError:
     return TraceError(
-        f"compile cannot trace {v!r}: it was built by hand (micrograd style, with its own "
-        f"_backward), so the op table has no rule for it; build it with Value's operators "
-        f"and methods (a * b, a.tanh(), ...) instead"
+        f"compile cannot trace {v!r}: it was built by hand or given its own _backward "
+        f"closure (micrograd's way), so the op table has no rule for it and no source can "
+        f"be written for its derivative; build it with Value's operators and methods "
+        f"(a * b, a.tanh(), ...) instead"
     )
 
 
 def _topological(outputs: list[Value]) -> list[Value]:
     """Every node reachable from ``outputs``, parents first; an explicit stack, like autograd."""
     order: list[Value] = []
-    seen: set[int] = set()
+    seen: set[Value] = set()
     stack: list = list(reversed(outputs))
     while stack:
         node = stack.pop()
         if node is None:
             order.append(stack.pop())
             continue
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         stack.append(node)
         stack.append(None)
-        for p in reversed(node.parents):
-            if id(p) not in seen:
-                stack.append(p)
+        # The second input goes on first, so that the first is visited first.
+        y = node._y
+        if y is not None and y not in seen:
+            stack.append(y)
+        x = node._x
+        if x is not None and x not in seen:
+            stack.append(x)
     return order
 
 
