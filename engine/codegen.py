@@ -331,11 +331,15 @@ def array_source(
             if not grads.has(i):
                 continue
             g = gname(i)
-            right = f"l{i}" if st.right == st.left else f"r{i}"
-            w.line(f"gl{i} = {g} * {right}", "∂(a·b)/∂a = b, per product")
-            w.line(f"gr{i} = {g} * l{i}", "∂(a·b)/∂b = a, per product")
-            pieces.append(([nodes[j].state for j in st.left], f"gl{i}"))
-            pieces.append(([nodes[j].state for j in st.right], f"gr{i}"))
+            if st.right == st.left:  # p · p: both factors are the same parameter
+                w.line(f"gl{i} = {g} * l{i}", "∂(a·b)/∂a = b, and ∂(a·b)/∂b = a, the same")
+                w.line(f"gl{i} = gl{i} + gl{i}", "p is both factors: both slopes reach it")
+                pieces.append(([nodes[j].state for j in st.left], f"gl{i}"))
+            else:
+                w.line(f"gl{i} = {g} * r{i}", "∂(a·b)/∂a = b, per product")
+                w.line(f"gr{i} = {g} * l{i}", "∂(a·b)/∂b = a, per product")
+                pieces.append(([nodes[j].state for j in st.left], f"gl{i}"))
+                pieces.append(([nodes[j].state for j in st.right], f"gr{i}"))
             for e in st.extra:
                 grads.add(e, g, False, False, "∂(a + b)/∂b = 1")
     for i, node in enumerate(nodes):
@@ -349,10 +353,9 @@ def array_source(
         parts.append(f"xp.stack([{leaves}])")
     src.slots = [s for slots, _ in pieces for s in slots] + scalar_slots
     w.blank()
-    if parts:
-        w.line(f"grads = xp.concat([{', '.join(parts)}])", "one entry per slot")
-    else:
-        w.line("grads = xp.zeros((0,), dtype=xp.float64)")
+    # A trailing 0: where a parameter has fewer slots than another, it gathers that.
+    parts.append("xp.zeros((1,), dtype=xp.float64)")
+    w.line(f"grads = xp.concat([{', '.join(parts)}])", "one entry per slot, then a 0")
     w.line("return loss, grads")
     src.text = _function("run(xp, theta, {args}n, scale, check)", graph, w)
     return src

@@ -31,6 +31,7 @@ from __future__ import annotations
 import builtins
 import linecache
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 
 from . import ops
@@ -177,10 +178,9 @@ class CompiledStep:
             loss, grads = result
         else:
             source, run, check, (receivers, gather, width) = self._array_for(xp)
-            theta = xp.asarray([v.data for v in state], dtype=xp.float64)
+            theta = xp.asarray(list(map(_data, state)), dtype=xp.float64)
             args = [xp.asarray(a, dtype=xp.float64) for a in batch]
-            with _quiet(xp):
-                result = run(xp, theta, *args, n, scale, check)
+            result = run(xp, theta, *args, n, scale, check)
             if not self.loss:
                 return result
             loss, grads = result
@@ -189,8 +189,7 @@ class CompiledStep:
                 return loss
             # One total per parameter (a weight shared by several terms has several
             # slots), summed in the array library, so Python adds once per parameter.
-            padded = xp.concat([grads, xp.zeros((1,), dtype=xp.float64)])
-            totals = xp.take(padded, gather)
+            totals = xp.take(grads, gather)
             if width > 1:
                 totals = xp.sum(xp.reshape(totals, (len(receivers), width)), axis=1)
             for v, g in zip(receivers, _to_list(totals)):
@@ -229,6 +228,8 @@ class CompiledStep:
         return self._compiled["array"]
 
     def _array_for(self, xp):
+        if getattr(xp, "__name__", "") == "numpy":
+            xp = _fast_numpy()
         key = ("array", id(xp))
         if key not in self._compiled:
             src, code = self._array()
@@ -282,11 +283,14 @@ class CompiledStep:
         self._validated = True
 
 
+_data = operator.attrgetter("data")
+
+
 def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
     """How to sum the gradient slots per parameter: (parameters, flat gather, slots per row).
 
     Row r of the (parameters, width) gather holds the positions of parameter r's
-    slots, padded with ``len(slots)``: the position of an appended 0.
+    slots, padded with ``len(slots)``: the position of the 0 the generated code appends.
     """
     positions: dict[int, list[int]] = {}
     for k, s in enumerate(slots):
@@ -403,24 +407,38 @@ def _to_list(a) -> list:
     return np.from_dlpack(a).tolist()
 
 
-class _quiet:
-    """For numpy, silence warnings about overflow and nan: values stay as they are."""
+_FAST_NUMPY = []
 
-    def __init__(self, xp) -> None:
-        self.state = None
-        self.numpy = getattr(xp, "__name__", "") == "numpy"
 
-    def __enter__(self):
-        if self.numpy:
-            import numpy as np
+def _fast_numpy():
+    """numpy, with ``sum``, ``take`` and ``reshape`` calling the C methods directly.
 
-            self.state = np.seterr(all="ignore")
+    numpy's module functions wrap these in Python (argument dispatch, keyword
+    handling); on W1's small arrays that wrapping is a third of the step. The
+    results are numpy's own, to the bit.
+    """
+    if not _FAST_NUMPY:
+        import types
 
-    def __exit__(self, *exc):
-        if self.numpy:
-            import numpy as np
+        import numpy as np
 
-            np.seterr(**self.state)
+        add_reduce = np.add.reduce
+
+        def sum(x, axis=None):  # noqa: A001 - the Array API's name
+            return add_reduce(x, axis)
+
+        def take(x, indices):
+            return x.take(indices)
+
+        def reshape(x, shape):
+            return x.reshape(shape)
+
+        fast = types.SimpleNamespace(
+            **{k: getattr(np, k) for k in dir(np) if not k.startswith("__")}
+        )
+        fast.sum, fast.take, fast.reshape, fast.__name__ = sum, take, reshape, "numpy (fast)"
+        _FAST_NUMPY.append(fast)
+    return _FAST_NUMPY[0]
 
 
 def _array_check(xp):
