@@ -177,7 +177,7 @@ class CompiledStep:
                 return result
             loss, grads = result
         else:
-            source, run, check, (receivers, gather, width) = self._array_for(xp)
+            xp, source, run, check, (receivers, gather, width) = self._array_for(xp)
             theta = xp.asarray(list(map(_data, state)), dtype=xp.float64)
             args = [xp.asarray(a, dtype=xp.float64) for a in batch]
             result = run(xp, theta, *args, n, scale, check)
@@ -191,7 +191,7 @@ class CompiledStep:
             # slots), summed in the array library, so Python adds once per parameter.
             totals = xp.take(grads, gather)
             if width > 1:
-                totals = xp.sum(xp.reshape(totals, (len(receivers), width)), axis=1)
+                totals = xp.sum(xp.reshape(totals, (width, len(receivers))), axis=0)
             for v, g in zip(receivers, _to_list(totals)):
                 v.grad += g
             return loss
@@ -247,7 +247,7 @@ class CompiledStep:
             )
             self._compiled[key] = (src, names["run"], _array_check(xp), collect)
         src, run, check, collect = self._compiled[key]
-        return src, run, check if self.checks else None, collect
+        return xp, src, run, check if self.checks else None, collect
 
     def _filename(self, kind: str) -> str:
         return f"<engine.compile {getattr(self.fn, '__name__', 'fn')} {kind} {id(self):x}>"
@@ -287,9 +287,9 @@ _data = operator.attrgetter("data")
 
 
 def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
-    """How to sum the gradient slots per parameter: (parameters, flat gather, slots per row).
+    """How to sum the gradient slots per parameter: (parameters, flat gather, slots each).
 
-    Row r of the (parameters, width) gather holds the positions of parameter r's
+    Column j of the (width, parameters) gather holds the positions of parameter j's
     slots, padded with ``len(slots)``: the position of the 0 the generated code appends.
     """
     positions: dict[int, list[int]] = {}
@@ -298,7 +298,10 @@ def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
     receivers = sorted(positions)
     width = max((len(p) for p in positions.values()), default=1)
     pad = len(slots)
-    gather = [k for s in receivers for k in positions[s] + [pad] * (width - len(positions[s]))]
+    rows = [positions[s] + [pad] * (width - len(positions[s])) for s in receivers]
+    # Stored column by column (slot r of every parameter, then r + 1): summing over the
+    # first axis adds whole contiguous rows, which numpy does fastest.
+    gather = [row[r] for r in range(width) for row in rows]
     return receivers, gather, width
 
 
