@@ -62,9 +62,9 @@ def available() -> list[str]:
 
 def compiled(points: int, fuse: bool, backend: str):
     import numpy as np
+    import workloads as w
 
     import engine
-    import workloads as w
     from engine import Value
 
     X, y = w.moons(points)
@@ -97,7 +97,6 @@ def compiled(points: int, fuse: bool, backend: str):
 def by_hand(points: int):
     """W1's forward and backward written with numpy arrays, as a careful person would."""
     import numpy as np
-
     import workloads as w
 
     X, y = w.moons(points)
@@ -129,8 +128,7 @@ def by_hand(points: int):
         gW0, gb0 = gz0.T @ X, gz0.sum(0)
         grads = [(gW0, gb0), (gW1, gb1), (gW2, gb2)]
         return total, [
-            (gW + 2 * w.ALPHA * W, gb + 2 * w.ALPHA * b)
-            for (gW, gb), (W, b) in zip(grads, layers)
+            (gW + 2 * w.ALPHA * W, gb + 2 * w.ALPHA * b) for (gW, gb), (W, b) in zip(grads, layers)
         ]
 
     def run(k):
@@ -175,7 +173,6 @@ def eager(points: int, name: str):
 
 def torch_batched(points: int):  # pragma: no cover - only where torch is installed
     import torch
-
     import workloads as w
 
     torch.set_num_threads(1)
@@ -215,7 +212,6 @@ def jax_jit(points: int):  # pragma: no cover - only where jax is installed
 
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
-
     import workloads as w
 
     X, y = w.moons(points)
@@ -251,7 +247,8 @@ def jax_jit(points: int):  # pragma: no cover - only where jax is installed
 
 def child(name: str, steps: int, points: int) -> dict:
     if name in (FUSED, PER_NODE, PYTHON):
-        run, setup = compiled(points, fuse=name != PER_NODE, backend="python" if name == PYTHON else "numpy")
+        backend = "python" if name == PYTHON else "numpy"
+        run, setup = compiled(points, fuse=name != PER_NODE, backend=backend)
     elif name == HAND:
         run, setup = by_hand(points)
     elif name == TORCH:
