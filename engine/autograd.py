@@ -77,6 +77,10 @@ def _operations(root: Value, zero: float) -> list[Value]:
         node.grad = zero
         stack.append(node)
         stack.append(None)
+        if node._dx is None:  # built by hand: any number of parents
+            parents = reversed(node.parents)
+            stack.extend(p for p in parents if p._x is not None and p.grad is not zero)
+            continue
         y = node._y
         if y is not None and y._x is not None and y.grad is not zero:
             stack.append(y)
@@ -119,6 +123,9 @@ def backward(root: Value, grad: Number = 1.0) -> None:
     # Each node has at most two inputs (see Value), so the edges are spelled out:
     # input x, then input y, the order backward_steps shows them in.
     for node in reversed(order):
+        if node._dx is None:  # built by hand: its _backward closure is its chain rule
+            node._backward()
+            continue
         x = node._x
         upstream = node.grad
         contribution = node._dx * upstream
@@ -177,11 +184,19 @@ def backward_steps(root: Value, grad: Number = 1.0) -> Iterator[BackwardStep]:
         check = _mode.get() & ANOMALY
         for node in reversed(order):
             upstream = node.grad
-            for index, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            hand_built = not node.is_leaf and node._runs_a_closure()
+            locals_ = node.local_grads
+            before = [parent.grad for parent in node.parents]
+            if hand_built:
+                node._backward()
+            for index, (parent, local) in enumerate(zip(node.parents, locals_)):
                 contribution = local * upstream
                 if check and not math.isfinite(contribution):
                     _raise_anomaly(node, parent, local, upstream)
-                parent.grad += contribution
+                if hand_built:
+                    contribution = parent.grad - before[index]
+                else:
+                    parent.grad += contribution
                 yield BackwardStep(
                     node, parent, local, upstream, contribution, parent.grad, root, names, index
                 )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import ops
@@ -185,11 +186,77 @@ def _overflow(op: ops.Op, parents: tuple, constant: float | None = None) -> Over
 _new = object.__new__
 
 
+@dataclass(frozen=True, slots=True)
+class HandBuilt:
+    """What a node built by hand, micrograd's way (``Value(t, (x,), "tanh")``), records.
+
+    Such a node has no rule in the table: its ``_backward`` is a closure the
+    user assigns. It keeps the op's string and its parents (each once, in the
+    order given, like the set micrograd keeps).
+    """
+
+    symbol: str
+    parents: tuple
+
+    @property
+    def name(self) -> str:
+        """A stem for generated node names: the op's string if it is a word, else "v"."""
+        return self.symbol if self.symbol.isidentifier() else "v"
+
+
+def _no_backward() -> None:
+    """A hand-built node's ``_backward`` until one is assigned (micrograd's ``lambda: None``)."""
+
+
+def _hand_built_parents(children: object, op: str) -> tuple:
+    """micrograd's ``_children`` as parents: each Value once, in the order given."""
+    if not isinstance(children, (tuple, list, set, frozenset)):
+        raise TypeError(
+            f"Value(data, _children, _op): _children must be a tuple (or list or set) of "
+            f"Values, got {type(children).__name__}: {children!r}"
+        )
+    for child in children:
+        if not isinstance(child, Value):
+            raise TypeError(
+                f"Value(data, _children, _op): every child must be a Value, "
+                f"got {type(child).__name__}: {child!r}"
+            )
+    if not isinstance(op, str):
+        raise TypeError(f"_op must be a str, got {type(op).__name__}: {op!r}")
+    return tuple(dict.fromkeys(children))
+
+
+def _probe_local_grads(node: Value) -> tuple[float, ...]:
+    """∂node/∂parent of a node whose ``_backward`` is a closure: what it adds for a unit gradient.
+
+    The closure runs once with ``node.grad = 1`` and every parent's gradient at
+    0; every gradient touched is then put back as it was.
+    """
+    parents = node.parents
+    saved = node.grad, [parent.grad for parent in parents]
+    try:
+        for parent in parents:
+            parent.grad = 0.0
+        node.grad = 1.0
+        node._backward()
+        return tuple(float(parent.grad) for parent in parents)
+    finally:
+        node.grad = saved[0]
+        for parent, grad in zip(parents, saved[1]):
+            parent.grad = grad
+
+
 class Value:
     """A scalar that records how it was computed, so its gradient can flow back.
 
     ``Value(data, label="")``: ``data`` is any real number (stored as a float);
     ``label`` names the node in graphs, chain rules and error messages.
+
+    micrograd's constructor works too: ``Value(data, _children=(), _op="",
+    label="")``. A string second argument is a label (``Value(2.0, "x")``); a
+    tuple, list or set of Values builds a node by hand, whose ``_backward`` is
+    whatever closure is assigned to it (see ``local_grads`` for what steps and
+    drawings show for it).
 
     >>> a = Value(3.0, label="a")
     >>> b = a.tanh()
@@ -203,20 +270,44 @@ class Value:
     # ``.local_grads`` assemble the tuples when asked.
     #   _x, _y    the op's inputs, in order (None where the op has fewer)
     #   _dx, _dy  ∂self/∂x and ∂self/∂y, recorded during the forward pass
-    __slots__ = ("data", "grad", "label", "_primitive", "_x", "_y", "_dx", "_dy", "_constant")
+    #   _primitive  the table's Op, a HandBuilt record, or None for a leaf
+    # ``__dict__`` holds what users add (``p.m``, micrograd's ``_backward`` closures);
+    # it costs 8 bytes a node and stays empty (no dict at all) until used.
+    __slots__ = (
+        "data", "grad", "label", "_primitive", "_x", "_y", "_dx", "_dy", "_constant", "__dict__",
+    )  # fmt: skip
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = "") -> None:
+        if isinstance(_children, str):  # Value(2.0, "x"): the second argument is the label
+            if label:
+                raise TypeError(f"Value got two labels: {_children!r} and {label!r}")
+            _children, label = (), _children
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
         self.data: float = _as_float(data)
         self.grad: float = 0.0
         self.label: str = label
-        self._primitive: ops.Op | None = None
+        self._primitive: ops.Op | HandBuilt | None = None
         self._x: Value | None = None
         self._y: Value | None = None
         self._dx: float | None = None
         self._dy: float | None = None
         self._constant: float | None = None
+        if _children or _op:
+            self._build_by_hand(_children, _op)
+
+    def _build_by_hand(self, children: object, op: str) -> None:
+        """Record ``children`` and ``op`` as micrograd does; backward will call ``_backward``."""
+        parents = _hand_built_parents(children, op)
+        mode = _mode.get()
+        if mode & ANOMALY and not math.isfinite(self.data):
+            described = " and ".join(map(describe, parents))
+            raise FloatingPointError(f"{op} produced {self.data!r} from {described}")
+        if mode & NO_GRAD:  # as for the table's ops: no graph is recorded
+            return
+        self._primitive = HandBuilt(op, parents)
+        self._x = parents[0] if parents else None
+        self._backward = _no_backward
 
     # -- the node -----------------------------------------------------------
 
@@ -230,14 +321,47 @@ class Value:
         """The inputs of the operation that made this node, in order."""
         if self._x is None:
             return ()
+        if type(self._primitive) is HandBuilt:
+            return self._primitive.parents
         return (self._x,) if self._y is None else (self._x, self._y)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
-        """∂self/∂parent for each parent, recorded during the forward pass."""
+        """∂self/∂parent for each parent, recorded during the forward pass.
+
+        A node whose ``_backward`` is a closure (built by hand, micrograd's way)
+        recorded none: its local derivatives are what the closure adds to each
+        parent's gradient for a unit gradient of this node. They are found by
+        running it once on scratch gradients and putting every gradient back,
+        so such a node draws and steps like any other.
+
+        >>> x = Value(0.5, label="x")
+        >>> out = Value(2 * x.data, (x,), "double")
+        >>> def _backward():
+        ...     x.grad += 2 * out.grad
+        >>> out._backward = _backward
+        >>> out.parents == (x,), out.local_grads, x.grad
+        (True, (2.0,), 0.0)
+        """
         if self._x is None:
             return ()
+        if self._runs_a_closure():
+            return _probe_local_grads(self)
         return (self._dx,) if self._y is None else (self._dx, self._dy)
+
+    def _runs_a_closure(self) -> bool:
+        """True if ``_backward`` is a closure assigned to this node rather than Value's own."""
+        return getattr(self._backward, "__func__", None) is not Value._backward
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's name: the parents, as a set."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for ``op``: the operation's string, '' for a leaf."""
+        return self.op
 
     @property
     def is_leaf(self) -> bool:
@@ -361,6 +485,27 @@ class Value:
         return _unary(ops.COS, self)
 
     # -- gradients ----------------------------------------------------------
+
+    def _backward(self) -> None:
+        """Push this node's gradient to its parents once: ``parent.grad += ∂self/∂parent · grad``.
+
+        micrograd's per-node step, which its lecture calls by hand after
+        setting ``o.grad = 1.0``. A closure assigned to a node's ``_backward``
+        (micrograd's way of defining an op) replaces this method for that node.
+
+        >>> a = Value(3.0); b = Value(4.0)
+        >>> c = a * b
+        >>> c.grad = 1.0
+        >>> c._backward(); c._backward()
+        >>> a.grad, b.grad
+        (8.0, 6.0)
+        """
+        x = self._x
+        if x is not None:
+            x.grad += self._dx * self.grad
+            y = self._y
+            if y is not None:
+                y.grad += self._dy * self.grad
 
     def backward(self, grad: Number = 1.0) -> None:
         """Fill in ``.grad`` of every node this one depends on (d self / d node).

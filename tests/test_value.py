@@ -1,7 +1,9 @@
 """Value as a number: construction, attributes, operators, comparisons, identity."""
 
 import fractions
+import gc
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -144,10 +146,92 @@ def test_repr_and_format():
     assert f"{x}" == repr(x)
 
 
-def test_slots_keep_values_lean():
-    with pytest.raises(AttributeError):
-        Value(1.0).colour = "red"
-    assert not hasattr(Value(1.0), "__dict__")
+def test_user_attributes_are_allowed_and_cost_no_dict_until_used():
+    # The newer micrograd keeps optimizer state on parameters (p.m, p.v) and tags nodes.
+    p = Value(1.0)
+    p.m, p._vis_color = 0.0, "red"
+    assert (p.m, p._vis_color) == (0.0, "red")
+    assert gc.get_referents(Value(1.0)).count({}) == 0  # an unused __dict__ is no dict at all
+
+
+def test_a_node_is_at_most_120_bytes():
+    # benchmarks/README.md states this size: the object header and 9 slots (88 bytes),
+    # the collector's header (16) and, since Python 3.11, the __dict__ slot's pre-header (16).
+    assert sys.getsizeof(Value(1.0)) <= 120 and sys.getsizeof(Value(1.0) * 2) <= 120
+
+
+# -- micrograd's spellings (tests/test_micrograd_compat.py runs micrograd's own code) ----
+
+
+def test_prev_is_the_set_of_parents_and_op_is_the_string():
+    a, b = Value(2.0), Value(5.0)
+    c = a * b
+    assert c._prev == {a, b} and c._op == "*" == c.op
+    assert (a + a)._prev == {a} and a._prev == set() and a._op == ""
+
+
+def test_a_str_second_argument_is_a_label_and_a_tuple_is_children():
+    assert Value(2.0, "x").label == "x" and Value(2.0, "x").is_leaf
+    x = Value(2.0, "x")
+    out = Value(4.0, (x,), "sq", "out")
+    assert (out.label, out.op, out._op, out.parents) == ("out", "sq", "sq", (x,))
+    assert not out.is_leaf
+    with pytest.raises(TypeError, match="two labels"):
+        Value(1.0, "x", label="y")
+
+
+@pytest.mark.parametrize("children", [Value(1.0), 3.0, (Value(1.0), 2.0)])
+def test_children_must_be_a_collection_of_values(children):
+    with pytest.raises(TypeError, match="_children must be a tuple|every child must be a Value"):
+        Value(1.0, children, "f")
+
+
+def test_hand_built_parents_are_each_parent_once_in_order():
+    a, b = Value(1.0), Value(2.0)
+    assert Value(3.0, (b, a, b), "f").parents == (b, a)
+    assert Value(3.0, [a], "f").parents == (a,)
+
+
+def test_a_hand_built_node_without_a_closure_passes_no_gradient():
+    x = Value(1.0)
+    out = Value(2.0, (x,), "f")
+    assert out.local_grads == (0.0,)
+    out.backward()
+    assert (out.grad, x.grad) == (1.0, 0.0)
+
+
+def test_local_grads_of_a_closure_node_leave_every_gradient_as_it_was():
+    x, y = Value(2.0), Value(3.0)
+    x.grad, y.grad = 5.0, 7.0
+    out = Value(6.0, (x, y), "mul")
+    out.grad = 11.0
+
+    def _backward():
+        x.grad += y.data * out.grad
+        y.grad += x.data * out.grad
+
+    out._backward = _backward
+    assert out.local_grads == (3.0, 2.0)
+    assert (x.grad, y.grad, out.grad) == (5.0, 7.0, 11.0)
+
+
+def test_hand_built_nodes_record_nothing_under_no_grad():
+    x = Value(1.0)
+    with no_grad():
+        out = Value(2.0, (x,), "f")
+    assert out.is_leaf and out.op == "" and out.parents == ()
+
+
+def test_node_backward_pushes_its_gradient_once_with_plus_equals():
+    a, b = Value(3.0), Value(4.0)
+    c = a * b
+    c.grad = 2.0
+    c._backward()
+    assert (a.grad, b.grad) == (8.0, 6.0)
+    c._backward()
+    assert (a.grad, b.grad) == (16.0, 12.0)
+    a._backward()  # a leaf has nothing to push to
+    assert a.grad == 16.0
 
 
 def test_public_graph_attributes_are_read_only():

@@ -1,0 +1,323 @@
+"""micrograd's code runs on scalarflow with only the import changed.
+
+Written from the behaviour of micrograd's published code (MIT licence), not
+vendored. The files followed:
+
+- karpathy/micrograd ``test/test_engine.py``: ``test_sanity_check`` and
+  ``test_more_ops``, whose torch (float64) results are recorded here as numbers;
+- karpathy/micrograd ``micrograd/engine.py`` and ``README.md`` (the example's
+  printed 24.7041, 138.8338, 645.5773);
+- karpathy/micrograd ``trace_graph.ipynb``: ``trace`` and ``draw_dot`` with
+  ``format``/``rankdir``;
+- karpathy/nn-zero-to-hero ``lectures/micrograd/micrograd_lecture_first_half_roughly.ipynb``
+  and ``..._second_half_roughly.ipynb``: the labelled ``draw_dot``, ``build_topo``,
+  the neuron ``o = tanh(x1*w1 + x2*w2 + b)`` with its hand-called ``_backward()``
+  chain, the ``a + a`` bug, and Value extended by methods that build
+  ``Value(t, (self,), 'tanh')`` and assign an ``_backward`` closure.
+
+The nn side (AdamW keeping ``p.m``, the demo after ``random.seed(1337)``) is
+tested with nn.
+"""
+
+import math
+from fractions import Fraction
+
+import pytest
+from graphviz import Digraph
+
+from engine import Value, chain_rule, draw_graph, grad, gradcheck, topological_order
+
+# -- micrograd's test/test_engine.py ---------------------------------------------------
+
+
+def test_sanity_check():
+    x = Value(-4.0)
+    z = 2 * x + 2 + x
+    q = z.relu() + z * x
+    h = (z * z).relu()
+    y = h + q + q * x
+    y.backward()
+    # torch, in float64: y = -20.0 and dy/dx = 46.0 (micrograd's test asserts equality;
+    # every intermediate is a small integer, so the arithmetic is exact).
+    assert y.data == -20.0
+    assert x.grad == 46.0
+
+
+def test_more_ops():
+    a = Value(-4.0)
+    b = Value(2.0)
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    g.backward()
+    # micrograd checks against torch (float64) within 1e-6; its README prints
+    # 24.7041, 138.8338, 645.5773. The exact values (rational arithmetic) are
+    # 2421/98, 47620/343 and 221433/343; a few roundings away, so 1e-14 relative.
+    tol = 1e-6
+    assert abs(g.data - 24.70408163265306) < tol
+    assert abs(a.grad - 138.8338192419825) < tol
+    assert abs(b.grad - 645.5772594752186) < tol
+    exact = (Fraction(2421, 98), Fraction(47620, 343), Fraction(221433, 343))
+    assert (g.data, a.grad, b.grad) == pytest.approx([float(v) for v in exact], rel=1e-14)
+    assert f"{g.data:.4f} {a.grad:.4f} {b.grad:.4f}" == "24.7041 138.8338 645.5773"
+
+
+# -- the lecture's helpers, copied in the lecture's style ------------------------------
+
+
+def trace(root):
+    # builds a set of all nodes and edges in a graph
+    nodes, edges = set(), set()
+
+    def build(v):
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                build(child)
+
+    build(root)
+    return nodes, edges
+
+
+def draw_dot(root, format="svg", rankdir="LR"):
+    assert rankdir in ["LR", "TB"]
+    nodes, edges = trace(root)
+    dot = Digraph(format=format, graph_attr={"rankdir": rankdir})
+    for n in nodes:
+        uid = str(id(n))
+        label = "{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad)  # noqa: UP031
+        dot.node(name=uid, label=label, shape="record")
+        if n._op:
+            dot.node(name=uid + n._op, label=n._op)
+            dot.edge(uid + n._op, uid)
+    for n1, n2 in edges:
+        dot.edge(str(id(n1)), str(id(n2)) + n2._op)
+    return dot
+
+
+def build_topo(root):
+    topo = []
+    visited = set()
+
+    def build(v):
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build(child)
+            topo.append(v)
+
+    build(root)
+    return topo
+
+
+def lecture_neuron():
+    """The lecture's neuron, with its labels: o = tanh(x1*w1 + x2*w2 + b)."""
+    x1 = Value(2.0, label="x1")
+    x2 = Value(0.0, label="x2")
+    w1 = Value(-3.0, label="w1")
+    w2 = Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x1w1.label = "x1*w1"
+    x2w2 = x2 * w2
+    x2w2.label = "x2*w2"
+    x1w1x2w2 = x1w1 + x2w2
+    x1w1x2w2.label = "x1*w1 + x2*w2"
+    n = x1w1x2w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, x1w1x2w2=x1w1x2w2, n=n, o=o)
+
+
+def assert_lecture_gradients(v):
+    # The lecture's drawing after backward: n, b, both products 0.5 (1 - o² is
+    # 0.4999999999999999 there); x1 -1.5, w1 1.0, x2 0.5, w2 0.0. (Its torch cell
+    # prints 0.5000001283844369 etc.: it made b a float32 before .double().)
+    slope = 1 - v["o"].data ** 2
+    assert slope == pytest.approx(0.5, rel=1e-15)
+    for name in ("n", "b", "x1w1x2w2", "x1w1", "x2w2"):
+        assert v[name].grad == slope
+    assert v["x1"].grad == -3.0 * slope and v["w1"].grad == 2.0 * slope
+    assert v["x2"].grad == 1.0 * slope and v["w2"].grad == 0.0
+
+
+def test_the_lectures_draw_dot_draws_labels_data_grads_and_op_nodes():
+    v = lecture_neuron()
+    v["o"].backward()
+    source = draw_dot(v["o"]).source
+    o = v["o"]
+    assert f"{id(o)}tanh" in source  # the op node micrograd names id + _op
+    assert f"{{ o | data {o.data:.4f} | grad 1.0000 }}" in source
+    assert "{ x1 | data 2.0000 | grad -1.5000 }" in source
+    assert "{ w2 | data 1.0000 | grad 0.0000 }" in source
+    nodes, edges = trace(o)
+    assert len(nodes) == 10 and len(edges) == 9
+    op_nodes = {n._op for n in nodes if f"{id(n)}{n._op}" in source and n._op}
+    assert op_nodes == {"+", "*", "tanh"}
+
+
+def test_trace_graphs_draw_dot_on_its_first_example():
+    # trace_graph.ipynb: x = Value(1.0); y = (x * 2 + 1).relu(); y.backward(); draw_dot(y)
+    x = Value(1.0)
+    y = (x * 2 + 1).relu()
+    y.backward()
+    dot = draw_dot(y, format="png", rankdir="TB")
+    assert "rankdir=TB" in dot.source and dot.format == "png"
+    ops = {n._op for n in trace(y)[0]}
+    assert ops == {"", "*", "+", "relu"}  # micrograd says 'ReLU'; .op names are scalarflow's
+    assert x.grad == 2.0
+
+
+def test_build_topo_orders_every_node_after_its_children():
+    v = lecture_neuron()
+    topo = build_topo(v["o"])
+    assert set(topo) == set(topological_order(v["o"])) and len(topo) == 10
+    position = {node: i for i, node in enumerate(topo)}
+    assert all(position[child] < position[node] for node in topo for child in node._prev)
+    assert topo[-1] is v["o"]
+
+
+def test_backward_fills_the_lectures_numbers():
+    v = lecture_neuron()
+    v["o"].backward()
+    assert v["o"].data == pytest.approx(0.7071067811865476, rel=1e-15)
+    assert_lecture_gradients(v)
+
+
+def test_a_hand_called_backward_chain():
+    v = lecture_neuron()
+    v["o"].grad = 1.0
+    v["o"]._backward()
+    v["n"]._backward()
+    v["b"]._backward()  # a leaf: nothing happens
+    v["x1w1x2w2"]._backward()
+    v["x2w2"]._backward()
+    v["x1w1"]._backward()
+    assert_lecture_gradients(v)
+
+
+def test_a_plus_a_is_the_lectures_bug_fixed_by_plus_equals():
+    a = Value(3.0, label="a")
+    b = a + a
+    b.label = "b"
+    b.backward()
+    assert a.grad == 2.0
+    assert len(trace(b)[1]) == 1  # micrograd's _prev is a set: one edge drawn
+
+
+def test_the_lectures_shared_node_example():
+    a = Value(-2.0, label="a")
+    b = Value(3.0, label="b")
+    d = a * b
+    e = a + b
+    f = d * e
+    f.backward()
+    # df/da = e·b + d = 3 - 6, df/db = e·a + d = -2 - 6
+    assert (a.grad, b.grad) == (-3.0, -8.0)
+
+
+# -- Value extended the lecture's way: a method that builds a node and a closure -------
+
+
+def lecture_tanh(self):
+    x = self.data
+    t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
+    out = Value(t, (self,), "tanh")
+
+    def _backward():
+        self.grad += (1 - t**2) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def lecture_exp(self):
+    x = self.data
+    out = Value(math.exp(x), (self,), "exp")
+
+    def _backward():
+        self.grad += out.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def lecture_mul(self, other):
+    other = other if isinstance(other, Value) else Value(other)
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def _backward():
+        self.grad += other.data * out.grad
+        other.grad += self.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+@pytest.fixture
+def extended(monkeypatch):
+    """Value with the lecture's methods added to it, as the lecture adds them to its class."""
+    monkeypatch.setattr(Value, "lecture_tanh", lecture_tanh, raising=False)
+    monkeypatch.setattr(Value, "lecture_exp", lecture_exp, raising=False)
+    monkeypatch.setattr(Value, "lecture_mul", lecture_mul, raising=False)
+    return Value
+
+
+def extended_fn(xs):
+    x, y = xs
+    return (x.lecture_mul(y) + x).lecture_tanh() * y.lecture_exp()
+
+
+def test_backward_calls_the_closures_and_matches_finite_differences(extended):
+    report = gradcheck(extended_fn, [0.3, -1.2])  # central differences, raises on mismatch
+    x, y = Value(0.3), Value(-1.2)
+    out = extended_fn([x, y])
+    out.backward()
+    # By hand: out = tanh(xy + x) · e^y.
+    t = math.tanh(0.3 * -1.2 + 0.3)
+    assert x.grad == pytest.approx((1 - t * t) * (-1.2 + 1) * math.exp(-1.2), rel=1e-13)
+    assert y.grad == pytest.approx((1 - t * t) * 0.3 * math.exp(-1.2) + t * math.exp(-1.2))
+    assert [row.analytic for row in report.rows] == pytest.approx([x.grad, y.grad], rel=1e-15)
+
+
+def test_the_lectures_neuron_with_its_own_tanh(extended):
+    v = lecture_neuron()
+    o = v["n"].lecture_tanh()
+    o.backward()
+    assert o.op == o._op == "tanh" and o.parents == (v["n"],)
+    assert v["n"].grad == pytest.approx(0.5, rel=1e-15) and v["w2"].grad == 0.0
+
+
+def test_hand_built_nodes_step_and_draw_like_built_in_ones(extended):
+    x = Value(0.5, label="x")
+    h = x.lecture_mul(x)  # the node's one parent is x, once (micrograd's set)
+    h.label = "h"
+    out = h.lecture_tanh()
+    out.label = "out"
+    steps = list(out.backward_steps())
+    assert [(s.node, s.parent) for s in steps] == [(out, h), (h, x)]
+    slope = 1 - math.tanh(0.25) ** 2
+    assert steps[0].local_grad == pytest.approx(slope, rel=1e-15)
+    assert steps[1].local_grad == 1.0  # ∂(x·x)/∂x = 2x, x = 0.5
+    assert x.grad == steps[1].parent_grad == pytest.approx(slope, rel=1e-15)
+    source = draw_graph(out).source
+    assert "tanh" in source and "out" in source and "h" in source
+    assert chain_rule(out, x).total == pytest.approx(x.grad, rel=1e-15)
+
+
+def test_grad_goes_through_closures_without_touching_grad(extended):
+    x, y = Value(0.3), Value(-1.2)
+    out = extended_fn([x, y])
+    gx, gy = grad(out, [x, y])
+    assert (x.grad, y.grad, out.grad) == (0.0, 0.0, 0.0)
+    out.backward()
+    assert (gx, gy) == pytest.approx((x.grad, y.grad), rel=1e-15)
