@@ -161,7 +161,8 @@ def array_source(
             vector, j = lane[i]
             return f"{vector.name}[:, {j}]"
         if node.kind == INPUT:
-            return f"a{node.arg}" if node.position is None else f"a{node.arg}[:, {node.position}]"
+            arg = graph.arg_names[node.arg]
+            return arg if node.position is None else f"{arg}[:, {node.position}]"
         if node.kind == STATE:
             return f"theta[{node.state}]"
         if node.kind == CONSTANT:
@@ -381,11 +382,11 @@ def _layer_input(graph: Graph, plan: Plan, st: Layer) -> str | None:
     if vector is not None:
         return vector.name
     arg = input_vector(graph, st.x)
-    return None if arg is None else f"a{arg}"
+    return None if arg is None else graph.arg_names[arg]
 
 
 def _function(signature: str, graph: Graph, w: _Writer) -> str:
-    args = "".join(f"a{k}, " for k in range(len(graph.shapes)))
+    args = "".join(f"{a}, " for a in graph.arg_names)
     header = "def " + signature.format(args=args) + ":"
     return "\n".join([header, *w.lines]) + "\n"
 
@@ -457,13 +458,13 @@ def python_source(graph: Graph, loss: bool, rules: Mapping, checks: bool = False
             if any(x != "_" for x in names):
                 unpack.append(f"{', '.join(names)}{',' if shape == 1 else ''} = e{k}")
     if len(loop_vars) == 1:
-        header = "for e0 in a0:"
+        header = f"for e0 in {graph.arg_names[0]}:"
     else:
-        arrays = ", ".join(f"a{k}" for k in range(len(loop_vars)))
+        arrays = ", ".join(graph.arg_names)
         header = f"for {', '.join(loop_vars)} in zip({arrays}):"
     lines = [
         "def run(theta, {args}n, scale, check):".format(
-            args="".join(f"a{k}, " for k in range(len(graph.shapes)))
+            args="".join(f"{a}, " for a in graph.arg_names)
         )
     ]
     lines += before.lines

@@ -23,11 +23,12 @@ engine.trace.TraceError: x > 0 compares a Value while tracing ...
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .modes import enable_grad
-from .ops import Op
+from .ops import OPS, Op
 from .value import Value
 
 __all__ = ["TraceError", "Node", "Graph", "trace", "example_arguments"]
@@ -83,6 +84,7 @@ class Graph:
     single: bool  # fn returned one Value (not a list of them)
     shapes: tuple[int | None, ...]  # per argument: None for a number, else its length
     state: list[Value] = field(default_factory=list)  # leaves read at every call
+    arg_names: list[str] = field(default_factory=list)  # what generated code calls each argument
 
     def signature(self) -> tuple:
         return (
@@ -252,11 +254,31 @@ def trace(
             f"compile's example is a tuple of fn's arguments, got {type(example).__name__}; "
             f"for one argument write (x,)"
         )
-    args, leaves, shapes = _leaves(example, arg_labels or _parameter_names(fn))
+    names = list(arg_labels or _parameter_names(fn))
+    args, leaves, shapes = _leaves(example, names)
     with enable_grad(), _Guard():
         result = fn(*args)
     outputs, single = _outputs(result)
-    return _record(outputs, single, leaves, shapes, state)
+    graph = _record(outputs, single, leaves, shapes, state)
+    graph.arg_names = [_variable(names[k] if k < len(names) else "", k) for k in range(len(shapes))]
+    return graph
+
+
+# Names generated code uses for its own variables; an argument must not take one.
+_GENERATED = re.compile(r"[A-Za-z]+\d+|\w*_[zhx]\d+|e\d+|a\d+")
+_RESERVED = {"xp", "theta", "n", "scale", "check", "loss", "grads", "zeros", "total", "results"}
+_RESERVED |= {"math", "sign", "sigmoid", "isfinite", "fail"}
+
+
+def _variable(name: str, k: int) -> str:
+    """A variable name for argument ``k`` of generated code: fn's own name where it is safe."""
+    import keyword
+
+    if not name.isidentifier() or keyword.iskeyword(name) or _GENERATED.fullmatch(name):
+        return f"a{k}"
+    if name in _RESERVED or any(name == op.name for op in OPS):
+        return f"{name}_"
+    return name
 
 
 def _parameter_names(fn: Callable) -> list[str]:

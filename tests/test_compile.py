@@ -265,3 +265,23 @@ def test_forward_mode_reads_weights_at_every_call():
     assert step([1.0, 3.0]) == [[2.0, 2.0], [6.0, 4.0]]
     w.data = 5.0
     assert np.asarray(step(np.asarray([1.0, 3.0]))).tolist() == [[5.0, 2.0], [15.0, 4.0]]
+
+
+def test_hand_built_micrograd_nodes_are_refused():
+    w = Value(2.0, label="w")
+
+    def fn(t):
+        out = Value(2 * (w * t).data, (w * t,), "double")  # micrograd's way: a closure
+        out._backward = lambda: None
+        return out
+
+    with pytest.raises(TraceError, match="built by hand or given its own _backward"):
+        engine.compile(fn, (1.0,), params=[w])
+
+    def closure(t):
+        out = w * t
+        out._backward = lambda: None  # a table node whose backward the user replaced
+        return out
+
+    with pytest.raises(TraceError, match="_backward"):
+        engine.compile(closure, (1.0,), params=[w])
