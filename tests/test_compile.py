@@ -285,3 +285,18 @@ def test_hand_built_micrograd_nodes_are_refused():
 
     with pytest.raises(TraceError, match="_backward"):
         engine.compile(closure, (1.0,), params=[w])
+
+
+def test_the_pure_python_backend_needs_no_numpy():
+    """import engine and a compiled step on lists load neither numpy nor array-api-compat."""
+    import subprocess
+
+    code = (
+        "import sys, engine\n"
+        "w = engine.Value(0.5)\n"
+        "step = engine.compile(lambda x: (w * x).tanh() ** 2, (1.0,), params=[w])\n"
+        "step([1.0, 2.0]); step.source_per_node\n"
+        "print(sorted({'numpy', 'array_api_compat', 'array_api_strict'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr
