@@ -278,7 +278,10 @@ def array_source(
                 w.line("zeros = xp.zeros((n,), dtype=xp.float64)")
                 zeros_written = True
             columns = ", ".join(gname(i) if has else "zeros" for i, has in zip(vector.lanes, lanes))
-            grads.add(vector.name, f"xp.stack([{columns}], axis=1)", True, True)
+            if len(vector.lanes) == 1:  # one column: a reshape, cheaper than a stack
+                grads.add(vector.name, f"xp.reshape({columns}, (n, 1))", True, True)
+            else:
+                grads.add(vector.name, f"xp.stack([{columns}], axis=1)", True, True)
         return gname(vector.name) if grads.has(vector.name) else None
 
     for st in reversed(plan.statements):

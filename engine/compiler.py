@@ -256,10 +256,8 @@ class CompiledStep:
 
     def _check_trace(self, batch, n, xp) -> None:
         """Trace again on up to ``validate`` examples of this batch; compare graphs and results."""
-        picks = sorted(
-            {round(k * (n - 1) / max(self.validate - 1, 1)) for k in range(self.validate)}
-        )
-        picks = picks[: self.validate] if n > 1 else [0]
+        # Spread over the batch, last example included; the first is often the traced one.
+        picks = sorted({round((k + 1) * (n - 1) / self.validate) for k in range(self.validate)})
         for i in picks:
             example = example_arguments(batch, i, self.graph.shapes)
             other = trace(self.fn, example, state=self.graph.state)
