@@ -11,11 +11,13 @@
 from .autograd import BackwardStep, grad, topological_order
 from .chain import ChainPath, ChainRule, TooManyPathsError, chain_rule
 from .collector import gc_paused
+from .compiler import CompiledStep, compile
 from .errors import DomainError, GradcheckError
 from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
 from .graph import draw_graph
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .stepper import BackwardTrace, save_steps, step_through, trace_backward
+from .trace import TraceError
 from .value import Value
 
 __all__ = [
@@ -42,4 +44,7 @@ __all__ = [
     "GradcheckReport",
     "GradcheckError",
     "DomainError",
+    "compile",
+    "CompiledStep",
+    "TraceError",
 ]

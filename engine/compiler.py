@@ -1,0 +1,473 @@
+"""``engine.compile``: trace a function once, run whole batches as generated code.
+
+A scalar graph of one example has the same shape for every example, so it can
+be traced once (``engine.trace``), written out as straight-line code over the
+whole batch (``engine.codegen``, with layers recognised as matrix products by
+``engine.fusion``), compiled by Python's own ``compile()``, and run on every
+batch after that.
+
+>>> from engine import Value, compile
+>>> w = Value(0.5, label="w"); b = Value(0.0, label="b")
+>>> def loss(x, y):
+...     return ((w * x + b).tanh() - y) ** 2
+>>> step = compile(loss, (1.0, 0.0), params=[w, b])
+>>> round(step([1.0, 2.0, -1.0], [0.0, 1.0, 0.0]), 6)      # the mean loss
+0.161314
+>>> round(w.grad, 6), round(b.grad, 6)                     # added, as backward() would
+(0.351076, -0.06675)
+
+Backends follow the batch: plain lists run pure-Python floats; numpy arrays
+run numpy; any other Array API array runs in its own namespace.
+
+The compiled code skips the eager engine's per-node domain checks (log of a
+negative number gives nan on arrays, a bare ``ValueError`` in pure Python,
+instead of a ``DomainError`` naming the node). ``checks=True`` checks every
+value the forward computes and reports the first that is not finite, with the
+op that made it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import math
+import operator
+from collections.abc import Callable, Mapping, Sequence
+
+from . import ops
+from .codegen import (
+    array_source,
+    float_sign,
+    product_rule_holds,
+    python_source,
+)
+from .fusion import plan
+from .trace import CONSTANT, Graph, TraceError, example_arguments, same_numbers, trace
+from .value import Value
+
+__all__ = ["compile", "CompiledStep", "TraceError"]
+
+#: Beyond this many nodes ``source_per_node`` declines: the text would be too long to read.
+PER_NODE_LIMIT = 500
+
+
+def compile(
+    fn: Callable,
+    example: Sequence,
+    params: Sequence[Value] | None = None,
+    reduce: str = "mean",
+    *,
+    validate: int = 2,
+    checks: bool = False,
+    fuse: bool = True,
+    rules: Mapping[ops.Op, ops.Op] | None = None,
+) -> CompiledStep:
+    """Trace ``fn`` on ``example`` once; return a step that runs whole batches.
+
+    ``fn`` takes one example (each argument a number or a list of numbers) and
+    returns a Value, or a list of them. ``example`` is a tuple of arguments.
+
+    - ``params=None``: ``step(*batch)`` returns the outputs for every example.
+    - ``params=[...]``: ``fn`` returns one Value, a loss; ``step(*batch)``
+      returns its mean over the batch (``reduce="sum"``: the sum) as a float
+      and *adds* the gradient of that to every parameter's ``.grad``. The
+      parameters' ``.data`` is read at every call; any other Value ``fn``
+      closes over is a constant, taken at its value now.
+    - ``validate``: how many examples of the first batch are traced again
+      and compared with this trace (and with eager results); a different graph
+      (a branch on ``.data`` that flips) raises ``TraceError``.
+    - ``checks=True``: stop at the first value that is not finite, naming the op.
+    - ``fuse=False``: no layer recognition (one line per node, slower).
+    - ``rules``: replacement ops, ``{ops.TANH: my_tanh}``: for testing tests.
+    """
+    if reduce not in ("mean", "sum"):
+        raise ValueError(f"reduce must be 'mean' or 'sum', got {reduce!r}")
+    if not callable(fn):
+        raise TypeError(f"compile needs a function, got {type(fn).__name__}: {fn!r}")
+    if isinstance(validate, bool) or not isinstance(validate, int) or validate < 0:
+        raise ValueError(f"validate must be a whole number >= 0, got {validate!r}")
+    if params is not None:
+        params = list(params)
+        bad = [p for p in params if not isinstance(p, Value)]
+        if bad:
+            raise TypeError(
+                f"params must be Values (e.g. model.parameters()), got {type(bad[0]).__name__}"
+            )
+    return CompiledStep(fn, tuple(example), params, reduce, validate, checks, fuse, rules or {})
+
+
+class CompiledStep:
+    """The compiled function: call it on a batch; read ``source`` to see what it runs."""
+
+    def __init__(self, fn, example, params, reduce, validate, checks, fuse, rules) -> None:
+        self.fn = fn
+        self.loss = params is not None
+        self.reduce = reduce
+        self.validate = validate
+        self.checks = checks
+        self.fuse = fuse
+        self.rules = dict(rules)
+        if self.loss:
+            graph = trace(fn, example, state=params)
+            if not graph.single:
+                raise TraceError(
+                    f"with params, fn must return one Value (the loss), got a list of "
+                    f"{len(graph.outputs)}; to get several outputs per example, compile "
+                    f"without params"
+                )
+        else:
+            graph = _forward_graph(fn, example)
+        self.graph: Graph = graph
+        self._validated = validate == 0
+        self._compiled: dict = {}
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__name__", "fn")
+        kind = f"loss, {self.reduce}" if self.loss else "forward"
+        return f"<compiled {name}: {len(self.graph.nodes)} nodes, {kind}>"
+
+    # -- source -------------------------------------------------------------
+
+    @property
+    def source(self) -> str:
+        """The generated array code: forward, then backward, layers as matrix products."""
+        return self._array()[0].text
+
+    @property
+    def source_per_node(self) -> str:
+        """Float code with one line per node and, backward, one line per edge (small graphs)."""
+        n = len(self.graph.nodes)
+        if n > PER_NODE_LIMIT:
+            raise ValueError(
+                f"source_per_node writes one line per node and per edge; this graph has {n} "
+                f"nodes (the limit is {PER_NODE_LIMIT}), too many to read. step.source shows "
+                f"the same program with layers as matrix products"
+            )
+        return self._python()[0].text
+
+    # -- running ------------------------------------------------------------
+
+    def __call__(self, *batch):
+        if len(batch) != len(self.graph.shapes):
+            raise TypeError(
+                f"this step takes {len(self.graph.shapes)} batch argument(s), like fn's "
+                f"example, got {len(batch)}"
+            )
+        xp = _namespace(batch)
+        n = _batch_size(batch, self.graph.shapes, xp)
+        if not self._validated:
+            self._check_trace(batch, n, xp)
+        return self._run(batch, n, xp)
+
+    def _run(self, batch, n, xp, deliver: bool = True):
+        scale = 1.0 / n if self.reduce == "mean" else 1.0
+        state = self.graph.state
+        if xp is None:
+            source, run = self._python()
+            args = [list(a) for a in batch]
+            theta = [v.data for v in state]
+            try:
+                result = run(theta, *args, n, scale, None)
+            except (ValueError, ZeroDivisionError, OverflowError) as error:
+                raise type(error)(
+                    f"compiled step (pure Python): {error}. Compiled code skips the engine's "
+                    f"domain checks; run fn eagerly to see which node and value"
+                ) from None
+            if not self.loss:
+                return result
+            loss, grads = result
+        else:
+            xp, source, run, check, (receivers, gather, width) = self._array_for(xp)
+            theta = xp.asarray(list(map(_data, state)), dtype=xp.float64)
+            args = [xp.asarray(a, dtype=xp.float64) for a in batch]
+            result = run(xp, theta, *args, n, scale, check)
+            if not self.loss:
+                return result
+            loss, grads = result
+            loss = float(loss)
+            if not deliver:
+                return loss
+            # One total per parameter (a weight shared by several terms has several
+            # slots), summed in the array library, so Python adds once per parameter.
+            totals = xp.take(grads, gather)
+            if width > 1:
+                totals = xp.sum(xp.reshape(totals, (width, len(receivers))), axis=0)
+            for v, g in zip(receivers, _to_list(totals)):
+                v.grad += g
+            return loss
+        if deliver:
+            for slot, g in zip(source.slots, grads):
+                state[slot].grad += g
+        return loss
+
+    # -- code, made on first use and kept -------------------------------------
+
+    def _python(self):
+        if "python" not in self._compiled:
+            src = python_source(self.graph, self.loss, self.rules, self.checks)
+            names = {
+                "math": math,
+                "sign": float_sign,
+                "sigmoid": ops.SIGMOID.forward,
+                "isfinite": math.isfinite,
+                "fail": _fail,
+                **src.functions,
+            }
+            self._compiled["python"] = (src, _define(src.text, names, self._filename("python")))
+        return self._compiled["python"]
+
+    def _array(self):
+        if "array" not in self._compiled:
+            fused = self.fuse and product_rule_holds(self.rules)
+            p = plan(self.graph, fuse=fused)
+            src = array_source(self.graph, p, self.loss, self.rules, self.checks)
+            filename = self._filename("array")
+            code = builtins.compile(src.text, filename, "exec")
+            _remember(filename, src.text)
+            self._compiled["array"] = (src, code)
+        return self._compiled["array"]
+
+    def _array_for(self, xp):
+        if getattr(xp, "__name__", "") == "numpy":
+            xp = _fast_numpy()
+        key = ("array", id(xp))
+        if key not in self._compiled:
+            src, code = self._array()
+            names = {"sigmoid": ops.sigmoid}
+            for name, index in src.indices.items():
+                names[name] = xp.asarray(index, dtype=xp.int64)
+            for name, offset in src.offsets.items():
+                names[name] = xp.asarray(offset, dtype=xp.float64)
+            exec(code, names)  # our own generated source (see codegen), never user text
+            receivers, gather, width = _collect(src.slots)
+            collect = (
+                [self.graph.state[s] for s in receivers],
+                xp.asarray(gather, dtype=xp.int64),
+                width,
+            )
+            self._compiled[key] = (src, names["run"], _array_check(xp), collect)
+        src, run, check, collect = self._compiled[key]
+        return xp, src, run, check if self.checks else None, collect
+
+    def _filename(self, kind: str) -> str:
+        return f"<engine.compile {getattr(self.fn, '__name__', 'fn')} {kind} {id(self):x}>"
+
+    # -- honest tracing ----------------------------------------------------------
+
+    def _check_trace(self, batch, n, xp) -> None:
+        """Trace again on up to ``validate`` examples of this batch; compare graphs and results."""
+        # Spread over the batch, last example included; the first is often the traced one.
+        picks = sorted({round((k + 1) * (n - 1) / self.validate) for k in range(self.validate)})
+        for i in picks:
+            example = example_arguments(batch, i, self.graph.shapes)
+            other = trace(self.fn, example, state=self.graph.state)
+            if other.signature() != self.graph.signature():
+                raise TraceError(
+                    f"fn built a different graph for example {i} of the batch than for the "
+                    f"example it was compiled on ({_difference(self.graph, other)}): it branches "
+                    f"on data (an 'if' on .data, or a number read from .data), so one compiled "
+                    f"program cannot serve every example. Write the branch with ops (relu, abs, "
+                    f"where-style arithmetic), or run this fn eagerly"
+                )
+            one = tuple(_take(a, i, xp) for a in batch)
+            compiled = self._run(one, 1, xp, deliver=False)
+            eager = [other.nodes[o].data for o in other.outputs]
+            got = _flatten(compiled)
+            if not all(same_numbers(a, b) for a, b in zip(got, eager)):
+                raise TraceError(
+                    f"the compiled step gives {got} for example {i} but fn gives {eager} when "
+                    f"run eagerly: fn reads a number (.data) that the trace took as a constant"
+                )
+        self._validated = True
+
+
+_data = operator.attrgetter("data")
+
+
+def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
+    """How to sum the gradient slots per parameter: (parameters, flat gather, slots each).
+
+    Column j of the (width, parameters) gather holds the positions of parameter j's
+    slots, padded with ``len(slots)``: the position of the 0 the generated code appends.
+    """
+    positions: dict[int, list[int]] = {}
+    for k, s in enumerate(slots):
+        positions.setdefault(s, []).append(k)
+    receivers = sorted(positions)
+    width = max((len(p) for p in positions.values()), default=1)
+    pad = len(slots)
+    rows = [positions[s] + [pad] * (width - len(positions[s])) for s in receivers]
+    # Stored column by column (slot r of every parameter, then r + 1): summing over the
+    # first axis adds whole contiguous rows, which numpy does fastest.
+    gather = [row[r] for r in range(width) for row in rows]
+    return receivers, gather, width
+
+
+def _forward_graph(fn, example) -> Graph:
+    """Trace twice: the leaves that are the same object both times are the state (weights)."""
+    first = trace(fn, example, state=None)
+    second = trace(fn, example, state=None)
+    shared = {id(v) for v in second.state}
+    state = [v for v in first.state if id(v) in shared]
+    return trace(fn, example, state=state) if len(state) != len(first.state) else first
+
+
+def _difference(a: Graph, b: Graph) -> str:
+    if len(a.nodes) != len(b.nodes):
+        return f"{len(a.nodes)} nodes, then {len(b.nodes)}"
+    for i, (x, y) in enumerate(zip(a.nodes, b.nodes)):
+        if x.signature() != y.signature():
+            what = x.op.name if x.op else x.kind
+            other = y.op.name if y.op else y.kind
+            if x.kind == CONSTANT and y.kind == CONSTANT:
+                return f"node {i} is the constant {x.data!r}, then {y.data!r}"
+            return f"node {i} is {what}, then {other}"
+    return "different outputs"
+
+
+def _flatten(result) -> list[float]:
+    if isinstance(result, float):
+        return [result]
+    values = _to_list(result)
+    out = []
+    for v in values:
+        out.extend(v if isinstance(v, list) else [v])
+    return [float(v) for v in out]
+
+
+# ---------------------------------------------------------------------------
+# Batches and namespaces.
+
+
+def _namespace(batch):
+    """The Array API namespace of the batch's arrays, or None for plain Python sequences."""
+    for arg in batch:
+        if hasattr(arg, "__array_namespace__"):
+            return arg.__array_namespace__()
+        if type(arg).__module__.split(".")[0] in ("numpy", "torch", "jax", "cupy", "dask"):
+            try:
+                import array_api_compat
+            except ImportError:
+                raise ImportError(
+                    f"compiling for {type(arg).__module__} arrays needs array-api-compat: "
+                    f"pip install array-api-compat (or scalarflow[compile])"
+                ) from None
+            return array_api_compat.array_namespace(arg)
+    return None
+
+
+def _batch_size(batch, shapes, xp) -> int:
+    sizes = set()
+    for k, (arg, shape) in enumerate(zip(batch, shapes)):
+        if xp is not None:
+            arg_shape = tuple(getattr(arg, "shape", ()) or (len(arg),))
+            want = (arg_shape[0],) if shape is None else (arg_shape[0], shape)
+            if hasattr(arg, "shape") and tuple(arg.shape) != want:
+                per_example = "a number" if shape is None else f"{shape} numbers"
+                raise ValueError(
+                    f"batch argument {k} has shape {tuple(arg.shape)}, expected {want}: the "
+                    f"batch first, then {per_example} per example"
+                )
+            sizes.add(arg_shape[0])
+        else:
+            if not isinstance(arg, Sequence) or isinstance(arg, str):
+                raise TypeError(
+                    f"batch argument {k} must be a sequence over examples (a list, or an array "
+                    f"whose first axis is the batch), got {type(arg).__name__}"
+                )
+            if shape is not None:
+                for row in arg:
+                    if len(row) != shape:
+                        raise ValueError(
+                            f"batch argument {k}: every example holds {shape} numbers, like the "
+                            f"example compile was traced on; one holds {len(row)}"
+                        )
+            sizes.add(len(arg))
+    if len(sizes) != 1:
+        raise ValueError(f"the batch arguments hold different numbers of examples: {sorted(sizes)}")
+    (n,) = sizes
+    if n == 0:
+        raise ValueError("the batch is empty: give at least one example")
+    return n
+
+
+def _take(arg, i, xp):
+    """Example ``i`` of a batch argument, as a batch of one."""
+    if xp is not None and len(arg.shape) == 2:
+        return arg[i : i + 1, :]
+    return arg[i : i + 1]
+
+
+def _to_list(a) -> list:
+    if isinstance(a, list):
+        return a
+    if hasattr(a, "tolist"):
+        return a.tolist()
+    import numpy as np  # an Array API array without tolist: through DLPack
+
+    return np.from_dlpack(a).tolist()
+
+
+_FAST_NUMPY = []
+
+
+def _fast_numpy():
+    """numpy, with ``sum``, ``take`` and ``reshape`` calling the C methods directly.
+
+    numpy's module functions wrap these in Python (argument dispatch, keyword
+    handling); on W1's small arrays that wrapping is a third of the step. The
+    results are numpy's own, to the bit.
+    """
+    if not _FAST_NUMPY:
+        import types
+
+        import numpy as np
+
+        add_reduce = np.add.reduce
+
+        def sum(x, axis=None):  # noqa: A001 - the Array API's name
+            return add_reduce(x, axis)
+
+        def take(x, indices):
+            return x.take(indices)
+
+        def reshape(x, shape):
+            return x.reshape(shape)
+
+        fast = types.SimpleNamespace(
+            **{k: getattr(np, k) for k in dir(np) if not k.startswith("__")}
+        )
+        fast.sum, fast.take, fast.reshape, fast.__name__ = sum, take, reshape, "numpy (fast)"
+        _FAST_NUMPY.append(fast)
+    return _FAST_NUMPY[0]
+
+
+def _array_check(xp):
+    def check(value, what: str) -> None:
+        finite = xp.isfinite(value)
+        if not bool(xp.all(finite)):
+            raise FloatingPointError(
+                f"compiled step (checks=True): {what} produced a value that is not finite "
+                f"(nan or inf); it is the first such value of the forward pass"
+            )
+
+    return check
+
+
+def _fail(what: str, value: float) -> None:
+    raise FloatingPointError(
+        f"compiled step (checks=True): {what} produced {value!r}, the first value of the "
+        f"forward pass that is not finite"
+    )
+
+
+def _define(source: str, names: dict, filename: str):
+    code = builtins.compile(source, filename, "exec")
+    _remember(filename, source)
+    exec(code, names)  # our own generated source (see codegen), never user text
+    return names["run"]
+
+
+def _remember(filename: str, source: str) -> None:
+    """Let tracebacks show the generated lines."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

@@ -1,0 +1,376 @@
+"""Tracing: run a function once on Values and keep the graph it built, as a plain record.
+
+``trace(fn, example, state)`` makes every number of ``example`` a leaf Value,
+calls ``fn`` on them, and walks back from the result along the nodes' recorded
+op (``_primitive``), inputs and constant, which are all the table needs. The
+result is a ``Graph``: one ``Node`` per Value in topological order, each naming
+its op and its inputs by position, so it can be compared with the trace of
+another example and turned into code.
+
+Tracing is honest about what a trace can hold. Comparing Values inside ``fn``
+(``if x > 0``, ``max(a, b)``) would fix one branch for every example, so while
+tracing it raises ``TraceError``:
+
+>>> from engine import Value
+>>> def step(x):
+...     return x * 2 if x > 0 else -x
+>>> trace(step, (1.5,))
+Traceback (most recent call last):
+...
+engine.trace.TraceError: x > 0 compares a Value while tracing ...
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .modes import enable_grad
+from .ops import OPS, Op
+from .value import Value
+
+__all__ = ["TraceError", "Node", "Graph", "trace", "example_arguments"]
+
+
+class TraceError(TypeError):
+    """A function that cannot be traced once and run on every example."""
+
+
+INPUT, STATE, CONSTANT, OPERATION = "input", "state", "constant", "operation"
+
+
+@dataclass(slots=True)
+class Node:
+    """One Value of a traced graph.
+
+    ``kind`` is ``"input"`` (a number of the example: ``arg`` and ``position``
+    say which), ``"state"`` (a Value that existed before the trace and is read at
+    every call: a parameter), ``"constant"`` (any other leaf: its ``data`` is
+    baked into the code) or ``"operation"`` (``op`` applied to ``parents``,
+    indices of earlier nodes, with ``constant`` if the op takes one).
+    ``batched`` is True when the node depends on an input, i.e. differs per example.
+    """
+
+    kind: str
+    op: Op | None = None
+    parents: tuple[int, ...] = ()
+    constant: float | None = None
+    data: float = 0.0
+    arg: int = -1
+    position: int | None = None
+    state: int = -1  # index into Graph.state for state leaves
+    batched: bool = False
+    label: str = ""
+
+    def signature(self) -> tuple:
+        """What must agree between two traces of the same program."""
+        if self.kind == OPERATION:
+            return (self.op, self.parents, self.constant)
+        if self.kind == INPUT:
+            return (INPUT, self.arg, self.position)
+        if self.kind == STATE:
+            return (STATE, self.state)
+        return (CONSTANT, self.data)
+
+
+@dataclass
+class Graph:
+    """A traced program: nodes in topological order, its outputs, its state leaves."""
+
+    nodes: list[Node]
+    outputs: list[int]  # indices of the output nodes, in the order fn returned them
+    single: bool  # fn returned one Value (not a list of them)
+    shapes: tuple[int | None, ...]  # per argument: None for a number, else its length
+    state: list[Value] = field(default_factory=list)  # leaves read at every call
+    arg_names: list[str] = field(default_factory=list)  # what generated code calls each argument
+
+    def signature(self) -> tuple:
+        return (
+            tuple(n.signature() for n in self.nodes),
+            tuple(self.outputs),
+            self.single,
+            self.shapes,
+        )
+
+    def consumers(self) -> list[list[int]]:
+        """For each node, the nodes that take it as an input (once per use)."""
+        users: list[list[int]] = [[] for _ in self.nodes]
+        for i, node in enumerate(self.nodes):
+            for p in node.parents:
+                users[p].append(i)
+        return users
+
+
+# ---------------------------------------------------------------------------
+# Comparisons while tracing.
+
+_SYMBOLS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
+_tracing = 0  # how many traces are running (a trace may call compile again)
+_saved: dict[str, object] = {}
+
+
+def _name(x: object) -> str:
+    if isinstance(x, Value):
+        return x.label or "x"
+    return repr(x)
+
+
+def _refuse_comparison(symbol: str) -> Callable:
+    def compare(self, other):
+        raise TraceError(
+            f"{_name(self)} {symbol} {_name(other)} compares a Value while tracing "
+            f"(engine.compile): the compiled code runs one program for every example, so it "
+            f"cannot take a branch chosen by one example's data. Write the choice with an op "
+            f"that keeps both sides: relu(x), abs(x), leaky_relu(x) instead of "
+            f"'x if x > 0 else ...', or compare plain numbers (x.data) only where the "
+            f"branch is the same for every example (validate checks that)."
+        )
+
+    return compare
+
+
+def _refuse_truth(self):
+    raise TraceError(
+        f"the truth of a Value ({_name(self)}) was asked while tracing (engine.compile): "
+        f"'if value:' would pick one branch for every example; compare plain numbers "
+        f"(value.data) only where the answer is the same for every example"
+    )
+
+
+class _Guard:
+    """While active, comparing Values (or asking ``if value:``) raises ``TraceError``.
+
+    # BRIDGE: this patches Value's comparison methods for the duration of the
+    # trace. A tracing flag in engine.modes read by value.py would be cleaner and
+    # thread-safe; asked of the core branch (see the compile report).
+    """
+
+    def __enter__(self) -> None:
+        global _tracing
+        if _tracing == 0:
+            for method, symbol in _SYMBOLS.items():
+                _saved[method] = Value.__dict__[method]
+                setattr(Value, method, _refuse_comparison(symbol))
+            Value.__bool__ = _refuse_truth
+        _tracing += 1
+
+    def __exit__(self, *exc) -> None:
+        global _tracing
+        _tracing -= 1
+        if _tracing == 0:
+            for method, original in _saved.items():
+                setattr(Value, method, original)
+            del Value.__bool__
+            _saved.clear()
+
+
+# ---------------------------------------------------------------------------
+# The trace.
+
+
+def _leaves(example: Sequence, arg_labels: Sequence[str]) -> tuple[list, list[Value], tuple]:
+    """Leaf Values for every number of ``example``: (fn's arguments, the leaves, shapes)."""
+    args, leaves, shapes = [], [], []
+    for k, value in enumerate(example):
+        name = arg_labels[k] if k < len(arg_labels) else f"a{k}"
+        if isinstance(value, Value):
+            raise TypeError(
+                f"compile's example holds numbers, not Values (argument {k} is {value!r}); "
+                f"pass plain numbers, e.g. (x.data,)"
+            )
+        if isinstance(value, (int, float)) or _is_scalar(value):
+            leaf = Value(float(value), label=name)
+            args.append(leaf)
+            leaves.append(leaf)
+            shapes.append(None)
+            continue
+        try:
+            items = [float(v) for v in value]
+        except TypeError:
+            raise TypeError(
+                f"compile's example: argument {k} must be a number or a list of numbers, "
+                f"got {type(value).__name__}: {value!r}"
+            ) from None
+        row = [Value(v, label=f"{name}[{j}]") for j, v in enumerate(items)]
+        args.append(row)
+        leaves.extend(row)
+        shapes.append(len(row))
+    return args, leaves, tuple(shapes)
+
+
+def _is_scalar(value: object) -> bool:
+    """A 0-d number that is not a Python int/float: numpy scalars, 0-d arrays."""
+    return getattr(value, "shape", None) == () or (
+        hasattr(value, "__float__") and not hasattr(value, "__len__")
+    )
+
+
+def example_arguments(batch: Sequence, i: int, shapes: tuple) -> tuple:
+    """Example ``i`` of a batch (lists or arrays, batch first) as plain Python numbers."""
+    example = []
+    for arg, shape in zip(batch, shapes):
+        if shape is None:
+            example.append(float(arg[i]))
+        elif hasattr(arg, "shape"):  # an array: index both axes (the Array API wants that)
+            example.append([float(arg[i, j]) for j in range(shape)])
+        else:
+            example.append([float(v) for v in arg[i]])
+    return tuple(example)
+
+
+def _outputs(result: object) -> tuple[list[Value], bool]:
+    if isinstance(result, Value):
+        return [result], True
+    if isinstance(result, (list, tuple)) and result and all(isinstance(v, Value) for v in result):
+        return list(result), False
+    raise TraceError(
+        f"compile: fn must return a Value or a list of Values, got {type(result).__name__}: "
+        f"{result!r:.80}"
+    )
+
+
+def trace(
+    fn: Callable,
+    example: Sequence,
+    state: Sequence[Value] | None = None,
+    arg_labels: Sequence[str] = (),
+) -> Graph:
+    """Run ``fn`` on ``example`` (numbers made leaf Values) and record the graph it built.
+
+    ``state``: the leaves to read at every call (parameters). With None, every
+    leaf that is not an input is state; otherwise leaves outside ``state`` are
+    constants, baked in with the value they have now.
+
+    >>> from engine import Value
+    >>> w = Value(3.0, label="w")
+    >>> g = trace(lambda x: (w * x).tanh(), (0.5,), state=[w])
+    >>> [(n.kind, n.op.name if n.op else n.label) for n in g.nodes]
+    [('state', 'w'), ('input', 'x'), ('operation', 'mul'), ('operation', 'tanh')]
+    """
+    if not isinstance(example, (tuple, list)):
+        raise TypeError(
+            f"compile's example is a tuple of fn's arguments, got {type(example).__name__}; "
+            f"for one argument write (x,)"
+        )
+    names = list(arg_labels or _parameter_names(fn))
+    args, leaves, shapes = _leaves(example, names)
+    with enable_grad(), _Guard():
+        result = fn(*args)
+    outputs, single = _outputs(result)
+    graph = _record(outputs, single, leaves, shapes, state)
+    graph.arg_names = [_variable(names[k] if k < len(names) else "", k) for k in range(len(shapes))]
+    return graph
+
+
+# Names generated code uses for its own variables; an argument must not take one.
+_GENERATED = re.compile(r"[A-Za-z]+\d+|\w*_[zhx]\d+|e\d+|a\d+")
+_RESERVED = {"xp", "theta", "n", "scale", "check", "loss", "grads", "zeros", "total", "results"}
+_RESERVED |= {"math", "sign", "sigmoid", "isfinite", "fail"}
+
+
+def _variable(name: str, k: int) -> str:
+    """A variable name for argument ``k`` of generated code: fn's own name where it is safe."""
+    import keyword
+
+    if not name.isidentifier() or keyword.iskeyword(name) or _GENERATED.fullmatch(name):
+        return f"a{k}"
+    if name in _RESERVED or any(name == op.name for op in OPS):
+        return f"{name}_"
+    return name
+
+
+def _parameter_names(fn: Callable) -> list[str]:
+    """fn's argument names, to label the inputs (so messages say 'x > 0', not 'a0 > 0')."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _record(outputs, single, leaves, shapes, state) -> Graph:
+    inputs: dict[Value, tuple[int, int | None]] = {}
+    position = 0
+    for k, shape in enumerate(shapes):
+        for j in [None] if shape is None else range(shape):
+            inputs[leaves[position]] = (k, j)
+            position += 1
+    state_index = {v: i for i, v in enumerate(state)} if state is not None else None
+    index: dict[Value, int] = {}
+    nodes: list[Node] = []
+    state_values: list[Value] = list(state) if state is not None else []
+    for v in _topological(outputs):
+        x = v._x
+        if x is None:
+            if v in inputs:
+                k, j = inputs[v]
+                node = Node(INPUT, arg=k, position=j, batched=True, label=v.label, data=v.data)
+            elif state_index is not None and v in state_index:
+                node = Node(STATE, state=state_index[v], label=v.label, data=v.data)
+            elif state_index is None:
+                node = Node(STATE, state=len(state_values), label=v.label, data=v.data)
+                state_values.append(v)
+            else:
+                node = Node(CONSTANT, data=v.data, label=v.label)
+        else:
+            op = v._primitive
+            if type(op) is not Op or "_backward" in (getattr(v, "__dict__", None) or ()):
+                raise _hand_built(v)
+            y = v._y
+            if y is None:
+                parents = (index[x],)
+                batched = nodes[parents[0]].batched
+            else:
+                parents = (index[x], index[y])
+                batched = nodes[parents[0]].batched or nodes[parents[1]].batched
+            node = Node(OPERATION, op, parents, v._constant, v.data, batched=batched, label=v.label)
+        index[v] = len(nodes)
+        nodes.append(node)
+    return Graph(nodes, [index[v] for v in outputs], single, shapes, state_values)
+
+
+def _hand_built(v: Value) -> TraceError:
+    return TraceError(
+        f"compile cannot trace {v!r}: it was built by hand or given its own _backward "
+        f"closure (micrograd's way), so the op table has no rule for it and no source can "
+        f"be written for its derivative; build it with Value's operators and methods "
+        f"(a * b, a.tanh(), ...) instead"
+    )
+
+
+def _topological(outputs: list[Value]) -> list[Value]:
+    """Every node reachable from ``outputs``, parents first; an explicit stack, like autograd."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list = list(reversed(outputs))
+    while stack:
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append(node)
+        stack.append(None)
+        # The second input goes on first, so that the first is visited first.
+        y = node._y
+        if y is not None and y not in seen:
+            stack.append(y)
+        x = node._x
+        if x is not None and x not in seen:
+            stack.append(x)
+    return order
+
+
+def same_numbers(a: float, b: float, rtol: float = 1e-9) -> bool:
+    """Equal to ``rtol`` relative (NaNs equal each other, infinities must match)."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= rtol * max(abs(a), abs(b), 1e-300)

@@ -1,0 +1,302 @@
+"""engine.compile: the compiled step equals the eager engine, on every backend."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import engine
+from engine import TraceError, Value, ops
+from engine.strategies import expressions
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import workloads  # noqa: E402
+
+xp_strict = pytest.importorskip("array_api_strict")
+
+# Generated code adds in a different order than eager backward (a layer is one matrix
+# product; a batch's gradients are summed at once): agreement is to rounding, 1e-12.
+RTOL = 1e-12
+
+BACKENDS = ("python", "numpy", "strict")
+
+
+def as_batch(rows, backend):
+    """A batch argument (a list over examples) in the backend's form."""
+    if backend == "python":
+        return rows
+    if backend == "numpy":
+        return np.asarray(rows, dtype=float)
+    return xp_strict.asarray(rows, dtype=xp_strict.float64)
+
+
+def close(a: float, b: float, rtol: float = RTOL) -> bool:
+    if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    return abs(a - b) <= rtol * max(abs(a), abs(b)) + 1e-300
+
+
+def eager_mean(fn, rows, params):
+    """What the compiled step must give: the mean loss, and grads added to params."""
+    losses = [
+        fn(*[Value(v) if not isinstance(v, list) else list(map(Value, v)) for v in r]) for r in rows
+    ]
+    total = sum(losses) * (1.0 / len(losses))
+    total.backward()
+    return total.data
+
+
+# ---------------------------------------------------------------------------
+# Differential: every op, first derivatives, every backend.
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=25)
+@given(expressions())
+def test_compiled_expressions_equal_eager(backend, e):
+    """The output and the gradient wrt each input, per example, equal eager to 1e-12.
+
+    The inputs are parameters here, so the compiled step's gradients are the
+    first derivatives; the batch holds the drawn point and nearby copies (the
+    expression is the same for each: its branches are ops, not ifs).
+    """
+    weights = [Value(x, label=f"w{i}") for i, x in enumerate(e.inputs)]
+
+    def loss(t):
+        return e.fn([w * t for w in weights])
+
+    # t = 1 is the drawn point, the only one known to lie inside every op's domain.
+    ts = [1.0, 1.0, 1.0]
+    step = engine.compile(loss, (1.0,), params=weights)
+    got = step(as_batch(ts, backend))
+    compiled_grads = [w.grad for w in weights]
+    for w in weights:
+        w.grad = 0.0
+    want = eager_mean(loss, [[t] for t in ts], weights)
+    assert close(got, want)
+    for got_g, w in zip(compiled_grads, weights):
+        assert close(got_g, w.grad), (e, got_g, w.grad)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=25)
+@given(expressions(min_inputs=2, max_inputs=2))
+def test_compiled_forward_equals_eager_per_example(backend, e):
+    """Forward-only mode: one output per example, each equal to the eager value."""
+    rows = [e.inputs, [x * 1.0 for x in e.inputs]]
+    step = engine.compile(lambda xs: e.fn(xs), (e.inputs,))
+    out = step(as_batch(rows, backend))
+    values = out if backend == "python" else [float(out[i]) for i in range(len(rows))]
+    for row, value in zip(rows, values):
+        assert close(value, e.fn([Value(x) for x in row]).data)
+
+
+def test_inputs_get_no_gradient_and_the_batch_varies():
+    """Per-example inputs differ; the gradient is the mean of the per-example gradients."""
+    w = Value(0.3, label="w")
+
+    def loss(x, y):
+        return (w * x - y).tanh() ** 2 + (w * x).sigmoid().log()
+
+    xs, ys = [0.5, -1.0, 2.0, 3.0], [1.0, 0.0, -1.0, 0.5]
+    for backend in BACKENDS:
+        w.grad = 0.0
+        step = engine.compile(loss, (0.5, 1.0), params=[w])
+        got = step(as_batch(xs, backend), as_batch(ys, backend))
+        g = w.grad
+        w.grad = 0.0
+        want = eager_mean(loss, list(zip(xs, ys)), [w])
+        assert close(got, want) and close(g, w.grad), backend
+
+
+def test_reduce_sum_and_gradients_add_up():
+    w = Value(2.0)
+    step = engine.compile(lambda x: w * x * x, (1.0,), params=[w], reduce="sum")
+    assert step([1.0, 2.0]) == 2.0 * 1 + 2.0 * 4
+    step([1.0, 2.0])  # gradients are added, as backward() adds into leaves
+    assert w.grad == 2 * (1.0 + 4.0)
+
+
+# ---------------------------------------------------------------------------
+# W1 end to end.
+
+
+def _w1(backend: str, steps: int = 20):
+    X, y = workloads.moons(100)
+    weights = workloads.initial_weights()
+    eager = workloads.ValueMLP(Value, weights)
+    model = workloads.ValueMLP(Value, weights)
+    params = model.parameters()
+
+    def loss(x, yi):
+        return (1 + -yi * model(x)).relu() + workloads.ALPHA * sum(p * p for p in params)
+
+    step = engine.compile(loss, (X[0], y[0]), params=params)
+    Xb, yb = as_batch(X, backend), as_batch([float(v) for v in y], backend)
+    worst = 0.0
+    for k in range(steps):
+        want = workloads.value_step(eager, Value, X, y, k)
+        for p in params:
+            p.grad = 0.0
+        got = step(Xb, yb)
+        for p in params:
+            p.data -= workloads.learning_rate(k) * p.grad
+        worst = max(worst, abs(got - want) / abs(want))
+        for a, b in zip(eager.parameters(), params):
+            worst = max(worst, abs(a.data - b.data) / max(abs(a.data), 1e-12))
+    return worst, step
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_w1_twenty_sgd_steps_equal_eager(backend):
+    worst, _ = _w1(backend)
+    assert worst < RTOL
+
+
+def test_w1_source_is_layers_as_matrix_products():
+    _, step = _w1("numpy", steps=1)
+    source = step.source
+    assert source.count(".T + b_z") == 3  # three layers, forward: x @ W.T + b
+    assert source.count(".T @ ") == 3  # their weight gradients, backward
+    assert "Σ of 337 products of parameters, once" in source  # the L2 penalty
+    assert len(source.splitlines()) < 60  # the fused source stays short at any width
+    assert source.index("# forward") < source.index("# backward")
+    with pytest.raises(ValueError, match="too many to read"):
+        _ = step.source_per_node
+
+
+def test_unfused_fallback_equals_fused():
+    X, y = workloads.moons(10)
+    model = workloads.ValueMLP(Value, workloads.initial_weights())
+    params = model.parameters()
+
+    def loss(x, yi):
+        return (1 + -yi * model(x)).relu()
+
+    grads = []
+    for fuse in (True, False):
+        for p in params:
+            p.grad = 0.0
+        step = engine.compile(loss, (X[0], y[0]), params=params, fuse=fuse)
+        value = step(np.asarray(X), np.asarray(y, dtype=float))
+        grads.append((value, [p.grad for p in params]))
+    (a, ga), (b, gb) = grads
+    assert close(a, b) and all(close(u, v) for u, v in zip(ga, gb))
+
+
+def test_per_node_source_is_the_chain_rule_edge_by_edge():
+    w = Value(0.5, label="w")
+    step = engine.compile(lambda x: (w * x).relu(), (1.0,), params=[w])
+    source = step.source_per_node
+    assert "relu' = 1 if x > 0 else 0" in source
+    assert "∂(a * b)/∂a = b" in source
+
+
+# ---------------------------------------------------------------------------
+# Honest tracing.
+
+
+def test_branch_on_a_value_comparison_raises():
+    def fn(x):
+        return x * 2 if x > 0 else -x
+
+    with pytest.raises(TraceError, match=r"x > 0 compares a Value while tracing.*relu"):
+        engine.compile(fn, (1.0,))
+    assert isinstance(TraceError("x"), TypeError)
+    assert Value(1.0) > 0  # comparisons work again once tracing is over
+
+
+def test_data_branch_that_flips_is_caught_by_validate():
+    def fn(x):
+        return x * 2.0 if x.data > 0 else x * -3.0
+
+    step = engine.compile(fn, (1.0,))
+    with pytest.raises(TraceError, match="different graph for example 2"):
+        step([1.0, 2.0, -1.0])
+    unchecked = engine.compile(fn, (1.0,), validate=0)
+    assert unchecked([1.0, 2.0, -1.0]) == [2.0, 4.0, -2.0]  # what validate guards against
+
+
+def test_a_wrong_rule_in_a_copy_of_the_table_fails_the_differential_test():
+    wrong = dataclasses.replace(ops.TANH, derivative=lambda out, x: (1 + out * out,))
+    w = Value(0.7)
+    step = engine.compile(lambda x: (w * x).tanh(), (1.0,), params=[w], rules={ops.TANH: wrong})
+    step([1.0, 2.0])
+    compiled = w.grad
+    w.grad = 0.0
+    eager_mean(lambda x: (w * x).tanh(), [[1.0], [2.0]], [w])
+    assert not close(compiled, w.grad)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")
+def test_checks_reports_the_first_non_finite_value_with_its_op():
+    w = Value(1.0, label="w")
+    step = engine.compile(lambda x: (w * x).log() + x, (1.0,), params=[w], checks=True, validate=0)
+    with pytest.raises(FloatingPointError, match="log"):
+        step(np.asarray([1.0, -1.0]))
+    assert w.grad == 0.0  # nothing delivered
+    quiet = engine.compile(lambda x: (w * x).log() + x, (1.0,), params=[w], validate=0)
+    assert math.isnan(quiet(np.asarray([1.0, -1.0])))  # NaN is passed on, never swallowed
+
+
+def test_hand_built_and_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="reduce"):
+        engine.compile(lambda x: x, (1.0,), reduce="max")
+    with pytest.raises(TraceError, match="one Value"):
+        engine.compile(lambda x: [x, x], (1.0,), params=[])
+    step = engine.compile(lambda x: x * 2, ([1.0, 2.0],) and (1.0,))
+    with pytest.raises(ValueError, match="different numbers of examples"):
+        engine.compile(lambda a, b: a * b, (1.0, 2.0))([1.0], [1.0, 2.0])
+    with pytest.raises(ValueError, match="empty"):
+        step([])
+
+
+def test_forward_mode_reads_weights_at_every_call():
+    random.seed(0)
+    w = Value(2.0, label="w")
+    step = engine.compile(lambda x: [w * x, x + 1], (1.0,))
+    assert step([1.0, 3.0]) == [[2.0, 2.0], [6.0, 4.0]]
+    w.data = 5.0
+    assert np.asarray(step(np.asarray([1.0, 3.0]))).tolist() == [[5.0, 2.0], [15.0, 4.0]]
+
+
+def test_hand_built_micrograd_nodes_are_refused():
+    w = Value(2.0, label="w")
+
+    def fn(t):
+        out = Value(2 * (w * t).data, (w * t,), "double")  # micrograd's way: a closure
+        out._backward = lambda: None
+        return out
+
+    with pytest.raises(TraceError, match="built by hand or given its own _backward"):
+        engine.compile(fn, (1.0,), params=[w])
+
+    def closure(t):
+        out = w * t
+        out._backward = lambda: None  # a table node whose backward the user replaced
+        return out
+
+    with pytest.raises(TraceError, match="_backward"):
+        engine.compile(closure, (1.0,), params=[w])
+
+
+def test_the_pure_python_backend_needs_no_numpy():
+    """import engine and a compiled step on lists load neither numpy nor array-api-compat."""
+    import subprocess
+
+    code = (
+        "import sys, engine\n"
+        "w = engine.Value(0.5)\n"
+        "step = engine.compile(lambda x: (w * x).tanh() ** 2, (1.0,), params=[w])\n"
+        "step([1.0, 2.0]); step.source_per_node\n"
+        "print(sorted({'numpy', 'array_api_compat', 'array_api_strict'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr

@@ -1,0 +1,29 @@
+"""The compile benchmarks run (tiny sizes) and their contenders agree. No timings are checked."""
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(script: str, *args: str) -> subprocess.CompletedProcess:
+    path = os.path.join(ROOT, "benchmarks", script)
+    return subprocess.run(
+        [sys.executable, path, *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_compile_w1_runs_and_every_contender_computes_the_same_losses():
+    done = _run("compile_w1.py", "--processes", "1", "--steps", "2", "--points", "20")
+    # compile_w1 exits non-zero if any contender's losses differ from eager's by > 1e-9.
+    assert done.returncode == 0, done.stderr
+    for row in ("compiled numpy ", "compiled numpy, per node", "compiled pure Python"):
+        assert row in done.stdout
+    assert "numpy by hand" in done.stdout and "scalarflow eager" in done.stdout
+
+
+def test_compile_setup_runs_at_a_small_width():
+    done = _run("compile_setup.py", "--widths", "3", "--steps", "1")
+    assert done.returncode == 0, done.stderr
+    assert "codegen+compile" in done.stdout
