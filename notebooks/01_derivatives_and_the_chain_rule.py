@@ -18,14 +18,14 @@
 #
 # Everything a neural network learns comes from one question, asked of every weight:
 # *if I nudge this number a little, how much does the output move, and in which
-# direction?* The answer is a **derivative**. This notebook builds that idea up in the
-# order the engine uses it:
+# direction?* The answer is a **derivative** (미분). This notebook builds that idea up in
+# the order the engine uses it:
 #
 # 1. a derivative measured by nudging, and the same number from the engine;
 # 2. a `Value` remembers the operation that made it and its *local* derivatives;
-# 3. the computation graph, drawn;
-# 4. the **chain rule**: a long calculation's derivative is the product of the local
-#    ones along the way, summed over the ways through the graph;
+# 3. the **computation graph** (계산 그래프), drawn;
+# 4. the **chain rule** (연쇄 법칙): a long calculation's derivative is the product of the
+#    local ones along the way, summed over the ways through the graph;
 # 5. `backward()` one step at a time (interactive, and as text and pictures);
 # 6. the same gradients confirmed by finite differences (`gradcheck`).
 
@@ -93,7 +93,8 @@ print("y.local_grads=", y.local_grads)
 
 # %% [markdown]
 # `backward()` turns these records into the derivative of `y` with respect to every
-# number that went into it, and stores each in `.grad`:
+# number that went into it, and stores each in `.grad`. That number is the input's
+# **gradient** (기울기); with many inputs, the gradient is the list of them all.
 
 # %%
 y.backward()
@@ -102,21 +103,21 @@ print("dy/dx =", x.grad)
 
 # %% [markdown]
 # The same `1` that nudging found, but exact, and without choosing an `h`. Notice that
-# `x` was used twice, once in `x ** 2` and once in `3 * x`; its gradient is the *sum*
+# `x` was used twice, once in `x**2` and once in `3 * x`; its gradient is the *sum*
 # of what each use contributes: `2x = 4` from the square and `−3` from the product.
 # Keep that in mind; it comes back below.
 #
 # ## A small neuron, drawn
 #
 # A neuron of a network computes a weighted sum of its input and passes it through an
-# *activation function* such as `tanh`:
+# **activation function** (활성화 함수) such as `tanh`:
 #
 # `a = tanh(w · x + b)`
 #
-# Here `w` is the weight (가중치) and `b` the bias. `draw_graph` shows the computation
-# the engine recorded: a box per `Value` (its name, `data` and `grad`), an oval per
-# operation, and on each arrow the local derivative of the operation's result with
-# respect to that input. Nodes we did not name get names from their operation
+# Here `w` is the **weight** (가중치) and `b` the **bias** (편향). `draw_graph` shows the
+# computation the engine recorded: a box per `Value` (its name, `data` and `grad`), an
+# oval per operation, and on each arrow the local derivative of the operation's result
+# with respect to that input. Nodes we did not name get names from their operation
 # (`mul1` is the product `w · x`). Before `backward()` every `grad` is still 0.
 
 
@@ -208,9 +209,13 @@ draw_graph(q)
 #
 # `parent.grad += (local derivative on the arrow) · child.grad`
 #
-# By the time it reaches a node, every route from the output to that node has already
-# been added up, so each node is visited once. `backward_steps()` performs the same
-# walk and hands over each step as it goes:
+# An arrow runs from a *parent* to a *child*: the child is the result of an operation,
+# its parents are the inputs it was computed from (in `mul1 = w · x`, `mul1` is the
+# child, `w` and `x` are its parents, listed in `mul1.parents`). The local derivative on
+# the arrow is `∂child/∂parent`, and `child.grad` is `da/d(child)`, the output's
+# derivative with respect to the child. By the time the walk reaches a node, every
+# route from the output to that node has already been added up, so each node is visited
+# once. `backward_steps()` performs the same walk and hands over each step as it goes:
 
 # %%
 x, w, b, z, a = neuron()
@@ -218,9 +223,9 @@ for step in a.backward_steps():
     print(step)
 
 # %% [markdown]
-# Read the fourth line: `da/dw` is `dmul1/dw` (the local derivative on the arrow, `x`)
-# times `da/dmul1` (already complete by then). That is the chain rule's product, built
-# up one factor per step.
+# Read the step that reaches `w`: `da/dw` is the local derivative on the arrow from `w`
+# into `mul1` (that is `x`, the other factor) times `da/dmul1` (complete by then). That
+# is the chain rule's product, built up one factor per step.
 #
 # With a live Jupyter kernel, `step_through` shows the same walk as a picture you can
 # move through with a slider: the current arrow highlighted, the gradients filled in
@@ -233,11 +238,12 @@ step_through(a)
 
 # %% [markdown]
 # The same step-through, written to an animated GIF by `save_steps` (in a temporary
-# folder; give it a folder name instead of a `.gif` file to get one PNG per step):
+# folder; give it a folder name instead of a `.gif` file to get one PNG per step). Its
+# `dpi` sets the size of the pictures:
 
 # %%
 with tempfile.TemporaryDirectory() as folder:
-    (gif,) = save_steps(a, os.path.join(folder, "backward.gif"), dpi=72)
+    (gif,) = save_steps(a, os.path.join(folder, "backward.gif"), dpi=80)
     with open(gif, "rb") as file:
         display(Image(data=file.read(), format="gif"))
 

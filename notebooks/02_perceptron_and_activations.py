@@ -16,23 +16,24 @@
 # %% [markdown]
 # # 2 · The perceptron, and why activation functions matter
 #
-# Machine learning comes in three broad kinds. In **supervised** learning every example
-# comes with the right answer (a label) and the model learns to reproduce it; in
-# **unsupervised** learning there are no labels and the model looks for structure, such
-# as groups of similar items; in **reinforcement** learning an agent acts, collects
-# rewards and penalties, and learns by trial and error to score higher. These lessons
+# Machine learning comes in three broad kinds. In **supervised learning** (지도 학습)
+# every example comes with the right answer (a label) and the model learns to reproduce
+# it; in **unsupervised learning** (비지도 학습) there are no labels and the model looks
+# for structure, such as groups of similar items; in **reinforcement learning**
+# (강화 학습) an agent acts, collects rewards and penalties, and learns by trial and
+# error to score higher. These lessons
 # are about the supervised kind.
 #
 # This notebook builds a network from its smallest part and finds out what makes it
 # more than the sum of its parts:
 #
-# 1. the **perceptron**: many inputs, one output, a weighted sum plus a bias;
+# 1. the **perceptron** (퍼셉트론): many inputs, one output, a weighted sum plus a bias;
 # 2. layers of them — and the surprise that without an activation function, any number
 #    of **hidden layers** (은닉층) collapses into a single weighted sum;
 # 3. the picture of that failure: a straight line cannot solve XOR;
-# 4. **activation functions** (활성함수) — sigmoid, tanh, relu — bend the line and solve
+# 4. **activation functions** — sigmoid, tanh, relu — bend the line and solve
 #    it;
-# 5. **softmax**, for choosing among several classes.
+# 5. **softmax** (소프트맥스), for choosing among several classes.
 
 # %%
 # %matplotlib inline
@@ -48,10 +49,18 @@ SEED = 0
 random.seed(SEED)  # and every model below gets its own seeded generator
 plt.rcParams.update({"figure.dpi": 100})
 
+
+def class_legend(ax):
+    """Name the class of each colour of points on a decision-boundary plot."""
+    points = ax.collections[-1]  # decision_boundary draws the points last
+    handles, _ = points.legend_elements()
+    ax.legend(handles, [f"class {k}" for k in range(len(handles))], fontsize=8)
+
+
 # %% [markdown]
 # ## One neuron
 #
-# A perceptron takes several numbers, multiplies each by a **weight** (가중치), adds
+# A perceptron takes several numbers, multiplies each by a **weight**, adds
 # them up together with a **bias**, and outputs the result: `z = w1·x1 + w2·x2 + b`.
 # The weights say how much each input matters, the bias shifts the answer. (In code
 # the weights are counted from zero: `w0`, `w1`.)
@@ -120,8 +129,8 @@ for _ in range(4):
 # %% [markdown]
 # Identical, up to the last digit or so of rounding. The hidden layers added 22
 # parameters and no ability at all: whatever this network can do, one neuron can do.
-# (This is the "the layer is not doing its job" puzzle: with or without the layers,
-# each input ends up multiplied by one number.)
+# With or without the hidden layers, June's figure ends up multiplied by one number and
+# July's by another: the layers do no work of their own.
 #
 # ## The picture: a straight line cannot solve XOR
 #
@@ -149,9 +158,10 @@ plt.show()
 
 # %% [markdown]
 # Train the linear network on it. `fit` runs the loop of notebook 3 (forward, loss,
-# backward, update) with the Adam optimizer of notebook 4, on the binary cross-entropy
-# loss, which suits yes/no answers. The decision boundary is drawn where the output
-# changes sign.
+# backward, update) with the Adam optimizer of notebook 4, on the binary
+# **cross-entropy** (교차 엔트로피) loss, which suits yes/no answers. The **decision
+# boundary** (결정 경계), where the output changes sign, is the line between the two
+# coloured regions: the network calls every point in the red region class 1.
 
 # %%
 linear = MLP(2, [8, 1], activation="linear", seed=SEED)
@@ -161,6 +171,7 @@ history = fit(
 print(f"linear network: accuracy {history.accuracy[-1]:.0%}")
 fig = nn.plot.decision_boundary(linear, X, y)
 fig.axes[0].set_title("no activation: one straight line")
+class_legend(fig.axes[0])
 plt.show()
 
 # %% [markdown]
@@ -182,11 +193,11 @@ plt.show()
 #
 # Their slopes (dotted) matter too: that is the `da/dz` factor backpropagation
 # multiplies by. The sigmoid's slope is at most ¼; the slopes of sigmoid and tanh are
-# nearly zero for large inputs; relu's is 0 or 1.
+# nearly zero for large `|z|`; relu's is 0 or 1.
 
 # %%
 zs = [i / 20 for i in range(-80, 81)]
-fig, axes = plt.subplots(1, 3, figsize=(11, 3), sharey=True)
+fig, axes = plt.subplots(1, 3, figsize=(9, 2.8), sharey=True)
 for ax, name in zip(axes, ["sigmoid", "tanh", "relu"]):
     f = getattr(nn, name)
     slopes = []
@@ -207,7 +218,7 @@ plt.show()
 # The same network shape, one hidden layer of 8 neurons, now with each activation:
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.4), sharey=True)
 for ax, name in zip(axes, ["sigmoid", "tanh", "relu"]):
     model = MLP(2, [8, 1], activation=name, seed=SEED)
     h = fit(
@@ -215,6 +226,7 @@ for ax, name in zip(axes, ["sigmoid", "tanh", "relu"]):
     )
     nn.plot.decision_boundary(model, X, y, ax=ax)
     ax.set_title(f"{name}: accuracy {h.accuracy[-1]:.0%}")
+class_legend(axes[0])
 plt.tight_layout()
 plt.show()
 
@@ -241,7 +253,7 @@ for point in corners:
 # %% [markdown]
 # ## Several classes: softmax
 #
-# With more than two classes, the network gets one output per class, and **softmax**
+# With more than two classes, the network gets one output per class, and softmax
 # turns those scores into probabilities: exponentiate each (making it positive) and
 # divide by the total (making them sum to 1). The largest score gets the largest
 # share, and the gaps between scores decide how confident the result is.
@@ -249,9 +261,22 @@ for point in corners:
 # %%
 scores = [2.0, 1.0, 0.1]
 probs = nn.softmax(scores)
+tripled = nn.softmax([3 * s for s in scores])
 print("scores        ", scores)
 print("softmax       ", [round(p, 3) for p in probs], " sum =", round(sum(probs), 12))
-print("scores × 3    ", [round(p, 3) for p in nn.softmax([3 * s for s in scores])])
+print("scores × 3    ", [round(p, 3) for p in tripled])
+
+classes = [0, 1, 2]
+fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8))
+left.bar(classes, scores, color="0.6")
+left.set(title="scores", xlabel="class", xticks=classes)
+right.bar([c - 0.2 for c in classes], probs, width=0.4, label="softmax(scores)")
+right.bar([c + 0.2 for c in classes], tripled, width=0.4, label="softmax(scores × 3)")
+right.set(title="probabilities: each colour sums to 1", xlabel="class", xticks=classes)
+right.set_ylim(0, 1)
+right.legend(fontsize=8)
+plt.tight_layout()
+plt.show()
 
 # %% [markdown]
 # Multiplying the scores by 3 makes the same ranking much more confident. A three-class
@@ -265,6 +290,7 @@ three = MLP(2, [8, 3], activation="tanh", seed=SEED)
 h3 = fit(three, X3, y3, loss="cross_entropy", optimizer="adam", lr=0.05, epochs=60, progress=False)
 fig = nn.plot.decision_boundary(three, X3, y3)
 fig.axes[0].set_title(f"three classes: accuracy {h3.accuracy[-1]:.0%}")
+class_legend(fig.axes[0])
 plt.show()
 
 for point in ([-2.0, 0.0], [0.0, 1.0]):

@@ -16,13 +16,13 @@
 # %% [markdown]
 # # 3 · Loss and gradient descent
 #
-# A network *learns* by changing its weights (가중치) until its predictions are good.
+# A network *learns* by changing its weights until its predictions are good.
 # This notebook makes that sentence precise with a model that has a single weight, so
 # that every idea can be drawn on one curve:
 #
-# 1. a **loss function** (손실함수) turns "how wrong is the model?" into one number;
+# 1. a **loss function** (손실 함수) turns "how wrong is the model?" into one number;
 # 2. the **slope** of the loss with respect to the weight says which way is downhill;
-# 3. **gradient descent** (경사하강법) takes a step downhill, `w ← w − lr · slope`,
+# 3. **gradient descent** (경사 하강법) takes a step downhill, `w ← w − lr · slope`,
 #    and repeats;
 # 4. the **learning rate** (학습률) `lr` decides whether that walk crawls, converges,
 #    oscillates or flies off;
@@ -44,9 +44,9 @@ plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 # ## A model, some data, and a number for how wrong it is
 #
 # Four measurements `(x, y)`, and a model with one weight that predicts `ŷ = w · x`.
-# The loss is the **mean squared error**: the average of the squared gaps between
-# prediction and truth. Squaring makes every miss count as positive and big misses
-# count a lot more than small ones.
+# The loss, written `L`, is the **mean squared error** (평균 제곱 오차): the average of
+# the squared gaps between prediction and truth. Squaring makes every miss count as
+# positive and big misses count a lot more than small ones.
 #
 # The function below works on plain numbers *and* on `Value`s, because it only uses
 # `+`, `*` and `**`: we will use it both to draw the curve and to let the engine
@@ -74,7 +74,7 @@ for w in (0.0, 1.0, 2.0, 3.0):
 # ## The slope at a point
 #
 # The slope of the loss at `w` is its derivative `dL/dw`: how much the loss changes per
-# unit change of `w`. With many weights it is a *partial* derivative (편미분), one per
+# unit change of `w`. With many weights it is a *partial* derivative, one per
 # weight, each asking the same question while the others are held still. The engine
 # computes it: build the loss from a `Value`, call `backward()`, read `.grad`.
 
@@ -205,9 +205,9 @@ plt.show()
 # ## The learning rate decides how the walk goes
 #
 # The step is `lr · slope`, so the learning rate is the one knob we chose ourselves.
-# Near its minimum this loss is a parabola; each step multiplies the distance to the
-# minimum by a fixed factor `1 − lr · L''` (here `L'' = 2 · mean(x²) = 15`). That
-# predicts four behaviours:
+# This loss is a parabola in `w` (a sum of squares of `w·x − y`), so each step multiplies
+# the distance to the minimum by the same factor `1 − lr · L''` (here
+# `L'' = 2 · mean(x²) = 15`). That predicts four behaviours:
 #
 # | learning rate | factor | what happens |
 # |---|---|---|
@@ -233,22 +233,28 @@ def descend(lr, w0=0.5, steps=20):
 
 
 rates = {0.002: "crawls", 0.05: "converges", 0.12: "oscillates", 0.14: "diverges"}
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharey=True)
-for ax, (rate, verdict) in zip(axes, rates.items()):
+fig, axes = plt.subplots(2, 2, figsize=(8, 5.4), sharex=True, sharey=True)
+for ax, (rate, verdict) in zip(axes.flat, rates.items()):
     path = descend(rate)
     ax.plot(grid, [loss(g) for g in grid], color="tab:blue", lw=1)
     ax.plot(path, [loss(p) for p in path], "o-", color="tab:red", ms=3, lw=0.8)
     ax.plot(path[:1], [loss(path[0])], "o", color="black", ms=5)
-    ax.set(title=f"lr = {rate}: {verdict}", xlabel="w", ylim=(-2, 40), xlim=(-0.5, 4.5))
+    ax.set(title=f"lr = {rate}: {verdict}", ylim=(-2, 40), xlim=(-0.5, 4.5))
     print(f"lr = {rate:<5}  after 20 steps: w = {path[-1]:9.4f}, loss = {loss(path[-1]):10.4f}")
-axes[0].set_ylabel("loss")
+for ax in axes[:, 0]:
+    ax.set_ylabel("loss")
+for ax in axes[1]:
+    ax.set_xlabel("w")
 plt.tight_layout()
 plt.show()
 
 # %% [markdown]
 # The same four runs as loss against step number (log scale, so that both tiny and huge
 # losses fit): the crawl barely moves, the good rate drops fast, the oscillating one
-# falls in a zig-zag, and the diverging one climbs.
+# falls just as smoothly, and the diverging one climbs. The oscillation does not show
+# here: the weight jumps from one side of the minimum to the other (the panels above),
+# but the loss only depends on how far from the minimum it lands, and that distance
+# shrinks by the same factor 0.8 at every step.
 
 # %%
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
@@ -323,7 +329,7 @@ wild, _ = descend_bumpy(lr=0.2, w0=2.0, steps=4)
 print("lr = 0.2 from w = 2: w goes " + " → ".join(f"{p:.4g}" for p in wild) + " → ...")
 
 curve = [g / 100 for g in range(-190, 215)]
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
 for ax, (path, title) in zip(
     axes,
     [

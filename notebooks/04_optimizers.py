@@ -17,8 +17,8 @@
 # # 4 · Optimizers: smarter steps downhill
 #
 # Notebook 3 ended with two problems of plain gradient descent: one **learning rate**
-# (학습률) for everything, which is too small in some places and too large in
-# others, and a walk that stops wherever the slope is zero. The **optimizers** in
+# for everything, which is too small in some places and too large in others, and a walk
+# that stops wherever the slope is zero. The **optimizers** (옵티마이저) in
 # `nn.optim` keep the idea — step against the gradient — but adapt the step as training
 # goes, using what they remember of earlier gradients.
 #
@@ -116,24 +116,26 @@ ys = [-1 + 4.5 * j / 149 for j in range(150)]
 surface = [[valley(x, y) for x in xs] for y in ys]
 levels = [10 ** (k / 4) for k in range(-12, 14)]  # four contour lines per decade
 
-fig, axes = plt.subplots(2, 4, figsize=(15, 7.4), dpi=80)
+fig, axes = plt.subplots(4, 2, figsize=(8.5, 12.5), sharex=True, sharey=True)
 for ax, (name, path) in zip(axes.flat, paths.items()):
     ax.contourf(xs, ys, surface, levels=levels, norm=LogNorm(), cmap="Greys_r", alpha=0.5)
     ax.plot([p[0] for p in path], [p[1] for p in path], color="tab:red", lw=1.5)
     ax.plot(*START, "o", color="black")
     ax.plot(1, 1, "*", color="gold", mec="black", ms=14)
-    ax.set(
-        title=f"{name}: loss {valley(*path[-1]):.1g} after 300 steps",
-        xlabel="w1",
-        ylabel="w2",
-        xlim=(-2, 1.5),
-        ylim=(-1, 3.5),
-    )
-ax = axes.flat[-1]
+    ax.set(title=f"{name}: loss {valley(*path[-1]):.1g} after 300 steps")
+    ax.set(xlim=(-2, 1.5), ylim=(-1, 3.5))
+for ax in axes[:, 0]:
+    ax.set_ylabel("w2")
+for ax in axes[-1]:
+    ax.set_xlabel("w1")
+# the last panel plots loss against step, so it leaves the shared w1, w2 axes
+race = axes.flat[-1]
+race.remove()
+race = fig.add_subplot(4, 2, 8)
 for name, path in paths.items():
-    ax.plot([valley(*p) for p in path], label=name, lw=1.2)
-ax.set(yscale="log", xlabel="step", ylabel="loss (log scale)", title="the race")
-ax.legend(fontsize=8)
+    race.plot([valley(*p) for p in path], label=name, lw=1.2)
+race.set(yscale="log", xlabel="step", ylabel="loss (log scale)", title="the race")
+race.legend(fontsize=8, ncol=2)
 plt.tight_layout()
 plt.show()
 
@@ -161,7 +163,7 @@ plt.show()
 #
 # A 2-D surface is a cartoon; a network has many weights. Here every optimizer trains
 # the same small network — same data, same starting weights (same seed) — to separate
-# two rings of points, for 80 full passes over the data (epochs):
+# two rings of points, for 80 **epochs** (에폭), that is 80 full passes over the data:
 
 # %%
 X, y = datasets.circles(n=80, noise=0.1, seed=SEED)
@@ -198,7 +200,7 @@ for name, (Optimizer, lr) in settings.items():
     h = histories[name]
     print(f"{name:>8} (lr {lr:<4}): final loss {h.loss[-1]:.3f}, accuracy {h.accuracy[-1]:.0%}")
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
 for name, h in histories.items():
     left.plot(range(1, h.epochs + 1), h.loss, label=name)
     right.plot(range(1, h.epochs + 1), h.accuracy, label=name)

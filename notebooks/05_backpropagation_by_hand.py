@@ -17,7 +17,9 @@
 # # 5 · Backpropagation by hand
 #
 # Gradient descent (notebook 3) needs the slope of the total error `E` with respect to
-# *every* weight. **Backpropagation** (역전파) is how those slopes are found: start at
+# *every* weight. (`E` is the loss `L` of notebook 3 under the name backpropagation is
+# usually written with: one number for how wrong the network is.) **Backpropagation** is
+# how those slopes are found: start at
 # the output, where the error is measured, and work backwards layer by layer,
 # multiplying local effects as you go. In this notebook you do it yourself, factor by
 # factor, for one weight of a small network:
@@ -25,8 +27,8 @@
 # `dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3`
 #
 # and then check every factor against what the engine recorded: its local derivatives,
-# `chain_rule` and `backward_steps`. Finally we update the weights, output layer
-# first, and see the error fall.
+# `chain_rule` and `backward_steps`. Finally we update the weights and see the error
+# fall.
 
 # %%
 # %matplotlib inline
@@ -43,8 +45,8 @@ plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 # ## The network
 #
 # Two inputs — say this shop's sales in June and July, scaled to between 0 and 1 —
-# and one output, the prediction for August. Between them, a **hidden layer** (은닉층)
-# of two neurons. Every neuron computes a weighted sum `z` and passes it through the
+# and one output, the prediction for August. Between them, a **hidden layer** of two
+# neurons. Every neuron computes a weighted sum `z` and passes it through the
 # sigmoid, `a = sigmoid(z) = 1 / (1 + e^(−z))`, which squeezes any number into `(0, 1)`:
 #
 # ```
@@ -55,9 +57,12 @@ plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 # ```
 #
 # A weight's name says where it goes: `w31` is the weight *into neuron 3 from neuron
-# 1* (the textbook's "w3"). The ½ in the error is there only to cancel the 2 that
-# differentiating the square brings down. The function below builds the network from
-# labelled `Value`s, so every name shows up in the drawings and printouts.
+# 1*. (The formula at the top, like the post these lessons grew from, writes just `w3`
+# for a weight into the output neuron; `w31` is the one we follow.) The ½ in the error
+# is there only to cancel the 2 that differentiating the square brings down.
+#
+# Drawn as neurons and weights — a circle per neuron, an arrow per weight, each bias
+# under its neuron:
 
 # %%
 x = {"x1": 0.6, "x2": 0.8}  # June, July
@@ -66,6 +71,61 @@ neuron1 = {"w11": 0.5, "w12": -0.3, "b1": 0.1}
 neuron2 = {"w21": 0.2, "w22": 0.7, "b2": -0.2}
 neuron3 = {"w31": 0.9, "w32": -0.4, "b3": 0.05}
 weights = {**neuron1, **neuron2, **neuron3}
+
+
+def draw_network(weights):
+    """The 2-2-1 network as neurons and weights, each weight's value on its arrow."""
+    where = {"x1": (0, 1.4), "x2": (0, 0), "a1": (2.2, 1.4), "a2": (2.2, 0), "a3": (4.4, 0.7)}
+    arrows = [("x1", "a1", "w11"), ("x2", "a1", "w12"), ("x1", "a2", "w21")]
+    arrows += [("x2", "a2", "w22"), ("a1", "a3", "w31"), ("a2", "a3", "w32")]
+    r = 0.25  # a neuron's radius
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    for source, target, name in arrows:
+        (sx, sy), (tx, ty) = where[source], where[target]
+        length = ((tx - sx) ** 2 + (ty - sy) ** 2) ** 0.5
+        ux, uy = (tx - sx) / length, (ty - sy) / length
+        ax.annotate(
+            "",
+            xy=(tx - r * ux, ty - r * uy),
+            xytext=(sx + r * ux, sy + r * uy),
+            arrowprops={"arrowstyle": "-|>", "color": "0.45"},
+        )
+        # the two arrows that cross carry their labels near their tails, apart
+        along = 0.5 if sy == ty or target == "a3" else 0.3
+        lx, ly = sx + along * (tx - sx), sy + along * (ty - sy)
+        ax.text(
+            lx,
+            ly,
+            f"{name} = {weights[name]:g}",
+            ha="center",
+            va="center",
+            fontsize=10,
+            bbox={"fc": "white", "ec": "none", "pad": 1},
+        )
+    for name, (cx, cy) in where.items():
+        colour = "#dde8f5" if name.startswith("x") else "#fbe3c8"
+        ax.add_patch(plt.Circle((cx, cy), r, fc=colour, ec="0.3", zorder=3))
+        ax.text(cx, cy, name, ha="center", va="center", fontsize=12, zorder=4)
+        if name.startswith("a"):
+            bias = "b" + name[1]
+            ax.text(cx, cy - r - 0.18, f"{bias} = {weights[bias]:g}", ha="center", fontsize=10)
+    ax.annotate("", xy=(5.3, 0.7), xytext=(4.4 + r, 0.7), arrowprops={"arrowstyle": "-|>"})
+    ax.text(5.4, 0.7, f"E = ½ · (a3 − t)²\nwith t = {t}", va="center", fontsize=11)
+    for cx, title in [(0, "inputs"), (2.2, "hidden layer"), (4.4, "output neuron")]:
+        ax.text(cx, 1.85, title, ha="center", fontsize=11, color="0.3")
+    ax.set(xlim=(-0.4, 7.0), ylim=(-0.55, 2.05), aspect="equal")
+    ax.axis("off")
+    plt.show()
+
+
+draw_network(weights)
+
+# %% [markdown]
+# Each hidden neuron reads both inputs, the output neuron reads both hidden neurons:
+# six weights and three biases. The function below builds this network from labelled
+# `Value`s, so every name shows up in the drawings and printouts.
+
+# %%
 
 
 def forward(weights):
@@ -209,11 +269,15 @@ print(f"backward(): dE/dw11 = {v['w11'].grad:.12f}")
 # before any weight changes. `backward()` does exactly that: one pass fills in every
 # `.grad`, and only then do we update.
 #
-# ## Updating, from the output layer backwards
+# ## Updating every weight
 #
 # With every gradient known, each weight takes its gradient-descent step
-# `w ← w − lr · dE/dw`. We go in the order backpropagation found them: the output
-# layer (`w31, w32, b3`) first, then the hidden layer.
+# `w ← w − lr · dE/dw`. The post these lessons grew from updates "from the layer nearest
+# the output first": that is the order in which backpropagation *finds* the gradients
+# (the output layer's first, because the hidden layer's are built from them). The order
+# of the updates themselves changes nothing: every gradient was computed from the old
+# weights before any weight moved, and each update reads only its own weight and its
+# own gradient. Below we go output layer first, as the post does.
 
 # %%
 lr = 0.5

@@ -17,7 +17,7 @@
 # # 6 · Training a classifier
 #
 # Everything so far comes together: a network with hidden layers and activations
-# (notebook 2), a loss function (손실함수) and gradient descent (notebook 3), an
+# (notebook 2), a loss function and gradient descent (notebook 3), an
 # optimizer (notebook 4), and backpropagation (notebook 5) computing every gradient.
 # `nn.fit` runs the loop — forward, loss, backward, update — epoch after epoch, shows
 # a progress bar, and can stop by itself when the loss stops improving.
@@ -45,6 +45,15 @@ from nn import MLP, datasets, evaluate, fit
 SEED = 0
 random.seed(SEED)
 plt.rcParams.update({"figure.dpi": 100})
+
+
+def class_legend(ax):
+    """Name the class of each colour of points on a decision-boundary plot."""
+    points = ax.collections[-1]  # decision_boundary draws the points last
+    handles, _ = points.legend_elements()
+    ax.legend(handles, [f"class {k}" for k in range(len(handles))], fontsize=8)
+
+
 home = os.getcwd()
 scratch = tempfile.TemporaryDirectory()  # the saved model goes to a scratch folder
 os.chdir(scratch.name)
@@ -54,7 +63,8 @@ os.chdir(scratch.name)
 #
 # One set of points to train on, and a second set, drawn from the same shapes but never
 # shown to the network during training, to test it on. A model that merely memorised
-# its training points would do well on the first and badly on the second.
+# its training points would do well on the first and badly on the second: that is
+# **overfitting** (과적합), and only the test set can reveal it.
 
 # %%
 X, y = datasets.moons(n=100, noise=0.15, seed=SEED)
@@ -80,11 +90,11 @@ plt.show()
 # %% [markdown]
 # The network: two inputs, two hidden layers of 8 tanh neurons, one output score
 # (positive means class 1). The loss is binary cross-entropy on that score
-# (`bce_with_logits`), the optimizer Adam with learning rate (학습률) 0.05.
+# (`bce_with_logits`), the optimizer Adam with learning rate 0.05.
 #
-# **Early stopping.** We allow up to 300 epochs, but with `patience=10` training ends
+# **Early stopping** (조기 종료). We allow up to 300 epochs, but with `patience=10` training ends
 # as soon as 10 epochs in a row have failed to lower the loss by at least
-# `min_delta=0.001` — the lesson's "repeat until the total loss stops decreasing",
+# `min_delta=0.001` — notebook 3's "repeat until the total loss stops decreasing",
 # made precise. The progress bar shows the epoch, the loss and the accuracy as it runs.
 
 # %%
@@ -131,11 +141,12 @@ print(
     f"test accuracy {test_accuracy:.0%} (test loss {test_loss:.3f})"
 )
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+fig, axes = plt.subplots(1, 2, figsize=(9, 4), sharey=True)
 nn.plot.decision_boundary(model, X, y, ax=axes[0])
 axes[0].set_title("decision boundary, training points")
 nn.plot.decision_boundary(model, X_test, y_test, ax=axes[1])
 axes[1].set_title("the same boundary, test points")
+class_legend(axes[0])
 plt.tight_layout()
 plt.show()
 
@@ -190,7 +201,7 @@ print(f"\naverage over all {len(Xs)} points: {start_loss:.4f}")
 # over all points the loss is about what blind guessing gives, `−log(1/3) ≈ 1.10`.
 # Training pushes the right class's probability towards 1 everywhere.
 #
-# This time we train on **mini-batches** of 30 points: the weights are updated after
+# This time we train on **mini-batches** (미니배치) of 30 points: the weights are updated after
 # every batch rather than once per pass over the data, three updates per epoch, in an
 # order reshuffled every epoch (seeded, so the run is repeatable).
 
@@ -210,9 +221,10 @@ spiral_history = fit(
 )
 print(spiral_history)
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+fig, axes = plt.subplots(1, 2, figsize=(9, 3.9))
 nn.plot.loss_curve(spiral_history, ax=axes[0])
 nn.plot.decision_boundary(spiral_model, Xs, ys, ax=axes[1])
+class_legend(axes[1])
 axes[1].set_title("three classes, three regions")
 plt.tight_layout()
 plt.show()
@@ -237,11 +249,15 @@ restored.load("spirals.json")
 
 same = all(a.data == b.data for x in Xs for a, b in zip(spiral_model(x), restored(x)))
 print("the restored model gives exactly the same scores on every point:", same)
-print("restored accuracy:", evaluate(restored, Xs, ys, loss="cross_entropy")[1])
+_, restored_accuracy = evaluate(restored, Xs, ys, loss="cross_entropy")
+print(f"restored accuracy: {restored_accuracy:.1%}")
 
 # %% [markdown]
 # Loading into a model of another shape fails with a message saying what differs,
-# and leaves the model untouched:
+# and leaves the model untouched. The error is an `nn.CheckpointError`, raised for any
+# saved file that cannot be loaded (unreadable, corrupt, or for another model). It is a
+# kind of `ValueError` — a subclass — so `except ValueError` catches it as well, and
+# `type(error).__name__` prints its own, more precise name:
 
 # %%
 wrong = MLP(2, [4, 3], seed=SEED)

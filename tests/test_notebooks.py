@@ -103,6 +103,30 @@ def test_lesson_sources_pass_ruff():
         assert run.returncode == 0, run.stdout + run.stderr
 
 
+def _glossary() -> list[tuple[str, str, int]]:
+    """The README's glossary rows: English, Korean (without a note in brackets), lesson."""
+    readme = (NOTEBOOK_DIR / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Glossary", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in table.splitlines() if line.startswith("| ")]
+    return [(e.strip(), k.split("(")[0].strip(), int(n)) for e, k, n in rows[1:]]
+
+
+def test_each_korean_term_is_given_once_where_its_lesson_introduces_it():
+    glossary = _glossary()
+    assert len(glossary) >= 29, "the issue lists 29 terms"
+    prose = {
+        int(source.name[:2]): " ".join(
+            cell.source.replace("\n", " ")
+            for cell in builder.read_lesson(source).cells
+            if cell.cell_type == "markdown"
+        )
+        for source in SOURCES
+    }
+    for english, korean, lesson in glossary:
+        where = [n for n, text in prose.items() for _ in range(text.count(f"({korean})"))]
+        assert where == [lesson], f"{english} ({korean}): given in lessons {where}, not [{lesson}]"
+
+
 def test_tidy_keeps_the_last_state_of_a_progress_bar():
     nb = _notebook("fit(...)")
     nb.cells[0].execution_count = 1
