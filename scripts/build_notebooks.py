@@ -171,6 +171,8 @@ def problems(nb: nbformat.NotebookNode) -> list[str]:
     for i, cell in enumerate(nb.cells):
         if ABSOLUTE_PATH.search(cell.source):
             found.append(f"cell {i}: an absolute path in the source")
+        if not cell.source.strip():
+            found.append(f"cell {i}: empty (a stray blank line or marker in the source?)")
         if cell.cell_type != "code":
             continue
         if cell.get("execution_count") is None:
