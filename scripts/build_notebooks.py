@@ -21,6 +21,7 @@ again, checks that every pair is in step and lints the sources with ruff.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -50,6 +51,10 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 # A tqdm bar's text: "training:  34%|███▍      | 103/300 [...]".
 PROGRESS_BAR = re.compile(r"\d+%\|.*\| *\d+/\d+")
 KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
+# The kernel's array libraries run on one thread: sums then add up in the same order on
+# every run (the saved outputs stay put), and on a shared machine threads that outnumber
+# the free cores slow a lesson down many times over instead of speeding it up.
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
 def sources() -> list[Path]:
@@ -101,6 +106,8 @@ def build(cells: list) -> nbformat.NotebookNode:
 def execute(nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
     """Run every cell with the python3 kernel in a fresh temporary folder; outputs are kept."""
     workdir = tempfile.mkdtemp(prefix="scalarflow-nb-")
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
+    os.environ.update(ONE_THREAD)  # the kernel inherits this process's environment
     try:
         client = NotebookClient(
             nb,
@@ -111,6 +118,11 @@ def execute(nb: nbformat.NotebookNode, timeout: int = CELL_TIMEOUT) -> nbformat.
         )
         client.execute()
     finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(workdir, ignore_errors=True)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     return nb
