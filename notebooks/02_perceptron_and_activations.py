@@ -21,8 +21,7 @@
 # it; in **unsupervised learning** (비지도 학습) there are no labels and the model looks
 # for structure, such as groups of similar items; in **reinforcement learning**
 # (강화 학습) an agent acts, collects rewards and penalties, and learns by trial and
-# error to score higher. These lessons
-# are about the supervised kind.
+# error to score higher. These lessons are about the supervised kind.
 #
 # This notebook builds a network from its smallest part and finds out what makes it
 # more than the sum of its parts:

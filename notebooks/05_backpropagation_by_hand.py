@@ -19,10 +19,9 @@
 # Gradient descent (notebook 3) needs the slope of the total error `E` with respect to
 # *every* weight. (`E` is the loss `L` of notebook 3 under the name backpropagation is
 # usually written with: one number for how wrong the network is.) **Backpropagation** is
-# how those slopes are found: start at
-# the output, where the error is measured, and work backwards layer by layer,
-# multiplying local effects as you go. In this notebook you do it yourself, factor by
-# factor, for one weight of a small network:
+# how those slopes are found: start at the output, where the error is measured, and work
+# backwards layer by layer, multiplying local effects as you go. In this notebook you do
+# it yourself, factor by factor, for one weight of a small network:
 #
 # `dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3`
 #
@@ -125,9 +124,8 @@ draw_network(weights)
 # six weights and three biases. The function below builds this network from labelled
 # `Value`s, so every name shows up in the drawings and printouts.
 
+
 # %%
-
-
 def forward(weights):
     """The network's graph for these weights: a dict of every named Value."""
     v = {name: Value(number, label=name) for name, number in {**x, **weights}.items()}
