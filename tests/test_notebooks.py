@@ -153,6 +153,11 @@ def test_a_progress_bar_widget_is_not_committed():
     assert builder.problems(nb) == ["cell 0: a progress-bar widget (use a text bar)"]
 
 
+def test_the_build_can_only_check_the_pairs(capsys):
+    assert builder.main(["--check"]) == 0
+    assert f"{len(SOURCES)} notebooks in step" in capsys.readouterr().out
+
+
 def test_the_build_says_which_name_matched_nothing(capsys):
     assert builder.main(["no-such-lesson"]) == 2
     assert "no lesson source in notebooks/ matches no-such-lesson" in capsys.readouterr().err
