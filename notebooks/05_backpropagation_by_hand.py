@@ -191,16 +191,16 @@ print(path_w31)
 
 # %% [markdown]
 # The engine's chain has more links than ours, because it records every operation
-# separately: the weighted sum is two products and two additions (`mul3`, `add3`), and
-# `E` is a subtraction, a square and a multiplication by ½ (`sub1`, `pow1`, `E`).
-# Each addition passes changes through with factor 1. Grouping the links back into our
-# three steps gives the same factors:
+# separately, under the names it gave the unnamed nodes: from `w31` to `z3` a product
+# and two additions, then the sigmoid, then from `a3` to `E` a subtraction, a square and
+# the multiplication by ½. Each addition passes changes through with factor 1. Grouping
+# the seven links back into our three steps gives the same factors:
 
 # %%
 factors = path_w31.paths[0].factors
-engine_dz3_dw31 = factors[0] * factors[1] * factors[2]  # mul3, add3, z3
+engine_dz3_dw31 = factors[0] * factors[1] * factors[2]  # the product, two additions
 engine_da3_dz3 = factors[3]  # the sigmoid
-engine_dE_da3 = factors[4] * factors[5] * factors[6]  # sub1, pow1, E = ½ · pow1
+engine_dE_da3 = factors[4] * factors[5] * factors[6]  # − t, the square, ½ ·
 for name, ours, theirs in [
     ("dz3/dw31", dz3_dw31, engine_dz3_dw31),
     ("da3/dz3", da3_dz3, engine_da3_dz3),
