@@ -65,6 +65,13 @@ def test_notebook_is_in_step_with_its_source(source):
     assert builder.out_of_step(source) is None
 
 
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_saving_the_notebook_with_jupytext_rewrites_its_source_unchanged(source):
+    # What Jupyter with jupytext writes on save: editing there leaves no stray diff.
+    committed = nbformat.read(builder.notebook_path(source), as_version=4)
+    assert jupytext.writes(committed, fmt="py:percent") == source.read_text(encoding="utf-8")
+
+
 def test_a_notebook_edited_apart_from_its_source_is_caught(tmp_path, monkeypatch):
     source = tmp_path / "01_one.py"
     source.write_text("# %% [markdown]\n# One idea.\n\n# %%\nprint(1)\n", encoding="utf-8")
