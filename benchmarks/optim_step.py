@@ -62,7 +62,10 @@ def load_reference(commit: str):
     path = os.path.join(folder, f"optim_{commit}.py")
     with open(path, "w", encoding="utf-8") as f:
         f.write(source)
-    spec = importlib.util.spec_from_file_location(f"optim_{commit}", path)
+    # Named inside the nn package, so a version with relative imports (.checks) loads too.
+    import nn  # noqa: F401
+
+    spec = importlib.util.spec_from_file_location(f"nn._optim_{commit}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -829,16 +829,21 @@ def _eager_steps(opt, params, steps, c, d):
 
 
 def _packed_steps(run, steps, c, d):
-    import numpy as np
-
-    c, d = np.array(c), np.array(d)
+    c, d = run.xp.asarray(c, dtype=run.xp.float64), run.xp.asarray(d, dtype=run.xp.float64)
     for _ in range(steps):
         run.step(run.data * (run.data - c) + d)
 
 
+# numpy is in the dev extra; array-api-strict (the Array API and nothing more) where installed.
+NAMESPACES = ["numpy", "array_api_strict"]
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
 @pytest.mark.parametrize("cls, hyper", PACKED_CASES, ids=_case_id)
-def test_packed_steps_on_an_array_equal_eager_steps_bit_for_bit_state_included(cls, hyper):
-    pytest.importorskip("numpy")  # the dev extra has it; packed training needs it
+def test_packed_steps_on_an_array_equal_eager_steps_bit_for_bit_state_included(
+    cls, hyper, namespace
+):
+    xp = pytest.importorskip(namespace)
     start, c, d = _gradient_constants()
     eager_params = [Value(x) for x in start]
     eager = cls(eager_params, **hyper)
@@ -846,7 +851,7 @@ def test_packed_steps_on_an_array_equal_eager_steps_bit_for_bit_state_included(c
 
     packed_params = [Value(x) for x in start]
     opt = cls(packed_params, **hyper)
-    run = opt.packed()
+    run = opt.packed(xp)
     _packed_steps(run, 9, c, d)
     assert [p.data for p in packed_params] == start, "packed steps wrote the Values early"
     run.write_back()
@@ -952,3 +957,21 @@ def test_import_nn_optim_does_not_import_numpy():
     code = "import nn.optim, sys; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_optimizer_step_benchmark_runs_and_new_equals_old_bit_for_bit():
+    # benchmarks/optim_step.py steps nn.optim as of 957ea34 beside today's on the same
+    # parameters and reports the largest gap; the rules must still compute the same numbers.
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if subprocess.run(["git", "-C", root, "cat-file", "-e", "957ea34"]).returncode != 0:
+        pytest.skip("needs the git history (commit 957ea34) of a checkout")
+    script = os.path.join(root, "benchmarks", "optim_step.py")
+    args = [sys.executable, script, "--rounds", "1", "--steps", "2", "--params", "7"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=120).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "µs" in line]
+    assert len(rows) == 10
+    assert all(line.rstrip(" |").endswith("0e+00") for line in rows), out
