@@ -294,7 +294,13 @@ class Packed:
 
     def __init__(self, optimizer: Optimizer, xp: Any = None) -> None:
         if xp is None:
-            import numpy as xp  # only packed training needs numpy; import nn stays light
+            try:
+                import numpy as xp  # only packed training needs numpy; import nn stays light
+            except ImportError:
+                raise ModuleNotFoundError(
+                    "opt.packed() needs numpy (pip install numpy), or pass an array "
+                    "namespace: opt.packed(xp)"
+                ) from None
         self.optimizer = optimizer
         self.xp = xp
         params = optimizer.params

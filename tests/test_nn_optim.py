@@ -950,6 +950,14 @@ def test_amsgrad_keeps_a_nan_gradient_in_its_maximum_as_torch_maximum_does():
     assert math.isnan(w.data)
 
 
+def test_packed_without_numpy_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numpy", None)  # makes `import numpy` fail
+    with pytest.raises(ModuleNotFoundError, match=r"needs numpy \(pip install numpy\)"):
+        SGD([Value(1.0)], lr=0.1).packed()
+
+
 def test_import_nn_optim_does_not_import_numpy():
     import subprocess
     import sys
