@@ -25,6 +25,12 @@ The usual loop::
 >>> abs(w.data) < 1e-4                        # w² is smallest at 0
 True
 
+Each optimizer writes its update once, as ``rule(θ, g, state, hyper, xp)``,
+in arithmetic that works on one float and on a whole array alike.
+``opt.step()`` runs it on every parameter's float; ``opt.packed()`` runs it
+on one array holding all of them (a training loop's fast path), and its
+``write_back()`` leaves the same numbers as as many ``step()`` calls.
+
 Learning-rate schedules live in ``nn.lr_scheduler`` and the path an optimizer
 takes in ``nn.landscape``; both are importable from here too, where they
 used to live.
@@ -34,7 +40,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from engine import Value
@@ -43,8 +50,12 @@ from .checks import at_least, flag, in_range, number
 from .landscape import trajectory
 from .lr_scheduler import ExponentialLR, StepLR
 
+#: What an update rule computes with: one float, or an array of them (numpy, …).
+Tensor = Any
+
 __all__ = [
     "Optimizer",
+    "Packed",
     "SGD",
     "Momentum",
     "AdaGrad",
@@ -74,9 +85,14 @@ class Optimizer:
       run saved mid-way and resumed continues exactly as if never stopped.
 
     A subclass checks its arguments, passes them to ``__init__`` as ``defaults``,
-    says what a parameter's state starts as (``_initial_state``) and implements
-    ``step``, reading ``p.grad`` and assigning ``p.data`` (plain floats, so an
-    update never records graph). Its constructor takes ``(params, **defaults)``.
+    says what a parameter's state starts as (``_initial_state``) and writes its
+    update once, as ``rule(theta, g, state, hyper, xp)``: arithmetic, plus
+    ``xp.sqrt``/``xp.maximum`` where it needs them, so the same rule moves one
+    float parameter (``step``; ``xp`` is ``FLOATS``) or an array of all of them
+    (``packed``; ``xp`` is the array's namespace). ``hyper`` holds the
+    hyperparameters in the order of ``defaults``; the rule updates ``state`` and
+    returns the new θ. Floats in, floats out, so an update never records graph.
+    Its constructor takes ``(params, **defaults)``.
 
     >>> from engine import Value
     >>> opt = SGD([Value(1.0)], lr=0.1, momentum=0.9)
@@ -108,19 +124,51 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        """Update every parameter from its ``.grad`` (one step of the rule)."""
+        """Update every parameter from its ``.grad``: one step of the optimizer's ``rule``."""
+        rule, states = self.rule, self.state
+        for group in self.param_groups:
+            # Read once per step, not once per parameter.
+            hyper = _rule_hyperparameters(group, self.defaults)
+            initial = self._initial_state(group)
+            for p in group["params"]:
+                state = states[p]
+                if not state and initial:
+                    state.update(initial)  # created at the first step, as torch does
+                p.data = rule(p.data, p.grad, state, hyper, FLOATS)
+
+    @staticmethod
+    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
+        """The new θ after one step from gradient g; updates ``state`` in place.
+
+        θ and g are floats (``xp`` is ``FLOATS``) or arrays (``xp`` their namespace);
+        ``hyper`` holds the group's hyperparameters in the order of ``defaults``.
+        """
         raise NotImplementedError
 
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """What a parameter's state holds before its first step (nothing, by default)."""
         return {}
 
-    def _state(self, p: Value, group: Mapping[str, Any]) -> dict[str, Any]:
-        """``state[p]``, created at the parameter's first step (as torch does, lazily)."""
-        state = self.state[p]
-        if not state:
-            state.update(self._initial_state(group))
-        return state
+    def packed(self, xp: Any = None) -> Packed:
+        """The parameters as one array, stepped by the same rule: for fast training loops.
+
+        ``packed().data`` holds every parameter's value in ``params`` order,
+        ``.step(grad)`` runs one step of the rule on whole arrays (the state is
+        packed too), and ``.write_back()`` puts data and state back into the
+        Values and ``opt.state`` — the same numbers ``opt.step()`` would have
+        reached in as many steps. ``xp`` is the array namespace (numpy by default).
+
+        >>> from engine import Value
+        >>> w, b = Value(1.0), Value(-2.0)
+        >>> opt = Adam([w, b], lr=0.1)
+        >>> run = opt.packed()
+        >>> for _ in range(3):
+        ...     run.step(2 * run.data)               # the gradient of w² + b²
+        >>> run.write_back()
+        >>> round(w.data, 6), round(b.data, 6), opt.state[w]["step"]
+        (0.701586, -1.700623, 3)
+        """
+        return Packed(self, xp)
 
     # -- hyperparameters as attributes -------------------------------------------------
 
@@ -219,6 +267,77 @@ class Optimizer:
         return f"{type(self).__name__}({n} parameter{'' if n == 1 else 's'}, {hyper})"
 
 
+def _float_maximum(a: float, b: float) -> float:
+    """max(a, b) as numpy's maximum: a NaN on either side wins, and a tie gives b."""
+    return a if a > b or a != a else b
+
+
+#: What ``xp`` is when a rule updates one float: the two functions rules call besides
+#: arithmetic. A rule on arrays gets the arrays' own namespace (numpy, …) instead.
+FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=_float_maximum)
+
+
+class Packed:
+    """An optimizer's parameters and state as arrays, stepped by its rule (``opt.packed()``).
+
+    - ``data``: a 1-D array of every parameter's value, in ``optimizer.params`` order.
+    - ``state``: the per-parameter state with one array per entry (``exp_avg``, …);
+      entries every parameter shares (``step``) stay one number.
+    - ``step(grad)``: one step of the rule on the whole arrays; ``grad`` is in the
+      order of ``data`` (default: every parameter's ``.grad``).
+    - ``write_back()``: data and state into the Values and ``optimizer.state``.
+
+    Until ``write_back`` the Values and ``optimizer.state`` keep what they held when
+    packed, so do not call ``optimizer.step()`` in between. The hyperparameters are
+    read from ``optimizer.param_groups`` at every step, so schedulers work as usual.
+    """
+
+    def __init__(self, optimizer: Optimizer, xp: Any = None) -> None:
+        if xp is None:
+            try:
+                import numpy as xp  # only packed training needs numpy; import nn stays light
+            except ImportError:
+                raise ModuleNotFoundError(
+                    "opt.packed() needs numpy (pip install numpy), or pass an array "
+                    "namespace: opt.packed(xp)"
+                ) from None
+        self.optimizer = optimizer
+        self.xp = xp
+        params = optimizer.params
+        self.data = xp.asarray([p.data for p in params], dtype=xp.float64)
+        self.state: dict[str, Any] = _pack_state([optimizer.state[p] for p in params], xp)
+
+    def step(self, grad: Any = None) -> None:
+        """One step of the optimizer's rule on every parameter at once."""
+        opt, xp = self.optimizer, self.xp
+        (group,) = opt.param_groups  # one group, holding every parameter
+        if grad is None:
+            grad = [p.grad for p in opt.params]
+        # A copy the rule may keep (SGD's first momentum buffer is the gradient itself).
+        g = xp.asarray(grad, dtype=xp.float64, copy=True)
+        if g.shape != self.data.shape:
+            raise ValueError(
+                f"grad must have shape {tuple(self.data.shape)} (one entry per parameter), "
+                f"got {tuple(g.shape)}"
+            )
+        if not self.state:  # the first step, as in Optimizer.step
+            initial = opt._initial_state(group)
+            self.state.update({k: _column(v, self.data.shape, xp) for k, v in initial.items()})
+        hyper = _rule_hyperparameters(group, opt.defaults)
+        self.data = opt.rule(self.data, g, self.state, hyper, xp)
+
+    def write_back(self) -> None:
+        """Put the packed data and state into the Values and ``optimizer.state``."""
+        params = self.optimizer.params
+        for p, x in zip(params, _floats(self.data), strict=True):
+            p.data = x
+        columns = {k: _floats(v) for k, v in self.state.items() if not _shared(v)}
+        for i, p in enumerate(params):
+            self.optimizer.state[p].update(
+                {k: columns[k][i] if k in columns else v for k, v in self.state.items()}
+            )
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (torch.optim.SGD).
 
@@ -266,22 +385,20 @@ class SGD(Optimizer):
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         return {"momentum_buffer": None} if group["momentum"] != 0 else {}
 
-    def step(self) -> None:
-        for group in self.param_groups:
-            lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov = group["weight_decay"], group["nesterov"]
-            for p in group["params"]:
-                state = self._state(p, group)
-                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
-                if mu != 0:
-                    b = state["momentum_buffer"]
-                    if b is None:
-                        b = g  # first step: the buffer is the gradient, not dampened
-                    else:
-                        b = mu * b + (1 - tau) * g  # velocity
-                    state["momentum_buffer"] = b
-                    g = g + mu * b if nesterov else b  # nesterov looks ahead along b
-                p.data = p.data - lr * g  # step downhill
+    @staticmethod
+    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
+        lr, momentum, dampening, weight_decay, nesterov = hyper
+        if weight_decay != 0:
+            g = g + weight_decay * theta  # L2 penalty folded into the gradient
+        if momentum != 0:
+            b = state["momentum_buffer"]
+            if b is None:
+                b = g  # first step: the buffer is the gradient, not dampened
+            else:
+                b = momentum * b + (1 - dampening) * g  # velocity
+            state["momentum_buffer"] = b
+            g = g + momentum * b if nesterov else b  # nesterov looks ahead along b
+        return theta - lr * g  # step downhill
 
 
 class Momentum(SGD):
@@ -353,17 +470,15 @@ class AdaGrad(Optimizer):
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         return {"step": 0, "sum": group["initial_accumulator_value"]}
 
-    def step(self) -> None:
-        for group in self.param_groups:
-            lr, lr_decay = group["lr"], group["lr_decay"]
-            wd, eps = group["weight_decay"], group["eps"]
-            for p in group["params"]:
-                state = self._state(p, group)
-                state["step"] += 1
-                clr = lr / (1 + (state["step"] - 1) * lr_decay)  # decayed learning rate
-                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
-                s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
-                p.data = p.data - clr * (g / (math.sqrt(s) + eps))  # big history, small step
+    @staticmethod
+    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
+        lr, lr_decay, weight_decay, initial_accumulator_value, eps = hyper
+        t = state["step"] = state["step"] + 1
+        clr = lr / (1 + (t - 1) * lr_decay)  # decayed learning rate
+        if weight_decay != 0:
+            g = g + weight_decay * theta  # L2 penalty
+        s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
+        return theta - clr * (g / (xp.sqrt(s) + eps))  # big history, small step
 
 
 class RMSProp(Optimizer):
@@ -424,25 +539,22 @@ class RMSProp(Optimizer):
             state["grad_avg"] = 0.0
         return state
 
-    def step(self) -> None:
-        for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            wd, mu, centered = group["weight_decay"], group["momentum"], group["centered"]
-            for p in group["params"]:
-                state = self._state(p, group)
-                state["step"] += 1
-                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
-                v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g
-                if centered:
-                    g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g
-                    # v - ḡ² >= 0 in exact arithmetic; max() guards a rounding error below zero.
-                    v = max(v - g_avg * g_avg, 0.0)
-                denom = math.sqrt(v) + eps  # the running RMS
-                if mu > 0:
-                    b = state["momentum_buffer"] = mu * state["momentum_buffer"] + g / denom
-                    p.data = p.data - lr * b  # momentum on the normalised step
-                else:
-                    p.data = p.data - lr * (g / denom)  # the normalised step
+    @staticmethod
+    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
+        lr, alpha, eps, weight_decay, momentum, centered = hyper
+        state["step"] += 1
+        if weight_decay != 0:
+            g = g + weight_decay * theta  # L2 penalty
+        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g  # mean g²
+        if centered:
+            g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g  # mean g
+            # v - ḡ² >= 0 in exact arithmetic; the maximum guards a rounding error below zero.
+            v = xp.maximum(v - g_avg * g_avg, 0.0)
+        denom = xp.sqrt(v) + eps  # the running RMS
+        if momentum > 0:
+            b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / denom
+            return theta - lr * b  # momentum on the normalised step
+        return theta - lr * (g / denom)  # the normalised step
 
 
 class AdaDelta(Optimizer):
@@ -487,18 +599,17 @@ class AdaDelta(Optimizer):
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         return {"step": 0, "square_avg": 0.0, "acc_delta": 0.0}
 
-    def step(self) -> None:
-        for group in self.param_groups:
-            lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                state = self._state(p, group)
-                state["step"] += 1
-                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
-                v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g
-                u = state["acc_delta"]
-                delta = math.sqrt(u + eps) / math.sqrt(v + eps) * g  # RMS of steps / RMS of g
-                state["acc_delta"] = rho * u + (1 - rho) * delta * delta  # running mean of Δx²
-                p.data = p.data - lr * delta
+    @staticmethod
+    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
+        lr, rho, eps, weight_decay = hyper
+        state["step"] += 1
+        if weight_decay != 0:
+            g = g + weight_decay * theta  # L2 penalty
+        v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g  # mean g²
+        u = state["acc_delta"]
+        delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g  # RMS of steps / RMS of g
+        state["acc_delta"] = rho * u + (1 - rho) * delta * delta  # running mean of Δx²
+        return theta - lr * delta
 
 
 class Adam(Optimizer):
@@ -557,26 +668,25 @@ class Adam(Optimizer):
             state["max_exp_avg_sq"] = 0.0
         return state
 
-    def step(self) -> None:
-        for group in self.param_groups:
-            wd = group["weight_decay"]
-            for p in group["params"]:
-                g = _gradient(p, wd)  # the gradient, plus the L2 penalty λθ
-                self._adam_update(p, g, self._state(p, group), group)
-
     @staticmethod
-    def _adam_update(p: Value, g: float, state: dict[str, Any], group: Mapping[str, Any]) -> None:
-        """Adam's rule from the moments on, shared with AdamW: m, v, bias correction, step."""
-        (beta1, beta2), lr, eps = group["betas"], group["lr"], group["eps"]
-        state["step"] += 1
-        t = state["step"]
-        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g  # first moment
-        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g  # second
-        m_hat = m / (1 - beta1**t)  # bias correction: m and v started at 0
-        if group["amsgrad"]:
-            v = state["max_exp_avg_sq"] = max(state["max_exp_avg_sq"], v)  # never shrinks
-        v_hat = v / (1 - beta2**t)
-        p.data = p.data - lr * m_hat / (math.sqrt(v_hat) + eps)  # eps outside the root
+    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
+        lr, betas, eps, weight_decay, amsgrad = hyper
+        if weight_decay != 0:
+            g = g + weight_decay * theta  # L2 penalty
+        return _adam(theta, g, state, lr, betas, eps, amsgrad, xp)
+
+
+def _adam(theta: Tensor, g: Tensor, state: dict, lr, betas, eps, amsgrad, xp: Any) -> Tensor:
+    """Adam's rule from the moments on: what Adam and AdamW share."""
+    beta1, beta2 = betas
+    t = state["step"] = state["step"] + 1
+    m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g  # first moment
+    v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g  # second moment
+    m_hat = m / (1 - beta1**t)  # bias correction: m and v started at 0
+    if amsgrad:
+        v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)  # never shrinks
+    v_hat = v / (1 - beta2**t)
+    return theta - lr * m_hat / (xp.sqrt(v_hat) + eps)  # eps outside the root
 
 
 class AdamW(Adam):
@@ -618,12 +728,11 @@ class AdamW(Adam):
     ) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
 
-    def step(self) -> None:
-        for group in self.param_groups:
-            decay = 1 - group["lr"] * group["weight_decay"]
-            for p in group["params"]:
-                p.data = p.data * decay  # θ ← θ - γλθ: shrink θ itself, not its gradient
-                self._adam_update(p, p.grad, self._state(p, group), group)
+    @staticmethod
+    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
+        lr, betas, eps, weight_decay, amsgrad = hyper
+        theta = theta * (1 - lr * weight_decay)  # θ ← θ - γλθ: shrink θ itself, not its gradient
+        return _adam(theta, g, state, lr, betas, eps, amsgrad, xp)  # then Adam's moments
 
 
 #: Optimizers by the lower-case names ``fit`` and the command line accept.
@@ -641,9 +750,45 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _gradient(p: Value, weight_decay: float) -> float:
-    """``g ← ∇θ f(θ)``, and ``g ← g + λθ`` when ``λ ≠ 0``: the L2 penalty folded into g."""
-    return p.grad + weight_decay * p.data if weight_decay != 0 else p.grad
+def _rule_hyperparameters(group: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple:
+    """The group's hyperparameters in the order the rule takes them: that of ``defaults``."""
+    return tuple([group[name] for name in defaults])
+
+
+def _shared(value: object) -> bool:
+    """True for a state entry every parameter shares (a step count, an unset buffer)."""
+    return value is None or isinstance(value, (int, float))
+
+
+def _column(value: Any, shape: tuple, xp: Any) -> Any:
+    """A state entry for a packed run: a float becomes an array, a shared entry stays."""
+    return xp.full(shape, value, dtype=xp.float64) if isinstance(value, float) else value
+
+
+def _pack_state(states: Sequence[Mapping[str, Any]], xp: Any) -> dict[str, Any]:
+    """The per-parameter state dicts as one dict of arrays (see ``Packed``)."""
+    keys = states[0].keys()
+    if any(s.keys() != keys for s in states):
+        raise ValueError("packed() needs every parameter's state to hold the same entries")
+    packed: dict[str, Any] = {}
+    for key in keys:
+        values = [s[key] for s in states]
+        if isinstance(values[0], float):
+            packed[key] = xp.asarray(values, dtype=xp.float64)
+        elif any(v != values[0] or type(v) is not type(values[0]) for v in values):
+            raise ValueError(
+                f"packed() needs every parameter at the same point, but their {key!r} differ"
+            )
+        else:
+            packed[key] = values[0]
+    return packed
+
+
+def _floats(array: Any) -> list[float]:
+    """A 1-D array as a list of Python floats."""
+    if hasattr(array, "tolist"):
+        return array.tolist()
+    return [float(array[i]) for i in range(array.shape[0])]
 
 
 def _parameter_list(params: object) -> list[Value]:

@@ -779,3 +779,207 @@ def test_scheduler_state_dict_resumes_the_schedule():
     assert run(10, resume_at=4) == run(10) == [1.0] * 3 + [0.5] * 3 + [0.25] * 3 + [0.125]
     with pytest.raises(ValueError, match="last_epoch must be a whole number >= 0"):
         Step(SGD([Value(0.0)], lr=1.0), step_size=1).load_state_dict({"last_epoch": -2})
+
+
+# -- one rule for a float and for an array: opt.packed() ----------------------------------
+
+# Every optimizer, and every option that changes its rule or its state.
+PACKED_CASES = [
+    (SGD, dict(lr=0.05)),
+    (SGD, dict(lr=0.05, momentum=0.9)),
+    (SGD, dict(lr=0.05, momentum=0.9, dampening=0.25)),
+    (SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (SGD, dict(lr=0.05, weight_decay=0.1)),
+    (SGD, dict(lr=0.05, momentum=0.5, dampening=0.1, weight_decay=0.1)),
+    (Momentum, dict(lr=0.05)),
+    (AdaGrad, dict(lr=0.1)),
+    (AdaGrad, dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2)),
+    (RMSProp, dict(lr=0.01)),
+    (RMSProp, dict(lr=0.01, momentum=0.5)),
+    (RMSProp, dict(lr=0.01, centered=True)),
+    (RMSProp, dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
+    (AdaDelta, dict()),
+    (AdaDelta, dict(rho=0.8, weight_decay=0.1)),
+    (Adam, dict(lr=0.05)),
+    (Adam, dict(lr=0.05, amsgrad=True)),
+    (Adam, dict(lr=0.05, weight_decay=0.1, betas=(0.8, 0.9))),
+    (AdamW, dict(lr=0.05)),
+    (AdamW, dict(lr=0.05, amsgrad=True, weight_decay=0.1)),
+]
+N_PACKED = 23  # parameters: enough that every sign and size of gradient occurs
+
+
+def _gradient_constants():
+    import random
+
+    rng = random.Random(5)
+    start = [rng.uniform(-2, 2) for _ in range(N_PACKED)]
+    c = [rng.uniform(-1, 1) for _ in range(N_PACKED)]
+    d = [0.0 if i % 7 == 0 else rng.uniform(-1, 1) for i in range(N_PACKED)]
+    return start, c, d
+
+
+def _eager_steps(opt, params, steps, c, d):
+    # g = θ(θ - c) + d: a gradient that depends on where the parameters are, computed
+    # with the same float operations here and on the packed array below.
+    for _ in range(steps):
+        for p, ci, di in zip(params, c, d, strict=True):
+            p.grad = p.data * (p.data - ci) + di
+        opt.step()
+
+
+def _packed_steps(run, steps, c, d):
+    c, d = run.xp.asarray(c, dtype=run.xp.float64), run.xp.asarray(d, dtype=run.xp.float64)
+    for _ in range(steps):
+        run.step(run.data * (run.data - c) + d)
+
+
+# numpy is in the dev extra; array-api-strict (the Array API and nothing more) where installed.
+NAMESPACES = ["numpy", "array_api_strict"]
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+@pytest.mark.parametrize("cls, hyper", PACKED_CASES, ids=_case_id)
+def test_packed_steps_on_an_array_equal_eager_steps_bit_for_bit_state_included(
+    cls, hyper, namespace
+):
+    xp = pytest.importorskip(namespace)
+    start, c, d = _gradient_constants()
+    eager_params = [Value(x) for x in start]
+    eager = cls(eager_params, **hyper)
+    _eager_steps(eager, eager_params, 9, c, d)
+
+    packed_params = [Value(x) for x in start]
+    opt = cls(packed_params, **hyper)
+    run = opt.packed(xp)
+    _packed_steps(run, 9, c, d)
+    assert [p.data for p in packed_params] == start, "packed steps wrote the Values early"
+    run.write_back()
+
+    assert [p.data for p in packed_params] == [p.data for p in eager_params]  # exactly
+    assert opt.state_dict() == eager.state_dict()
+    floats = [x for s in opt.state.values() for k, x in s.items() if k != "step"]
+    assert all(type(x) is float for x in floats), "write_back left numpy scalars in the state"
+
+
+@pytest.mark.parametrize("cls, hyper", PACKED_CASES, ids=_case_id)
+def test_a_packed_run_continues_an_eager_one_and_eager_continues_it(cls, hyper):
+    pytest.importorskip("numpy")
+    start, c, d = _gradient_constants()
+    straight_params = [Value(x) for x in start]
+    straight = cls(straight_params, **hyper)
+    _eager_steps(straight, straight_params, 3, c, d)
+    straight.lr = straight.lr / 2  # a scheduler's change, read by the next steps
+    _eager_steps(straight, straight_params, 6, c, d)
+
+    params = [Value(x) for x in start]
+    opt = cls(params, **hyper)
+    _eager_steps(opt, params, 2, c, d)
+    run = opt.packed()  # packs the state the eager steps made
+    _packed_steps(run, 1, c, d)
+    opt.lr = opt.lr / 2
+    _packed_steps(run, 2, c, d)
+    run.write_back()
+    run.write_back()  # writing back twice changes nothing
+    _eager_steps(opt, params, 4, c, d)
+
+    assert [p.data for p in params] == [p.data for p in straight_params]
+    assert opt.state_dict() == straight.state_dict()
+
+
+def test_packed_step_reads_the_values_gradients_by_default():
+    pytest.importorskip("numpy")
+    w, b = Value(1.0), Value(-2.0)
+    opt = SGD([w, b], lr=0.5)
+    w.grad, b.grad = 0.5, -1.0
+    run = opt.packed()
+    run.step()
+    run.write_back()
+    assert (w.data, b.data) == (0.75, -1.5)
+
+
+def test_packed_refuses_a_wrong_gradient_and_mixed_states():
+    pytest.importorskip("numpy")
+    params = [Value(1.0), Value(2.0)]
+    opt = Adam(params)
+    with pytest.raises(ValueError, match=r"grad must have shape \(2,\).*got \(3,\)"):
+        opt.packed().step([1.0, 2.0, 3.0])
+    params[0].grad = 1.0
+    opt.step()
+    saved = opt.state_dict()
+    del saved["state"][1]  # parameter 1 has not stepped yet: the two are at different steps
+    opt.load_state_dict(saved)
+    with pytest.raises(ValueError, match="same entries"):
+        opt.packed()
+    opt.step()  # eager steps are fine: each parameter has its own step count
+    saved = opt.state_dict()
+    saved["state"][1]["step"] = 5
+    opt.load_state_dict(saved)
+    with pytest.raises(ValueError, match="same point, but their 'step' differ"):
+        opt.packed()
+
+
+def test_each_rule_unpacks_the_hyperparameters_in_the_order_step_passes_them():
+    # step and packed pass tuple(group[k] for k in defaults); the rule's first line unpacks it.
+    for cls in TORCH_SIGNATURES:
+        opt = cls([Value(0.0)], **({"lr": 0.1} if cls.default_lr() is None else {}))
+        code = cls.rule.__code__
+        first_locals = code.co_varnames[code.co_argcount : code.co_argcount + len(opt.defaults)]
+        assert first_locals == tuple(opt.defaults), cls.__name__
+
+
+def test_the_float_maximum_is_numpys_even_for_nan_and_signed_zeros():
+    np = pytest.importorskip("numpy")
+    from nn.optim import FLOATS
+
+    nan = math.nan
+    cases = [(1.0, 2.0), (2.0, 1.0), (nan, 1.0), (1.0, nan), (0.0, -0.0), (-0.0, 0.0), (3.0, 3.0)]
+    for a, b in cases:
+        got, expected = FLOATS.maximum(a, b), float(np.maximum(a, b))
+        assert repr(got) == repr(expected), (a, b)  # repr tells -0.0 from 0.0 and keeps nan
+        assert math.copysign(1.0, got) == math.copysign(1.0, expected)
+
+
+def test_amsgrad_keeps_a_nan_gradient_in_its_maximum_as_torch_maximum_does():
+    w = Value(1.0)
+    opt = Adam([w], amsgrad=True)
+    w.grad = math.nan
+    opt.step()
+    # max(0.0, nan) is 0.0 in Python: the NaN would vanish from the running maximum.
+    assert math.isnan(opt.state[w]["max_exp_avg_sq"])
+    assert math.isnan(w.data)
+
+
+def test_packed_without_numpy_says_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numpy", None)  # makes `import numpy` fail
+    with pytest.raises(ModuleNotFoundError, match=r"needs numpy \(pip install numpy\)"):
+        SGD([Value(1.0)], lr=0.1).packed()
+
+
+def test_import_nn_optim_does_not_import_numpy():
+    import subprocess
+    import sys
+
+    code = "import nn.optim, sys; print('numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_optimizer_step_benchmark_runs_and_new_equals_old_bit_for_bit():
+    # benchmarks/optim_step.py steps nn.optim as of 957ea34 beside today's on the same
+    # parameters and reports the largest gap; the rules must still compute the same numbers.
+    import os
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if subprocess.run(["git", "-C", root, "cat-file", "-e", "957ea34"]).returncode != 0:
+        pytest.skip("needs the git history (commit 957ea34) of a checkout")
+    script = os.path.join(root, "benchmarks", "optim_step.py")
+    args = [sys.executable, script, "--rounds", "1", "--steps", "2", "--params", "7"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=120).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "µs" in line]
+    assert len(rows) == 10
+    assert all(line.rstrip(" |").endswith("0e+00") for line in rows), out

@@ -181,7 +181,7 @@ def test_decision_boundary_has_a_class_legend_in_the_points_colours_over_no_poin
 
 def test_decision_boundary_legend_stays_clear_in_small_panels_with_their_own_titles():
     X, y = datasets.moons(n=60, noise=0.1, seed=0)
-    fig, axes = plt.subplots(2, 4, figsize=(12, 6))
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3))  # panels as in a lesson's 2×4 grid
     for ax in axes.flat:
         plot.decision_boundary(MLP(2, [3, 1], seed=0), X, y, resolution=6, ax=ax)
         ax.set_title("tanh")
