@@ -82,3 +82,15 @@ def test_without_the_entry_neither_knows_it():
         parse("cube(x)")
     with pytest.raises(ValueError, match="unknown op 'cube'"):
         op_inputs("cube")
+
+
+def test_the_strategies_keep_away_from_a_new_ops_kink(monkeypatch):
+    # |x - 1|: a kink at 1, not at 0.
+    kinked = ops.Op(
+        "dist1", "dist1", 1, lambda x: abs(x - 1), lambda out, x: (ops.where(x > 1, 1.0, -1.0),),
+        ("sign(x - 1)",), syntax="dist1({0})", method="dist1", kinks=(1.0,),
+    )  # fmt: skip
+    monkeypatch.setattr(ops, "OPS", (*ops.OPS, kinked))
+    near_the_kink = lambda xs: abs(xs[0] - 1) < 0.1  # noqa: E731
+    with pytest.raises(NoSuchExample):
+        find(op_inputs("dist1"), near_the_kink, settings=settings(max_examples=200))
