@@ -50,9 +50,9 @@ BOUND = 100.0  # intermediate results stay within ±BOUND, so finite differences
 RANGE = 5.0  # inputs are drawn from [-RANGE, RANGE], less what the domain excludes
 CONSTANTS = (2.0, 3.0, -1.0, 0.5, 1.5, 0.01, 0.2)  # the plain numbers expressions may use
 
-# Everything below reads the op table (engine/ops.py) when it runs: a new entry there is
-# all the strategies need. By how they are called: on one Value (with the op's constant,
-# if it takes one), or on two.
+# The table's ops by how they are called: on one Value (with the op's constant, if it takes
+# one), or on two. Everything else here reads the table (engine/ops.py) when it runs, so a
+# new entry there is all the strategies need.
 UNARY = tuple(op.name for op in ops.OPS if op.arity == 1)
 BINARY = tuple(op.name for op in ops.OPS if op.arity == 2)
 
@@ -121,11 +121,13 @@ def _input(op: ops.Op, i: int, args: Sequence) -> st.SearchStrategy[float]:
         elif excluded.where == "== 0":
             avoid.add(0.0)
     if positive:
+        avoid.discard(0.0)  # [MARGIN, RANGE] keeps away from 0 already
+    if len(avoid) > 1 or (positive and avoid):
+        raise ValueError(f"{op.name}: the strategies keep inputs away from 0 or one point only")
+    if positive:
         return _magnitude(MARGIN, RANGE)
     if not avoid:
         return _magnitude(-RANGE, RANGE)
-    if len(avoid) > 1:
-        raise ValueError(f"{op.name}: the strategies keep away from one point, not {avoid}")
     (point,) = avoid
     return _signed(MARGIN, RANGE).map(lambda d: point + d)
 

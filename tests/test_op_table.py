@@ -4,7 +4,7 @@ parser and the strategies need to know it."""
 import math
 
 import pytest
-from hypothesis import find, given
+from hypothesis import find, given, settings
 from hypothesis.errors import NoSuchExample
 
 from engine import DomainError, Value, gradcheck, ops
@@ -60,7 +60,8 @@ def test_the_strategies_draw_a_new_op_inside_its_domain(table_with_new_ops):
     xs = find(op_inputs("root"), lambda xs: True)
     assert len(xs) == 2  # the input, then the constant
     with pytest.raises(NoSuchExample):
-        find(op_inputs("root"), lambda xs: xs[0] < 0.1)  # MARGIN inside "<= 0" is excluded
+        # MARGIN inside "<= 0" is excluded, whatever the degree drawn.
+        find(op_inputs("root"), lambda xs: xs[0] < 0.1, settings=settings(max_examples=200))
     assert apply_op("cube", [Value(2.0)]).data == 8.0
 
 
@@ -81,3 +82,15 @@ def test_without_the_entry_neither_knows_it():
         parse("cube(x)")
     with pytest.raises(ValueError, match="unknown op 'cube'"):
         op_inputs("cube")
+
+
+def test_the_strategies_keep_away_from_a_new_ops_kink(monkeypatch):
+    # |x - 1|: a kink at 1, not at 0.
+    kinked = ops.Op(
+        "dist1", "dist1", 1, lambda x: abs(x - 1), lambda out, x: (ops.where(x > 1, 1.0, -1.0),),
+        ("sign(x - 1)",), syntax="dist1({0})", method="dist1", kinks=(1.0,),
+    )  # fmt: skip
+    monkeypatch.setattr(ops, "OPS", (*ops.OPS, kinked))
+    near_the_kink = lambda xs: abs(xs[0] - 1) < 0.1 - 1e-12  # (1 - 0.1 rounds)  # noqa: E731
+    with pytest.raises(NoSuchExample):
+        find(op_inputs("dist1"), near_the_kink, settings=settings(max_examples=200))
