@@ -299,14 +299,14 @@ class Value:
     """
 
     # A node keeps its (at most two) inputs and their local gradients in slots of
-    # its own rather than in two tuples: that saves ~100 bytes per node and two
-    # objects the garbage collector would otherwise track. ``.parents`` and
+    # its own rather than in two tuples, which would be two more objects per node
+    # for memory and for the garbage collector to track. ``.parents`` and
     # ``.local_grads`` assemble the tuples when asked.
     #   _x, _y    the op's inputs, in order (None where the op has fewer)
     #   _dx, _dy  ∂self/∂x and ∂self/∂y, recorded during the forward pass
     #   _primitive  the table's Op, a HandBuilt record, or None for a leaf
     # ``__dict__`` holds what users add (``p.m``, micrograd's ``_backward`` closures);
-    # it costs 8 bytes a node and stays empty (no dict at all) until used.
+    # no dict is made until one is set (benchmarks/README.md gives the node's size).
     __slots__ = (
         "data", "grad", "label", "_primitive", "_x", "_y", "_dx", "_dy", "_constant", "__dict__",
     )  # fmt: skip

@@ -59,8 +59,8 @@ def test_backward_allocates_nothing_the_garbage_collector_tracks():
 
 def test_a_wide_graph_costs_at_most_160_bytes_per_node():
     # W4 of benchmarks/: leaves, products and sums of a 10_000-term dot product.
-    # 160 bytes is the project's target (micrograd needs ~590); a node today is a
-    # 104-byte object plus a 24-byte float for its data.
+    # 160 bytes is the project's target (micrograd needs ~590); benchmarks/README.md
+    # gives what a node is made of.
     n = 10_000
     ws = [i / n for i in range(n)]
     xs = [1.0 - i / n for i in range(n)]
