@@ -233,6 +233,8 @@ def _check_out(path: str) -> str:
     The directory is made only when the results are written, so a mistake or a failed
     run leaves nothing behind, not even an empty folder.
     """
+    if not path:
+        raise UsageError("--out needs a folder name, e.g. --out out")
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"--out {path!r} exists and is not a directory")
     existing = os.path.abspath(path)
@@ -427,6 +429,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
+        try:  # stdout to nowhere, so the flush at exit does not fail a second time
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # no real file behind stdout (a test's capture)
+            pass
+        return 1
     except ImportError as e:  # matplotlib or graphviz missing: say what to install
         print(f"error: {e}", file=sys.stderr)
         return 1

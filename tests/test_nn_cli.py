@@ -272,3 +272,22 @@ def test_divergence_names_the_epoch_and_the_first_bad_weight(tmp_path, capsys, m
     assert code == 1 and err.count("\n") == 1
     assert "training diverged in epoch 1 (loss " in err and "L0.N0.w0 is nan or inf" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_out_is_a_usage_mistake(capsys):
+    assert main(["train", "--out", "", "--no-progress"]) == 2
+    assert "--out needs a folder name" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # `python -m nn train ... | head -1`: the reader is gone before the results are reported.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nn", *SMALL, "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=300) == 1
+    assert err == b""
