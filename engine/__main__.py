@@ -7,11 +7,12 @@ status 2 and one line on stderr; ``check`` exits 1 when gradients disagree.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .chain import TooManyPathsError, chain_rule
 from .errors import GradcheckError
@@ -192,6 +193,8 @@ def _output_format(path: str) -> str:
         known = " ".join(sorted(set(FORMATS) - {".dot"}))
         raise UserError(f"cannot tell the format of {path!r}: use one of {known}")
     directory = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise UserError(f"cannot write {path!r}: {directory!r} is a file, not a directory")
     if not os.path.isdir(directory):
         raise UserError(f"cannot write {path!r}: the directory {directory!r} does not exist")
     if not os.access(directory, os.W_OK | os.X_OK):
@@ -267,7 +270,7 @@ def _explain(
     """Build the graph, run backward step by step and print the steps and the chain rules."""
     inputs, output = _build(expression, values)
     if not output.label:  # the textbook's name, so steps read df/dx; unless an input has it
-        output.label = next(name for name in ("f", "out", "result", "f_") if name not in values)
+        output.label = _output_name(taken=values)
     given = ", ".join(f"{name} = {number:g}" for name, number in values.items())
     formula = "" if expression.text == output.label else f" = {expression.text}"
     print(f"{output.label}{formula} = {output.data:.6g}" + (f"   ({given})" if given else ""))
@@ -289,6 +292,12 @@ def _explain(
         except TooManyPathsError as error:
             print(f"  d{output.label}/d{name}: {error}")
     return output
+
+
+def _output_name(taken: Collection[str]) -> str:
+    """``f``, or if an input has that name ``out``, ``result``, ``f1``, ``f2``, ...: one is free."""
+    candidates = itertools.chain(("f", "out", "result"), (f"f{k}" for k in itertools.count(1)))
+    return next(name for name in candidates if name not in taken)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -320,12 +329,31 @@ def _check(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
-    args = _parser().parse_args(argv)
     try:
-        return _graph(args) if args.command == "graph" else _check(args)
-    except (UserError, ExpressionError) as error:
-        print(f"python -m engine {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        args = _parser().parse_args(argv)
+        try:
+            return _graph(args) if args.command == "graph" else _check(args)
+        except (UserError, ExpressionError) as error:
+            print(f"python -m engine {args.command}: error: {error}", file=sys.stderr)
+            return 2
+    except KeyboardInterrupt:  # Ctrl-C, while drawing say: as the nn command line does
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
+        _drop_stdout()
+        return 1
+    except OSError as error:  # e.g. stdout cannot be written: a full disk
+        _drop_stdout()
+        print(f"python -m engine: error: {error}", file=sys.stderr)
+        return 1
+
+
+def _drop_stdout() -> None:
+    """Send what is left for stdout nowhere, so the flush at exit does not fail a second time."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind stdout (a test's capture): nothing to do
+        pass
 
 
 if __name__ == "__main__":

@@ -120,6 +120,10 @@ def parse(text: str) -> Expression:
     """
     if not isinstance(text, str):
         raise TypeError(f"parse needs a str, got {type(text).__name__}")
+    try:  # a byte that is not UTF-8 arrives from the command line as a lone surrogate
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ExpressionError(f"column {error.start + 1} is not a character (not UTF-8)") from None
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
             f"the expression is {len(text):,} characters long; at most {MAX_LENGTH:,} are allowed"

@@ -2,7 +2,14 @@
 
 A node is called by its label. An unlabelled node gets a name from what made
 it, numbered in topological order: ``mul1``, ``tanh2``; an unlabelled leaf is
-``v1``, ``v2``, ... The same graph always gets the same names.
+``v1``, ``v2``, ... The same graph always gets the same names, and no two nodes
+of one graph get the same name, so every line of a derivation is about one node:
+
+- a generated name skips any label in the graph (a node labelled ``mul1`` keeps
+  it, and the unlabelled product becomes ``mul2``);
+- two nodes with the same label (``w`` twice, or the constant ``2`` in
+  ``x*2 + y*2``): the first in topological order keeps it, the next become
+  ``w#2``, ``w#3``, ... Only a graph that has both is affected.
 """
 
 from __future__ import annotations
@@ -18,23 +25,42 @@ __all__ = ["display_names", "format_number"]
 
 
 def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
-    """A name for every node: its label, or one made from its op and position.
+    """A name for every node, different for different nodes: its label, or one made from its op.
 
     >>> from engine import Value, topological_order
     >>> x = Value(2.0, label="x")
     >>> y = (x * 3).tanh()
     >>> list(display_names(topological_order(y)).values())
     ['x', 'v1', 'mul1', 'tanh1']
+    >>> a, b = Value(1.0, label="mul1"), Value(2.0, label="a")
+    >>> list(display_names(topological_order(a * b * Value(3.0, label="a"))).values())
+    ['mul1', 'a', 'mul2', 'a#2', 'mul3']
     """
+    nodes = nodes if isinstance(nodes, list) else list(nodes)
+    labels = {node.label for node in nodes if node.label}  # no generated name may be one
+    kept: set[str] = set()  # the labels already given to a node
     counts: dict[str, int] = {}
     names: dict[Value, str] = {}
     for node in nodes:
-        if node.label:
-            names[node] = node.label
+        label = node.label
+        if label and label not in kept:
+            kept.add(label)
+            names[node] = label
             continue
-        stem = node._primitive.name if node._primitive is not None else "v"
-        counts[stem] = counts.get(stem, 0) + 1
-        names[node] = f"{stem}{counts[stem]}"
+        if label:  # another node has this label already: this one is label#2, label#3, ...
+            stem = f"{label}#"
+            n = counts.get(stem, 1) + 1
+        else:
+            stem = node._primitive.name if node._primitive is not None else "v"
+            n = counts.get(stem, 0) + 1
+        # Generated names cannot meet each other: a stem never ends in a digit (an op's
+        # name, "v", or "label#"), so stem + number reads back one way only.
+        name = f"{stem}{n}"
+        while name in labels:
+            n += 1
+            name = f"{stem}{n}"
+        counts[stem] = n
+        names[node] = name
     return names
 
 

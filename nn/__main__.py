@@ -18,13 +18,17 @@ import shutil
 import sys
 import time
 
-from engine.files import atomic_write
+from engine.files import write_together
 
 from . import datasets
 from .activations import resolve
 from .layers import MLP
 from .optim import OPTIMIZERS
+from .serialize import model_json
 from .train import evaluate, fit
+
+#: What a run writes into --out: all of them, or (if anything fails) none.
+RESULTS = ("loss.png", "decision_boundary.png", "neuron.png", "model.json")
 
 DATASETS = {
     "moons": lambda n, noise, seed: datasets.moons(n=n, noise=noise, seed=seed),
@@ -229,6 +233,8 @@ def _check_out(path: str) -> str:
     The directory is made only when the results are written, so a mistake or a failed
     run leaves nothing behind, not even an empty folder.
     """
+    if not path:
+        raise UsageError("--out needs a folder name, e.g. --out out")
     if os.path.exists(path) and not os.path.isdir(path):
         raise UsageError(f"--out {path!r} exists and is not a directory")
     existing = os.path.abspath(path)
@@ -238,6 +244,9 @@ def _check_out(path: str) -> str:
         raise UsageError(f"cannot create --out directory {path!r}: {existing!r} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out directory {path!r} is not writable")
+    for name in RESULTS:
+        if os.path.isdir(os.path.join(path, name)):
+            raise UsageError(f"--out {path!r} has a folder called {name}, where {name} goes")
     return path
 
 
@@ -337,35 +346,69 @@ def train_command(args: argparse.Namespace) -> int:
         return 1
     seconds = time.perf_counter() - started
     if history.stop_reason == "diverged":
+        bad = "" if history.bad_parameter is None else f", {history.bad_parameter} is nan or inf"
         print(
-            f"error: training diverged at epoch {history.epochs} (loss {history.loss[-1]}); "
-            f"try a smaller --lr",
+            f"error: training diverged in epoch {history.epochs} (loss {history.loss[-1]}{bad}); "
+            f"nothing written; try a smaller --lr than {lr:g}",
             file=sys.stderr,
         )
         return 1
-
-    final_loss, accuracy = evaluate(model, X, y, loss=loss)
+    try:
+        final_loss, accuracy = evaluate(model, X, y, loss=loss)
+    except (OverflowError, ValueError):  # e.g. exp of a huge logit
+        final_loss, accuracy = math.nan, None
+    # fit measures each epoch's loss before its step, so a last step too far shows only here.
+    if not math.isfinite(final_loss):
+        largest = max(abs(p.data) for p in model.parameters())
+        print(
+            f"error: training diverged: after epoch {history.epochs} the loss is {final_loss} "
+            f"(weights up to {largest:.3g}); nothing written; try a smaller --lr than {lr:g}",
+            file=sys.stderr,
+        )
+        return 1
     stopped = " (early stopping)" if history.stop_reason == "early_stopping" else ""
     print(f"trained {history.epochs} epochs in {seconds:.1f}s{stopped}")
     print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}")
 
     # Everything is drawn in memory first: if any picture fails, no file has been written.
-    images = {}
+    results = {}
     for name, make in (
         ("loss.png", lambda: plot.loss_curve(history)),
         ("decision_boundary.png", lambda: plot.decision_boundary(model, X, y, resolution=60)),
     ):
         fig = make()
-        images[name] = _png(fig)
+        results[name] = _png(fig)
         matplotlib.pyplot.close(fig)
-    images["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
-    os.makedirs(out, exist_ok=True)
-    for name, data in images.items():
-        atomic_write(os.path.join(out, name), data)
-    model.save(os.path.join(out, "model.json"))
-    written = [*images, "model.json"]
-    print(f"wrote {', '.join(written)} to {out}{os.sep if not out.endswith(os.sep) else ''}")
+    results["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
+    results["model.json"] = model_json(model)
+    folder = out if out.endswith(os.sep) else out + os.sep
+    # One run's results appear together or not at all: never a new loss.png beside an old
+    # model.json.
+    unchanged = _unchanged(out)
+    try:
+        write_together(out, results)
+    except KeyboardInterrupt:
+        print(
+            f"interrupted while writing the results: nothing written, {unchanged}", file=sys.stderr
+        )
+        return 130
+    except OSError as e:
+        print(
+            f"error: cannot write the results to {folder}: {e.strerror or e}; nothing written, "
+            f"{unchanged}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"wrote {', '.join(results)} to {folder}")
     return 0
+
+
+def _unchanged(out: str) -> str:
+    """What a failed write leaves of --out, in words: the previous run's files, or nothing."""
+    previous = [name for name in RESULTS if os.path.lexists(os.path.join(out, name))]
+    if previous:
+        return f"{out} keeps the previous run's {', '.join(previous)}"
+    return f"{out} is as it was" if os.path.isdir(out) else f"{out} was not created"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -386,6 +429,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (| head): nothing more to say to it
+        try:  # stdout to nowhere, so the flush at exit does not fail a second time
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # no real file behind stdout (a test's capture)
+            pass
+        return 1
     except ImportError as e:  # matplotlib or graphviz missing: say what to install
         print(f"error: {e}", file=sys.stderr)
         return 1

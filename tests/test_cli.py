@@ -258,3 +258,114 @@ def test_the_module_runs_as_a_program(tmp_path):
     assert bad.stderr == (
         "python -m engine graph: error: an attribute (a.b) is not allowed (column 1: 'x.y')\n"
     )
+
+
+def test_the_output_gets_a_free_name_whatever_the_inputs_are_called(capsys):
+    # f, out, result and f_ all taken: this raised StopIteration.
+    code, out, _ = run(capsys, "graph", "f + out + result + f_", "f=1", "out=2", "result=3",
+                       "f_=4", "--no-steps")  # fmt: skip
+    assert code == 0 and out.startswith("f1 = f + out + result + f_ = 10")
+    taken = [f"{name}=1" for name in ("f", "out", "result", "f1", "f2")]
+    code, out, _ = run(capsys, "graph", "f + out + result + f1 + f2", *taken, "--no-steps")
+    assert code == 0 and out.startswith("f3 = ") and "df3/df2 = " in out
+
+
+def test_a_byte_that_is_not_utf8_is_a_clear_error():
+    # bash's $'x\xff' reaches Python as 'x\udcff' (surrogateescape): ast.parse raised
+    # UnicodeEncodeError. Run as a program, so the bytes go through a real argv.
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"engine", b"graph", b"x\xff", b"x=1"],
+        capture_output=True,
+    )
+    assert result.returncode == 2 and result.stdout == b""
+    assert result.stderr == (
+        b"python -m engine graph: error: column 2 is not a character (not UTF-8)\n"
+    )
+
+
+def test_parse_raises_expression_error_for_a_lone_surrogate():
+    from engine.expr import ExpressionError, parse
+
+    with pytest.raises(ExpressionError, match="column 3 is not a character"):
+        parse("x+\udcff")
+
+
+@pytest.mark.parametrize("where", ["_render", "draw_graph", "_explain"])
+def test_ctrl_c_prints_interrupted_and_exits_130(capsys, tmp_path, monkeypatch, where):
+    import engine.__main__ as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, where, interrupted)
+    code, _, err = run(capsys, "graph", *TANH, "-o", str(tmp_path / "g.gv"))
+    assert (code, err) == (130, "interrupted\n")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg") or shutil.which("dot") is None,
+                    reason="needs POSIX signals and Graphviz")  # fmt: skip
+def test_sigint_while_drawing_a_program_ends_it_cleanly(tmp_path):
+    # A real Ctrl-C: the program stops itself with SIGINT once it starts to render.
+    script = (
+        "import os, signal, sys\n"
+        "import engine.__main__ as cli\n"
+        "def render(*args): os.kill(os.getpid(), signal.SIGINT); signal.pause()\n"
+        "cli._render = render\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    target = tmp_path / "g.png"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "graph", *TANH, "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stderr) == (130, "interrupted\n")
+    assert not target.exists()
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # `python -m engine graph ... | head -1`: the reader goes away while steps are printed.
+    formula = "+".join(["x*x"] * 200)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine", "graph", formula, "x=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert err == b""
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_stdout_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "engine", "graph", "x*y", "x=1", "y=2"],
+                                stdout=full, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == "python -m engine: error: [Errno 28] No space left on device\n"
+
+
+def test_a_file_in_place_of_the_directory_is_said_so(capsys, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    code, _, err = run(capsys, "graph", "x", "x=1", "-o", str(tmp_path / "afile" / "g.png"))
+    assert code == 2 and "afile' is a file, not a directory" in err
+
+
+@pytest.mark.parametrize("length", [243, 255])
+def test_output_names_up_to_255_bytes_are_written(capsys, tmp_path, length):
+    target = tmp_path / ("g" * (length - 3) + ".gv")
+    code, out, err = run(capsys, "graph", *TANH, "-o", str(target), "--no-steps")
+    assert code == 0 and err == "" and os.listdir(tmp_path) == [target.name]
+
+
+def test_an_output_name_too_long_names_it_not_the_temporary_file(capsys, tmp_path):
+    target = tmp_path / ("g" * 253 + ".gv")  # 256 bytes
+    code, _, err = run(capsys, "graph", *TANH, "-o", str(target), "--no-steps")
+    assert code == 2 and err == (
+        f"python -m engine graph: error: cannot write {str(target)!r}: File name too long\n"
+    )
+    assert os.listdir(tmp_path) == []

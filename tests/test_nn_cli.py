@@ -1,6 +1,7 @@
 """The demo command line: it trains, writes its pictures, and refuses bad options in one line."""
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -151,3 +152,142 @@ def test_the_limits_themselves_are_accepted():
         ["train", "--noise", "10", "--hidden", "256,1,1,1,1", "--samples", "10000"]
     )
     assert (args.noise, args.hidden, args.samples) == (10.0, [256, 1, 1, 1, 1], 10000)
+
+
+# --- the results of one run appear together or not at all ----------------------------------
+
+SMALL = ["train", "--dataset", "xor", "--hidden", "2", "--epochs", "2", "--no-progress"]
+RESULTS = ["decision_boundary.png", "loss.png", "model.json", "neuron.png"]
+
+
+@pytest.fixture
+def previous_run(tmp_path, capsys):
+    """An --out folder holding a finished run, and its bytes."""
+    out = tmp_path / "out"
+    assert main([*SMALL, "--seed", "1", "--out", str(out)]) == 0
+    capsys.readouterr()
+    return out, {name: (out / name).read_bytes() for name in RESULTS}
+
+
+def fail_on_call(monkeypatch, k, error):
+    """os.fsync raises ``error`` on its k-th call: the k-th result file is being written."""
+    real, calls = os.fsync, []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) == k:
+            raise error
+        return real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.parametrize("k", [1, 3, 4])
+def test_a_failed_write_keeps_the_previous_run_whole(previous_run, capsys, monkeypatch, k):
+    out, before = previous_run
+    fail_on_call(monkeypatch, k, OSError(28, "No space left on device"))
+    code = main([*SMALL, "--seed", "2", "--out", str(out)])
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert f"cannot write the results to {out}{os.sep}: No space left on device" in err
+    assert err.rstrip().endswith(
+        f"nothing written, {out} keeps the previous run's loss.png, decision_boundary.png, "
+        "neuron.png, model.json"
+    )
+    assert {name: (out / name).read_bytes() for name in sorted(os.listdir(out))} == before
+    assert os.listdir(out.parent) == ["out"]  # no temporary folder, inside or beside
+
+
+@pytest.mark.parametrize("k", [2, 4])
+def test_ctrl_c_while_writing_keeps_the_previous_run_and_exits_130(
+    previous_run, capsys, monkeypatch, k
+):
+    out, before = previous_run
+    fail_on_call(monkeypatch, k, KeyboardInterrupt())
+    code = main([*SMALL, "--seed", "2", "--out", str(out)])
+    err = capsys.readouterr().err
+    monkeypatch.undo()
+    assert code == 130 and err.startswith("interrupted") and "Traceback" not in err
+    assert f"{out} keeps the previous run's" in err
+    assert {name: (out / name).read_bytes() for name in sorted(os.listdir(out))} == before
+    assert os.listdir(out.parent) == ["out"]
+
+
+def test_a_failed_first_run_creates_no_folder(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "new" / "out"
+    fail_on_call(monkeypatch, 2, OSError(28, "No space left on device"))
+    assert main([*SMALL, "--out", str(out)]) == 1
+    monkeypatch.undo()
+    assert f"nothing written, {out} was not created" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_result_name_taken_by_a_folder_is_said_before_training(previous_run, capsys):
+    out, before = previous_run
+    (out / "neuron.png").unlink()
+    (out / "neuron.png").mkdir()
+    code = main([*SMALL, "--out", str(out)])
+    stdout, err = capsys.readouterr()
+    assert code == 2 and "has a folder called neuron.png" in err and "trained" not in stdout
+    assert (out / "loss.png").read_bytes() == before["loss.png"]
+
+
+# --- a run that diverges writes nothing and says so ------------------------------------------
+
+
+def test_a_last_step_that_diverges_is_not_reported_as_a_result(tmp_path, capsys):
+    # One epoch of SGD at lr 1e300: the loss is measured before the step (finite), the step
+    # makes the weights ~1e300, and the loss at them is nan. It printed "final loss nan",
+    # wrote a model.json of 1e300 weights and exited 0.
+    out = tmp_path / "out"
+    code = main(["train", "--optimizer", "sgd", "--lr", "1e300", "--epochs", "1",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 1 and "final loss" not in stdout
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "training diverged: after epoch 1 the loss is nan" in err
+    assert "nothing written; try a smaller --lr than 1e+300" in err
+    assert not out.exists()
+
+
+def test_a_diverged_run_keeps_the_previous_model(previous_run, capsys):
+    out, before = previous_run
+    code = main(["train", "--optimizer", "sgd", "--lr", "1e300", "--epochs", "1",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    assert code == 1 and "try a smaller --lr" in capsys.readouterr().err
+    assert {name: (out / name).read_bytes() for name in sorted(os.listdir(out))} == before
+
+
+def test_divergence_names_the_epoch_and_the_first_bad_weight(tmp_path, capsys, monkeypatch):
+    # The demo's datasets have no NaN; give one sample a NaN feature as a user's data might.
+    import nn.__main__ as cli
+
+    real = cli.DATASETS["xor"]
+    monkeypatch.setitem(
+        cli.DATASETS, "xor", lambda *a: ([[math.nan, 0.0], *real(*a)[0][1:]], real(*a)[1])
+    )
+    code = main([*SMALL, "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "training diverged in epoch 1 (loss " in err and "L0.N0.w0 is nan or inf" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_out_is_a_usage_mistake(capsys):
+    assert main(["train", "--out", "", "--no-progress"]) == 2
+    assert "--out needs a folder name" in capsys.readouterr().err
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # `python -m nn train ... | head -1`: the reader is gone before the results are reported.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nn", *SMALL, "--out", str(tmp_path / "out")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.readline()
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=300) == 1
+    assert err == b""
