@@ -76,8 +76,8 @@ def trace_backward(root: Value, grad: Number = 1.0) -> BackwardTrace:
     >>> trace = trace_backward(y)
     >>> len(trace), trace.grads_after(1)[x], trace.grads_after(2)[x], x.grad
     (2, 3.0, 6.0, 0.0)
-    >>> print(trace.text(2))
-    step 2/2:  dy/dx += dy/dx · dy/dy = 3.0000 · 1.0000 = 3.0000
+    >>> print(trace.text(2))    # the second use of x: its gradient goes from 3 to 6
+    step 2/2:  dy/dx += ... = 3.0000 · 1.0000 = 3.0000...
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward needs a Value, got {type(root).__name__}")
@@ -162,7 +162,7 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
     if len(frames) < count:
         note = (
             f"This saved player holds steps 0–{len(frames) - 1} of {len(trace)} (frames are "
-            f"capped to keep the file small); the live widget or {GIF_NOTE} shows them all."
+            f"capped to keep the file small); the live widget shows them all, and {GIF_NOTE}."
         )
     data = json.dumps({"frames": frames, "texts": texts}).replace("</", "<\\/")
     uid = "sf-player-" + hashlib.sha1(data.encode()).hexdigest()[:12]  # the same each run
