@@ -43,7 +43,7 @@ __all__ = ["draw_graph", "render", "fit_column", "new_drawing", "shade", "Render
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
 RENDER_SECONDS = 10.0  # the most a drawing may take, fallback layout included
-MAX_PIXELS = 8_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
+MAX_PIXELS = 6_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
 GHOST_SPAN = 3  # a use further than this many ranks from its value's box gets a ghost box
 
 FONT = "Helvetica,Arial,sans-serif"
