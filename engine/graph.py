@@ -14,7 +14,14 @@ How to read a drawing:
 - on each input edge, the local derivative ∂out/∂in recorded in the forward
   pass: backward multiplies gradients by exactly these numbers;
 - highlighted nodes and edges (a chain-rule path, a backward step) are drawn
-  thick and orange.
+  thick and orange;
+- a small dashed box with a name is a value drawn again beside a use far from
+  its own box (a weight shared by every step of an RNN), instead of an edge
+  across the whole drawing.
+
+``render(dot, "svg" | "png" | "pdf")`` draws within a time budget
+(``RENDER_SECONDS``): Graphviz's full layout, else a quick one, else a clear
+``RenderTimeout``. In a notebook a drawing scales down to the output column.
 
 Models stay legible: parameters labelled like ``L0.N3.w1`` and ``L0.N3.b``
 are boxed together as ``L0.N3`` (see ``_clusters`` for which computed nodes
@@ -532,8 +539,16 @@ def render(
         return laid_out
     resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
     options = [f"-T{format}", f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
-    # Positions and splines are fixed now: neato -n2 only draws (no second layout).
-    return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, None, text=False)
+    # Positions and splines are fixed now: neato -n2 only draws (no second layout); the
+    # pixel cap bounds its time, and what is left of the budget (at least 2 s) bounds it too.
+    left = max(seconds - (time.monotonic() - start), 2.0)
+    try:
+        return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, left, text=False)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeout(
+            f"Graphviz could not draw this {format.upper()} in {seconds:g} s: draw fewer "
+            "values with max_nodes (on the command line, --max-nodes), or write an SVG"
+        ) from None
 
 
 # The quick layout: bounded network-simplex and crossing-minimisation passes, straight edges.
