@@ -566,12 +566,15 @@ def _quick(source: str) -> str:
 
 
 def _run(command: list[str], source: str, timeout: float | None, text: bool = True):
-    completed = subprocess.run(
-        command, input=source.encode(), capture_output=True, timeout=timeout, check=False
-    )
-    if completed.returncode != 0:
-        import graphviz
+    import graphviz
 
+    try:
+        completed = subprocess.run(
+            command, input=source.encode(), capture_output=True, timeout=timeout, check=False
+        )
+    except FileNotFoundError:  # the program went away since shutil.which found it
+        raise graphviz.ExecutableNotFound(command[:1]) from None
+    if completed.returncode != 0:
         raise graphviz.CalledProcessError(
             completed.returncode, command, output=completed.stdout, stderr=completed.stderr
         )

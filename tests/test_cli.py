@@ -5,7 +5,6 @@ import shutil
 import subprocess
 import sys
 
-import graphviz
 import pytest
 
 from engine import chain_rule
@@ -231,9 +230,9 @@ def test_missing_dot_is_one_clear_line(capsys, tmp_path, monkeypatch):
 @needs_dot
 def test_dot_vanishing_mid_run_is_one_clear_line(capsys, tmp_path, monkeypatch):
     def missing(*args, **kwargs):
-        raise graphviz.ExecutableNotFound(["dot"])
+        raise FileNotFoundError(2, "No such file or directory", "dot")
 
-    monkeypatch.setattr(graphviz.Digraph, "pipe", missing)
+    monkeypatch.setattr(subprocess, "run", missing)  # how engine.graph.render starts dot
     code, _, err = run(capsys, "graph", *TANH, "-o", str(tmp_path / "g.svg"))
     assert code == 2 and "'dot' program" in err and err.count("\n") == 1
     assert os.listdir(tmp_path) == []
