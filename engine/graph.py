@@ -14,7 +14,14 @@ How to read a drawing:
 - on each input edge, the local derivative ∂out/∂in recorded in the forward
   pass: backward multiplies gradients by exactly these numbers;
 - highlighted nodes and edges (a chain-rule path, a backward step) are drawn
-  thick and orange.
+  thick and orange;
+- a small dashed box with a name is a value drawn again beside a use far from
+  its own box (a weight shared by every step of an RNN), instead of an edge
+  across the whole drawing.
+
+``render(dot, "svg" | "png" | "pdf")`` draws within a time budget
+(``RENDER_SECONDS``): Graphviz's full layout, else a quick one, else a clear
+``RenderTimeout``. In a notebook a drawing scales down to the output column.
 
 Models stay legible: parameters labelled like ``L0.N3.w1`` and ``L0.N3.b``
 are boxed together as ``L0.N3`` (see ``_clusters`` for which computed nodes
@@ -43,7 +50,7 @@ __all__ = ["draw_graph", "render", "fit_column", "new_drawing", "shade", "Render
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
 RENDER_SECONDS = 10.0  # the most a drawing may take, fallback layout included
-MAX_PIXELS = 8_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
+MAX_PIXELS = 6_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
 GHOST_SPAN = 3  # a use further than this many ranks from its value's box gets a ghost box
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -532,8 +539,16 @@ def render(
         return laid_out
     resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
     options = [f"-T{format}", f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
-    # Positions and splines are fixed now: neato -n2 only draws (no second layout).
-    return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, None, text=False)
+    # Positions and splines are fixed now: neato -n2 only draws (no second layout); the
+    # pixel cap bounds its time, and what is left of the budget (at least 2 s) bounds it too.
+    left = max(seconds - (time.monotonic() - start), 2.0)
+    try:
+        return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, left, text=False)
+    except subprocess.TimeoutExpired:
+        raise RenderTimeout(
+            f"Graphviz could not draw this {format.upper()} in {seconds:g} s: draw fewer "
+            "values with max_nodes (on the command line, --max-nodes), or write an SVG"
+        ) from None
 
 
 # The quick layout: bounded network-simplex and crossing-minimisation passes, straight edges.
@@ -557,7 +572,7 @@ def _run(command: list[str], source: str, timeout: float | None, text: bool = Tr
         completed = subprocess.run(
             command, input=source.encode(), capture_output=True, timeout=timeout, check=False
         )
-    except FileNotFoundError:  # the program was there a moment ago (uninstalled mid-run)
+    except FileNotFoundError:  # the program went away since shutil.which found it
         raise graphviz.ExecutableNotFound(command[:1]) from None
     if completed.returncode != 0:
         raise graphviz.CalledProcessError(

@@ -162,7 +162,7 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
     if len(frames) < count:
         note = (
             f"This saved player holds steps 0–{len(frames) - 1} of {len(trace)} (frames are "
-            f"capped to keep the file small); the live widget or {GIF_NOTE} shows them all."
+            f"capped to keep the file small); the live widget shows them all, and {GIF_NOTE}."
         )
     data = json.dumps({"frames": frames, "texts": texts}).replace("</", "<\\/")
     uid = "sf-player-" + hashlib.sha1(data.encode()).hexdigest()[:12]  # the same each run
