@@ -258,10 +258,11 @@ class CompiledStep:
         """Trace again on up to ``validate`` examples of this batch; compare graphs and results."""
         # Spread over the batch, last example included; the first is often the traced one.
         picks = sorted({round((k + 1) * (n - 1) / self.validate) for k in range(self.validate)})
+        signature = self.graph.signature()
         for i in picks:
             example = example_arguments(batch, i, self.graph.shapes)
             other = trace(self.fn, example, state=self.graph.state)
-            if other.signature() != self.graph.signature():
+            if other.signature() != signature:
                 raise TraceError(
                     f"fn built a different graph for example {i} of the batch than for the "
                     f"example it was compiled on ({_difference(self.graph, other)}): it branches "
@@ -411,34 +412,39 @@ def _to_list(a) -> list:
 _FAST_NUMPY = []
 
 
-def _fast_numpy():
+class _FastNumpy:
     """numpy, with ``sum``, ``take`` and ``reshape`` calling the C methods directly.
 
     numpy's module functions wrap these in Python (argument dispatch, keyword
     handling); on W1's small arrays that wrapping is a third of the step. The
-    results are numpy's own, to the bit.
+    results are numpy's own, to the bit. Every other name is numpy's, looked up
+    once and kept.
     """
-    if not _FAST_NUMPY:
-        import types
 
-        import numpy as np
+    __name__ = "numpy (fast reductions)"
 
+    def __init__(self, np) -> None:
+        self._np = np
         add_reduce = np.add.reduce
 
         def sum(x, axis=None):  # noqa: A001 - the Array API's name
             return add_reduce(x, axis)
 
-        def take(x, indices):
-            return x.take(indices)
+        self.sum = sum
+        self.take = lambda x, indices: x.take(indices)
+        self.reshape = lambda x, shape: x.reshape(shape)
 
-        def reshape(x, shape):
-            return x.reshape(shape)
+    def __getattr__(self, name: str):
+        value = getattr(self._np, name)
+        setattr(self, name, value)
+        return value
 
-        fast = types.SimpleNamespace(
-            **{k: getattr(np, k) for k in dir(np) if not k.startswith("__")}
-        )
-        fast.sum, fast.take, fast.reshape, fast.__name__ = sum, take, reshape, "numpy (fast)"
-        _FAST_NUMPY.append(fast)
+
+def _fast_numpy() -> _FastNumpy:
+    if not _FAST_NUMPY:
+        import numpy as np
+
+        _FAST_NUMPY.append(_FastNumpy(np))
     return _FAST_NUMPY[0]
 
 
