@@ -42,7 +42,15 @@ from .codegen import (
     python_source,
 )
 from .fusion import plan
-from .trace import CONSTANT, Graph, TraceError, example_arguments, same_numbers, trace
+from .trace import (
+    CONSTANT,
+    Graph,
+    TraceError,
+    example_arguments,
+    same_numbers,
+    trace,
+    trace_signature,
+)
 from .value import Value
 
 __all__ = ["compile", "CompiledStep", "TraceError"]
@@ -261,8 +269,10 @@ class CompiledStep:
         signature = self.graph.signature()
         for i in picks:
             example = example_arguments(batch, i, self.graph.shapes)
-            other = trace(self.fn, example, state=self.graph.state)
-            if other.signature() != signature:
+            names = self.graph.arg_names
+            shape, eager = trace_signature(self.fn, example, self.graph.state, names)
+            if shape != signature:
+                other = trace(self.fn, example, state=self.graph.state)
                 raise TraceError(
                     f"fn built a different graph for example {i} of the batch than for the "
                     f"example it was compiled on ({_difference(self.graph, other)}): it branches "
@@ -272,7 +282,6 @@ class CompiledStep:
                 )
             one = tuple(_take(a, i, xp) for a in batch)
             compiled = self._run(one, 1, xp, deliver=False)
-            eager = [other.nodes[o].data for o in other.outputs]
             got = _flatten(compiled)
             if not all(same_numbers(a, b) for a, b in zip(got, eager)):
                 raise TraceError(
