@@ -31,7 +31,6 @@ from __future__ import annotations
 import builtins
 import linecache
 import math
-import operator
 from collections.abc import Callable, Mapping, Sequence
 
 from . import ops
@@ -186,7 +185,8 @@ class CompiledStep:
             loss, grads = result
         else:
             xp, source, run, check, (receivers, gather, width) = self._array_for(xp)
-            theta = xp.asarray(list(map(_data, state)), dtype=xp.float64)
+            # A comprehension, not map(attrgetter): the interpreter specialises its slot read.
+            theta = xp.asarray([v.data for v in state], dtype=xp.float64)
             args = [xp.asarray(a, dtype=xp.float64) for a in batch]
             result = run(xp, theta, *args, n, scale, check)
             if not self.loss:
@@ -289,9 +289,6 @@ class CompiledStep:
                     f"run eagerly: fn reads a number (.data) that the trace took as a constant"
                 )
         self._validated = True
-
-
-_data = operator.attrgetter("data")
 
 
 def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
