@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from . import ops
 from .value import Value
 
 __all__ = ["ExpressionError", "Expression", "parse", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
@@ -26,19 +27,15 @@ __all__ = ["ExpressionError", "Expression", "parse", "FUNCTIONS", "MAX_LENGTH", 
 MAX_LENGTH = 1000  # characters
 MAX_DEPTH = 500  # levels of nesting; the walks are iterative, so this only bounds work
 
-# name -> (method of Value, how many arguments it takes after x)
+
+def _functions() -> dict[str, ops.Op]:
+    """The ops written as a call of their name, ``exp(x)``: read from the table at each use."""
+    return {op.name: op for op in ops.OPS if op.by_name}
+
+
+# name -> (method of Value, how many plain numbers it takes after x): what can be called.
 FUNCTIONS: dict[str, tuple[Callable[..., Value], int]] = {
-    "exp": (Value.exp, 0),
-    "log": (Value.log, 0),
-    "sqrt": (Value.sqrt, 0),
-    "tanh": (Value.tanh, 0),
-    "sigmoid": (Value.sigmoid, 0),
-    "relu": (Value.relu, 0),
-    "leaky_relu": (Value.leaky_relu, 1),  # leaky_relu(x) or leaky_relu(x, 0.1)
-    "softplus": (Value.softplus, 0),
-    "sin": (Value.sin, 0),
-    "cos": (Value.cos, 0),
-    "abs": (Value.__abs__, 0),
+    name: (getattr(Value, op.method), int(op.has_constant)) for name, op in _functions().items()
 }
 
 _BINARY = {
@@ -153,6 +150,7 @@ def _where(node: ast.AST, text: str) -> str:
 def _check(root: ast.expr, text: str) -> list[str]:
     """Walk the tree (iteratively) rejecting anything off the whitelist; return the names."""
     names: dict[str, None] = {}  # ordered set
+    functions = _functions()
     stack: list[tuple[ast.AST, int]] = [(root, 1)]
     while stack:
         node, depth = stack.pop()
@@ -164,7 +162,7 @@ def _check(root: ast.expr, text: str) -> list[str]:
         if isinstance(node, ast.Constant):
             _number(node, text)
         elif isinstance(node, ast.Name):
-            if node.id in FUNCTIONS:
+            if node.id in functions:
                 raise ExpressionError(
                     f"{node.id} is a function: call it, as in {node.id}(x) {_where(node, text)}"
                 )
@@ -178,30 +176,31 @@ def _check(root: ast.expr, text: str) -> list[str]:
                 raise ExpressionError(f"{_describe(node.op)} is not allowed {_where(node, text)}")
             children = [node.operand]
         elif isinstance(node, ast.Call):
-            children = _check_call(node, text)
+            children = _check_call(node, text, functions)
         else:
             raise ExpressionError(f"{_describe(node)} is not allowed {_where(node, text)}")
         stack.extend((child, depth + 1) for child in reversed(children))
     return list(names)
 
 
-def _check_call(node: ast.Call, text: str) -> list[ast.AST]:
+def _check_call(node: ast.Call, text: str, functions: dict[str, ops.Op]) -> list[ast.AST]:
     if not isinstance(node.func, ast.Name):
         raise ExpressionError(
-            f"only the functions {', '.join(FUNCTIONS)} can be called {_where(node, text)}"
+            f"only the functions {', '.join(functions)} can be called {_where(node, text)}"
         )
     name = node.func.id
-    if name not in FUNCTIONS:
+    if name not in functions:
         raise ExpressionError(
-            f"unknown function {name!r}: the functions are {', '.join(FUNCTIONS)} "
+            f"unknown function {name!r}: the functions are {', '.join(functions)} "
             f"{_where(node, text)}"
         )
+    op = functions[name]
     if node.keywords:
-        usage = f"{name}(x, slope)" if FUNCTIONS[name][1] else f"{name}(x)"
+        usage = f"{name}(x, {op.constant})" if op.has_constant else f"{name}(x)"
         raise ExpressionError(
             f"keyword arguments are not allowed; write {usage} {_where(node, text)}"
         )
-    extra = FUNCTIONS[name][1]
+    extra = int(op.has_constant)
     args = node.args
     if any(isinstance(a, ast.Starred) for a in args):
         raise ExpressionError(f"* unpacking is not allowed {_where(node, text)}")
@@ -210,10 +209,10 @@ def _check_call(node: ast.Call, text: str) -> list[ast.AST]:
         raise ExpressionError(f"{name} takes {takes}, got {len(args)} {_where(node, text)}")
     if len(args) == 2 and _literal(args[1]) is None:
         raise ExpressionError(
-            f"the slope of leaky_relu must be a plain number, as in leaky_relu(x, 0.1) "
+            f"the {op.constant} of {name} must be a plain number, as in {name}(x, 0.1) "
             f"{_where(args[1], text)}"
         )
-    return [args[0]]  # the slope was checked by _literal
+    return [args[0]]  # the constant, if any, is a literal (checked above)
 
 
 def _describe(node: ast.AST) -> str:
@@ -254,6 +253,7 @@ def _literal(node: ast.AST) -> float | None:
 def _build(root: ast.expr, values: Mapping[str, Value], text: str) -> Value:
     """Evaluate the checked tree into Values, children first, with an explicit stack."""
     results: dict[int, Value] = {}  # id(ast node) -> its Value
+    functions = _functions()
     stack: list[tuple[ast.expr, bool]] = [(root, False)]
     while stack:
         node, ready = stack.pop()
@@ -279,10 +279,10 @@ def _build(root: ast.expr, values: Mapping[str, Value], text: str) -> Value:
             operand = results[id(node.operand)]
             results[id(node)] = -operand if isinstance(node.op, ast.USub) else operand
         else:  # a call, checked by _check_call
-            function, _ = FUNCTIONS[node.func.id]
+            method = functions[node.func.id].method
             x = results[id(node.args[0])]
             args = [_literal(a) for a in node.args[1:]]
-            results[id(node)] = function(x, *args)
+            results[id(node)] = getattr(x, method)(*args)
     return results[id(root)]
 
 

@@ -2,7 +2,10 @@
 
 Each entry says how to compute the op (``forward`` on floats, ``forward_array``
 on arrays), its local derivative with respect to each input (``derivative``),
-where it is defined (``check``), and how to show it (``symbol``, ``formulas``).
+where it is defined (``domain``, as data), and how it is written and shown
+(``syntax``, ``symbol``, ``formulas``). This is the only list of ops: the
+parser (``engine.expr``) and the property-test strategies (``engine.strategies``)
+read it, so adding an op is one entry here and one ``Value`` method.
 
 One rule, many interpreters. A derivative rule is written with operators and
 with the helpers below (``where``, ``exp``, ``log``, ``sigmoid``, ...), never
@@ -27,12 +30,15 @@ exponent of ``x ** 2``, the slope of ``leaky_relu``).
 ((0.0,), (1.0,))
 >>> TANH.formulas
 ('1 - tanh(x)²',)
+>>> LOG.check(-1.0)[1]
+'log of {0}: log is defined for positive inputs only'
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import operator
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,9 +47,9 @@ from .errors import DomainError
 
 __all__ = [
     "Op",
+    "Excluded",
     "OPS",
     "where",
-    "equal",
     "power",
     "reciprocal",
     "exp",
@@ -58,28 +64,105 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class Op:
-    """One primitive: how to compute it, differentiate it, check it and show it."""
+class Excluded:
+    """Where an op is undefined: argument ``at`` (0 is x; 1 is y, or the constant) is ``where``.
 
-    name: str  # a word for messages and generated node names: "mul", "tanh"
+    ``where`` is "< 0", "<= 0", "== 0" or "±inf"; ``when``, if given, restricts
+    the exclusion to where another argument is so, e.g. ``(1, "< 0")``: only for
+    negative exponents. NaN is never excluded: it passes through, as in PyTorch.
+    """
+
+    at: int
+    where: str
+    error: type[Exception]
+    message: str  # "{0}" and "{1}" stand for the arguments as errors.describe() names them
+    when: tuple[int, str] | None = None
+
+    def applies(self, args: tuple) -> bool:
+        """False only where ``when`` is given and fails for ``args`` (None: not known yet)."""
+        if self.when is None:
+            return True
+        at, condition = self.when
+        return args[at] is None or _is(args[at], condition)
+
+    def excludes(self, args: tuple) -> bool:
+        """True if ``args`` (the inputs' data, then the constant) fall in this exclusion."""
+        return self.applies(args) and _is(args[self.at], self.where)
+
+
+# What each word of a domain means, as (comparison, bound): check runs for every node, and
+# a comparison from the operator module is one C call.
+_TESTS = {
+    "< 0": (operator.lt, 0.0),
+    "<= 0": (operator.le, 0.0),
+    "== 0": (operator.eq, 0.0),
+    "±inf": (lambda v, _: math.isinf(v), None),
+    "fractional": (lambda v, _: math.isfinite(v) and not float(v).is_integer(), None),
+}
+
+
+def _is(value: float, test: str) -> bool:
+    compare, bound = _TESTS[test]
+    return compare(value, bound)
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One primitive: how to compute it, differentiate it, where it is defined, how it reads.
+
+    Everything else that needs to know the ops reads this table: the parser
+    offers each op whose ``syntax`` is a call of its name, the strategies draw
+    points inside each ``domain`` and away from each kink, and ``check`` is
+    derived from the domain.
+    """
+
+    name: str  # unique; messages, generated node names ("mul1"), the parser's function names
     symbol: str  # what Value.op returns and graphs show: "*", "tanh"
+    arity: int  # how many Value inputs
     forward: Callable[..., float]  # floats (then the constant, if any) -> float
     derivative: Callable[..., tuple]  # (out, *inputs[, constant]) -> ∂out/∂input, per input
     formulas: tuple[str, ...]  # each local derivative written out, for teaching
-    check: Callable[..., tuple[type[Exception], str] | None] | None = None
-    has_constant: bool = False  # takes a plain number besides its Value inputs
+    syntax: str  # how it is written, {0} {1} its arguments: "{0} + {1}", "leaky_relu({0}, {1})"
+    method: str  # the Value method that applies it: "__add__", "exp"
+    domain: tuple[Excluded, ...] = ()
+    kinks: tuple[float, ...] = ()  # where its slope jumps (relu at 0)
+    constant: str | None = None  # what its plain-number argument is called, if it takes one
     # The forward on arrays, written with the helpers; by default ``forward`` itself,
     # for ops made of operators, which work on arrays as they do on floats.
     forward_array: Callable | None = field(default=None, compare=False)
+    # None where the inputs are inside the domain, else (error class, message); derived.
+    check: Callable[..., tuple[type[Exception], str] | None] | None = field(
+        init=False, compare=False
+    )
 
     def __post_init__(self) -> None:
+        assert len(self.formulas) == self.arity, f"{self.name}: one formula per input"
         if self.forward_array is None:
             object.__setattr__(self, "forward_array", self.forward)
+        object.__setattr__(self, "check", _checker(self.domain) if self.domain else None)
 
     @property
-    def arity(self) -> int:
-        """How many Value inputs the op takes."""
-        return len(self.formulas)
+    def has_constant(self) -> bool:
+        """True if the op takes a plain number besides its Value inputs (the 2 of ``x ** 2``)."""
+        return self.constant is not None
+
+    @property
+    def by_name(self) -> bool:
+        """True if it is written as a call of its name, ``exp(x)``: the command line offers it."""
+        return self.syntax.startswith(f"{self.name}(")
+
+
+def _checker(domain: tuple[Excluded, ...]) -> Callable:
+    """``check`` for ``domain``: runs for every node of the op, so each test is looked up once."""
+    tests = [(*_TESTS[e.where], e.at, e, (e.error, e.message)) for e in domain]
+
+    def check(*args):
+        for compare, bound, at, excluded, problem in tests:
+            if compare(args[at], bound) and excluded.applies(args):
+                return problem
+        return None
+
+    return check
 
 
 # ---------------------------------------------------------------------------
@@ -137,19 +220,14 @@ def where(cond, a, b):
     >>> where(2.0 > 0, 1.0, 0.0), where(-2.0 > 0, 1.0, 0.0)
     (1.0, 0.0)
     """
-    if _is_scalar_bool(cond):
+    if cond is True:
+        return a
+    if cond is False or _is_scalar_bool(cond):
         return a if cond else b
     xp = _namespace(cond)
     if _is_real(a) and _is_real(b):  # the standard wants at least one array among a, b
         a = xp.asarray(float(a))
     return xp.where(cond, a, b)
-
-
-def equal(a, b):
-    """``a == b`` on data (a Value's ``==`` is identity, as a graph node's must be)."""
-    if type(a) is not float and _is_value(a):
-        return a.data == b
-    return a == b
 
 
 def power(x, e):
@@ -159,7 +237,7 @@ def power(x, e):
     >>> power(1e-200, -2.0), power(0.0, -1.0), power(2.0, 3.0)
     (inf, inf, 8.0)
     """
-    if _is_real(x) and _is_real(e):
+    if (type(x) is float or _is_real(x)) and (type(e) is float or _is_real(e)):
         try:
             return float(x) ** e
         except ZeroDivisionError:
@@ -250,11 +328,66 @@ def _softplus_array(x):
     return where(x > 0, x, 0.0) + log1p(exp(-abs(x)))
 
 
-_tanh_float = math.tanh
+# tanh, correctly rounded more often than math.tanh (benchmarks/tanh_rounding.py measures
+# both): near 0 its Taylor series, elsewhere t / (t + 2) with t = expm1(2|x|), the rounding
+# errors of the sum and of the quotient computed exactly and added back.
+
+_TANH_SERIES = (  # tanh x = x + x³ (c₀ + c₁x² + c₂x⁴ + ...), cₖ = 2²ⁿ(2²ⁿ - 1)·B₂ₙ/(2n)!, n = k+2
+    -0.3333333333333333,
+    0.13333333333333333,
+    -0.05396825396825397,
+    0.021869488536155203,
+    -0.008863235529902197,
+    0.003592128036572481,
+    -0.0014558343870513183,
+    0.000590027440945586,
+    -0.00023912911424355248,
+    9.691537956929451e-05,
+    -3.927832388331683e-05,
+    1.5918905069328964e-05,
+    -6.451689215655431e-06,
+    2.6147711512907546e-06,
+)
+_TANH_HORNER = _TANH_SERIES[::-1]
+_SPLIT = 2.0**27 + 1.0  # Dekker's constant: splits a float into two 26-bit halves
+
+
+def _two_product(a: float, b: float) -> tuple[float, float]:
+    """(p, e) with p = fl(a · b) and p + e = a · b exactly (Dekker)."""
+    p = a * b
+    c = _SPLIT * a
+    a_hi = c - (c - a)
+    a_lo = a - a_hi
+    c = _SPLIT * b
+    b_hi = c - (c - b)
+    b_lo = b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+def _tanh_float(x: float) -> float:
+    a = abs(x)
+    if a < 0.45:  # the series converges fast, and x + x³·p is exact but for its last rounding
+        z = a * a
+        p = 0.0
+        for c in _TANH_HORNER:
+            p = p * z + c
+        y = a + a * z * p
+    elif a < 20.0:  # beyond 19.06, tanh rounds to 1
+        t = math.expm1(2.0 * a)
+        s = t + 2.0
+        s_err = (2.0 - s) + t if t <= 2.0 else (t - s) + 2.0  # s + s_err = t + 2 exactly
+        q = t / s
+        qs, qs_err = _two_product(q, s)  # qs + qs_err = q · s exactly
+        y = q + ((t - qs) - qs_err - q * s_err) / s  # q + (t - q·(t + 2)) / (t + 2)
+    elif a >= 20.0:
+        y = 1.0
+    else:
+        return x  # NaN
+    return math.copysign(y, x)
 
 
 def _relu(x: float) -> float:
-    return x if x > 0 else 0.0
+    return 0.0 if x <= 0 else x  # NaN is not <= 0, so it passes through, as in PyTorch
 
 
 def _leaky_relu(x: float, slope: float) -> float:
@@ -275,173 +408,158 @@ _SMALLEST = sys.float_info.min  # the smallest normal float: 1 / x overflows bel
 def _pow_slope(x, e):
     """∂(x ** e)/∂x = e · x^(e-1), which is 0 where e = 0 (as PyTorch's pow_backward).
 
-    At e = 0 and x = 0 (or x so small that 1/x overflows) the product would be
-    0 · inf, so the base is taken as 1 there; everywhere else it is the formula
-    itself, so second derivatives through it stay right.
+    Where e = 0 and x is 0, NaN or so small that 1/x overflows, e · x^(e-1)
+    would be 0 · inf or 0 · NaN, so the base is taken as 1 there; everywhere
+    else the formula is used as it stands, so second derivatives through it
+    stay right.
     """
-    e_is_0_at_0 = equal(e, 0.0) & (x < _SMALLEST) & (x > -_SMALLEST)
-    return e * power(where(e_is_0_at_0, 1.0, x), e - 1)
+    as_is = (e > 0) | (e < 0) | (x >= _SMALLEST) | (x <= -_SMALLEST)
+    return e * power(where(as_is, x, 1.0), e - 1)
 
 
-def _pow_slope_in_exponent(out, x):
-    """∂(x ** y)/∂y = x^y · ln(x), taken as 0 at x = 0 (PyTorch's pow_backward_exponent)."""
-    at_0 = x <= 0  # a negative base is outside the domain; log is never taken of 0
-    return where(at_0, 0.0, out * log(where(at_0, 1.0, x)))
-
-
-# ---------------------------------------------------------------------------
-# Domain checks: None where the inputs are fine, else (error class, message).
-# "{0}" and "{1}" in a message stand for the inputs as describe() names them.
-
-
-def _check_div(a: float, b: float):
-    if b == 0:
-        return ZeroDivisionError, "division by zero in {0} / {1}: the divisor must not be 0"
-    return None
-
-
-def _check_pow(x: float, e: float):
-    if x == 0 and e < 0:
-        return ZeroDivisionError, (
-            "{0} ** {1}: 0 cannot be raised to a negative power (the result is infinite)"
-        )
-    if x < 0 and e != int(e):
-        return DomainError, (
-            "{0} ** {1}: a negative base needs a whole-number exponent "
-            "(anything else is a complex number)"
-        )
-    return None
-
-
-def _check_pow_variable(x: float, e: float):
-    if x < 0:
-        return DomainError, (
-            "{0} ** {1}: with a Value as exponent the base must not be negative, because "
-            "the slope with respect to the exponent, x**y · log(x), is undefined there; "
-            "use a plain number as the exponent (x ** 2)"
-        )
-    return _check_pow(x, e)
-
-
-def _check_log(x: float):
-    if x <= 0:
-        return DomainError, "log of {0}: log is defined for positive inputs only"
-    return None
-
-
-def _check_sqrt(x: float):
-    if x < 0:
-        return DomainError, "sqrt of {0}: sqrt is defined for inputs >= 0 only"
-    return None
+def _pow_slope_in_exponent(out, x, y):
+    """∂(x ** y)/∂y = x^y · ln(x), which is 0 at x = 0, y >= 0 (PyTorch's pow_backward_exponent)."""
+    # A negative base is outside the domain; log is never taken of 0 or less.
+    return where((x <= 0) & (y >= 0), 0.0, out * log(where(x > 0, x, 1.0)))
 
 
 # ---------------------------------------------------------------------------
 # The table.
 
-ADD = Op("add", "+", lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), ("1", "1"))
-SUB = Op("sub", "-", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), ("1", "-1"))
-MUL = Op("mul", "*", lambda a, b: a * b, lambda out, a, b: (b, a), ("b", "a"))
+_NEGATIVE_POWER_OF_0 = Excluded(
+    0,
+    "== 0",
+    ZeroDivisionError,
+    "{0} ** {1}: 0 cannot be raised to a negative power (the result is infinite)",
+    when=(1, "< 0"),
+)
+
+ADD = Op(
+    "add", "+", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), ("1", "1"),
+    syntax="{0} + {1}", method="__add__",
+)  # fmt: skip
+SUB = Op(
+    "sub", "-", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), ("1", "-1"),
+    syntax="{0} - {1}", method="__sub__",
+)  # fmt: skip
+MUL = Op(
+    "mul", "*", 2, lambda a, b: a * b, lambda out, a, b: (b, a), ("b", "a"),
+    syntax="{0} * {1}", method="__mul__",
+)  # fmt: skip
 DIV = Op(
-    "div",
-    "/",
-    lambda a, b: a / b,
+    "div", "/", 2, lambda a, b: a / b,
     lambda out, a, b: (1 / b, -out / b),  # d(a/b)/db = -a/b² = -out/b
     ("1/b", "-a/b²"),
-    check=_check_div,
-)
-NEG = Op("neg", "neg", lambda a: -a, lambda out, a: (-1.0,), ("-1",))
+    syntax="{0} / {1}", method="__truediv__",
+    domain=(
+        Excluded(1, "== 0", ZeroDivisionError,
+                 "division by zero in {0} / {1}: the divisor must not be 0"),
+    ),
+)  # fmt: skip
 POW = Op(  # x ** y with a Value exponent
-    "pow",
-    "**",
-    _pow_forward,
-    lambda out, x, y: (_pow_slope(x, y), _pow_slope_in_exponent(out, x)),
+    "pow", "**", 2, _pow_forward,
+    lambda out, x, y: (_pow_slope(x, y), _pow_slope_in_exponent(out, x, y)),
     ("y·x^(y-1)", "x^y·ln(x)"),
-    check=_check_pow_variable,
+    syntax="{0} ** {1}", method="__pow__",
+    domain=(
+        Excluded(0, "< 0", DomainError,
+                 "{0} ** {1}: with a Value as exponent the base must not be negative, because "
+                 "the slope with respect to the exponent, x**y · log(x), is undefined there; "
+                 "use a plain number as the exponent (x ** 2)"),
+        _NEGATIVE_POWER_OF_0,
+    ),
     forward_array=lambda x, y: x**y,
-)
+)  # fmt: skip
+NEG = Op(
+    "neg", "neg", 1, lambda a: -a, lambda out, a: (-1.0,), ("-1",),
+    syntax="-{0}", method="__neg__",
+)  # fmt: skip
 POW_CONST = Op(  # x ** c with a plain-number exponent
-    "pow",
-    "**",
-    _pow_forward,
-    lambda out, x, c: (_pow_slope(x, c),),
+    "pow_const", "**", 1, _pow_forward,
+    # A plain-number exponent of 0 makes the slope the constant 0, as in PyTorch's pow_backward.
+    lambda out, x, c: (where(c == 0, 0.0, _pow_slope(x, c)),),
     ("c·x^(c-1)",),
-    check=_check_pow,
-    has_constant=True,
+    syntax="{0} ** {1}", method="__pow__", constant="exponent",
+    domain=(
+        _NEGATIVE_POWER_OF_0,
+        # ±inf and NaN exponents are not fractional: IEEE's pow defines those results.
+        Excluded(0, "< 0", DomainError,
+                 "{0} ** {1}: a negative base needs a whole-number exponent "
+                 "(anything else is a complex number)",
+                 when=(1, "fractional")),
+    ),
     forward_array=lambda x, c: x**c,
-)
-ABS = Op(
-    "abs",
-    "abs",
-    abs,
-    # abs'(0) = 0, as in PyTorch.
-    lambda out, x: (where(x > 0, 1.0, where(x < 0, -1.0, 0.0)),),
-    ("sign(x)",),
-)
-EXP = Op("exp", "exp", math.exp, lambda out, x: (out,), ("exp(x)",), forward_array=exp)
+)  # fmt: skip
+EXP = Op(
+    "exp", "exp", 1, math.exp, lambda out, x: (out,), ("exp(x)",),
+    syntax="exp({0})", method="exp", forward_array=exp,
+)  # fmt: skip
 LOG = Op(
-    "log",
-    "log",
-    math.log,
-    lambda out, x: (1 / x,),
-    ("1/x",),
-    check=_check_log,
+    "log", "log", 1, math.log, lambda out, x: (1 / x,), ("1/x",),
+    syntax="log({0})", method="log",
+    domain=(Excluded(0, "<= 0", DomainError,
+                     "log of {0}: log is defined for positive inputs only"),),
     forward_array=log,
-)
+)  # fmt: skip
 SQRT = Op(
-    "sqrt",
-    "sqrt",
-    math.sqrt,
+    "sqrt", "sqrt", 1, math.sqrt,
     lambda out, x: (0.5 * reciprocal(out),),  # inf at 0, where the slope is vertical
     ("1/(2·sqrt(x))",),
-    check=_check_sqrt,
+    syntax="sqrt({0})", method="sqrt",
+    domain=(Excluded(0, "< 0", DomainError, "sqrt of {0}: sqrt is defined for inputs >= 0 only"),),
     forward_array=sqrt,
-)
+)  # fmt: skip
 TANH = Op(
-    "tanh",
-    "tanh",
-    _tanh_float,
-    lambda out, x: (1 - out * out,),
-    ("1 - tanh(x)²",),
-    forward_array=tanh,
-)
+    "tanh", "tanh", 1, _tanh_float, lambda out, x: (1 - out * out,), ("1 - tanh(x)²",),
+    syntax="tanh({0})", method="tanh", forward_array=tanh,
+)  # fmt: skip
 SIGMOID = Op(
-    "sigmoid",
-    "sigmoid",
-    _sigmoid_float,
-    lambda out, x: (out * (1 - out),),
+    "sigmoid", "sigmoid", 1, _sigmoid_float, lambda out, x: (out * (1 - out),),
     ("σ(x)·(1 - σ(x))",),
-    forward_array=sigmoid,
-)
+    syntax="sigmoid({0})", method="sigmoid", forward_array=sigmoid,
+)  # fmt: skip
 RELU = Op(
-    "relu",
-    "relu",
-    _relu,
-    # relu'(0) = 0, as in PyTorch.
-    lambda out, x: (where(x > 0, 1.0, 0.0),),
-    ("1 if x > 0 else 0",),
-    forward_array=lambda x: where(x > 0, x, 0.0),
-)
+    "relu", "relu", 1, _relu,
+    # relu'(0) = 0, and NaN's slope is 1, as PyTorch's threshold_backward (x <= 0 ? 0 : 1).
+    lambda out, x: (where(x <= 0, 0.0, 1.0),),
+    ("0 if x <= 0 else 1",),
+    syntax="relu({0})", method="relu", kinks=(0.0,),
+    forward_array=lambda x: where(x <= 0, 0.0, x),
+)  # fmt: skip
 LEAKY_RELU = Op(
-    "leaky_relu",
-    "leaky_relu",
-    _leaky_relu,
+    "leaky_relu", "leaky_relu", 1, _leaky_relu,
     lambda out, x, slope: (where(x > 0, 1.0, slope),),
     ("1 if x > 0 else slope",),
-    has_constant=True,
+    syntax="leaky_relu({0}, {1})", method="leaky_relu", kinks=(0.0,), constant="slope",
     forward_array=lambda x, slope: where(x > 0, x, slope * x),
-)
-SOFTPLUS = Op(
-    "softplus",
-    "softplus",
-    _softplus_float,
-    lambda out, x: (sigmoid(x),),
-    ("σ(x)",),
-    forward_array=_softplus_array,
-)
-SIN = Op("sin", "sin", math.sin, lambda out, x: (cos(x),), ("cos(x)",), forward_array=sin)
-COS = Op("cos", "cos", math.cos, lambda out, x: (-sin(x),), ("-sin(x)",), forward_array=cos)
-
-OPS: tuple[Op, ...] = (
-    ADD, SUB, MUL, DIV, NEG, POW, POW_CONST, ABS, EXP, LOG, SQRT,
-    TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS,
 )  # fmt: skip
+SOFTPLUS = Op(
+    "softplus", "softplus", 1, _softplus_float, lambda out, x: (sigmoid(x),), ("σ(x)",),
+    syntax="softplus({0})", method="softplus", forward_array=_softplus_array,
+)  # fmt: skip
+SIN = Op(
+    "sin", "sin", 1, math.sin, lambda out, x: (cos(x),), ("cos(x)",),
+    syntax="sin({0})", method="sin",
+    domain=(Excluded(0, "±inf", DomainError, "sin of {0}: sin is defined for finite inputs only"),),
+    forward_array=sin,
+)  # fmt: skip
+COS = Op(
+    "cos", "cos", 1, math.cos, lambda out, x: (-sin(x),), ("-sin(x)",),
+    syntax="cos({0})", method="cos",
+    domain=(Excluded(0, "±inf", DomainError, "cos of {0}: cos is defined for finite inputs only"),),
+    forward_array=cos,
+)  # fmt: skip
+ABS = Op(
+    "abs", "abs", 1, abs,
+    # abs'(0) = 0 and abs'(NaN) = 0, as PyTorch's sign.
+    lambda out, x: (where(x > 0, 1.0, where(x < 0, -1.0, 0.0)),),
+    ("sign(x)",),
+    syntax="abs({0})", method="__abs__", kinks=(0.0,),
+)  # fmt: skip
+
+# Operators first, then the functions in the order the command line lists them.
+OPS: tuple[Op, ...] = (
+    ADD, SUB, MUL, DIV, POW, NEG, POW_CONST,
+    EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, ABS,
+)  # fmt: skip
+assert len({op.name for op in OPS}) == len(OPS), "op names must be unique"

@@ -22,12 +22,14 @@ point at or below 0 is ever drawn for ``log``:
 Traceback (most recent call last):
 ...
 hypothesis.errors.NoSuchExample: No examples found of condition lambda xs: xs[0] <= 0
+
+Both read the op table (``engine/ops.py``): each op's domain, kinks and syntax.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 try:
@@ -38,69 +40,50 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
         "(or pip install 'scalarflow[dev]')"
     ) from error
 
+from . import ops
 from .value import Value
 
 __all__ = ["values", "op_inputs", "expressions", "Expression", "UNARY", "BINARY", "MARGIN"]
 
 MARGIN = 0.1  # how far every drawn point stays from a domain edge or a kink
 BOUND = 100.0  # intermediate results stay within ±BOUND, so finite differences stay accurate
-POWERS = (2.0, 3.0, -1.0, 0.5, 1.5)  # constant exponents x ** c that expressions may use
+RANGE = 5.0  # inputs are drawn from [-RANGE, RANGE], less what the domain excludes
+CONSTANTS = (2.0, 3.0, -1.0, 0.5, 1.5, 0.01, 0.2)  # the plain numbers expressions may use
 
-# The ops by how they are called: unary ones as methods, binary ones as operators.
-UNARY = (
-    "neg", "abs", "exp", "log", "sqrt", "tanh", "sigmoid", "relu",
-    "leaky_relu", "softplus", "sin", "cos", "pow_const",
-)  # fmt: skip
-BINARY = ("add", "sub", "mul", "div", "pow")
-
-_CALL: dict[str, Callable] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-    "neg": lambda a: -a,
-    "abs": lambda a: abs(a),
-    "exp": lambda a: a.exp(),
-    "log": lambda a: a.log(),
-    "sqrt": lambda a: a.sqrt(),
-    "tanh": lambda a: a.tanh(),
-    "sigmoid": lambda a: a.sigmoid(),
-    "relu": lambda a: a.relu(),
-    "leaky_relu": lambda a, slope: a.leaky_relu(slope),
-    "softplus": lambda a: a.softplus(),
-    "sin": lambda a: a.sin(),
-    "cos": lambda a: a.cos(),
-    "pow_const": lambda a, c: a**c,
-}
+# The table's ops by how they are called: on one Value (with the op's constant, if it takes
+# one), or on two. Everything else here reads the table (engine/ops.py) when it runs, so a
+# new entry there is all the strategies need.
+UNARY = tuple(op.name for op in ops.OPS if op.arity == 1)
+BINARY = tuple(op.name for op in ops.OPS if op.arity == 2)
 
 
-def _away_from_kink(x: float) -> bool:
-    return abs(x) >= MARGIN
+def _table() -> dict[str, ops.Op]:
+    return {op.name: op for op in ops.OPS}
 
 
-def _inside(name: str, xs: Sequence[float], constant: float | None = None) -> bool:
-    """True when ``xs`` is well inside ``name``'s domain, away from kinks, and ±BOUND."""
-    x = xs[0]
-    if name == "log" or name == "sqrt":
-        return x >= MARGIN
-    if name in ("abs", "relu", "leaky_relu"):
-        return _away_from_kink(x)
-    if name == "exp":
-        return x <= math.log(BOUND)
-    if name == "div":
-        return _away_from_kink(xs[1])
-    if name == "pow":
-        return x >= MARGIN and abs(xs[1]) <= 3 and x ** xs[1] <= BOUND
-    if name == "pow_const":
-        if constant != int(constant) and x < MARGIN:
+def _apply(op: ops.Op, args: Sequence) -> Value:
+    """``op`` applied to ``args`` (Values, then its constant) through its Value method."""
+    return getattr(args[0], op.method)(*args[1:])
+
+
+def _too_close(where: str, v: float) -> bool:
+    """True if ``v`` is excluded by ``where``, or within MARGIN of the excluded region."""
+    if where in ("< 0", "<= 0"):
+        return v < MARGIN
+    if where == "== 0":
+        return abs(v) < MARGIN
+    return not math.isfinite(v)  # "±inf"
+
+
+def _inside(op: ops.Op, xs: Sequence[float], constant: float | None = None) -> bool:
+    """True when ``xs`` is well inside ``op``'s domain, away from kinks, and within ±BOUND."""
+    args = (*xs, constant) if op.has_constant else tuple(xs)
+    for excluded in op.domain:
+        if excluded.applies(args) and _too_close(excluded.where, args[excluded.at]):
             return False
-        if constant < 0 and not _away_from_kink(x):
-            return False
-        return abs(x) ** constant <= BOUND
-    if name in ("add", "sub", "mul"):
-        return abs(_CALL[name](xs[0], xs[1])) <= BOUND
-    return True  # neg, tanh, sigmoid, softplus, sin, cos: smooth everywhere
+    if any(abs(xs[0] - kink) < MARGIN for kink in op.kinks):
+        return False
+    return abs(op.forward(*args)) <= BOUND
 
 
 def values(
@@ -126,35 +109,39 @@ def _signed(low: float, high: float) -> st.SearchStrategy[float]:
     return st.tuples(_magnitude(low, high), st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
 
 
-_ANY = _magnitude(-5.0, 5.0)
-_POSITIVE = _magnitude(MARGIN, 5.0)
-_NONZERO = _signed(MARGIN, 5.0)
+def _input(op: ops.Op, i: int, args: Sequence) -> st.SearchStrategy[float]:
+    """Input ``i`` of ``op`` inside its domain; ``args`` holds the constant, if any (else None)."""
+    positive, avoid = False, set(op.kinks) if i == 0 else set()
+    for excluded in op.domain:
+        # A condition on another Value input (not drawn yet, None) is taken to hold.
+        if excluded.at != i or not excluded.applies(args):
+            continue
+        if excluded.where in ("< 0", "<= 0"):
+            positive = True
+        elif excluded.where == "== 0":
+            avoid.add(0.0)
+    if positive:
+        avoid.discard(0.0)  # [MARGIN, RANGE] keeps away from 0 already
+    if len(avoid) > 1 or (positive and avoid):
+        raise ValueError(f"{op.name}: the strategies keep inputs away from 0 or one point only")
+    if positive:
+        return _magnitude(MARGIN, RANGE)
+    if not avoid:
+        return _magnitude(-RANGE, RANGE)
+    (point,) = avoid
+    return _signed(MARGIN, RANGE).map(lambda d: point + d)
 
-# For each op, a strategy of its inputs (then its constant, if it takes one) inside its domain.
-_OP_INPUTS: dict[str, st.SearchStrategy[tuple]] = {
-    "add": st.tuples(_ANY, _ANY),
-    "sub": st.tuples(_ANY, _ANY),
-    "mul": st.tuples(_ANY, _ANY),
-    "div": st.tuples(_ANY, _NONZERO),
-    "pow": st.tuples(_magnitude(MARGIN, 2.5), _magnitude(-2.5, 2.5)),
-    "neg": st.tuples(_ANY),
-    "abs": st.tuples(_NONZERO),
-    "exp": st.tuples(_ANY),
-    "log": st.tuples(_POSITIVE),
-    "sqrt": st.tuples(_POSITIVE),
-    "tanh": st.tuples(_ANY),
-    "sigmoid": st.tuples(_ANY),
-    "relu": st.tuples(_NONZERO),
-    "leaky_relu": st.tuples(_NONZERO, _magnitude(0.0, 0.5)),
-    "softplus": st.tuples(_ANY),
-    "sin": st.tuples(_ANY),
-    "cos": st.tuples(_ANY),
-    "pow_const": st.one_of(
-        st.tuples(_magnitude(-3.0, 3.0), st.sampled_from([0.0, 1.0, 2.0, 3.0])),
-        st.tuples(_NONZERO, st.sampled_from([-1.0, -2.0])),
-        st.tuples(_POSITIVE, _magnitude(-2.5, 2.5)),
-    ),
-}
+
+def _op_inputs(op: ops.Op) -> st.SearchStrategy[tuple]:
+    if not op.has_constant:
+        return st.tuples(*(_input(op, i, (None,) * op.arity) for i in range(op.arity)))
+    constants = st.one_of(st.sampled_from((*CONSTANTS, 0.0, 1.0, -2.0)), _magnitude(-2.5, 3.0))
+    # The inputs' domain may depend on the constant (a negative base needs a whole exponent).
+    return constants.flatmap(
+        lambda c: st.tuples(
+            *(_input(op, i, (None,) * op.arity + (c,)) for i in range(op.arity))
+        ).map(lambda xs: (*xs, c))
+    )
 
 
 def op_inputs(name: str) -> st.SearchStrategy[tuple]:
@@ -164,14 +151,15 @@ def op_inputs(name: str) -> st.SearchStrategy[tuple]:
     take one (``pow_const``: the exponent; ``leaky_relu``: the slope).
     Kinks (0 for abs, relu, leaky_relu) and domain edges stay ``MARGIN`` away.
     """
-    if name not in _OP_INPUTS:
-        raise ValueError(f"unknown op {name!r}; choose from {sorted(_OP_INPUTS)}")
-    return _OP_INPUTS[name]
+    table = _table()
+    if name not in table:
+        raise ValueError(f"unknown op {name!r}; choose from {sorted(table)}")
+    return _op_inputs(table[name])
 
 
-def apply_op(name: str, args: Sequence) -> Value | float:
-    """Apply the op ``name`` to ``args`` (Values or floats, then its constant if any)."""
-    return _CALL[name](*args)
+def apply_op(name: str, args: Sequence) -> Value:
+    """Apply the op ``name`` to ``args`` (Values, then its constant if any)."""
+    return _apply(_table()[name], args)
 
 
 @dataclass(frozen=True)
@@ -192,31 +180,27 @@ class Expression:
 
     def fn(self, xs: Sequence[Value]) -> Value:
         """Build the expression on ``xs`` (one Value per input)."""
+        table = _table()
         nodes = list(xs)
         for step in self.steps:
             args = [nodes[i] for i in step.operands]
             if step.constant is not None:
                 args.append(step.constant)
-            nodes.append(_CALL[step.name](*args))
+            nodes.append(_apply(table[step.name], args))
         return nodes[-1]
 
     @property
     def source(self) -> str:
         """The expression written out, e.g. ``tanh((x0 * x1))``."""
+        table = _table()
         texts = [f"x{i}" for i in range(len(self.inputs))]
-        infix = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
         for step in self.steps:
-            a = [texts[i] for i in step.operands]
-            if step.name in infix:
-                texts.append(f"({a[0]} {infix[step.name]} {a[1]})")
-            elif step.name == "neg":
-                texts.append(f"(-{a[0]})")
-            elif step.name == "pow_const":
-                texts.append(f"({a[0]} ** {step.constant:g})")
-            elif step.name == "leaky_relu":
-                texts.append(f"leaky_relu({a[0]}, {step.constant:g})")
-            else:
-                texts.append(f"{step.name}({a[0]})")
+            op = table[step.name]
+            args = [texts[i] for i in step.operands]
+            if step.constant is not None:
+                args.append(f"{step.constant:g}")
+            text = op.syntax.format(*args)
+            texts.append(text if op.by_name else f"({text})")
         return texts[-1]
 
     def __repr__(self) -> str:
@@ -238,17 +222,18 @@ def expressions(
     ``±BOUND``: points are drawn inside domains, never filtered afterwards.
     ``ops`` restricts the ops used (names from ``UNARY`` and ``BINARY``).
     """
-    allowed = tuple(ops) if ops is not None else UNARY + BINARY
-    unknown = set(allowed) - set(_CALL)
+    table = _table()
+    allowed = tuple(ops) if ops is not None else tuple(table)
+    unknown = set(allowed) - set(table)
     if unknown or not allowed:
-        raise ValueError(f"unknown ops {sorted(unknown)}; choose from {sorted(_CALL)}")
+        raise ValueError(f"unknown ops {sorted(unknown)}; choose from {sorted(table)}")
     if not 1 <= min_inputs <= max_inputs or not 0 <= min_ops <= max_ops:
         raise ValueError(
             "need 1 <= min_inputs <= max_inputs and 0 <= min_ops <= max_ops, got "
             f"min_inputs={min_inputs}, max_inputs={max_inputs}, min_ops={min_ops}, "
             f"max_ops={max_ops}"
         )
-    return _expressions(min_inputs, max_inputs, min_ops, max_ops, allowed)
+    return _expressions(min_inputs, max_inputs, min_ops, max_ops, [table[n] for n in allowed])
 
 
 @st.composite
@@ -261,11 +246,11 @@ def _expressions(draw, min_inputs, max_inputs, min_ops, max_ops, allowed) -> Exp
         a = draw(st.integers(0, len(data) - 1))
         b = draw(st.integers(0, len(data) - 1))
         choices = [
-            Step(name, operands, constant)
-            for name in allowed
-            for operands in [(a, b) if name in BINARY else (a,)]
-            for constant in _CONSTANTS.get(name, (None,))
-            if _inside(name, [data[i] for i in operands], constant)
+            Step(op.name, operands, constant)
+            for op in allowed
+            for operands in [(a, b)[: op.arity]]
+            for constant in (CONSTANTS if op.has_constant else (None,))
+            if _inside(op, [data[i] for i in operands], constant)
         ]
         if not choices:
             continue
@@ -277,12 +262,9 @@ def _expressions(draw, min_inputs, max_inputs, min_ops, max_ops, allowed) -> Exp
     return Expression(list(inputs), tuple(steps))
 
 
-_CONSTANTS = {"pow_const": POWERS, "leaky_relu": (0.01, 0.2)}
-
-
 def _evaluate(step: Step, data: Sequence[float]) -> float:
     """The value a step gives at the drawn point."""
     args: list = [Value(data[i]) for i in step.operands]
     if step.constant is not None:
         args.append(step.constant)
-    return _CALL[step.name](*args).data
+    return apply_op(step.name, args).data

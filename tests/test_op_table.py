@@ -1,0 +1,96 @@
+"""engine/ops.py is the only list of ops: a new entry (and its Value method) is all the
+parser and the strategies need to know it."""
+
+import math
+
+import pytest
+from hypothesis import find, given, settings
+from hypothesis.errors import NoSuchExample
+
+from engine import DomainError, Value, gradcheck, ops
+from engine import value as value_module
+from engine.expr import ExpressionError, parse
+from engine.strategies import apply_op, expressions, op_inputs
+
+# Two made-up ops: cube(x) = x³, and root(x, n) = x^(1/n) with a domain and a constant.
+CUBE = ops.Op(
+    "cube", "cube", 1, lambda x: x**3, lambda out, x: (3 * x * x,), ("3x²",),
+    syntax="cube({0})", method="cube",
+)  # fmt: skip
+ROOT = ops.Op(
+    "root", "root", 1, lambda x, n: x ** (1 / n),
+    lambda out, x, n: (out / (n * x),), ("x^(1/n) / (n·x)",),
+    syntax="root({0}, {1})", method="root", constant="degree",
+    domain=(ops.Excluded(0, "<= 0", DomainError, "root of {0}: defined for positive x only"),),
+)  # fmt: skip
+
+
+@pytest.fixture
+def table_with_new_ops(monkeypatch):
+    """A copy of the table with CUBE and ROOT added, and the one Value method each needs."""
+    monkeypatch.setattr(ops, "OPS", (*ops.OPS, CUBE, ROOT))
+    monkeypatch.setattr(Value, "cube", lambda self: value_module._unary(CUBE, self), raising=False)
+    monkeypatch.setattr(
+        Value,
+        "root",
+        lambda self, n=2.0: value_module._with_constant(ROOT, self, float(n)),
+        raising=False,
+    )
+
+
+def test_the_parser_calls_a_new_op_by_name(table_with_new_ops):
+    x = Value(2.0, label="x")
+    assert parse("cube(x) + 1")({"x": x}).data == 9.0
+    assert parse("root(x, 2)")({"x": x}).data == math.sqrt(2.0)
+    with pytest.raises(ExpressionError, match="cube takes one argument, got 2"):
+        parse("cube(x, 2)")
+    with pytest.raises(ExpressionError, match="the degree of root must be a plain number"):
+        parse("root(x, x)")
+    with pytest.raises(ExpressionError, match=r"unknown function 'cubed': the functions .*cube"):
+        parse("cubed(x)")
+
+
+def test_a_new_ops_domain_is_checked_from_its_data(table_with_new_ops):
+    assert ROOT.check(-1.0, 2.0) == (DomainError, "root of {0}: defined for positive x only")
+    with pytest.raises(DomainError, match=r"root of -1\.0 \(node 'x'\): defined for positive"):
+        parse("root(x, 3)")({"x": Value(-1.0, label="x")})
+
+
+def test_the_strategies_draw_a_new_op_inside_its_domain(table_with_new_ops):
+    xs = find(op_inputs("root"), lambda xs: True)
+    assert len(xs) == 2  # the input, then the constant
+    with pytest.raises(NoSuchExample):
+        # MARGIN inside "<= 0" is excluded, whatever the degree drawn.
+        find(op_inputs("root"), lambda xs: xs[0] < 0.1, settings=settings(max_examples=200))
+    assert apply_op("cube", [Value(2.0)]).data == 8.0
+
+
+def test_expressions_use_a_new_op_and_pass_gradcheck(table_with_new_ops):
+    # The source is written from each op's syntax; the degree is one the strategies chose.
+    e = find(expressions(ops=["cube", "root"], min_ops=2), lambda e: "root(cube(" in e.source)
+    gradcheck(e.fn, e.inputs)
+
+    @given(expressions(ops=["cube", "root", "add", "mul"], max_ops=5))
+    def gradients_agree(e):
+        gradcheck(e.fn, e.inputs)
+
+    gradients_agree()
+
+
+def test_without_the_entry_neither_knows_it():
+    with pytest.raises(ExpressionError, match="unknown function 'cube'"):
+        parse("cube(x)")
+    with pytest.raises(ValueError, match="unknown op 'cube'"):
+        op_inputs("cube")
+
+
+def test_the_strategies_keep_away_from_a_new_ops_kink(monkeypatch):
+    # |x - 1|: a kink at 1, not at 0.
+    kinked = ops.Op(
+        "dist1", "dist1", 1, lambda x: abs(x - 1), lambda out, x: (ops.where(x > 1, 1.0, -1.0),),
+        ("sign(x - 1)",), syntax="dist1({0})", method="dist1", kinks=(1.0,),
+    )  # fmt: skip
+    monkeypatch.setattr(ops, "OPS", (*ops.OPS, kinked))
+    near_the_kink = lambda xs: abs(xs[0] - 1) < 0.1 - 1e-12  # (1 - 0.1 rounds)  # noqa: E731
+    with pytest.raises(NoSuchExample):
+        find(op_inputs("dist1"), near_the_kink, settings=settings(max_examples=200))
