@@ -3,8 +3,8 @@
 Every Value is an object the cyclic garbage collector tracks, and every *full*
 collection walks all tracked objects that are alive. While a graph grows, the
 collector runs such a walk each time the number of long-lived objects has grown
-by a quarter, so building a graph of n nodes walks ~5n nodes: for a graph of a
-million nodes that is most of the build time, and it grows faster than n.
+by a quarter, so building a graph of n nodes walks ~5n nodes; for big graphs
+that is a large part of the build time, and it grows faster than n.
 
 scalarflow's graphs have no reference cycles (a node points only at its
 inputs, never back), so reference counting frees a graph the moment the last
@@ -14,9 +14,9 @@ postpones collecting cycles made by *other* code until the block ends.
 
 The pause is not free of walks altogether: what was made inside is young to the
 collector, so its first collection after the block walks it once (instead of
-~5 times). Skipping that walk (``gc.freeze()`` + ``gc.unfreeze()``) was tried
-and dropped: it hides the objects from the collector's bookkeeping, so full
-collections would come ever more rarely and other code's cycles pile up.
+~5 times). ``gc.freeze()`` + ``gc.unfreeze()`` would skip that walk too, but
+frozen objects leave the collector's bookkeeping, so full collections would
+come ever more rarely and other code's cycles would pile up.
 """
 
 from __future__ import annotations

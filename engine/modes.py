@@ -18,11 +18,6 @@ ANOMALY = 2  # a NaN or inf produced by an op or by backward raises FloatingPoin
 _mode: ContextVar[int] = ContextVar("scalarflow_mode", default=0)
 
 
-def current_mode() -> int:
-    """The active flags, ``NO_GRAD | ANOMALY`` or any subset of them."""
-    return _mode.get()
-
-
 def is_grad_enabled() -> bool:
     """True unless inside ``no_grad()``."""
     return not _mode.get() & NO_GRAD

@@ -74,7 +74,7 @@ def trace_backward(root: Value, grad: Number = 1.0) -> BackwardTrace:
     >>> len(trace), trace.grads_after(1)[x], trace.grads_after(2)[x], x.grad
     (2, 3.0, 6.0, 0.0)
     >>> print(trace.text(2))
-    step 2/2:  dy/dx += dy/dx · dy/dy = 3.0000 · 1.0000 = 3.0000
+    step 2/2:  dy/dx += ∂y/∂x · dy/dy = 3.0000 · 1.0000 = 3.0000 (dy/dx now 6.0000)
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace_backward needs a Value, got {type(root).__name__}")

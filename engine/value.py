@@ -14,13 +14,14 @@ the output back to the leaves: the chain rule, one edge at a time.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import ops
+from . import autograd, ops
 from .errors import describe
 from .modes import ANOMALY, NO_GRAD, _mode
 
@@ -186,6 +187,39 @@ def _overflow(op: ops.Op, parents: tuple, constant: float | None = None) -> Over
 _new = object.__new__
 
 
+def _backward_walk(root: Value) -> list[Value]:
+    """The backward walk from ``root`` (``autograd``'s ``_walk``), read straight from the slots.
+
+    The same depth-first walk, in the same order: output first, each node after
+    every node it feeds into, leaves left out. It reads a node's inputs from
+    ``_x``/``_y`` instead of building ``.parents`` tuples, about twice as fast
+    (benchmarks/README.md has the figures); tests/test_autograd.py checks that
+    it equals the plain walk.
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[Value | None] = [root] if root._x is not None else []
+    while stack:
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            stack.append(node)
+            stack.append(None)
+            if node._dx is None:  # built by hand: no recorded local gradients, any parents
+                stack += [p for p in node.parents[::-1] if p._x is not None]
+                continue
+            y = node._y
+            if y is not None and y._x is not None:
+                stack.append(y)
+            x = node._x
+            if x._x is not None:
+                stack.append(x)
+    order.reverse()
+    return order
+
+
 @dataclass(frozen=True, slots=True)
 class HandBuilt:
     """What a node built by hand, micrograd's way (``Value(t, (x,), "tanh")``), records.
@@ -265,14 +299,14 @@ class Value:
     """
 
     # A node keeps its (at most two) inputs and their local gradients in slots of
-    # its own rather than in two tuples: that saves ~100 bytes per node and two
-    # objects the garbage collector would otherwise track. ``.parents`` and
+    # its own rather than in two tuples, which would be two more objects per node
+    # for memory and for the garbage collector to track. ``.parents`` and
     # ``.local_grads`` assemble the tuples when asked.
     #   _x, _y    the op's inputs, in order (None where the op has fewer)
     #   _dx, _dy  ∂self/∂x and ∂self/∂y, recorded during the forward pass
     #   _primitive  the table's Op, a HandBuilt record, or None for a leaf
     # ``__dict__`` holds what users add (``p.m``, micrograd's ``_backward`` closures);
-    # it costs 8 bytes a node and stays empty (no dict at all) until used.
+    # no dict is made until one is set (benchmarks/README.md gives the node's size).
     __slots__ = (
         "data", "grad", "label", "_primitive", "_x", "_y", "_dx", "_dy", "_constant", "__dict__",
     )  # fmt: skip
@@ -319,11 +353,14 @@ class Value:
     @property
     def parents(self) -> tuple[Value, ...]:
         """The inputs of the operation that made this node, in order."""
-        if self._x is None:
+        x = self._x
+        if x is None:
             return ()
-        if type(self._primitive) is HandBuilt:
-            return self._primitive.parents
-        return (self._x,) if self._y is None else (self._x, self._y)
+        y = self._y
+        if y is not None:
+            return (x, y)
+        # One input, or built by hand (which records its parents, however many).
+        return self._primitive.parents if type(self._primitive) is HandBuilt else (x,)
 
     @property
     def local_grads(self) -> tuple[float, ...]:
@@ -348,6 +385,27 @@ class Value:
         if self._runs_a_closure():
             return _probe_local_grads(self)
         return (self._dx,) if self._y is None else (self._dx, self._dy)
+
+    def local_grad_values(self) -> tuple[Value | float, ...]:
+        """``local_grads`` as Values wired into the graph: the table's rules run on Values.
+
+        What ``grad(..., create_graph=True)`` builds on, so that gradients can
+        be differentiated again. A plain number stands for a constant factor.
+
+        >>> x = Value(3.0, label="x")
+        >>> (x * x).local_grad_values() == (x, x)   # d(x·x)/dx, one per edge, is x itself
+        True
+        """
+        if self._x is None:
+            return ()
+        if self._runs_a_closure():
+            raise TypeError(
+                f"cannot differentiate twice through {describe(self)}, built by hand with "
+                f"op {self.op!r}: its _backward is a closure, not a rule in engine's table "
+                f"of ops; build it from Value's own methods to take higher derivatives"
+            )
+        inputs = self.parents if self._constant is None else (*self.parents, self._constant)
+        return self._primitive.derivative(self, *inputs)
 
     def _runs_a_closure(self) -> bool:
         """True if ``_backward`` is a closure assigned to this node rather than Value's own."""
@@ -380,6 +438,52 @@ class Value:
         if self._primitive is not None:
             parts.append(f"op={self.op!r}")
         return f"Value({', '.join(parts)})"
+
+    # -- copying and pickling ---------------------------------------------------
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        """``copy.deepcopy``: this node and the whole graph below it, copied without recursion.
+
+        Nodes are copied parents first (``topological_order``), so a graph of
+        any depth works; a node shared in the original is shared in the copy,
+        and ``memo`` keeps nodes copied earlier in the same ``deepcopy`` call.
+        The table's ops are immutable records: the copy refers to the same ones.
+        """
+        for node in autograd.topological_order(self):
+            if id(node) in memo:
+                continue
+            if type(node._primitive) is HandBuilt or node._runs_a_closure():
+                raise TypeError(
+                    f"copy.deepcopy cannot copy {describe(node)}, made by {node.op!r} by hand: "
+                    f"its _backward closure refers to the original nodes. Copy the numbers "
+                    f"(Value(v.data)) and build the copy again"
+                )
+            twin = _new(Value)
+            twin.data, twin.grad, twin.label = node.data, node.grad, node.label
+            twin._primitive, twin._constant = node._primitive, node._constant
+            twin._x = None if node._x is None else memo[id(node._x)]
+            twin._y = None if node._y is None else memo[id(node._y)]
+            twin._dx, twin._dy = node._dx, node._dy
+            if node.__dict__:  # user attributes (p.m, ...)
+                twin.__dict__.update(copy.deepcopy(node.__dict__, memo))
+            memo[id(node)] = twin
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol: int):
+        """Pickling: a leaf pickles (data, grad, label, user attributes); a computed node refuses.
+
+        A computed node's graph holds the engine's derivative rules (functions
+        that do not pickle) and, pickled alone, would lose its identity with
+        the leaves it was computed from.
+        """
+        if self._x is not None:
+            raise TypeError(
+                f"cannot pickle {describe(self)}, computed by {self.op!r}: a computed Value "
+                f"carries its graph. Pickle its number (v.data) or a leaf "
+                f"(Value(v.data, label=v.label)); for a model, save its parameters "
+                f"(Module.save, state_dict); copy.deepcopy copies whole graphs"
+            )
+        return super().__reduce_ex__(protocol)
 
     def __format__(self, spec: str) -> str:
         """Format the data: ``f"{v:.3f}"``."""
@@ -486,6 +590,8 @@ class Value:
 
     # -- gradients ----------------------------------------------------------
 
+    _backward_walk = staticmethod(_backward_walk)  # backward's fast path (see the function)
+
     def _backward(self) -> None:
         """Push this node's gradient to its parents once: ``parent.grad += ∂self/∂parent · grad``.
 
@@ -519,9 +625,7 @@ class Value:
         >>> x.grad      # 6.0 twice: leaves accumulate
         12.0
         """
-        from .autograd import backward
-
-        backward(self, grad)
+        autograd.backward(self, grad)
 
     def backward_steps(self, grad: Number = 1.0) -> Iterator[BackwardStep]:
         """``backward()`` one edge at a time: yields a ``BackwardStep`` after applying each.
@@ -530,12 +634,10 @@ class Value:
         >>> L = w * x; L.label = "L"
         >>> for step in L.backward_steps():
         ...     print(step)
-        dL/dw += dL/dw · dL/dL = 0.5000 · 1.0000 = 0.5000
-        dL/dx += dL/dx · dL/dL = 2.0000 · 1.0000 = 2.0000
+        dL/dw += ∂L/∂w · dL/dL = 0.5000 · 1.0000 = 0.5000
+        dL/dx += ∂L/∂x · dL/dL = 2.0000 · 1.0000 = 2.0000
         """
-        from .autograd import backward_steps
-
-        return backward_steps(self, grad)
+        return autograd.backward_steps(self, grad)
 
 
 # A node has slots for two inputs (_x, _y): every primitive in the table must fit.

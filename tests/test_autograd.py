@@ -1,22 +1,28 @@
 """The backward pass: ordering, the chain rule on shared nodes, accumulation semantics,
 deep graphs, grad() and higher derivatives, no_grad and detect_anomaly."""
 
+import ast
 import asyncio
 import math
+import pathlib
 import sys
 import threading
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
+from random_graphs import graphs
 
 from engine import (
     Value,
+    autograd,
     detect_anomaly,
     enable_grad,
     grad,
     is_grad_enabled,
     no_grad,
     topological_order,
+    value,
 )
 from engine.strategies import expressions
 
@@ -179,7 +185,7 @@ def test_backward_steps_apply_as_they_are_yielded():
     second = next(steps)
     assert second.parent is w and w.grad == second.parent_grad == 0.5 * z.grad
     assert x.grad == 0.0
-    assert str(second) == f"dL/dw += dz/dw · dL/dz = 0.5000 · {z.grad:.4f} = {w.grad:.4f}"
+    assert str(second) == f"dL/dw += ∂z/∂w · dL/dz = 0.5000 · {z.grad:.4f} = {w.grad:.4f}"
 
 
 def test_a_backward_step_reads_like_the_chain_rule():
@@ -189,7 +195,7 @@ def test_a_backward_step_reads_like_the_chain_rule():
     L = z * 0.5
     L.label = "L"
     texts = [str(step) for step in L.backward_steps()]
-    assert "dL/dw1 += dz/dw1 · dL/dz = 2.0000 · 0.5000 = 1.0000" in texts
+    assert "dL/dw1 += ∂z/∂w1 · dL/dz = 2.0000 · 0.5000 = 1.0000" in texts
 
 
 # -- grad() and higher derivatives ----------------------------------------------------
@@ -329,3 +335,106 @@ def test_detect_anomaly_in_the_backward_pass():
 def test_detect_anomaly_catches_nan_from_a_nan_input():
     with detect_anomaly(), pytest.raises(FloatingPointError, match="nan"):
         Value(math.nan, label="n") + 1
+
+
+# -- one walk: Value.backward's fast path is the plain walk ------------------------------
+
+
+def hand_built_square(x):
+    """x², built micrograd's way: a node with a closure."""
+    out = Value(x.data**2, (x,), "sq")
+
+    def _backward():
+        x.grad += 2 * x.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+@st.composite
+def graphs_with_hand_built_nodes(draw):
+    leaves, out = draw(graphs())
+    if draw(st.booleans()):
+        out = hand_built_square(out) * leaves[0]
+    return leaves, out
+
+
+@given(graphs_with_hand_built_nodes())
+def test_the_fast_walk_is_the_plain_walk(graph):
+    leaves, out = graph
+    assert value._backward_walk(out) == autograd._walk(out)
+
+
+@given(graphs_with_hand_built_nodes())
+def test_value_backward_equals_the_plain_walk_bit_for_bit(graph):
+    leaves, out = graph
+    order = topological_order(out)
+    out.backward()
+    fast = [node.grad for node in order]
+    for node in order:
+        node.grad = 0.0
+    autograd.backward(out, walk=autograd._walk)  # the plain walk, over .parents
+    assert [node.grad for node in order] == fast
+
+
+def test_the_plain_walk_reads_as_the_chain_rule():
+    # Written out by hand from .parents and .local_grads: parent.grad += local · node.grad.
+    x = Value(2.0)
+    y = (x * x + x).tanh()
+    grads = {y: 1.0}
+    for node in reversed(topological_order(y)):
+        for parent, local in zip(node.parents, node.local_grads):
+            grads[parent] = grads.get(parent, 0.0) + local * grads.get(node, 0.0)
+    y.backward()
+    assert x.grad == grads[x]
+
+
+def test_backward_calls_a_hand_built_nodes_closure_once():
+    x = Value(3.0)
+    calls = []
+    out = Value(6.0, (x,), "double")
+
+    def _backward():
+        calls.append(out.grad)
+        x.grad += 2 * out.grad
+
+    out._backward = _backward
+    (out * 5).backward()
+    assert calls == [5.0] and x.grad == 10.0
+
+
+def test_create_graph_through_a_hand_built_node_says_why_it_cannot():
+    x = Value(3.0, label="x")
+    y = hand_built_square(x)
+    assert grad(y, [x]) == [6.0]  # first derivatives go through its closure
+    with pytest.raises(TypeError, match="cannot differentiate twice.*closure"):
+        grad(y, [x], create_graph=True)
+
+
+def test_detect_anomaly_checks_hand_built_nodes_too():
+    x = Value(0.0, label="x")
+    out = Value(0.0, (x,), "bad")
+
+    def _backward():
+        x.grad += math.inf * out.grad
+
+    out._backward = _backward
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="backward through bad"):
+        out.backward()
+
+
+def _imports(module: str) -> set[str]:
+    """The engine modules ``engine/<module>.py`` imports anywhere (function-local included)."""
+    tree = ast.parse(pathlib.Path(autograd.__file__).with_name(f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module} if node.module else {a.name for a in node.names}
+    return found
+
+
+def test_autograd_does_not_import_value():
+    # The walk is written against the protocol (.parents, .local_grads, _backward),
+    # so value.py imports autograd and never the other way round.
+    assert "value" not in _imports("autograd")
+    assert "autograd" in _imports("value")

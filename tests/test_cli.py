@@ -29,11 +29,11 @@ def test_graph_prints_steps_and_chain_rules(capsys):
         "f = tanh(w*x + b) = 0.905148   (w = -1, x = 0.5, b = 2)\n"
         "\n"
         "backward, one edge at a time (5 steps):\n"
-        "  1. df/dadd1 += df/dadd1 · df/df = 0.1807 · 1.0000 = 0.1807\n"
-        "  2. df/dmul1 += dadd1/dmul1 · df/dadd1 = 1.0000 · 0.1807 = 0.1807\n"
-        "  3. df/db += dadd1/db · df/dadd1 = 1.0000 · 0.1807 = 0.1807\n"
-        "  4. df/dw += dmul1/dw · df/dmul1 = 0.5000 · 0.1807 = 0.0904\n"
-        "  5. df/dx += dmul1/dx · df/dmul1 = -1.0000 · 0.1807 = -0.1807\n"
+        "  1. df/dadd1 += ∂f/∂add1 · df/df = 0.1807 · 1.0000 = 0.1807\n"
+        "  2. df/dmul1 += ∂add1/∂mul1 · df/dadd1 = 1.0000 · 0.1807 = 0.1807\n"
+        "  3. df/db += ∂add1/∂b · df/dadd1 = 1.0000 · 0.1807 = 0.1807\n"
+        "  4. df/dw += ∂mul1/∂w · df/dmul1 = 0.5000 · 0.1807 = 0.0904\n"
+        "  5. df/dx += ∂mul1/∂x · df/dmul1 = -1.0000 · 0.1807 = -0.1807\n"
         "\n"
         "the chain rule, path by path:\n"
         "  df/dw = dmul1/dw · dadd1/dmul1 · df/dadd1 = 0.5000 · 1.0000 · 0.1807 = 0.0904\n"
@@ -44,7 +44,7 @@ def test_graph_prints_steps_and_chain_rules(capsys):
 
 def test_a_formula_of_numbers_only(capsys):
     code, out, _ = run(capsys, "graph", "2*3")
-    assert code == 0 and "df/d2 += df/d2 · df/df = 3.0000" in out and "chain rule" not in out
+    assert code == 0 and "df/d2 += ∂f/∂2 · df/df = 3.0000" in out and "chain rule" not in out
 
 
 def test_the_output_is_not_named_like_an_input(capsys):

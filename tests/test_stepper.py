@@ -53,7 +53,7 @@ def test_text_of_each_step():
     trace = trace_backward(y)
     assert len(trace) == 5 and trace[0].node is y
     assert trace.text(0) == "start: dy/dy = 1.0000; 5 edges to walk back"
-    assert trace.text(4) == "step 4/5:  dy/dw += dmul1/dw · dy/dmul1 = 0.5000 · 0.1807 = 0.0904"
+    assert trace.text(4) == "step 4/5:  dy/dw += ∂mul1/∂w · dy/dmul1 = 0.5000 · 0.1807 = 0.0904"
     # A tiny seed reads as the steps' numbers do, not as 0.0000.
     tiny = trace_backward(y, grad=1e-7)
     assert tiny.text(0) == "start: dy/dy = 1.0000e-07; 5 edges to walk back"

@@ -1,14 +1,16 @@
 """Value as a number: construction, attributes, operators, comparisons, identity."""
 
+import copy
 import fractions
 import gc
 import math
+import pickle
 import sys
 
 import numpy as np
 import pytest
 
-from engine import Value, no_grad
+from engine import Value, no_grad, topological_order
 
 
 @pytest.mark.parametrize(
@@ -253,3 +255,60 @@ def test_no_grad_ops_make_leaves():
         y = (x * x).tanh()
     assert y.is_leaf and y.op == "" and y.local_grads == ()
     assert y.data == pytest.approx(math.tanh(4.0))
+
+
+# -- copying and pickling (issue 9, item 13) -------------------------------------------
+
+
+def chain(n):
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.001
+    return x, y
+
+
+@pytest.mark.parametrize("depth", [250, 100_000])
+def test_deepcopy_of_a_deep_graph_works_without_recursion(depth):
+    x, y = chain(depth)
+    twin = copy.deepcopy(y)
+    order, twin_order = topological_order(y), topological_order(twin)
+    assert len(twin_order) == len(order) and not set(order) & set(twin_order)
+    assert [n.data for n in twin_order] == [n.data for n in order]
+    twin.backward()
+    assert x.grad == 0.0  # the original is untouched
+    y.backward()
+    assert twin_order[0].grad == x.grad
+
+
+def test_deepcopy_keeps_sharing_and_user_attributes():
+    a = Value(3.0, label="a")
+    a.m = [0.5]
+    out = (a * a + a).tanh()
+    a_copy, out_copy = copy.deepcopy([a, out])  # one memo: a_copy is out_copy's leaf
+    assert a_copy is not a and a_copy.m == [0.5] and a_copy.m is not a.m
+    mul = out_copy.parents[0].parents[0]
+    assert mul.parents == (a_copy, a_copy) and out_copy.parents[0].parents[1] is a_copy
+    assert out_copy.op == "tanh" and out_copy.local_grads == out.local_grads
+
+
+def test_deepcopy_refuses_hand_built_nodes_and_says_why():
+    x = Value(1.0)
+    out = Value(2.0, (x,), "double")
+    with pytest.raises(TypeError, match="closure refers to the original nodes"):
+        copy.deepcopy(out)
+
+
+def test_a_leaf_pickles_with_its_user_attributes():
+    p = Value(0.25, label="w")
+    p.grad, p.m = 1.5, 0.125
+    q = pickle.loads(pickle.dumps(p))
+    assert (q.data, q.grad, q.label, q.m, q.is_leaf) == (0.25, 1.5, "w", 0.125, True)
+    params = pickle.loads(pickle.dumps([Value(1.0), Value(2.0)]))
+    assert [v.data for v in params] == [1.0, 2.0]
+
+
+def test_pickling_a_computed_value_refuses_and_says_what_to_do():
+    x, y = chain(300)
+    with pytest.raises(TypeError, match=r"computed by '\+'.*v\.data.*save its parameters"):
+        pickle.dumps(y)
