@@ -176,9 +176,11 @@ class CompiledStep:
             try:
                 result = run(theta, *args, n, scale, None)
             except (ValueError, ZeroDivisionError, OverflowError) as error:
+                where = _generated_line(error.__traceback__, source.text)
                 raise type(error)(
-                    f"compiled step (pure Python): {error}. Compiled code skips the engine's "
-                    f"domain checks; run fn eagerly to see which node and value"
+                    f"compiled step (pure Python): {error} in {where}. Compiled code skips "
+                    f"the engine's domain checks; run fn eagerly on the example to see the "
+                    f"node's value and label"
                 ) from None
             if not self.loss:
                 return result
@@ -289,6 +291,18 @@ class CompiledStep:
                     f"run eagerly: fn reads a number (.data) that the trace took as a constant"
                 )
         self._validated = True
+
+
+def _generated_line(tb, source: str) -> str:
+    """The generated line an exception came from, with its comment (which names the op)."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<engine.compile"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None:
+        return "the generated code"
+    return f"'{source.splitlines()[line - 1].strip()}'"
 
 
 def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:

@@ -305,3 +305,43 @@ def test_the_pure_python_backend_needs_no_numpy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_layer_written_by_hand_is_recognised_as_a_matrix_product():
+    """x·w in either order, the bias added last, a sum() starting from 0: still x @ W.T + b."""
+    rng = random.Random(5)
+    W = [[Value(rng.uniform(-1, 1), label=f"w{j}{i}") for i in range(3)] for j in range(4)]
+    b = [Value(rng.uniform(-1, 1), label=f"b{j}") for j in range(4)]
+    params = [p for row in W for p in row] + b
+
+    def loss(x, t):
+        hidden = [(sum(x[i] * W[j][i] for i in range(3)) + b[j]).tanh() for j in range(4)]
+        return (sum(hidden) - t) ** 2
+
+    X = [[rng.uniform(-2, 2) for _ in range(3)] for _ in range(6)]
+    T = [rng.uniform(-1, 1) for _ in range(6)]
+    step = engine.compile(loss, (X[0], T[0]), params=params)
+    assert "z1 = x @ W_z1.T + b_z1" in step.source
+    got = step(np.asarray(X), np.asarray(T))
+    compiled = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    want = eager_mean(loss, [[x, t] for x, t in zip(X, T)], params)
+    assert close(got, want)
+    assert all(close(a, p.grad) for a, p in zip(compiled, params))
+
+
+def test_pure_python_errors_name_the_generated_line_and_its_op():
+    w = Value(1.0, label="w")
+    step = engine.compile(lambda x: (w * x).exp() * 0.0, (1.0,), params=[w], validate=0)
+    with pytest.raises(OverflowError, match=r"math range error in 'v\d+ = exp\(v\d+\)  # exp'"):
+        step([1.0, 1000.0])
+    assert w.grad == 0.0  # nothing delivered
+
+
+def test_checks_in_pure_python_name_the_op():
+    w = Value(1.0, label="w")
+    step = engine.compile(lambda x: w * x / x, (1.0,), params=[w], checks=True, validate=0)
+    with pytest.raises(FloatingPointError, match=r"mul \(node v\d+\) produced inf, the first"):
+        step([1.0, math.inf])
+    assert w.grad == 0.0
