@@ -84,6 +84,9 @@ def compile(
       and compared with this trace (and with eager results); a different graph
       (a branch on ``.data`` that flips) raises ``TraceError``.
     - ``checks=True``: stop at the first value that is not finite, naming the op.
+      Without it the compiled code skips the eager engine's per-node domain checks:
+      on arrays a log of a negative number is nan (passed on, never swallowed), in
+      pure Python ``math`` raises and the message names the generated line.
     - ``fuse=False``: no layer recognition (one line per node, slower).
     - ``rules``: replacement ops, ``{ops.TANH: my_tanh}``: for testing tests.
     """
