@@ -34,13 +34,6 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 
 from . import ops
-from .codegen import (
-    array_source,
-    float_sign,
-    product_rule_holds,
-    python_source,
-)
-from .fusion import plan
 from .trace import (
     CONSTANT,
     Graph,
@@ -217,6 +210,9 @@ class CompiledStep:
 
     def _python(self):
         if "python" not in self._compiled:
+            # codegen and fusion load on first use, so `import engine` stays quick.
+            from .codegen import float_sign, python_source
+
             src = python_source(self.graph, self.loss, self.rules, self.checks)
             names = {
                 "math": math,
@@ -231,6 +227,9 @@ class CompiledStep:
 
     def _array(self):
         if "array" not in self._compiled:
+            from .codegen import array_source, product_rule_holds
+            from .fusion import plan
+
             fused = self.fuse and product_rule_holds(self.rules)
             p = plan(self.graph, fuse=fused)
             src = array_source(self.graph, p, self.loss, self.rules, self.checks)
