@@ -31,18 +31,18 @@ from __future__ import annotations
 import builtins
 import linecache
 import math
-import operator
 from collections.abc import Callable, Mapping, Sequence
 
 from . import ops
-from .codegen import (
-    array_source,
-    float_sign,
-    product_rule_holds,
-    python_source,
+from .trace import (
+    CONSTANT,
+    Graph,
+    TraceError,
+    example_arguments,
+    same_numbers,
+    trace,
+    trace_signature,
 )
-from .fusion import plan
-from .trace import CONSTANT, Graph, TraceError, example_arguments, same_numbers, trace
 from .value import Value
 
 __all__ = ["compile", "CompiledStep", "TraceError"]
@@ -77,6 +77,9 @@ def compile(
       and compared with this trace (and with eager results); a different graph
       (a branch on ``.data`` that flips) raises ``TraceError``.
     - ``checks=True``: stop at the first value that is not finite, naming the op.
+      Without it the compiled code skips the eager engine's per-node domain checks:
+      on arrays a log of a negative number is nan (passed on, never swallowed), in
+      pure Python ``math`` raises and the message names the generated line.
     - ``fuse=False``: no layer recognition (one line per node, slower).
     - ``rules``: replacement ops, ``{ops.TANH: my_tanh}``: for testing tests.
     """
@@ -169,16 +172,19 @@ class CompiledStep:
             try:
                 result = run(theta, *args, n, scale, None)
             except (ValueError, ZeroDivisionError, OverflowError) as error:
+                where = _generated_line(error.__traceback__, source.text)
                 raise type(error)(
-                    f"compiled step (pure Python): {error}. Compiled code skips the engine's "
-                    f"domain checks; run fn eagerly to see which node and value"
+                    f"compiled step (pure Python): {error} in {where}. Compiled code skips "
+                    f"the engine's domain checks; run fn eagerly on the example to see the "
+                    f"node's value and label"
                 ) from None
             if not self.loss:
                 return result
             loss, grads = result
         else:
             xp, source, run, check, (receivers, gather, width) = self._array_for(xp)
-            theta = xp.asarray(list(map(_data, state)), dtype=xp.float64)
+            # A comprehension, not map(attrgetter): the interpreter specialises its slot read.
+            theta = xp.asarray([v.data for v in state], dtype=xp.float64)
             args = [xp.asarray(a, dtype=xp.float64) for a in batch]
             result = run(xp, theta, *args, n, scale, check)
             if not self.loss:
@@ -204,6 +210,9 @@ class CompiledStep:
 
     def _python(self):
         if "python" not in self._compiled:
+            # codegen and fusion load on first use, so `import engine` stays quick.
+            from .codegen import float_sign, python_source
+
             src = python_source(self.graph, self.loss, self.rules, self.checks)
             names = {
                 "math": math,
@@ -218,6 +227,9 @@ class CompiledStep:
 
     def _array(self):
         if "array" not in self._compiled:
+            from .codegen import array_source, product_rule_holds
+            from .fusion import plan
+
             fused = self.fuse and product_rule_holds(self.rules)
             p = plan(self.graph, fuse=fused)
             src = array_source(self.graph, p, self.loss, self.rules, self.checks)
@@ -258,10 +270,13 @@ class CompiledStep:
         """Trace again on up to ``validate`` examples of this batch; compare graphs and results."""
         # Spread over the batch, last example included; the first is often the traced one.
         picks = sorted({round((k + 1) * (n - 1) / self.validate) for k in range(self.validate)})
+        signature = self.graph.signature()
         for i in picks:
             example = example_arguments(batch, i, self.graph.shapes)
-            other = trace(self.fn, example, state=self.graph.state)
-            if other.signature() != self.graph.signature():
+            names = self.graph.arg_names
+            shape, eager = trace_signature(self.fn, example, self.graph.state, names)
+            if shape != signature:
+                other = trace(self.fn, example, state=self.graph.state)
                 raise TraceError(
                     f"fn built a different graph for example {i} of the batch than for the "
                     f"example it was compiled on ({_difference(self.graph, other)}): it branches "
@@ -271,7 +286,6 @@ class CompiledStep:
                 )
             one = tuple(_take(a, i, xp) for a in batch)
             compiled = self._run(one, 1, xp, deliver=False)
-            eager = [other.nodes[o].data for o in other.outputs]
             got = _flatten(compiled)
             if not all(same_numbers(a, b) for a, b in zip(got, eager)):
                 raise TraceError(
@@ -281,7 +295,16 @@ class CompiledStep:
         self._validated = True
 
 
-_data = operator.attrgetter("data")
+def _generated_line(tb, source: str) -> str:
+    """The generated line an exception came from, with its comment (which names the op)."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.startswith("<engine.compile"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None:
+        return "the generated code"
+    return f"'{source.splitlines()[line - 1].strip()}'"
 
 
 def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
@@ -411,34 +434,39 @@ def _to_list(a) -> list:
 _FAST_NUMPY = []
 
 
-def _fast_numpy():
+class _FastNumpy:
     """numpy, with ``sum``, ``take`` and ``reshape`` calling the C methods directly.
 
     numpy's module functions wrap these in Python (argument dispatch, keyword
     handling); on W1's small arrays that wrapping is a third of the step. The
-    results are numpy's own, to the bit.
+    results are numpy's own, to the bit. Every other name is numpy's, looked up
+    once and kept.
     """
-    if not _FAST_NUMPY:
-        import types
 
-        import numpy as np
+    __name__ = "numpy (fast reductions)"
 
+    def __init__(self, np) -> None:
+        self._np = np
         add_reduce = np.add.reduce
 
         def sum(x, axis=None):  # noqa: A001 - the Array API's name
             return add_reduce(x, axis)
 
-        def take(x, indices):
-            return x.take(indices)
+        self.sum = sum
+        self.take = lambda x, indices: x.take(indices)
+        self.reshape = lambda x, shape: x.reshape(shape)
 
-        def reshape(x, shape):
-            return x.reshape(shape)
+    def __getattr__(self, name: str):
+        value = getattr(self._np, name)
+        setattr(self, name, value)
+        return value
 
-        fast = types.SimpleNamespace(
-            **{k: getattr(np, k) for k in dir(np) if not k.startswith("__")}
-        )
-        fast.sum, fast.take, fast.reshape, fast.__name__ = sum, take, reshape, "numpy (fast)"
-        _FAST_NUMPY.append(fast)
+
+def _fast_numpy() -> _FastNumpy:
+    if not _FAST_NUMPY:
+        import numpy as np
+
+        _FAST_NUMPY.append(_FastNumpy(np))
     return _FAST_NUMPY[0]
 
 

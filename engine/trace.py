@@ -281,6 +281,38 @@ def _variable(name: str, k: int) -> str:
     return name
 
 
+def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], names) -> tuple:
+    """(``trace(fn, example, state).signature()``, the outputs' data), without a Graph."""
+    args, leaves, shapes = _leaves(example, names)
+    with enable_grad(), _Guard():
+        result = fn(*args)
+    outputs, single = _outputs(result)
+    known: dict[Value, tuple] = {}
+    position = 0
+    for k, shape in enumerate(shapes):
+        for j in [None] if shape is None else range(shape):
+            known[leaves[position]] = (INPUT, k, j)
+            position += 1
+    for i, v in enumerate(state):
+        known.setdefault(v, (STATE, i))
+    index: dict[Value, int] = {}
+    signature = []
+    for v in _topological(outputs):
+        x = v._x
+        if x is None:
+            signature.append(known.get(v) or (CONSTANT, v.data))
+        else:
+            op = v._primitive
+            if type(op) is not Op or _runs_a_closure(v):
+                raise _hand_built(v)
+            y = v._y
+            parents = (index[x],) if y is None else (index[x], index[y])
+            signature.append((op, parents, v._constant))
+        index[v] = len(signature) - 1
+    shape = (tuple(signature), tuple(index[v] for v in outputs), single, shapes)
+    return shape, [v.data for v in outputs]
+
+
 def _parameter_names(fn: Callable) -> list[str]:
     """fn's argument names, to label the inputs (so messages say 'x > 0', not 'a0 > 0')."""
     import inspect
@@ -318,7 +350,7 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
                 node = Node(CONSTANT, data=v.data, label=v.label)
         else:
             op = v._primitive
-            if type(op) is not Op or "_backward" in (getattr(v, "__dict__", None) or ()):
+            if type(op) is not Op or _runs_a_closure(v):
                 raise _hand_built(v)
             y = v._y
             if y is None:
@@ -331,6 +363,15 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
         index[v] = len(nodes)
         nodes.append(node)
     return Graph(nodes, [index[v] for v in outputs], single, shapes, state_values)
+
+
+def _runs_a_closure(v: Value) -> bool:
+    """Whether backward would call a ``_backward`` closure assigned to this node."""
+    # Read through the attribute, never through v.__dict__ (which would create one per node).
+    return getattr(v._backward, "__func__", None) is not _VALUE_BACKWARD
+
+
+_VALUE_BACKWARD = Value.__dict__.get("_backward")
 
 
 def _hand_built(v: Value) -> TraceError:
