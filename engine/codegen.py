@@ -532,12 +532,13 @@ def python_source(graph: Graph, loss: bool, rules: Mapping, checks: bool = False
     lines += grads_before.lines
     if batched_out:
         lines.append("    total = 0.0")
-    lines.append("    " + header)
-    lines += ["        " + u for u in unpack if u]
-    lines += inside.lines
+    body = ["        " + u for u in unpack if u] + inside.lines
     if batched_out:
-        lines.append(f"        total += {outputs[0]}")
-    lines += g_inside.lines
+        body.append(f"        total += {outputs[0]}")
+    body += g_inside.lines
+    if batched_out or body:  # nothing varies per example: no loop at all
+        lines.append("    " + header)
+        lines += body
     lines += g_after.lines
     loss_expr = "total * scale" if batched_out else outputs[0]
     lines.append(f"    return {loss_expr}, [{', '.join(grad_names)}]")
