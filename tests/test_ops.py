@@ -175,6 +175,12 @@ def test_maximum_at_and_beside_the_tie(a, b, slopes):
     assert grad(x.maximum(y), [x, y]) == list(slopes)
 
 
+def test_maximum_at_a_tie_agrees_with_central_differences():
+    # (max(a + h, a) - max(a - h, a)) / 2h = h / 2h: the central difference is ½, the tie's slope.
+    gradcheck(lambda v: v[0].maximum(v[1]), [2.0, 2.0])
+    gradcheck(lambda v: v[0].maximum(v[1]), [-0.5, -0.5])
+
+
 def test_maximum_of_a_value_with_itself_has_slope_one_and_takes_plain_numbers():
     x = Value(1.5)
     out = x.maximum(x)  # half through each edge: 1 in all, as torch.maximum(x, x)
