@@ -25,7 +25,7 @@ fi
 # The browser test (tests/test_browser.py) drives Debian's chromium; playwright's own
 # browser download cannot work here. Installed when missing and we may (root, apt-get);
 # otherwise the test says what is missing (and fails under CI=true).
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [ "$extras" = dev ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "setup: installing chromium (for the browser test) with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
   if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1; then
