@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from engine import Value
+from engine.checks import flag
 
 from .activations import resolve
-from .checks import flag
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "INITS"]

@@ -13,8 +13,8 @@ import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from engine import Value, no_grad
+from engine.checks import whole_number
 
-from .checks import whole_number
 from .landscape import loss_grid, trajectory
 from .module import Module
 from .train import History
