@@ -80,12 +80,20 @@ def greater_than(name: str, value: object, low: float = 0.0) -> float:
     return result
 
 
-def in_range(name: str, value: object, low: float, high: float, *, high_open: bool) -> float:
-    """A finite number in ``[low, high]`` (``[low, high)`` when ``high_open``)."""
+def in_range(
+    name: str, value: object, low: float, high: float, *, high_open: bool, low_open: bool = False
+) -> float:
+    """A finite number in ``[low, high]``; ``low_open``/``high_open`` leave out that end.
+
+    >>> in_range("factor", 1.0, 0.0, 1.0, low_open=True, high_open=True)
+    Traceback (most recent call last):
+    ValueError: factor must be in (0, 1), got 1
+    """
     result = number(name, value)
-    inside = low <= result < high if high_open else low <= result <= high
-    if not inside:
-        interval = f"[{low:g}, {high:g})" if high_open else f"[{low:g}, {high:g}]"
+    above = low < result if low_open else low <= result
+    below = result < high if high_open else result <= high
+    if not (above and below):
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
         raise ValueError(f"{name} must be in {interval}, got {result:g}")
     return result
 

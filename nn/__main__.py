@@ -68,6 +68,7 @@ MAX_LAYERS = 5
 # drowns any pattern, and far beyond it the inputs overflow.
 MAX_NOISE = 10.0
 
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line instead of usage + error
         raise UsageError(message)

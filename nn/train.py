@@ -12,13 +12,13 @@
 from __future__ import annotations
 
 import math
-import numbers
 import random
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from engine import Value, gc_paused, no_grad
+from engine.checks import at_least, choice, flag, whole_number
 
 from .losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from .module import Module
@@ -108,10 +108,7 @@ class History:
 def _resolve_loss(loss: str | Callable) -> tuple[Callable, str | None]:
     """The loss function and its kind (the LOSSES name, which decides how to count accuracy)."""
     if isinstance(loss, str):
-        if loss not in LOSSES:
-            choices = ", ".join(repr(k) for k in LOSSES)
-            raise ValueError(f"unknown loss {loss!r}: choose one of {choices} or pass a function")
-        return LOSSES[loss], loss
+        return LOSSES[choice("loss", loss, LOSSES, or_else="or pass a function")], loss
     if callable(loss):
         kind = next((name for name, fn in LOSSES.items() if fn is loss), None)
         return loss, kind
@@ -133,14 +130,10 @@ def _resolve_optimizer(optimizer: Optimizer | str, lr: float | None, model: Modu
             "function pass an optimizer instance, e.g. SGD([w, b], lr=0.1)"
         )
     if isinstance(optimizer, str):
-        if optimizer.lower() not in OPTIMIZERS:
-            choices = ", ".join(repr(k) for k in OPTIMIZERS)
-            raise ValueError(f"unknown optimizer {optimizer!r}: choose one of {choices}")
-        cls = OPTIMIZERS[optimizer.lower()]
+        cls = OPTIMIZERS[choice("optimizer", optimizer.lower(), OPTIMIZERS)]
+        lr = cls.default_lr() if lr is None else lr
         if lr is None:
-            if cls.__name__ in ("SGD", "Momentum"):
-                raise ValueError(f"optimizer {optimizer!r} has no default learning rate: give lr=")
-            return cls(model.parameters())
+            raise ValueError(f"optimizer {optimizer!r} has no default learning rate: give lr=")
         return cls(model.parameters(), lr=lr)
     raise TypeError(f"optimizer must be an Optimizer or a name, got {type(optimizer).__name__}")
 
@@ -192,27 +185,6 @@ def _check_data(X: Sequence, y: Sequence) -> tuple[list, list]:
     if len(X) != len(y):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
     return X, y
-
-
-def _positive_int(name: str, value: object, *, allow_zero: bool = False) -> int:
-    low = 0 if allow_zero else 1
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
-    return int(value)
-
-
-def _min_delta(value: object) -> float:
-    """``min_delta`` as a float, checked: a finite number >= 0 (an int too big is refused)."""
-    message = "min_delta must be a finite number >= 0"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{message}, got {value!r}")
-    try:
-        number = float(value)
-    except OverflowError:  # e.g. 10**400: the comparison with a loss would overflow later
-        raise ValueError(f"{message}, got an integer too big for a float") from None
-    if not 0 <= number < math.inf:
-        raise ValueError(f"{message}, got {value!r}")
-    return number
 
 
 def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "mse"):
@@ -284,14 +256,13 @@ def fit(
     X, y = _check_data(X, y)
     loss_fn, kind = _resolve_loss(loss)
     opt = _resolve_optimizer(optimizer, lr, model)
-    epochs = _positive_int("epochs", epochs)
+    epochs = whole_number("epochs", epochs, 1)
     if batch_size is not None:
-        batch_size = _positive_int("batch_size", batch_size)
+        batch_size = whole_number("batch_size", batch_size, 1)
     if patience is not None:
-        patience = _positive_int("patience", patience, allow_zero=True)
-    min_delta = _min_delta(min_delta)
-    if not isinstance(restore_best_weights, bool):
-        raise TypeError(f"restore_best_weights must be True or False, got {restore_best_weights!r}")
+        patience = whole_number("patience", patience, 0)
+    min_delta = at_least("min_delta", min_delta)
+    flag("restore_best_weights", restore_best_weights)
 
     if batch_size is not None and kind is not None:
         # A bad sample or target in a later mini-batch would only surface after earlier

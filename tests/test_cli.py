@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-import engine.graph
 from engine import chain_rule
 from engine.__main__ import main
 
