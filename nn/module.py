@@ -27,6 +27,8 @@ from typing import Any
 from engine import Value
 from engine.checks import finite_float
 
+from .serialize import load_module, save_module
+
 __all__ = ["Module"]
 
 
@@ -92,14 +94,10 @@ class Module:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the architecture and weights to ``path`` as JSON, atomically (never pickle)."""
-        from .serialize import save_module
-
         save_module(self, path)
 
     def load(self, path: str | os.PathLike) -> None:
         """Read weights saved by ``save`` into this module; a bad file changes nothing."""
-        from .serialize import load_module
-
         load_module(self, path)
 
 

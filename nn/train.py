@@ -257,106 +257,182 @@ def fit(
     loss_fn, kind = _resolve_loss(loss)
     opt = _resolve_optimizer(optimizer, lr, model)
     epochs = whole_number("epochs", epochs, 1)
-    if batch_size is not None:
-        batch_size = whole_number("batch_size", batch_size, 1)
-    if patience is not None:
-        patience = whole_number("patience", patience, 0)
-    min_delta = at_least("min_delta", min_delta)
-    flag("restore_best_weights", restore_best_weights)
+    batches = _Batches(len(X), batch_size, seed)
+    stopping = _EarlyStopping(patience, min_delta, restore_best_weights)
+    loop = _EagerLoop(model, X, y, loss_fn, kind, opt, check_first=batches.several)
+    history = History(accuracy=[] if kind in CLASSIFICATION else None, min_delta=stopping.min_delta)
 
-    if batch_size is not None and kind is not None:
-        # A bad sample or target in a later mini-batch would only surface after earlier
-        # batches had changed the weights; one forward pass over everything finds it first.
-        # (Full-batch training meets every sample before its first step anyway, and a
-        # custom loss may keep state, so it is not called an extra time.)
-        with no_grad():
-            loss_fn([model(x) for x in X], y)
-
-    n = len(X)
-    order = list(range(n))
-    shuffler = random.Random(seed)
-    size = batch_size or n
-    history = History(accuracy=[] if kind in CLASSIFICATION else None, min_delta=min_delta)
-    best_weights = None
-    wait = 0
-
-    bar = _progress_bar(epochs, progress)
-    try:
+    with _Progress(epochs, progress) as bar, loop:
         for epoch in range(epochs):
-            if batch_size is not None:
-                shuffler.shuffle(order)
-            total, correct = 0.0, 0
-            for start in range(0, n, size):
-                batch = order[start : start + size]
-                targets = [y[i] for i in batch]
-                # A step's graph has no reference cycles, so the cyclic collector can
-                # rest while it is built (see engine.gc_paused): ~40% off each epoch.
-                with gc_paused():
-                    opt.zero_grad()
-                    preds = [model(X[i]) for i in batch]  # forward
-                    batch_loss = loss_fn(preds, targets)  # how wrong
-                    batch_loss.backward()  # gradients
-                    opt.step()  # update
-                total += batch_loss.data * len(batch)
-                if history.accuracy is not None:
-                    correct += _correct(preds, targets, kind) or 0
-            epoch_loss = total / n
-            history.loss.append(epoch_loss)
-            if history.accuracy is not None:
-                history.accuracy.append(correct / n)
-            if bar is not None:
-                shown = {"loss": f"{epoch_loss:.4f}"}
-                if history.accuracy is not None:
-                    shown["acc"] = f"{history.accuracy[-1]:.1%}"
-                bar.set_postfix(shown, refresh=False)
-                bar.update(1)
-
-            # NaN must never be trained on silently: a NaN input can leave the loss finite
-            # (relu(nan) was 0) while every weight it touched becomes NaN.
-            bad = _first_non_finite(opt.params)
-            if bad is not None or not math.isfinite(epoch_loss):
-                history.stop_reason, history.diverged_epoch = "diverged", epoch
-                if bad is not None:
-                    history.bad_parameter = opt.params[bad].label or f"params[{bad}]"
-                if bar is not None:
-                    bar.set_description("training (diverged)", refresh=False)
+            mean_loss, correct = loop.run_epoch(batches.epoch())
+            _record(history, mean_loss, correct, len(X), bar)
+            if _should_stop(history, epoch, loop, stopping, bar):
                 break
-            # Keras' EarlyStopping: improvement means beating the best by more than min_delta.
-            if restore_best_weights and best_weights is None:
-                best_weights = [p.data for p in opt.params]
-            wait += 1
-            if epoch_loss + min_delta < history.best_loss:
-                history.best_loss, history.best_epoch = epoch_loss, epoch
-                if restore_best_weights:
-                    best_weights = [p.data for p in opt.params]
-                wait = 0
-            elif patience is not None and wait >= patience and epoch > 0:
-                history.stop_reason = "early_stopping"
-                if bar is not None:  # so "103/300" does not read as a run cut short
-                    bar.set_description("training (stopped early)", refresh=False)
-                break
-    finally:
-        if bar is not None:
-            bar.close()
-            # close() ends the bar's line without flushing; flush so the newline comes before
-            # anything printed next (a notebook keeps stdout and stderr apart and in order)
-            bar.fp.flush()
-
-    if restore_best_weights and best_weights is not None:
-        for p, data in zip(opt.params, best_weights, strict=True):
-            p.data = data
-        history.restored_best = True
+        stopping.restore_best(loop, history)
     return history
 
 
-def _first_non_finite(params: Sequence[Value]) -> int | None:
-    """The index of the first parameter whose value is nan or ±inf, or None."""
-    return next((i for i, p in enumerate(params) if not math.isfinite(p.data)), None)
+# -- the steps of fit ---------------------------------------------------------------------
 
 
-def _progress_bar(epochs: int, progress: bool):
-    if not progress:
-        return None
+def _record(history: History, mean_loss: float, correct: int, n: int, bar: _Progress) -> None:
+    """Note the epoch's loss (and accuracy) in the History and on the progress bar."""
+    history.loss.append(mean_loss)
+    if history.accuracy is not None:
+        history.accuracy.append(correct / n)
+    bar.show(history)
+
+
+def _should_stop(
+    history: History, epoch: int, loop: _EagerLoop, stopping: _EarlyStopping, bar: _Progress
+) -> bool:
+    """Whether training ends after this epoch: it diverged, or patience ran out."""
+    # NaN must never be trained on silently: a NaN input can leave the loss finite
+    # (relu(nan) was 0) while every weight it touched becomes NaN.
+    bad = loop.first_non_finite()
+    if bad is not None or not math.isfinite(history.loss[-1]):
+        history.stop_reason, history.diverged_epoch = "diverged", epoch
+        if bad is not None:
+            history.bad_parameter = loop.params[bad].label or f"params[{bad}]"
+        bar.say("training (diverged)")
+        return True
+    if stopping.out_of_patience(history, epoch, loop):
+        history.stop_reason = "early_stopping"
+        bar.say("training (stopped early)")  # so "103/300" does not read as a run cut short
+        return True
+    return False
+
+
+class _Batches:
+    """The batches of every epoch, as lists of sample indices.
+
+    One batch of everything for ``batch_size=None``; otherwise batches of
+    ``batch_size`` in an order reshuffled each epoch by ``random.Random(seed)``.
+    """
+
+    def __init__(self, n: int, batch_size: int | None, seed: int | None) -> None:
+        self.several = batch_size is not None
+        self.size = whole_number("batch_size", batch_size, 1) if self.several else n
+        self.order = list(range(n))
+        self.shuffler = random.Random(seed)
+
+    def epoch(self) -> list[list[int]]:
+        if self.several:
+            self.shuffler.shuffle(self.order)
+        return [self.order[i : i + self.size] for i in range(0, len(self.order), self.size)]
+
+
+class _EarlyStopping:
+    """Keras' EarlyStopping: an epoch improves when its loss beats the best by more than
+    ``min_delta``; ``patience`` epochs in a row without improving end training."""
+
+    def __init__(self, patience: int | None, min_delta: float, restore_best_weights: bool) -> None:
+        self.patience = None if patience is None else whole_number("patience", patience, 0)
+        self.min_delta = at_least("min_delta", min_delta)
+        self.restore = flag("restore_best_weights", restore_best_weights)
+        self.wait = 0  # epochs since the last improvement
+        self.best_weights = None
+
+    def out_of_patience(self, history: History, epoch: int, loop: _EagerLoop) -> bool:
+        """Record this epoch as the best if it improved; True once patience has run out."""
+        self.wait += 1
+        if history.loss[-1] + self.min_delta < history.best_loss:
+            history.best_loss, history.best_epoch = history.loss[-1], epoch
+            self.wait = 0
+            if self.restore:
+                self.best_weights = loop.snapshot()
+            return False
+        return self.patience is not None and self.wait >= self.patience and epoch > 0
+
+    def restore_best(self, loop: _EagerLoop, history: History) -> None:
+        if self.best_weights is not None:
+            loop.restore(self.best_weights)
+            history.restored_best = True
+
+
+class _EagerLoop:
+    """The lesson's loop on Values: for each batch zero_grad, forward, loss, backward, step."""
+
+    def __init__(self, model, X, y, loss_fn, kind, opt: Optimizer, *, check_first: bool) -> None:
+        self.model, self.X, self.y, self.loss_fn, self.kind = model, X, y, loss_fn, kind
+        self.opt = opt
+        self.params = opt.params
+        self.counting = kind in CLASSIFICATION
+        if check_first and kind is not None:
+            # A bad sample or target in a later mini-batch would only surface after earlier
+            # batches had changed the weights; one forward pass over everything finds it first.
+            # (Full-batch training meets every sample before its first step anyway, and a
+            # custom loss may keep state, so it is not called an extra time.)
+            with no_grad():
+                loss_fn([model(x) for x in X], y)
+
+    def __enter__(self) -> _EagerLoop:
+        return self
+
+    def __exit__(self, *error) -> None:
+        return None  # the Values are the parameters: nothing to write back
+
+    def run_epoch(self, batches: list[list[int]]) -> tuple[float, int]:
+        """One pass over the data: (the mean loss as measured while training, correct count)."""
+        model, X, y, opt = self.model, self.X, self.y, self.opt
+        total, correct = 0.0, 0
+        for batch in batches:
+            targets = [y[i] for i in batch]
+            # A step's graph has no reference cycles, so the cyclic collector can
+            # rest while it is built (see engine.gc_paused).
+            with gc_paused():
+                opt.zero_grad()
+                preds = [model(X[i]) for i in batch]  # forward
+                batch_loss = self.loss_fn(preds, targets)  # how wrong
+                batch_loss.backward()  # gradients
+                opt.step()  # update
+            total += batch_loss.data * len(batch)
+            if self.counting:
+                correct += _correct(preds, targets, self.kind) or 0
+        return total / len(X), correct
+
+    def first_non_finite(self) -> int | None:
+        """The index of the first parameter whose value is nan or ±inf, or None."""
+        return next((i for i, p in enumerate(self.params) if not math.isfinite(p.data)), None)
+
+    def snapshot(self) -> list[float]:
+        return [p.data for p in self.params]
+
+    def restore(self, weights: list[float]) -> None:
+        for p, data in zip(self.params, weights, strict=True):
+            p.data = data
+
+
+class _Progress:
+    """fit's text progress bar (tqdm), or nothing when ``progress=False``; closed on exit."""
+
+    def __init__(self, epochs: int, on: bool) -> None:
+        self.bar = _progress_bar(epochs) if on else None
+
+    def show(self, history: History) -> None:
+        if self.bar is not None:
+            shown = {"loss": f"{history.loss[-1]:.4f}"}
+            if history.accuracy is not None:
+                shown["acc"] = f"{history.accuracy[-1]:.1%}"
+            self.bar.set_postfix(shown, refresh=False)
+            self.bar.update(1)
+
+    def say(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(text, refresh=False)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *error) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            # close() ends the bar's line without flushing; flush so the newline comes before
+            # anything printed next (a notebook keeps stdout and stderr apart and in order)
+            self.bar.fp.flush()
+
+
+def _progress_bar(epochs: int):
     try:
         # The plain text bar, not tqdm.auto's Jupyter widget: a saved notebook keeps only a
         # widget's first state ("0/300"), while text updates (carriage returns)
