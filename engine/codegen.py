@@ -202,13 +202,19 @@ def array_source(
             x = _layer_input(graph, plan, st)
             if x is None:
                 x = f"x_{out}"
-                w.line(f"{x} = xp.stack([{', '.join(name(i) for i in st.x)}], axis=1)")
+                w.line(
+                    f"{x} = xp.stack([{', '.join(name(i) for i in st.x)}], axis=1)",
+                    "the layer's inputs as columns",
+                )
             inputs_of[id(st)] = x
             flat = [i for row in st.W for i in row]
-            w.line(f"W_{out} = xp.reshape({gather('W', flat)}, ({m}, {n_in}))")
+            w.line(
+                f"W_{out} = xp.reshape({gather('W', flat)}, ({m}, {n_in}))",
+                f"the {m}×{n_in} weights, from the parameters",
+            )
             terms = f"{x} @ W_{out}.T"
             if st.bias is not None:
-                w.line(f"b_{out} = {gather('b', st.bias)}")
+                w.line(f"b_{out} = {gather('b', st.bias)}", f"the {m} bias{'es' if m > 1 else ''}")
                 terms += f" + b_{out}"
             if any(o != 0 for o in st.offset):
                 src.offsets[f"o_{out}"] = st.offset
@@ -229,7 +235,7 @@ def array_source(
         elif isinstance(st, ParamDot):
             i = st.node
             left = gather("l", st.left)
-            w.line(f"l{i} = {left}")
+            w.line(f"l{i} = {left}", "the parameters multiplied")
             if st.right == st.left:
                 terms = f"xp.sum(l{i} * l{i})"
             else:
@@ -252,7 +258,10 @@ def array_source(
 
     (o,) = graph.outputs
     out_batched = nodes[o].batched
-    w.line(f"loss = xp.sum({outputs[0]}) * scale" if out_batched else f"loss = {outputs[0]}")
+    if out_batched:
+        w.line(f"loss = xp.sum({outputs[0]}) * scale", "scale = 1/n for the mean, 1 for the sum")
+    else:
+        w.line(f"loss = {outputs[0]}", "the same for every example")
     w.blank()
     w.line("# backward, last statement first")
     needs = needs_gradient(graph)
@@ -279,9 +288,11 @@ def array_source(
                 zeros_written = True
             columns = ", ".join(gname(i) if has else "zeros" for i, has in zip(vector.lanes, lanes))
             if len(vector.lanes) == 1:  # one column: a reshape, cheaper than a stack
-                grads.add(vector.name, f"xp.reshape({columns}, (n, 1))", True, True)
+                grads.add(vector.name, f"xp.reshape({columns}, (n, 1))", True, True, "as a column")
             else:
-                grads.add(vector.name, f"xp.stack([{columns}], axis=1)", True, True)
+                grads.add(
+                    vector.name, f"xp.stack([{columns}], axis=1)", True, True, "lanes as columns"
+                )
         return gname(vector.name) if grads.has(vector.name) else None
 
     for st in reversed(plan.statements):
@@ -532,12 +543,13 @@ def python_source(graph: Graph, loss: bool, rules: Mapping, checks: bool = False
     lines += grads_before.lines
     if batched_out:
         lines.append("    total = 0.0")
-    lines.append("    " + header)
-    lines += ["        " + u for u in unpack if u]
-    lines += inside.lines
+    body = ["        " + u for u in unpack if u] + inside.lines
     if batched_out:
-        lines.append(f"        total += {outputs[0]}")
-    lines += g_inside.lines
+        body.append(f"        total += {outputs[0]}")
+    body += g_inside.lines
+    if batched_out or body:  # nothing varies per example: no loop at all
+        lines.append("    " + header)
+        lines += body
     lines += g_after.lines
     loss_expr = "total * scale" if batched_out else outputs[0]
     lines.append(f"    return {loss_expr}, [{', '.join(grad_names)}]")

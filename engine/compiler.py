@@ -181,6 +181,7 @@ class CompiledStep:
             if not self.loss:
                 return result
             loss, grads = result
+            loss *= self._repeats(n)
         else:
             xp, source, run, check, (receivers, gather, width) = self._array_for(xp)
             # A comprehension, not map(attrgetter): the interpreter specialises its slot read.
@@ -190,7 +191,7 @@ class CompiledStep:
             if not self.loss:
                 return result
             loss, grads = result
-            loss = float(loss)
+            loss = float(loss) * self._repeats(n)
             if not deliver:
                 return loss
             # One total per parameter (a weight shared by several terms has several
@@ -205,6 +206,11 @@ class CompiledStep:
             for slot, g in zip(source.slots, grads):
                 state[slot].grad += g
         return loss
+
+    def _repeats(self, n: int) -> int:
+        """A loss that is the same for every example (no input in it) sums to n times itself."""
+        unbatched = not self.graph.nodes[self.graph.outputs[0]].batched
+        return n if unbatched and self.reduce == "sum" else 1
 
     # -- code, made on first use and kept -------------------------------------
 

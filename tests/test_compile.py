@@ -345,3 +345,14 @@ def test_checks_in_pure_python_name_the_op():
     with pytest.raises(FloatingPointError, match=r"mul \(node v\d+\) produced inf, the first"):
         step([1.0, math.inf])
     assert w.grad == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("reduce", ["mean", "sum"])
+def test_a_loss_without_inputs_is_the_same_for_every_example(backend, reduce):
+    """fn ignores its example (a penalty alone): no per-example loop, mean = itself, sum = n×."""
+    w = Value(3.0)
+    step = engine.compile(lambda x: w * w, (1.0,), params=[w], reduce=reduce)
+    got = step(as_batch([1.0, 2.0, 5.0], backend))
+    n = 3 if reduce == "sum" else 1
+    assert got == 9.0 * n and close(w.grad, 6.0 * n)
