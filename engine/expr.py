@@ -208,15 +208,17 @@ def _check_call(node: ast.Call, text: str, functions: dict[str, ops.Op]) -> list
     args = node.args
     if any(isinstance(a, ast.Starred) for a in args):
         raise ExpressionError(f"* unpacking is not allowed {_where(node, text)}")
-    if not 1 <= len(args) <= 1 + extra:
+    if op.arity == 2 and len(args) != 2:  # maximum(x, y)
+        raise ExpressionError(f"{name} takes two arguments, got {len(args)} {_where(node, text)}")
+    if not op.arity <= len(args) <= op.arity + extra:
         takes = "one argument" if not extra else "one or two arguments"
         raise ExpressionError(f"{name} takes {takes}, got {len(args)} {_where(node, text)}")
-    if len(args) == 2 and _literal(args[1]) is None:
+    if extra and len(args) == 2 and _literal(args[1]) is None:
         raise ExpressionError(
             f"the {op.constant} of {name} must be a plain number, as in {name}(x, 0.1) "
             f"{_where(args[1], text)}"
         )
-    return [args[0]]  # the constant, if any, is a literal (checked above)
+    return args[: op.arity]  # the constant, if any, is a literal (checked above)
 
 
 def _describe(node: ast.AST) -> str:
@@ -276,11 +278,11 @@ def _build(root: ast.expr, values: Mapping[str, Value], text: str) -> Value:
         elif isinstance(node, ast.UnaryOp):
             operand = results[id(node.operand)]
             results[id(node)] = -operand if isinstance(node.op, ast.USub) else operand
-        else:  # a call, checked by _check_call
-            method = functions[node.func.id].method
-            x = results[id(node.args[0])]
-            args = [_literal(a) for a in node.args[1:]]
-            results[id(node)] = getattr(x, method)(*args)
+        else:  # a call, checked by _check_call: the op's Values, then its constant
+            op = functions[node.func.id]
+            x, *ys = (results[id(a)] for a in node.args[: op.arity])
+            args = [_literal(a) for a in node.args[op.arity :]]
+            results[id(node)] = getattr(x, op.method)(*ys, *args)
     return results[id(root)]
 
 
@@ -292,7 +294,7 @@ def _operands(node: ast.expr) -> list[ast.expr]:
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
-    return [node.args[0]]  # ast.Call
+    return node.args[: _functions()[node.func.id].arity]  # ast.Call: the op's Value inputs
 
 
 def _source(node: ast.AST, text: str) -> str:

@@ -60,6 +60,7 @@ __all__ = [
     "cos",
     "tanh",
     "sigmoid",
+    "maximum",
 ]
 
 
@@ -125,7 +126,9 @@ class Op:
     syntax: str  # how it is written, {0} {1} its arguments: "{0} + {1}", "leaky_relu({0}, {1})"
     method: str  # the Value method that applies it: "__add__", "exp"
     domain: tuple[Excluded, ...] = ()
-    kinks: tuple[float, ...] = ()  # where its slope jumps (relu at 0)
+    # Where its slope jumps: values of x (relu: 0), or for a binary op of x - y (maximum: 0,
+    # where x = y).
+    kinks: tuple[float, ...] = ()
     constant: str | None = None  # what its plain-number argument is called, if it takes one
     # The forward on arrays, written with the helpers; by default ``forward`` itself,
     # for ops made of operators, which work on arrays as they do on floats.
@@ -307,8 +310,30 @@ def sigmoid(x):
     return where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def maximum(a, b):
+    """The larger of ``a`` and ``b``, NaN if either is NaN (as ``torch.maximum``).
+
+    >>> maximum(2.0, -1.0), maximum(0.5, math.nan)
+    (2.0, nan)
+    """
+    if _is_real(a) and _is_real(b):
+        return _maximum_float(a, b)
+    if _is_value(a) or _is_value(b):
+        from .value import _lift
+
+        return _lift(a).maximum(b)
+    xp = _namespace(b if _is_real(a) else a)
+    # Array API functions take arrays: a plain-number operand becomes a 0-d array.
+    return xp.maximum(xp.asarray(a) if _is_real(a) else a, xp.asarray(b) if _is_real(b) else b)
+
+
 # ---------------------------------------------------------------------------
 # Forward functions on floats: fast, and never overflowing where the result is finite.
+
+
+def _maximum_float(a: float, b: float) -> float:
+    # Neither >= nor > holds when either is NaN: then a + b is NaN, as torch.maximum gives.
+    return a if a >= b else (b if b > a else a + b)
 
 
 def _sigmoid_float(x: float) -> float:
@@ -557,9 +582,21 @@ ABS = Op(
     syntax="abs({0})", method="__abs__", kinks=(0.0,),
 )  # fmt: skip
 
+MAXIMUM = Op(
+    "maximum", "max", 2, _maximum_float,
+    # torch.maximum's backward: the gradient goes to the larger input, split in half at a tie;
+    # where either is NaN both get it (neither a < b nor a == b holds).
+    lambda out, a, b: (
+        where(a < b, 0.0, where(a == b, 0.5, 1.0)),
+        where(a > b, 0.0, where(a == b, 0.5, 1.0)),
+    ),
+    ("1 if a > b, ½ if a = b, else 0", "1 if b > a, ½ if a = b, else 0"),
+    syntax="maximum({0}, {1})", method="maximum", kinks=(0.0,), forward_array=maximum,
+)  # fmt: skip
+
 # Operators first, then the functions in the order the command line lists them.
 OPS: tuple[Op, ...] = (
     ADD, SUB, MUL, DIV, POW, NEG, POW_CONST,
-    EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, ABS,
+    EXP, LOG, SQRT, TANH, SIGMOID, RELU, LEAKY_RELU, SOFTPLUS, SIN, COS, ABS, MAXIMUM,
 )  # fmt: skip
 assert len({op.name for op in OPS}) == len(OPS), "op names must be unique"

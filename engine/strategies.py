@@ -81,7 +81,8 @@ def _inside(op: ops.Op, xs: Sequence[float], constant: float | None = None) -> b
     for excluded in op.domain:
         if excluded.applies(args) and _too_close(excluded.where, args[excluded.at]):
             return False
-    if any(abs(xs[0] - kink) < MARGIN for kink in op.kinks):
+    gap = xs[0] - xs[1] if op.arity == 2 else xs[0]  # what a binary op's kinks are values of
+    if any(abs(gap - kink) < MARGIN for kink in op.kinks):
         return False
     return abs(op.forward(*args)) <= BOUND
 
@@ -111,7 +112,7 @@ def _signed(low: float, high: float) -> st.SearchStrategy[float]:
 
 def _input(op: ops.Op, i: int, args: Sequence) -> st.SearchStrategy[float]:
     """Input ``i`` of ``op`` inside its domain; ``args`` holds the constant, if any (else None)."""
-    positive, avoid = False, set(op.kinks) if i == 0 else set()
+    positive, avoid = False, set(op.kinks) if i == 0 and op.arity == 1 else set()
     for excluded in op.domain:
         # A condition on another Value input (not drawn yet, None) is taken to hold.
         if excluded.at != i or not excluded.applies(args):
@@ -133,6 +134,14 @@ def _input(op: ops.Op, i: int, args: Sequence) -> st.SearchStrategy[float]:
 
 
 def _op_inputs(op: ops.Op) -> st.SearchStrategy[tuple]:
+    if not op.has_constant and op.arity == 2 and op.kinks:
+        # The kinks are values of x - y (maximum's is x = y): y is drawn MARGIN or more away.
+        if len(op.kinks) > 1 or op.domain:
+            raise ValueError(f"{op.name}: a binary op may have one kink and no domain only")
+        (kink,) = op.kinks
+        # A hair more than MARGIN: rounding x - d may shrink the gap by an ulp of x.
+        gaps = _signed(MARGIN + 1e-12, RANGE)
+        return _input(op, 0, (None, None)).flatmap(lambda x: gaps.map(lambda d: (x, x - kink - d)))
     if not op.has_constant:
         return st.tuples(*(_input(op, i, (None,) * op.arity) for i in range(op.arity)))
     constants = st.one_of(st.sampled_from((*CONSTANTS, 0.0, 1.0, -2.0)), _magnitude(-2.5, 3.0))

@@ -580,6 +580,19 @@ class Value:
         """log(1 + e^x), a smooth relu, computed without overflow; local derivative σ(x)."""
         return _unary(ops.SOFTPLUS, self)
 
+    def maximum(self, other: Value | Number) -> Value:
+        """The larger of self and other (NaN if either is NaN), as ``torch.maximum``.
+
+        The gradient goes to the larger input; at a tie each gets half of it.
+
+        >>> a, b = Value(2.0), Value(2.0)
+        >>> m = a.maximum(b)
+        >>> m.backward()
+        >>> m.data, a.grad, b.grad
+        (2.0, 0.5, 0.5)
+        """
+        return _binary(ops.MAXIMUM, self, other if type(other) is Value else _lift(other))
+
     def sin(self) -> Value:
         """Sine (radians)."""
         return _unary(ops.SIN, self)

@@ -101,8 +101,20 @@ def _log(x: Scalar) -> Scalar:
 
 
 def _shifted(xs: list) -> list:
-    """xs - max(xs): the same softmax, but exp never overflows (the largest term is e^0 = 1)."""
-    m = max(x.data if isinstance(x, Value) else float(x) for x in xs)
+    """xs - max(xs): the same softmax, but exp never overflows (the largest term is e^0 = 1).
+
+    On Values the maximum is a chain of ``max`` nodes, m₁ = max(x₀, x₁), m₂ = max(m₁, x₂),
+    ..., part of the graph rather than a number read from ``.data``, so ``engine.compile``
+    traces it like any op and every example gets its own shift. Gradient flowing through m
+    is harmless: softmax does not depend on the shift, so what reaches m sums to 0 (up to
+    rounding) and the gradients are those of the formula.
+    """
+    if not any(isinstance(x, Value) for x in xs):
+        m = max(float(x) for x in xs)
+        return [x - m for x in xs]
+    m = xs[0] if isinstance(xs[0], Value) else Value(float(xs[0]))
+    for x in xs[1:]:
+        m = m.maximum(x)
     return [x - m for x in xs]
 
 
@@ -114,7 +126,9 @@ def softmax(x: Sequence) -> list:
     """softmax(x)_i = e^(x_i - m) / Σ_j e^(x_j - m), with m = max(x): probabilities summing to 1.
 
     Shifting by the maximum changes nothing mathematically but keeps every
-    exponent <= 0, so logits of ±1000 work.
+    exponent <= 0, so logits of ±1000 work. In the drawn graph of Values the
+    shift is the chain of ``max`` nodes at the bottom (one per score after the
+    first), each feeding the next and the last feeding every ``-`` node.
 
     >>> [round(p, 4) for p in softmax([1.0, 2.0, 3.0])]
     [0.09, 0.2447, 0.6652]

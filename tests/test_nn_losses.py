@@ -24,6 +24,7 @@ from nn import (
     tanh,
 )
 from nn.activations import linear, resolve
+from nn.losses import one_hot
 
 
 def values(*xs):
@@ -263,7 +264,7 @@ def test_losses_return_one_value_even_for_numbers():
         (lambda: mse_loss([], []), ValueError, "empty"),
         (lambda: mse_loss([[1.0, 2.0]], [[1.0]]), ValueError, "sample 0 has 2 outputs"),
         (lambda: mse_loss(1.0, "a"), TypeError, "must be a Value, a number or a list"),
-        (lambda: mse_loss(1.0, Value(1.0)), TypeError, "target must be a plain number"),
+        (lambda: mse_loss(1.0, ["a"]), TypeError, "each target must be a number or a Value"),
         (lambda: binary_cross_entropy(1.5, 1), ValueError, "outside \\[0, 1\\]; apply sigmoid"),
         (lambda: binary_cross_entropy(0.5, 2), ValueError, "target 2 is outside"),
         (lambda: bce_with_logits(0.5, -1), ValueError, "target -1 is outside"),
@@ -271,7 +272,21 @@ def test_losses_return_one_value_even_for_numbers():
         (lambda: cross_entropy([0.0, 1.0], -1), ValueError, "out of range"),
         (lambda: cross_entropy([0.0, 1.0], 1.0), TypeError, "class index"),
         (lambda: cross_entropy([[0.0, 1.0]], [0, 1]), ValueError, "1 samples of logits but 2"),
-        (lambda: cross_entropy([0.0, 1.0], [0, 1]), TypeError, "must be a list of scores"),
+        (lambda: cross_entropy([[0.0, 1.0], 1.0], [0, 1]), TypeError, "must be a list of scores"),
+        (  # flat logits and a list of ints: one sample's probabilities, and 2 is not one
+            lambda: cross_entropy([0.0, 1.0], [0, 2]),
+            ValueError,
+            r"class probability 2 is outside \[0, 1\] .*for class indices give one int",
+        ),
+        (lambda: cross_entropy([0.0, 1.0, 2.0], [1.0, 0.0]), ValueError, "3 scores but 2 prob"),
+        (lambda: cross_entropy([0.0, 1.0], ["a", 1.0]), TypeError, "must be a number or a Value"),
+        (lambda: cross_entropy([0.0, 1.0], Value(1.0)), TypeError, r"one_hot\(y, n_classes\)"),
+        (lambda: cross_entropy([[0.0, 1.0]], [Value(0.0)]), TypeError, "cannot choose"),
+        (lambda: one_hot(3, 3), ValueError, "one_hot: target class 3 is out of range for 3"),
+        (lambda: one_hot(0, 0), ValueError, "n_classes must be a whole number >= 1, got 0"),
+        (lambda: one_hot(1.0, 3), TypeError, "class index"),
+        (lambda: hinge_loss([Value(1.0)], [Value(0.5)]), ValueError, "-1 or \\+1, got 0.5"),
+        (lambda: bce_with_logits(0.0, Value(2.0)), ValueError, "target 2.0 is outside"),
         (  # a batch of logits with one bare class index: say so in cross_entropy's words
             lambda: cross_entropy([[0.0, 1.0], [1.0, 0.0]], 0),
             TypeError,
@@ -326,3 +341,142 @@ def test_bce_with_logits_gradient_is_sigmoid_minus_target(z, y):
     assert math.isfinite(loss.data) and loss.data >= 0.0
     loss.backward()
     assert v.grad == pytest.approx(sigmoid(z) - y, abs=1e-15)
+
+
+# -- traceable forms: the max shift, the log clamp, Value targets, one-hot ------------------
+
+
+def shifted_by_a_constant(zs):
+    """log_softmax as it was before the max node: the shift read from .data, a constant."""
+    m = max(z.data for z in zs)
+    shifted = [z - m for z in zs]
+    total = shifted[0].exp()
+    for s in shifted[1:]:
+        total = total + s.exp()
+    log_total = total.log()
+    return [s - log_total for s in shifted]
+
+
+@given(st.lists(LOGITS, min_size=1, max_size=6), st.data())
+def test_the_max_node_changes_no_value_and_gradients_only_by_rounding(zs, data):
+    target = data.draw(st.integers(min_value=0, max_value=len(zs) - 1))
+    weights = data.draw(st.lists(st.floats(-2, 2), min_size=len(zs), max_size=len(zs)))
+    new, old = values(*zs), values(*zs)
+    out_new, out_old = log_softmax(new), shifted_by_a_constant(old)
+    assert [o.data for o in out_new] == [o.data for o in out_old]  # the same numbers, exactly
+    loss_new = sum((w * o for w, o in zip(weights, out_new)), -out_new[target])
+    loss_old = sum((w * o for w, o in zip(weights, out_old)), -out_old[target])
+    loss_new.backward()
+    loss_old.backward()
+    # What reaches the max node sums to 0 but for rounding: ~1 ulp of the largest slope.
+    scale = 1 + sum(abs(w) for w in weights)
+    for a, b in zip(new, old):
+        assert abs(a.grad - b.grad) <= 4e-16 * scale
+
+
+def test_softmax_graph_shows_the_shift_as_a_chain_of_max_nodes():
+    from engine import topological_order
+
+    zs = [Value(x, label=f"z{i}") for i, x in enumerate([0.5, 2.0, -1.0])]
+    probs = softmax(zs)
+    nodes = topological_order(probs[0])
+    maxes = [v for v in nodes if v.op == "max"]
+    assert len(maxes) == 2  # max(z0, z1), then max(that, z2)
+    assert maxes[0].parents == (zs[0], zs[1]) and maxes[1].parents == (maxes[0], zs[2])
+    assert maxes[1].data == 2.0
+    subs = [v for v in nodes if v.op == "-"]
+    assert [s.parents for s in subs] == [(z, maxes[1]) for z in zs]
+
+
+def test_softmax_of_one_score_and_of_ties():
+    z = Value(3.0)
+    (p,) = softmax([z])
+    p.backward()
+    assert (p.data, z.grad) == (1.0, 0.0)
+    a, b = Value(1000.0), Value(1000.0)
+    loss = cross_entropy([a, b], 0)
+    loss.backward()
+    assert loss.data == math.log(2) and (a.grad, b.grad) == (-0.5, 0.5)
+
+
+def test_softmax_mixes_numbers_and_values():
+    z = Value(1.0)
+    probs = softmax([z, 3.0, 2.0])
+    assert close(probs[0].data, softmax([1.0, 3.0, 2.0])[0])
+    probs[0].backward()
+    p = softmax([1.0, 3.0, 2.0])
+    assert close(z.grad, p[0] * (1 - p[0]))
+
+
+def test_binary_cross_entropy_clamp_passes_no_gradient_and_is_a_max_node():
+    p = Value(0.0)
+    loss = binary_cross_entropy(p, 1)  # -max(log 0, -100) = 100, PyTorch's clamp
+    loss.backward()
+    assert loss.data == 100.0 and p.grad == 0.0
+    q = Value(1e-30)  # above e^-100: the log itself, and its slope -1/p
+    loss = binary_cross_entropy(q, 1)
+    loss.backward()
+    assert loss.data == -math.log(1e-30) and close(q.grad, -1 / 1e-30)
+    assert binary_cross_entropy(Value(math.exp(-100)), 1).data == 100.0
+
+
+@pytest.mark.parametrize("t", [0.0, 0.3, 1.0])
+def test_losses_take_value_targets_with_the_right_gradient(t):
+    # ∂/∂y of each loss, derived by hand: bce_with_logits -z, BCE log(1-p) - log p, mse -2(p-y).
+    z, y = Value(0.7), Value(t)
+    loss = bce_with_logits(z, y)
+    loss.backward()
+    assert close(loss.data, bce_with_logits(0.7, t).data)
+    assert close(y.grad, -0.7) and close(z.grad, sigmoid(0.7) - t)
+    p, y = Value(0.8), Value(t)
+    loss = binary_cross_entropy(p, y)
+    loss.backward()
+    assert close(loss.data, binary_cross_entropy(0.8, t).data)
+    assert close(y.grad, math.log(0.2) - math.log(0.8))
+    p, y = Value(0.8), Value(t)
+    loss = mse_loss(p, y)
+    loss.backward()
+    assert close(y.grad, -2 * (0.8 - t))
+    for fn, targets in [
+        (lambda v: bce_with_logits(v[:2], v[2:]), [0.7, -1.4, 0.2, 0.9]),
+        (lambda v: binary_cross_entropy(v[:2], v[2:]), [0.7, 0.4, 0.2, 0.9]),
+        (lambda v: mse_loss(v[:2], v[2:]), [0.7, -1.4, 0.2, 0.9]),
+        (lambda v: cross_entropy(v[:3], v[3:]), [0.7, -1.4, 2.0, 0.2, 0.5, 0.3]),
+    ]:
+        gradcheck(fn, targets)
+
+
+def test_hinge_loss_takes_value_targets():
+    s, y = Value(0.5), Value(-1.0)
+    loss = hinge_loss(s, y)
+    loss.backward()
+    assert loss.data == 1.5 and (s.grad, y.grad) == (1.0, -0.5)  # relu(1 - y·s)' is -y, -s
+
+
+@given(st.lists(LOGITS, min_size=2, max_size=6), st.data())
+def test_cross_entropy_one_hot_equals_the_class_index(zs, data):
+    target = data.draw(st.integers(min_value=0, max_value=len(zs) - 1))
+    by_index, by_one_hot = values(*zs), values(*zs)
+    a = cross_entropy(by_index, target)
+    b = cross_entropy(by_one_hot, one_hot(target, len(zs)))
+    assert a.data == b.data
+    a.backward()
+    b.backward()
+    # The one-hot sum adds log Σe's slope back as Σ q_c = 1 term by term: a rounding apart.
+    for u, v in zip(by_index, by_one_hot):
+        assert abs(u.grad - v.grad) <= 4e-16
+
+
+def test_cross_entropy_with_probabilities_follows_torch():
+    # torch.nn.functional.cross_entropy with class probabilities q: -Σ_c q_c log softmax(z)_c,
+    # the mean over the batch; its gradient in z is softmax(z)·Σq - q.
+    z = values(2.0, 1.0, 0.1)
+    q = [0.2, 0.5, 0.3]
+    loss = cross_entropy([z, values(0.0, 0.0, 0.0)], [q, one_hot(1, 3)])
+    lsm = log_softmax([2.0, 1.0, 0.1])
+    expected = (-sum(qc * lp for qc, lp in zip(q, lsm)) + math.log(3)) / 2
+    assert close(loss.data, expected)
+    loss.backward()
+    p = softmax([2.0, 1.0, 0.1])
+    for zc, pc, qc in zip(z, p, q):
+        assert close(zc.grad, (pc - qc) / 2)

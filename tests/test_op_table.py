@@ -94,3 +94,12 @@ def test_the_strategies_keep_away_from_a_new_ops_kink(monkeypatch):
     near_the_kink = lambda xs: abs(xs[0] - 1) < 0.1 - 1e-12  # (1 - 0.1 rounds)  # noqa: E731
     with pytest.raises(NoSuchExample):
         find(op_inputs("dist1"), near_the_kink, settings=settings(max_examples=200))
+
+
+def test_the_parser_calls_a_binary_op_by_name():
+    # maximum is the table's first binary op written as a call: maximum(x, y).
+    x, y = Value(2.0, label="x"), Value(3.0, label="y")
+    out = parse("maximum(x, y) * 2")({"x": x, "y": y})
+    assert out.data == 6.0 and out.parents[0].parents == (x, y)
+    with pytest.raises(ExpressionError, match="maximum takes two arguments, got 1"):
+        parse("maximum(x)")

@@ -44,6 +44,11 @@ HAND = {
         lambda x, c: x**c,
         lambda x, c: (c * x ** (c - 1) if c != 0 else 0.0,),
     ),
+    # torch.maximum's backward: all to the larger input, half each at a tie.
+    "maximum": (
+        lambda a, b: (a + b + abs(a - b)) / 2,
+        lambda a, b: (1.0, 0.0) if a > b else (0.0, 1.0) if b > a else (0.5, 0.5),
+    ),
 }
 NAMES = UNARY + BINARY
 TABLE = {op.name: op for op in OPS}
@@ -146,6 +151,49 @@ def test_slopes_at_the_kink(make, expected):
     x = Value(0.0)
     make(x).backward()
     assert x.grad == expected
+
+
+@pytest.mark.parametrize(
+    "a, b, slopes",
+    [
+        # torch.maximum's backward (derivatives.yaml): the larger input takes the gradient,
+        # a tie splits it in half; one ulp either side of the tie is no tie.
+        (2.0, 2.0, (0.5, 0.5)),
+        (-0.0, 0.0, (0.5, 0.5)),
+        (-1000.0, -1000.0, (0.5, 0.5)),
+        (math.nextafter(2.0, 3.0), 2.0, (1.0, 0.0)),
+        (math.nextafter(2.0, 1.0), 2.0, (0.0, 1.0)),
+        (3.0, -1.0, (1.0, 0.0)),
+        (-1.0, 3.0, (0.0, 1.0)),
+    ],
+)
+def test_maximum_at_and_beside_the_tie(a, b, slopes):
+    x, y = Value(a), Value(b)
+    out = x.maximum(y)
+    out.backward()
+    assert out.data == max(a, b) and (x.grad, y.grad) == slopes
+    assert grad(x.maximum(y), [x, y]) == list(slopes)
+
+
+def test_maximum_at_a_tie_agrees_with_central_differences():
+    # (max(a + h, a) - max(a - h, a)) / 2h = h / 2h: the central difference is ½, the tie's slope.
+    gradcheck(lambda v: v[0].maximum(v[1]), [2.0, 2.0])
+    gradcheck(lambda v: v[0].maximum(v[1]), [-0.5, -0.5])
+
+
+def test_maximum_of_a_value_with_itself_has_slope_one_and_takes_plain_numbers():
+    x = Value(1.5)
+    out = x.maximum(x)  # half through each edge: 1 in all, as torch.maximum(x, x)
+    out.backward()
+    assert (out.data, x.grad) == (1.5, 1.0)
+    assert Value(-2.0).maximum(0).data == 0.0 and Value(-2.0).maximum(-3).data == -2.0
+
+
+def test_maximum_second_derivative_is_zero_off_the_tie():
+    x, y = Value(2.0), Value(-1.0)
+    dx, dy = grad(x.maximum(y), [x, y], create_graph=True)
+    assert (dx.data, dy.data) == (1.0, 0.0)
+    assert grad(dx, [x, y]) == [0.0, 0.0] and grad(dy, [x, y]) == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("x, slope", [(-2.0, 0.0), (-1e-300, 0.0), (1e-300, 1.0), (3.0, 1.0)])
@@ -283,6 +331,10 @@ NAN = math.nan
         (lambda x, y: x**y, [NAN, 2.0], [NAN, NAN]),
         (lambda x, y: x**y, [2.0, NAN], [NAN, NAN]),
         (lambda x, y: x**y, [0.0, NAN], [NAN, NAN]),  # (x == 0 & y >= 0) is false at NaN
+        # maximum: where(self == other, grad / 2, grad).masked_fill_(self < other, 0) for self,
+        # (self > other) for other: at NaN neither mask holds, so both inputs get the gradient.
+        (lambda x, y: x.maximum(y), [NAN, 1.0], [1.0, 1.0]),
+        (lambda x, y: x.maximum(y), [1.0, NAN], [1.0, 1.0]),
     ],
 )
 def test_nan_propagates_like_pytorch(make, inputs, locals_):
