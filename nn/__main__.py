@@ -1,7 +1,8 @@
 """The demo: ``python -m nn train --dataset moons --optimizer adam --epochs 100 --out out/``.
 
-Trains an MLP on a 2-D dataset with a progress bar, prints the final loss and
-accuracy, and writes into ``--out``: ``loss.png`` (loss and accuracy per
+Trains an MLP on a 2-D dataset with a progress bar (``--compile``: as generated
+code on whole batches, for thousands of points and wide layers), prints the final
+loss and accuracy, and writes into ``--out``: ``loss.png`` (loss and accuracy per
 epoch), ``decision_boundary.png``, ``neuron.png`` (the computation graph of
 one neuron, L0.N0, on the first sample, with its gradients) and
 ``model.json`` (the trained weights). Mistakes in the options give one clear
@@ -59,9 +60,12 @@ DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor"
 MIN_SAMPLES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "xor": 4}
 
 
-# Limits that keep a demo run to seconds or minutes: training is pure Python, one scalar
-# at a time, so 10,000 points through a 256-wide network would take hours per epoch.
+# Limits that keep a demo run to seconds or minutes. Eager training is pure Python, one
+# scalar at a time: 10,000 points through a 256-wide network take hours per epoch.
+# Compiled (--compile), an epoch is a few matrix products, so ten times the points
+# still train in seconds per epoch; the width stays, as tracing grows with its square.
 MAX_SAMPLES = 10_000
+MAX_SAMPLES_COMPILED = 100_000
 MAX_WIDTH = 256
 MAX_LAYERS = 5
 # The datasets span a few units (moons, circles, spirals) to ~20 (blobs): noise beyond this
@@ -120,12 +124,18 @@ def _check_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--hidden: at most {MAX_LAYERS} hidden layers, got {len(args.hidden)}")
     if max(args.hidden) > MAX_WIDTH:
         raise UsageError(
-            f"--hidden: at most {MAX_WIDTH} neurons per layer (training is pure Python), "
+            f"--hidden: at most {MAX_WIDTH} neurons per layer (every weight is a Value, built "
+            f"and, with --compile, traced one at a time), "
             f"got {max(args.hidden)}"
         )
-    if args.samples is not None and args.samples > MAX_SAMPLES:
+    if args.compile and args.samples is not None and args.samples > MAX_SAMPLES_COMPILED:
         raise UsageError(
-            f"--samples: at most {MAX_SAMPLES} points (training is pure Python), got {args.samples}"
+            f"--samples: at most {MAX_SAMPLES_COMPILED} points with --compile, got {args.samples}"
+        )
+    if not args.compile and args.samples is not None and args.samples > MAX_SAMPLES:
+        raise UsageError(
+            f"--samples: at most {MAX_SAMPLES} points (training is pure Python; with --compile "
+            f"up to {MAX_SAMPLES_COMPILED}), got {args.samples}"
         )
 
 
@@ -187,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--samples",
         type=_whole,
         default=None,
-        help=f"number of points, at most {MAX_SAMPLES} (default: 100; xor always has 4)",
+        help=f"number of points, at most {MAX_SAMPLES} ({MAX_SAMPLES_COMPILED} with --compile; "
+        "default: 100; xor always has 4)",
     )
     train.add_argument(
         "--noise",
@@ -199,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="seeds the data and the weights (default: 0)"
     )
     train.add_argument("--out", default="out", help="directory for the images (default: out)")
+    train.add_argument(
+        "--compile",
+        action="store_true",
+        help="train with engine.compile: the loss of one point traced once and run as "
+        "generated code on whole batches (much faster; needs numpy for full speed)",
+    )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -243,6 +260,26 @@ def _neuron_graph(model: MLP, x: list[float]):
     out.label = "L0.N0"
     out.backward()
     return draw_graph(out)
+
+
+def _one_point_at_a_time(model: MLP, x: list[float]):
+    """``model`` as compiled code, called on one point as plot.decision_boundary calls it."""
+    import engine
+    from engine import Value
+
+    forward = engine.compile(model, (x,))
+    try:
+        import numpy as np
+    except ImportError:  # pure-Python floats: slower per point, still no graph
+        np = None
+
+    def run(point: list[float]):
+        batch = [point] if np is None else np.asarray([point], dtype=np.float64)
+        out = forward(batch)
+        row = out[0] if np is None else out.tolist()[0]
+        return [Value(v) for v in row] if isinstance(row, list) else Value(row)
+
+    return run
 
 
 def _render_png(graph) -> bytes:
@@ -312,6 +349,7 @@ def train_command(args: argparse.Namespace) -> int:
             min_delta=args.min_delta,
             progress=not args.no_progress,
             seed=args.seed,
+            compile=args.compile,
         )
     except (OverflowError, ValueError) as e:  # e.g. exp overflowing after a huge step
         print(f"error: training failed: {e}; try a smaller --lr", file=sys.stderr)
@@ -326,7 +364,7 @@ def train_command(args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        final_loss, accuracy = evaluate(model, X, y, loss=loss)
+        final_loss, accuracy = evaluate(model, X, y, loss=loss, compile=args.compile)
     except (OverflowError, ValueError):  # e.g. exp of a huge logit
         final_loss, accuracy = math.nan, None
     # fit measures each epoch's loss before its step, so a last step too far shows only here.
@@ -343,10 +381,11 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}")
 
     # Everything is drawn in memory first: if any picture fails, no file has been written.
+    drawn = _one_point_at_a_time(model, X[0]) if args.compile else model
     results = {}
     for name, make in (
         ("loss.png", lambda: plot.loss_curve(history)),
-        ("decision_boundary.png", lambda: plot.decision_boundary(model, X, y, resolution=60)),
+        ("decision_boundary.png", lambda: plot.decision_boundary(drawn, X, y, resolution=60)),
     ):
         fig = make()
         results[name] = _png(fig)

@@ -199,8 +199,18 @@ def _check_data(X: Sequence, y: Sequence) -> tuple[list, list]:
     return X, y
 
 
-def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "mse"):
+def evaluate(
+    model: Module,
+    X: Sequence,
+    y: Sequence,
+    loss: str | Callable = "mse",
+    *,
+    compile: bool = False,  # noqa: A002 - as fit's
+):
     """The loss (a float) and accuracy (or None) of ``model`` on ``(X, y)``, without a graph.
+
+    ``compile=True`` runs the model as generated code on the whole batch
+    (``engine.compile``), for data sets too big to go through one sample at a time.
 
     >>> from nn import MLP
     >>> model = MLP(1, [1], seed=0)
@@ -211,10 +221,22 @@ def evaluate(model: Module, X: Sequence, y: Sequence, loss: str | Callable = "ms
     X, y = _check_data(X, y)
     loss_fn, kind = _resolve_loss(loss)
     with no_grad():
-        preds = [model(x) for x in X]
-        value = loss_fn(preds, y).data
+        preds = _compiled_outputs(model, X) if flag("compile", compile) else [model(x) for x in X]
+        value = loss_fn(preds, y)
     correct = _correct(preds, y, kind)
+    value = value.data if isinstance(value, Value) else float(value)
     return value, (None if correct is None else correct / len(X))
+
+
+def _compiled_outputs(model: Callable, X: list) -> list:
+    """``model``'s output for every sample (floats, or lists of them), from one compiled run."""
+    from engine import compile as compile_step
+
+    forward = compile_step(model, (_plain(X[0]),))
+    np = _numpy()
+    if np is None:
+        return forward([_plain(x) for x in X])
+    return forward(_array("X", X, np)).tolist()
 
 
 def fit(

@@ -12,7 +12,7 @@ import math
 import pytest
 
 from engine import Value
-from nn import MLP, datasets, fit, hinge_loss
+from nn import MLP, datasets, evaluate, fit, hinge_loss
 from nn import train as train_module
 from nn.optim import OPTIMIZERS, SGD, Packed
 
@@ -204,3 +204,18 @@ def test_the_progress_bar_shows_compiled_training_too(capsys):
     fit(moons_model(), *MOONS, loss="bce_with_logits", lr=0.05, epochs=3, compile=True)
     last = capsys.readouterr().err.split("\r")[-1]
     assert "3/3" in last and "loss=" in last and "acc=" in last
+
+
+@pytest.mark.parametrize(
+    "loss, make",
+    [
+        ("bce_with_logits", lambda: MLP(2, [5, 1], seed=0)),
+        ("cross_entropy", lambda: MLP(2, [5, 2], seed=0)),
+        ("mse", lambda: MLP(2, [5, 1], seed=0)),
+    ],
+)
+def test_evaluate_compiled_equals_eager(loss, make):
+    model = make()
+    eager_loss, eager_acc = evaluate(model, *MOONS, loss=loss)
+    compiled_loss, compiled_acc = evaluate(model, *MOONS, loss=loss, compile=True)
+    assert close(eager_loss, compiled_loss) and eager_acc == compiled_acc
