@@ -480,8 +480,26 @@ class _CompiledLoop:
         else:
             self.X, self.T = _array("X", X, self.np), _array("y", targets, self.np)
         if kind is None:
-            _check_is_a_mean(self.step, loss_fn, model, X, targets)
+            self._check_is_a_mean(loss_fn, model, X, targets)
         self.packed = None
+
+    def _check_is_a_mean(self, loss_fn, model, X: list, targets: list) -> None:
+        """A custom loss compiles as the mean of its per-sample values: check it is that."""
+        k = min(len(X), 4)
+        with no_grad():
+            eager = loss_fn([model(_plain(x)) for x in X[:k]], [_plain(t) for t in targets[:k]])
+        eager = eager.data if isinstance(eager, Value) else eager
+        theta = [p.data for p in self.params]
+        if self.np is not None:  # the backend training will use
+            theta = self.np.asarray(theta)
+        compiled, _ = self.step.with_params(theta, self.X[:k], self.T[:k])
+        if not math.isclose(compiled, eager, rel_tol=1e-9, abs_tol=1e-300):
+            raise ValueError(
+                f"with compile=True the loss must be the mean of per-sample losses, as every "
+                f"named loss is: on the first {k} samples the loss is {eager!r}, the mean of "
+                f"their one-sample losses {compiled!r}. Divide a sum by the batch size, or "
+                f"train with compile=False"
+            )
 
     def __enter__(self) -> _CompiledLoop:
         if self.np is not None:
@@ -582,24 +600,6 @@ def _traceable_targets(model, X: list, y: list, loss_fn, kind: str | None) -> li
     if kind == "cross_entropy" and isinstance(out, Sequence):
         return [one_hot(t, len(out)) if _is_class_index(t) else t for t in y]
     return y
-
-
-def _check_is_a_mean(step, loss_fn, model, X: list, targets: list) -> None:
-    """A custom loss compiles as the mean of its per-sample values: check it is that."""
-    k = min(len(X), 4)
-    with no_grad():
-        eager = loss_fn([model(_plain(x)) for x in X[:k]], [_plain(t) for t in targets[:k]])
-    eager = eager.data if isinstance(eager, Value) else eager
-    compiled = step.with_params(
-        [p.data for p in step.state], [_plain(x) for x in X[:k]], [_plain(t) for t in targets[:k]]
-    )[0]
-    if not math.isclose(compiled, eager, rel_tol=1e-9, abs_tol=1e-300):
-        raise ValueError(
-            f"with compile=True the loss must be the mean of per-sample losses, as every "
-            f"named loss is: on the first {k} samples the loss is {eager!r}, the mean of their "
-            f"one-sample losses {compiled!r}. Divide a sum by the batch size, or train with "
-            f"compile=False"
-        )
 
 
 def _plain(value):
