@@ -151,6 +151,11 @@ class CompiledStep:
     # -- running ------------------------------------------------------------
 
     def __call__(self, *batch):
+        xp, n = self._checked(batch)
+        return self._run(batch, n, xp)
+
+    def _checked(self, batch):
+        """The batch's namespace and size, once it is checked (and, the first time, the trace)."""
         if len(batch) != len(self.graph.shapes):
             raise TypeError(
                 f"this step takes {len(self.graph.shapes)} batch argument(s), like fn's "
@@ -160,7 +165,7 @@ class CompiledStep:
         n = _batch_size(batch, self.graph.shapes, xp)
         if not self._validated:
             self._check_trace(batch, n, xp)
-        return self._run(batch, n, xp)
+        return xp, n
 
     @property
     def state(self) -> list[Value]:
@@ -191,15 +196,7 @@ class CompiledStep:
                 f"theta must hold {len(self.graph.state)} numbers (one per state Value), "
                 f"got shape {count}"
             )
-        if len(batch) != len(self.graph.shapes):
-            raise TypeError(
-                f"this step takes {len(self.graph.shapes)} batch argument(s), like fn's "
-                f"example, got {len(batch)}"
-            )
-        xp = _namespace(batch)
-        n = _batch_size(batch, self.graph.shapes, xp)
-        if not self._validated:
-            self._check_trace(batch, n, xp)
+        xp, n = self._checked(batch)
         return self._run(batch, n, xp, theta=theta)
 
     def _run(self, batch, n, xp, deliver: bool = True, theta=None):
