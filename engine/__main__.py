@@ -7,15 +7,16 @@ status 2 and one line on stderr; ``check`` exits 1 when gradients disagree.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
-import math
 import os
 import shutil
 import sys
 from collections.abc import Collection, Sequence
 
 from .chain import TooManyPathsError, chain_rule
-from .errors import GradcheckError
+from .checks import at_least, greater_than, number
+from .errors import GradcheckError, UsageError, dot_missing, usage_errors
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
 from .files import atomic_write
 from .gradcheck import gradcheck
@@ -50,10 +51,6 @@ Quote the formula. A formula that starts with "-" goes after "--" (options befor
   python -m engine graph -o g.png -- "-x**2" x=3"""
 
 
-class UserError(Exception):
-    """A mistake on the command line: reported in one line, exit status 2."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage + message
         if message.startswith("unrecognized arguments: -"):
@@ -75,15 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-
-    graph = commands.add_parser(
-        "graph",
+    command = functools.partial(  # what every command shares: EXPR name=value, the examples
+        commands.add_parser,
         parents=[common],
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+    graph = command(
+        "graph",
         help="print the backward steps and chain rule; draw the graph with -o",
         description="Run backward on EXPR, print each step and the chain rule for every\n"
         "input, and draw the graph (with -o). Exit status 2 on a usage mistake.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     graph.add_argument(
         "-o",
@@ -120,14 +120,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--no-steps", action="store_true", help="do not print the backward steps")
 
-    check = commands.add_parser(
+    check = command(
         "check",
-        parents=[common],
         help="compare gradients with finite differences (gradcheck)",
         description="Compare backward's gradients of EXPR with central finite differences.\n"
         "Exit status 0 when they agree, 1 when they do not, 2 on a usage mistake.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (1e-6)")
     check.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (1e-5)")
@@ -145,29 +142,28 @@ def _bindings(expression: Expression, items: Sequence[str]) -> dict[str, float]:
         name, sep, text = item.partition("=")
         name, text = name.strip(), text.strip()
         if not sep:
-            raise UserError(f"expected name=value, got {item!r}")
+            raise UsageError(f"expected name=value, got {item!r}")
         if not name.isidentifier():
-            raise UserError(f"{name!r} (in {item!r}) is not a valid name")
+            raise UsageError(f"{name!r} (in {item!r}) is not a valid name")
         if name in FUNCTIONS:
-            raise UserError(f"{name!r} is a function's name; give the value another name")
+            raise UsageError(f"{name!r} is a function's name; give the value another name")
         if name in values:
-            raise UserError(f"{name} is given twice ({name}={values[name]:g} and {item})")
+            raise UsageError(f"{name} is given twice ({name}={values[name]:g} and {item})")
         try:
-            number = float(text)
+            parsed = float(text)
         except ValueError:
-            raise UserError(f"{name}={text!r}: not a number") from None
-        if not math.isfinite(number):
-            raise UserError(f"{name}={text}: the value must be a finite number")
-        values[name] = number
+            raise UsageError(f"{name}={text!r}: not a number") from None
+        with usage_errors():
+            values[name] = number(f"{name}={text}: the value", parsed)
     missing = [name for name in expression.names if name not in values]
     if missing:
-        raise UserError(
+        raise UsageError(
             f"no value for {', '.join(missing)}: add "
             f"{' '.join(f'{name}=<number>' for name in missing)}"
         )
     unused = [name for name in values if name not in expression.names]
     if unused:
-        raise UserError(f"{', '.join(unused)} is given but not used in {expression.text!r}")
+        raise UsageError(f"{', '.join(unused)} is given but not used in {expression.text!r}")
     return values
 
 
@@ -178,9 +174,9 @@ def _build(expression: Expression, values: dict[str, float]) -> tuple[dict[str, 
         with detect_anomaly():
             output = expression(inputs)
     except FloatingPointError as error:
-        raise UserError(f"{error}: the result is beyond what a float holds (overflow)") from None
+        raise UsageError(f"{error}: the result is beyond what a float holds (overflow)") from None
     except (ValueError, ArithmeticError) as error:  # domain, zero division, overflow
-        raise UserError(str(error)) from None
+        raise UsageError(str(error)) from None
     return inputs, output
 
 
@@ -188,29 +184,23 @@ def _output_format(path: str) -> str:
     """The format for ``path``, after checking it can be written, before any work is done."""
     extension = os.path.splitext(path)[1].lower()
     if os.path.isdir(path):
-        raise UserError(f"{path!r} is a directory; give a file name such as graph.png")
+        raise UsageError(f"{path!r} is a directory; give a file name such as graph.png")
     if extension not in FORMATS:
         known = " ".join(sorted(set(FORMATS) - {".dot"}))
-        raise UserError(f"cannot tell the format of {path!r}: use one of {known}")
+        raise UsageError(f"cannot tell the format of {path!r}: use one of {known}")
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.exists(directory) and not os.path.isdir(directory):
-        raise UserError(f"cannot write {path!r}: {directory!r} is a file, not a directory")
+        raise UsageError(f"cannot write {path!r}: {directory!r} is a file, not a directory")
     if not os.path.isdir(directory):
-        raise UserError(f"cannot write {path!r}: the directory {directory!r} does not exist")
+        raise UsageError(f"cannot write {path!r}: the directory {directory!r} does not exist")
     if not os.access(directory, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write {path!r}: the directory {directory!r} is not writable")
+        raise UsageError(f"cannot write {path!r}: the directory {directory!r} is not writable")
     if FORMATS[extension] != "gv" and shutil.which("dot") is None:
-        raise UserError(_NO_DOT)
+        raise dot_missing(path)
     return FORMATS[extension]
 
 
-_NO_DOT = (
-    "the Graphviz 'dot' program is needed to draw images but is not installed "
-    "(Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz)"
-)
-
-
-def _render(dot, fmt: str) -> bytes:
+def _render(dot, fmt: str, path: str) -> bytes:
     import graphviz
 
     if fmt == "gv":
@@ -220,13 +210,13 @@ def _render(dot, fmt: str) -> bytes:
     try:
         return render(dot, fmt)  # within graph.RENDER_SECONDS, else a quick layout or a message
     except RenderTimeout as error:
-        raise UserError(str(error)) from None
+        raise UsageError(str(error)) from None
     except graphviz.ExecutableNotFound:
-        raise UserError(_NO_DOT) from None
+        raise dot_missing(path) from None
     except graphviz.CalledProcessError as error:
         detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()
         reason = detail[-1] if detail else error
-        raise UserError(f"Graphviz failed to draw the graph: {reason}") from None
+        raise UsageError(f"Graphviz failed to draw the graph: {reason}") from None
 
 
 def _indent(text: str, prefix: str = "  ") -> str:
@@ -240,9 +230,9 @@ def _graph(args: argparse.Namespace) -> int:
     for name in wrt:
         if name not in values:
             known = ", ".join(values) or "none"
-            raise UserError(f"--wrt {name}: no input is called {name!r} (inputs: {known})")
+            raise UsageError(f"--wrt {name}: no input is called {name!r} (inputs: {known})")
     if args.max_nodes < 0:
-        raise UserError(f"--max-nodes must be 0 (draw all) or more, got {args.max_nodes}")
+        raise UsageError(f"--max-nodes must be 0 (draw all) or more, got {args.max_nodes}")
     if not args.output:
         _explain(args, expression, values, wrt)
         return 0
@@ -257,9 +247,9 @@ def _graph(args: argparse.Namespace) -> int:
         title=f"{output.label} = {expression.text}" if output.label != expression.text else None,
     )
     try:
-        atomic_write(args.output, _render(dot, fmt))
+        atomic_write(args.output, _render(dot, fmt, args.output))
     except OSError as error:  # the disk is full, the directory went away, ...
-        raise UserError(f"cannot write {args.output!r}: {error.strerror or error}") from None
+        raise UsageError(f"cannot write {args.output!r}: {error.strerror or error}") from None
     print(f"\nwrote {args.output}")
     return 0
 
@@ -305,13 +295,11 @@ def _check(args: argparse.Namespace) -> int:
     values = _bindings(expression, args.bindings)
     names = list(values)
     if not names:
-        raise UserError("nothing to check: the formula has no names to differentiate")
-    for option in ("eps", "atol", "rtol"):
-        number = getattr(args, option)
-        if not (math.isfinite(number) and (number > 0 if option == "eps" else number >= 0)):
-            raise UserError(
-                f"--{option} must be a finite number {'> 0' if option == 'eps' else '>= 0'}"
-            )
+        raise UsageError("nothing to check: the formula has no names to differentiate")
+    with usage_errors():
+        greater_than("--eps", args.eps)
+        at_least("--atol", args.atol)
+        at_least("--rtol", args.rtol)
     _build(expression, values)  # report a domain error as a usage mistake, before checking
 
     def fn(leaves: list[Value]) -> Value:
@@ -333,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         try:
             return _graph(args) if args.command == "graph" else _check(args)
-        except (UserError, ExpressionError) as error:
+        except (UsageError, ExpressionError) as error:
             print(f"python -m engine {args.command}: error: {error}", file=sys.stderr)
             return 2
     except KeyboardInterrupt:  # Ctrl-C, while drawing say: as the nn command line does

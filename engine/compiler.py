@@ -151,6 +151,11 @@ class CompiledStep:
     # -- running ------------------------------------------------------------
 
     def __call__(self, *batch):
+        xp, n = self._checked(batch)
+        return self._run(batch, n, xp)
+
+    def _checked(self, batch):
+        """The batch's namespace and size, once it is checked (and, the first time, the trace)."""
         if len(batch) != len(self.graph.shapes):
             raise TypeError(
                 f"this step takes {len(self.graph.shapes)} batch argument(s), like fn's "
@@ -160,15 +165,50 @@ class CompiledStep:
         n = _batch_size(batch, self.graph.shapes, xp)
         if not self._validated:
             self._check_trace(batch, n, xp)
-        return self._run(batch, n, xp)
+        return xp, n
 
-    def _run(self, batch, n, xp, deliver: bool = True):
+    @property
+    def state(self) -> list[Value]:
+        """The Values the step reads at every call: ``params`` (in order) for a loss step."""
+        return self.graph.state
+
+    def with_params(self, theta, *batch):
+        """The step at parameter values ``theta``, reading and changing no Value.
+
+        For training loops that keep the parameters packed in one array between
+        steps (``opt.packed()``). ``theta`` holds one number per Value of
+        ``state``, in that order: an array of the batch's namespace, or a list for
+        a batch of plain lists. A loss step returns ``(loss, grad)``, ``grad`` laid
+        out like ``theta`` (0 where the loss does not depend on a parameter); a
+        forward step returns the outputs, as calling the step does.
+
+        >>> from engine import Value, compile
+        >>> w = Value(0.5)
+        >>> step = compile(lambda x: (w * x - 1.0) ** 2, (1.0,), params=[w])
+        >>> step.with_params([2.0], [1.0, 3.0])   # mean of (2·1 - 1)², (2·3 - 1)²; d/dw
+        (13.0, [16.0])
+        >>> w.data, w.grad
+        (0.5, 0.0)
+        """
+        count = tuple(theta.shape) if hasattr(theta, "shape") else (len(theta),)
+        if count != (len(self.graph.state),):
+            raise ValueError(
+                f"theta must hold {len(self.graph.state)} numbers (one per state Value), "
+                f"got shape {count}"
+            )
+        xp, n = self._checked(batch)
+        return self._run(batch, n, xp, theta=theta)
+
+    def _run(self, batch, n, xp, deliver: bool = True, theta=None):
+        # theta given (with_params): the values come from it and the gradient goes back
+        # as one number per state Value; otherwise both go through the Values.
+        packed = theta is not None
         scale = 1.0 / n if self.reduce == "mean" else 1.0
         state = self.graph.state
         if xp is None:
             source, run = self._python()
             args = [list(a) for a in batch]
-            theta = [v.data for v in state]
+            theta = list(theta) if packed else [v.data for v in state]
             try:
                 result = run(theta, *args, n, scale, None)
             except (ValueError, ZeroDivisionError, OverflowError) as error:
@@ -184,8 +224,10 @@ class CompiledStep:
             loss *= self._repeats(n)
         else:
             xp, source, run, check, (receivers, gather, width) = self._array_for(xp)
-            # A comprehension, not map(attrgetter): the interpreter specialises its slot read.
-            theta = xp.asarray([v.data for v in state], dtype=xp.float64)
+            if packed:
+                theta = xp.asarray(theta, dtype=xp.float64)
+            else:  # a comprehension, not map(attrgetter): the interpreter specialises its read
+                theta = xp.asarray([v.data for v in state], dtype=xp.float64)
             args = [xp.asarray(a, dtype=xp.float64) for a in batch]
             result = run(xp, theta, *args, n, scale, check)
             if not self.loss:
@@ -199,13 +241,36 @@ class CompiledStep:
             totals = xp.take(grads, gather)
             if width > 1:
                 totals = xp.sum(xp.reshape(totals, (width, len(receivers))), axis=0)
+            if packed:
+                return loss, self._per_state_value(totals, xp)
             for v, g in zip(receivers, _to_list(totals)):
                 v.grad += g
             return loss
+        if packed:
+            per_value = [0.0] * len(state)
+            for slot, g in zip(source.slots, grads):
+                per_value[slot] += g
+            return loss, per_value
         if deliver:
             for slot, g in zip(source.slots, grads):
                 state[slot].grad += g
         return loss
+
+    def _per_state_value(self, totals, xp):
+        """The gradient totals (one per parameter that receives any) laid out like ``state``."""
+        key = ("spread", id(xp))
+        if key not in self._compiled:
+            src, _ = self._array()
+            receivers = _collect(src.slots)[0]
+            everyone = receivers == list(range(len(self.graph.state)))
+            # Position of each state Value's total, or of a 0 appended after the totals.
+            where = {s: k for k, s in enumerate(receivers)}
+            index = [where.get(s, len(receivers)) for s in range(len(self.graph.state))]
+            self._compiled[key] = None if everyone else xp.asarray(index, dtype=xp.int64)
+        index = self._compiled[key]
+        if index is None:
+            return totals
+        return xp.take(xp.concat([totals, xp.zeros(1, dtype=xp.float64)]), index)
 
     def _repeats(self, n: int) -> int:
         """A loss that is the same for every example (no input in it) sums to n times itself."""

@@ -15,11 +15,11 @@ graph shows ``**2`` and ``x ** 2`` works for negative ``x``.
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from . import ops
+from .checks import finite_float
 from .value import Value
 
 __all__ = ["ExpressionError", "Expression", "parse", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
@@ -231,11 +231,8 @@ def _number(node: ast.Constant, text: str) -> float:
         raise ExpressionError(
             f"{value!r} is not a number; only numbers and names are allowed {_where(node, text)}"
         )
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
+    number = finite_float(value)
+    if number is None:  # 1e999 is inf; 10**400 overflows float()
         raise ExpressionError(f"the number is too large for a float {_where(node, text)}")
     return number
 
@@ -248,11 +245,8 @@ def _literal(node: ast.AST) -> float | None:
             sign = -sign
         node = node.operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        try:
-            number = float(node.value)
-        except OverflowError:
-            return None
-        return sign * number if math.isfinite(number) else None
+        number = finite_float(node.value)
+        return None if number is None else sign * number
     return None
 
 

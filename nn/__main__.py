@@ -1,7 +1,8 @@
 """The demo: ``python -m nn train --dataset moons --optimizer adam --epochs 100 --out out/``.
 
-Trains an MLP on a 2-D dataset with a progress bar, prints the final loss and
-accuracy, and writes into ``--out``: ``loss.png`` (loss and accuracy per
+Trains an MLP on a 2-D dataset with a progress bar (``--compile``: as generated
+code on whole batches, for thousands of points and wide layers), prints the final
+loss and accuracy, and writes into ``--out``: ``loss.png`` (loss and accuracy per
 epoch), ``decision_boundary.png``, ``neuron.png`` (the computation graph of
 one neuron, L0.N0, on the first sample, with its gradients) and
 ``model.json`` (the trained weights). Mistakes in the options give one clear
@@ -11,6 +12,7 @@ line and exit status 2.
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import math
 import os
@@ -18,10 +20,11 @@ import shutil
 import sys
 import time
 
+from engine.checks import at_least, greater_than, whole_number
+from engine.errors import UsageError, dot_missing, usage_errors
 from engine.files import write_together
 
 from . import datasets
-from .activations import resolve
 from .layers import MLP
 from .optim import OPTIMIZERS
 from .serialize import model_json
@@ -57,29 +60,17 @@ DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor"
 MIN_SAMPLES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "xor": 4}
 
 
-# Limits that keep a demo run to seconds or minutes: training is pure Python, one scalar
-# at a time, so 10,000 points through a 256-wide network would take hours per epoch.
+# Limits that keep a demo run to seconds or minutes. Eager training is pure Python, one
+# scalar at a time: 10,000 points through a 256-wide network take hours per epoch.
+# Compiled (--compile), an epoch is a few matrix products, so ten times the points
+# still train in seconds per epoch; the width stays, as tracing grows with its square.
 MAX_SAMPLES = 10_000
+MAX_SAMPLES_COMPILED = 100_000
 MAX_WIDTH = 256
 MAX_LAYERS = 5
 # The datasets span a few units (moons, circles, spirals) to ~20 (blobs): noise beyond this
 # drowns any pattern, and far beyond it the inputs overflow.
 MAX_NOISE = 10.0
-
-# Said before training starts, so nobody waits 100 epochs to learn that neuron.png cannot be drawn.
-NO_DOT = (
-    "drawing neuron.png needs the Graphviz 'dot' program, which is not installed: install "
-    "Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
-    "conda: conda install graphviz; others: https://graphviz.org/download/) and run again"
-)
-
-
-class UsageError(Exception):
-    """A mistake in the command line: reported in one line, exit status 2."""
-
-
-class MissingProgram(UsageError):
-    """A program the command needs is not installed: one line saying how to install it, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,68 +78,65 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _positive_int(text: str) -> int:
+# The parsers turn text into numbers; _check_options then checks the values with
+# engine.checks, the words the library itself uses ("--lr must be > 0, got -1").
+def _whole(text: str) -> int:
     try:
-        value = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
-def _samples(text: str) -> int:
-    value = _positive_int(text)
-    if value > MAX_SAMPLES:
-        raise argparse.ArgumentTypeError(
-            f"at most {MAX_SAMPLES} points (training is pure Python), got {value}"
-        )
-    return value
-
-
-def _count(text: str) -> int:
+def _real(text: str) -> float:
     try:
-        value = int(text)
+        return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
-def _number(low: float, *, strict: bool, high: float | None = None, why: str = ""):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not math.isfinite(value) or (value <= low if strict else value < low):
-            bound = f"> {low:g}" if strict else f">= {low:g}"
-            raise argparse.ArgumentTypeError(f"must be a finite number {bound}, got {text!r}")
-        if high is not None and value > high:
-            raise argparse.ArgumentTypeError(f"must be at most {high:g}{why}, got {text!r}")
-        return value
-
-    parse.__name__ = "number"
-    return parse
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
 
 
 def _sizes(text: str) -> list[int]:
     try:
-        sizes = [int(part) for part in text.split(",")]
+        return [int(part) for part in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected layer sizes like 16,16, got {text!r}") from None
-    if not sizes or any(s < 1 for s in sizes):
-        raise argparse.ArgumentTypeError(f"every layer size must be at least 1, got {text!r}")
-    if len(sizes) > MAX_LAYERS:
-        raise argparse.ArgumentTypeError(
-            f"at most {MAX_LAYERS} hidden layers, got {len(sizes)} in {text!r}"
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse option values out of range, each in one line, before anything runs."""
+    with usage_errors():
+        whole_number("--epochs", args.epochs, 1)
+        for option, low in (("batch_size", 1), ("patience", 0), ("samples", 1)):
+            if getattr(args, option) is not None:
+                whole_number(f"--{option.replace('_', '-')}", getattr(args, option), low)
+        if args.lr is not None:
+            greater_than("--lr", args.lr)
+        at_least("--min-delta", args.min_delta)
+        if args.noise is not None:
+            at_least("--noise", args.noise)
+        for size in args.hidden:
+            whole_number("every --hidden size", size, 1)
+    if args.noise is not None and args.noise > MAX_NOISE:
+        raise UsageError(
+            f"--noise must be at most {MAX_NOISE:g} (the data spans a few units; blobs ~20), "
+            f"got {args.noise:g}"
         )
-    if max(sizes) > MAX_WIDTH:
-        raise argparse.ArgumentTypeError(
-            f"at most {MAX_WIDTH} neurons per layer (training is pure Python), got {max(sizes)}"
+    if len(args.hidden) > MAX_LAYERS:
+        raise UsageError(f"--hidden: at most {MAX_LAYERS} hidden layers, got {len(args.hidden)}")
+    if max(args.hidden) > MAX_WIDTH:
+        raise UsageError(
+            f"--hidden: at most {MAX_WIDTH} neurons per layer (every weight is a Value, built "
+            f"and, with --compile, traced one at a time), "
+            f"got {max(args.hidden)}"
         )
-    return sizes
+    if args.compile and args.samples is not None and args.samples > MAX_SAMPLES_COMPILED:
+        raise UsageError(
+            f"--samples: at most {MAX_SAMPLES_COMPILED} points with --compile, got {args.samples}"
+        )
+    if not args.compile and args.samples is not None and args.samples > MAX_SAMPLES:
+        raise UsageError(
+            f"--samples: at most {MAX_SAMPLES} points (training is pure Python; with --compile "
+            f"up to {MAX_SAMPLES_COMPILED}), got {args.samples}"
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,26 +157,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--lr",
-        type=_number(0.0, strict=True),
+        type=_real,
         default=None,
         help="learning rate (default: a demo value per optimizer, adam 0.05)",
     )
-    train.add_argument("--epochs", type=_positive_int, default=100, help="(default: 100)")
+    train.add_argument("--epochs", type=_whole, default=100, help="(default: 100)")
     train.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=_whole,
         default=None,
         help="mini-batch size (default: the whole dataset each step)",
     )
     train.add_argument(
         "--patience",
-        type=_count,
+        type=_whole,
         default=None,
         help="stop after this many epochs without improvement",
     )
     train.add_argument(
         "--min-delta",
-        type=_number(0.0, strict=False),
+        type=_real,
         default=0.0,
         help="smallest loss decrease that counts as an improvement",
     )
@@ -207,15 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--samples",
-        type=_samples,
+        type=_whole,
         default=None,
-        help=f"number of points, at most {MAX_SAMPLES} (default: 100; xor always has 4)",
+        help=f"number of points, at most {MAX_SAMPLES} ({MAX_SAMPLES_COMPILED} with --compile; "
+        "default: 100; xor always has 4)",
     )
     train.add_argument(
         "--noise",
-        type=_number(
-            0.0, strict=False, high=MAX_NOISE, why=" (the data spans a few units; blobs ~20)"
-        ),
+        type=_real,
         default=None,
         help=f"noise of the data, 0 to {MAX_NOISE:g} (default: moons 0.1, circles 0.05, ...)",
     )
@@ -223,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="seeds the data and the weights (default: 0)"
     )
     train.add_argument("--out", default="out", help="directory for the images (default: out)")
+    train.add_argument(
+        "--compile",
+        action="store_true",
+        help="train with engine.compile: the loss of one point traced once and run as "
+        "generated code on whole batches (much faster; needs numpy for full speed)",
+    )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
 
@@ -257,21 +250,36 @@ def _png(fig) -> bytes:
 
 
 def _neuron_graph(model: MLP, x: list[float]):
-    """The computation of neuron L0.N0 on sample ``x``, on copies so the model is untouched."""
+    """The computation of neuron L0.N0 on sample ``x``, on a copy so the model is untouched."""
     from engine import Value, draw_graph
 
-    neuron = model.layers[0].neurons[0]
-    inputs = [Value(xi, label=f"x{i + 1}") for i, xi in enumerate(x)]
-    weights = [Value(w.data, label=w.label) for w in neuron.w]
-    z = sum(
-        (w * xi for w, xi in zip(weights, inputs, strict=True)),
-        Value(neuron.b.data, label=neuron.b.label),
-    )
-    z.label = "z"
-    out = resolve(neuron.activation)(z)
+    neuron = copy.deepcopy(model.layers[0].neurons[0])  # backward fills the copy's grads
+    out = neuron([Value(xi, label=f"x{i + 1}") for i, xi in enumerate(x)])
+    if len(out.parents) == 1:  # act(z): name the weighted sum as the lesson does
+        out.parents[0].label = "z"
     out.label = "L0.N0"
     out.backward()
     return draw_graph(out)
+
+
+def _one_point_at_a_time(model: MLP, x: list[float]):
+    """``model`` as compiled code, called on one point as plot.decision_boundary calls it."""
+    import engine
+    from engine import Value
+
+    forward = engine.compile(model, (x,))
+    try:
+        import numpy as np
+    except ImportError:  # pure-Python floats: slower per point, still no graph
+        np = None
+
+    def run(point: list[float]):
+        batch = [point] if np is None else np.asarray([point], dtype=np.float64)
+        out = forward(batch)
+        row = out[0] if np is None else out.tolist()[0]
+        return [Value(v) for v in row] if isinstance(row, list) else Value(row)
+
+    return run
 
 
 def _render_png(graph) -> bytes:
@@ -280,7 +288,7 @@ def _render_png(graph) -> bytes:
     try:
         return graph.pipe(format="png")
     except graphviz.ExecutableNotFound:  # dot vanished after the check at the start
-        raise MissingProgram(NO_DOT) from None
+        raise dot_missing("neuron.png") from None
     except graphviz.CalledProcessError as e:
         lines = (e.stderr or b"").decode(errors="replace").strip().splitlines()
         raise OSError(f"Graphviz failed to draw neuron.png: {lines[-1] if lines else e}") from None
@@ -288,6 +296,7 @@ def _render_png(graph) -> bytes:
 
 def train_command(args: argparse.Namespace) -> int:
     """Train as ``args`` say, print the result, write the pictures and weights; the exit code."""
+    _check_options(args)
     try:
         import matplotlib
     except ImportError:
@@ -299,8 +308,8 @@ def train_command(args: argparse.Namespace) -> int:
     from . import plot
 
     out = _check_out(args.out)
-    if shutil.which("dot") is None:
-        raise MissingProgram(NO_DOT)
+    if shutil.which("dot") is None:  # said before training, not after 100 epochs
+        raise dot_missing("neuron.png")
     if args.dataset == "xor" and args.samples is not None:
         raise UsageError("--samples does not apply to xor, which always has 4 points")
     noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
@@ -340,6 +349,7 @@ def train_command(args: argparse.Namespace) -> int:
             min_delta=args.min_delta,
             progress=not args.no_progress,
             seed=args.seed,
+            compile=args.compile,
         )
     except (OverflowError, ValueError) as e:  # e.g. exp overflowing after a huge step
         print(f"error: training failed: {e}; try a smaller --lr", file=sys.stderr)
@@ -354,7 +364,7 @@ def train_command(args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        final_loss, accuracy = evaluate(model, X, y, loss=loss)
+        final_loss, accuracy = evaluate(model, X, y, loss=loss, compile=args.compile)
     except (OverflowError, ValueError):  # e.g. exp of a huge logit
         final_loss, accuracy = math.nan, None
     # fit measures each epoch's loss before its step, so a last step too far shows only here.
@@ -371,10 +381,11 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}")
 
     # Everything is drawn in memory first: if any picture fails, no file has been written.
+    drawn = _one_point_at_a_time(model, X[0]) if args.compile else model
     results = {}
     for name, make in (
         ("loss.png", lambda: plot.loss_curve(history)),
-        ("decision_boundary.png", lambda: plot.decision_boundary(model, X, y, resolution=60)),
+        ("decision_boundary.png", lambda: plot.decision_boundary(drawn, X, y, resolution=60)),
     ):
         fig = make()
         results[name] = _png(fig)
@@ -420,11 +431,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return 2
         return train_command(args)
-    except MissingProgram as e:  # --help would not help: say how to install it
-        print(f"python -m nn: error: {e}", file=sys.stderr)
-        return 2
     except UsageError as e:
-        print(f"python -m nn: error: {e} (see python -m nn train --help)", file=sys.stderr)
+        see = " (see python -m nn train --help)" if e.see_help else ""
+        print(f"python -m nn: error: {e}{see}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -19,23 +19,11 @@ import numbers
 import random
 from collections.abc import Sequence
 
+from engine.checks import at_least, in_range, number, whole_number
+
 __all__ = ["xor", "moons", "circles", "spirals", "blobs"]
 
 Data = tuple[list[list[float]], list[int]]
-
-
-def _count(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
-    return int(value)
-
-
-def _scale(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
 
 
 def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[float]:
@@ -77,8 +65,8 @@ def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Data:
     >>> sorted((round(a, 3), round(b, 3), c) for (a, b), c in zip(X, y))
     [(-1.0, 0.0, 0), (0.0, 0.5, 1), (1.0, 0.0, 0), (2.0, 0.5, 1)]
     """
-    n = _count("n", n, 2)
-    noise = _scale("noise", noise)
+    n = whole_number("n", n, 2)
+    noise = at_least("noise", noise)
     rng = random.Random(seed)
     n_outer = n // 2
     n_inner = n - n_outer
@@ -99,10 +87,9 @@ def circles(
     >>> sorted({round(math.hypot(a, b), 6) for a, b in X})
     [0.5, 1.0]
     """
-    n = _count("n", n, 2)
-    noise = _scale("noise", noise)
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
-        raise ValueError(f"factor must be between 0 and 1 (exclusive), got {factor!r}")
+    n = whole_number("n", n, 2)
+    noise = at_least("noise", noise)
+    factor = in_range("factor", factor, 0.0, 1.0, low_open=True, high_open=True)
     rng = random.Random(seed)
     n_outer = n // 2
     n_inner = n - n_outer
@@ -125,9 +112,9 @@ def spirals(n: int = 300, classes: int = 3, noise: float = 0.2, seed: int | None
     >>> [y.count(k) for k in range(3)]
     [10, 10, 10]
     """
-    n = _count("n", n, 1)
-    classes = _count("classes", classes, 2)
-    noise = _scale("noise", noise)
+    n = whole_number("n", n, 1)
+    classes = whole_number("classes", classes, 2)
+    noise = at_least("noise", noise)
     if n < classes:
         raise ValueError(f"n must be at least the number of classes ({classes}), got {n}")
     rng = random.Random(seed)
@@ -156,18 +143,18 @@ def blobs(
     >>> sorted(zip(map(tuple, X), y))
     [((0.0, 0.0), 0), ((0.0, 0.0), 0), ((5.0, 5.0), 1), ((5.0, 5.0), 1)]
     """
-    n = _count("n", n, 1)
-    std = _scale("std", std)
+    n = whole_number("n", n, 1)
+    std = at_least("std", std)
     rng = random.Random(seed)
     if isinstance(centers, numbers.Integral) and not isinstance(centers, bool):
-        k = _count("centers", centers, 1)
+        k = whole_number("centers", centers, 1)
         middles = [[rng.uniform(-10, 10), rng.uniform(-10, 10)] for _ in range(k)]
     elif isinstance(centers, Sequence) and not isinstance(centers, str) and centers:
         middles = []
         for c in centers:
             if not isinstance(c, Sequence) or len(c) != 2:
                 raise ValueError(f"each center must be a point [x, y], got {c!r}")
-            middles.append([_real("center coordinate", v) for v in c])
+            middles.append([number("a center coordinate", v) for v in c])
     else:
         raise ValueError(
             f"centers must be a number of classes or a list of [x, y], got {centers!r}"
@@ -181,9 +168,3 @@ def blobs(
         points.append([cx + rng.gauss(0.0, std), cy + rng.gauss(0.0, std)])
         labels.append(k)
     return _shuffled(points, labels, rng)
-
-
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    return float(value)

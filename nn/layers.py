@@ -23,15 +23,14 @@ Value(data=..., grad=0.0, op='+')
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from engine import Value
+from engine.checks import choice, flag, whole_number
 
 from .activations import resolve
-from .checks import flag
 from .module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "INITS"]
@@ -47,24 +46,11 @@ INITS: dict[str, Callable[[int, int], float]] = {
 }
 
 
-def _check_size(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{what} must be a positive whole number, got {value!r}")
-    return int(value)
-
-
 def _as_inputs(x: object, nin: int) -> list:
     """An input vector as a list: numpy rows and other iterables are fine, a bare number not."""
     if isinstance(x, (str, bytes, Value)) or not isinstance(x, Iterable):
         raise ValueError(f"this neuron takes a list of {nin} inputs, got {type(x).__name__} {x!r}")
     return list(x)
-
-
-def _check_init(init: str) -> str:
-    if init not in INITS:
-        choices = ", ".join(repr(name) for name in INITS)
-        raise ValueError(f"unknown init {init!r}: choose one of {choices}")
-    return init
 
 
 def _activation_name(activation: str | Callable) -> str | Callable:
@@ -123,14 +109,17 @@ class Neuron(Module):
         fan_out: int = 1,
         name: str = "",
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = whole_number("nin", nin, 1)
         self.activation = _activation(activation, nonlin)
         self._act = resolve(self.activation)
         rng = rng if rng is not None else random  # the global generator, as micrograd
-        bound = INITS[_check_init(init)](self.nin, _check_size(fan_out, "fan_out"))
+        bound = INITS[choice("init", init, INITS)](self.nin, whole_number("fan_out", fan_out, 1))
         prefix = f"{name}." if name else ""
-        self.w = [Value(rng.uniform(-bound, bound), label=f"{prefix}w{i}") for i in range(self.nin)]
-        self.b = Value(0.0, label=f"{prefix}b")
+        # Each name is made once, here: it labels the Value (so graphs read L0.N3.w1) and is
+        # the key of state_dict; Layer and MLP pass the prefix down instead of re-joining.
+        self._names = [*(f"{prefix}w{i}" for i in range(self.nin)), f"{prefix}b"]
+        self.w = [Value(rng.uniform(-bound, bound), label=n) for n in self._names[:-1]]
+        self.b = Value(0.0, label=self._names[-1])
 
     def __call__(self, x: Sequence) -> Value:
         """``act(Σ wᵢ·xᵢ + b)`` for one input vector ``x`` of length ``nin``."""
@@ -145,8 +134,8 @@ class Neuron(Module):
         return self._act(z)
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """``w0 … w(nin-1)`` then ``b``."""
-        return [*((f"w{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+        """``w0 … w(nin-1)`` then ``b``, after the ``name`` prefix given (``L0.N3.w0``)."""
+        return list(zip(self._names, [*self.w, self.b], strict=True))
 
     def config(self) -> dict[str, Any]:
         return {"kind": "Neuron", "nin": self.nin, "activation": self.activation}
@@ -177,8 +166,8 @@ class Layer(Module):
         init: str = "uniform",
         name: str = "",
     ) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.nout = _check_size(nout, "nout")
+        self.nin = whole_number("nin", nin, 1)
+        self.nout = whole_number("nout", nout, 1)
         self.activation = _activation(activation, nonlin)
         prefix = f"{name}." if name else ""
         self.neurons = [
@@ -191,12 +180,8 @@ class Layer(Module):
         return [n(x) for n in self.neurons]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """Neuron by neuron: ``N0.w0, N0.w1, …, N0.b, N1.w0, …``."""
-        return [
-            (f"N{j}.{name}", p)
-            for j, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+        """Neuron by neuron: ``N0.w0, N0.w1, …, N0.b, N1.w0, …`` (after the ``name`` prefix)."""
+        return [pair for n in self.neurons for pair in n.named_parameters()]
 
     def config(self) -> dict[str, Any]:
         return {"kind": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
@@ -234,10 +219,10 @@ class MLP(Module):
         nonlin: bool | None = None,
         init: str = "uniform",
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = whole_number("nin", nin, 1)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [_check_size(n, "every layer size in nouts") for n in nouts]
+        self.nouts = [whole_number("every layer size in nouts", n, 1) for n in nouts]
         self.activation = _activation(activation, nonlin)
         self.output_activation = _activation_name(output_activation)
         self.seed = seed
@@ -264,11 +249,7 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Layer by layer, neuron by neuron, weights then bias: ``L0.N0.w0, …, L0.N0.b, …``."""
-        return [
-            (f"L{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
-        ]
+        return [pair for layer in self.layers for pair in layer.named_parameters()]
 
     def config(self) -> dict[str, Any]:
         return {

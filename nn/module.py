@@ -19,13 +19,15 @@ what saving and loading use.
 
 from __future__ import annotations
 
-import math
 import numbers
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from engine import Value
+from engine.checks import finite_float
+
+from .serialize import load_module, save_module
 
 __all__ = ["Module"]
 
@@ -81,20 +83,10 @@ class Module:
             )
         values = {}
         for name in expected:
-            value = state[name]
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(
-                    f"parameter {name!r} must be a number, got {type(value).__name__}: {value!r}"
-                )
-            try:
-                number = float(value)
-            except OverflowError:  # an int beyond any float, e.g. typed into a saved file
-                raise ValueError(
-                    f"parameter {name!r} is too large for a float: weights must be finite"
-                ) from None
-            if not math.isfinite(number):
-                raise ValueError(f"parameter {name!r} is {value!r}: weights must be finite")
-            values[name] = number
+            weight = finite_float(state[name])
+            if weight is None:
+                raise _not_a_weight(name, state[name])
+            values[name] = weight
         for name, p in named:
             p.data = values[name]
 
@@ -102,15 +94,22 @@ class Module:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the architecture and weights to ``path`` as JSON, atomically (never pickle)."""
-        from .serialize import save_module
-
         save_module(self, path)
 
     def load(self, path: str | os.PathLike) -> None:
         """Read weights saved by ``save`` into this module; a bad file changes nothing."""
-        from .serialize import load_module
-
         load_module(self, path)
+
+
+def _not_a_weight(name: str, value: object) -> Exception:
+    """Why ``value`` cannot be the weight ``name``: not a number, or no finite float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return TypeError(
+            f"parameter {name!r} must be a number, got {type(value).__name__}: {value!r}"
+        )
+    # An int beyond any float can be typed into a saved file.
+    shown = "too large for a float" if isinstance(value, numbers.Integral) else repr(value)
+    return ValueError(f"parameter {name!r} is {shown}: weights must be finite")
 
 
 def _preview(names: list[str], limit: int = 5) -> str:

@@ -45,8 +45,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from engine import Value
+from engine.checks import at_least, flag, in_range, number
 
-from .checks import at_least, flag, in_range, number
 from .landscape import trajectory
 from .lr_scheduler import ExponentialLR, StepLR
 

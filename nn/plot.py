@@ -9,12 +9,11 @@ returns the matplotlib ``Figure``, so notebooks show it and scripts can
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from engine import Value, no_grad
+from engine.checks import finite_float, greater_than, whole_number
 
-from .checks import whole_number
 from .landscape import loss_grid, trajectory
 from .module import Module
 from .train import History
@@ -364,15 +363,13 @@ def _checked_point(minimum) -> tuple[float, float] | None:
     if minimum is None:
         return None
     point = list(minimum) if isinstance(minimum, Iterable) else []
-    if len(point) != 2 or not all(_finite(v) for v in point):
+    if len(point) != 2 or any(finite_float(v) is None for v in point):
         raise ValueError(f"minimum must be a point (w1, w2) of finite numbers, got {minimum!r}")
     return float(point[0]), float(point[1])
 
 
 def _checked_span(span) -> float | None:
-    if span is not None and not (_finite(span) and span > 0):
-        raise ValueError(f"span must be a finite number > 0, got {span!r}")
-    return span
+    return None if span is None else greater_than("span", span)
 
 
 def _surface_panels(ax, panels, paths):
@@ -450,10 +447,6 @@ def _colour_bar(fig, filled, target, ticks) -> None:
 
         label = LogFormatterSciNotation(labelOnlyBase=False)
         bar.set_ticks(ticks, labels=[label(t) for t in ticks])
-
-
-def _finite(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, numbers.Real) and math.isfinite(value)
 
 
 def _panels(ax, paths: int) -> list | None:

@@ -177,9 +177,9 @@ TMP = "{tmp}"
         (["frob"], "invalid choice: 'frob'"),
         ([], "required: COMMAND"),
         (["check", "3"], "nothing to check"),
-        (["check", "x", "x=1", "--eps", "0"], "--eps must be a finite number > 0"),
-        (["check", "x", "x=1", "--atol", "-1"], "--atol must be a finite number >= 0"),
-        (["check", "x", "x=1", "--rtol", "inf"], "--rtol must be a finite number >= 0"),
+        (["check", "x", "x=1", "--eps", "0"], "--eps must be > 0, got 0"),
+        (["check", "x", "x=1", "--atol", "-1"], "--atol must be >= 0, got -1"),
+        (["check", "x", "x=1", "--rtol", "inf"], "--rtol must be a finite number, got inf"),
         (["check", "sqrt(x)", "x=-1"], "sqrt of -1.0 (node 'x')"),
     ],
 )

@@ -21,20 +21,20 @@ PNG = b"\x89PNG\r\n\x1a\n"
     [
         (["--dataset", "moon"], "invalid choice: 'moon'"),
         (["--optimizer", "adamax"], "invalid choice: 'adamax'"),
-        (["--epochs", "0"], "--epochs: must be at least 1, got 0"),
+        (["--epochs", "0"], "--epochs must be a whole number >= 1, got 0"),
         (["--epochs", "ten"], "--epochs: expected a whole number, got 'ten'"),
-        (["--lr", "-1"], "--lr: must be a finite number > 0"),
-        (["--lr", "inf"], "--lr: must be a finite number > 0"),
-        (["--batch-size", "0"], "--batch-size: must be at least 1"),
-        (["--patience", "-1"], "--patience: must be 0 or more"),
-        (["--min-delta", "-0.5"], "--min-delta: must be a finite number >= 0"),
+        (["--lr", "-1"], "--lr must be > 0, got -1"),
+        (["--lr", "inf"], "--lr must be a finite number, got inf"),
+        (["--batch-size", "0"], "--batch-size must be a whole number >= 1"),
+        (["--patience", "-1"], "--patience must be a whole number >= 0"),
+        (["--min-delta", "-0.5"], "--min-delta must be >= 0, got -0.5"),
         (["--hidden", "16,,16"], "--hidden: expected layer sizes like 16,16"),
-        (["--hidden", "16,0"], "--hidden: every layer size must be at least 1"),
-        (["--noise", "nan"], "--noise: must be a finite number >= 0"),
-        (["--noise", "1e308"], "--noise: must be at most 10 (the data spans a few units"),
+        (["--hidden", "16,0"], "every --hidden size must be a whole number >= 1"),
+        (["--noise", "nan"], "--noise must be a finite number, got nan"),
+        (["--noise", "1e308"], "--noise must be at most 10 (the data spans a few units"),
         (["--hidden", "16,16,16,16,16,16"], "--hidden: at most 5 hidden layers, got 6"),
         (["--hidden", "16,257"], "--hidden: at most 256 neurons per layer"),
-        (["--samples", "10001"], "--samples: at most 10000 points"),
+        (["--samples", "10001"], "--samples: at most 10000 points (training is pure Python; with"),
         (["--samples", "1"], "--samples must be at least 2 for moons"),
         (["--dataset", "spirals", "--samples", "2"], "at least 3 for spirals"),
         (["--dataset", "xor", "--samples", "100"], "--samples does not apply to xor"),
@@ -88,6 +88,34 @@ def test_multiclass_datasets_use_cross_entropy(tmp_path, capsys):
     assert "loss cross_entropy" in capsys.readouterr().out
     config = json.loads((tmp_path / "model.json").read_text())["config"]
     assert config["nouts"] == [4, 3]
+
+
+def test_compile_trains_the_same_network_and_writes_every_output(tmp_path, capsys):
+    args = ["train", "--dataset", "spirals", "--samples", "60", "--hidden", "8", "--epochs", "5",
+            "--no-progress"]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "eager")]) == 0
+    eager = capsys.readouterr().out
+    assert main([*args, "--compile", "--out", str(tmp_path / "compiled")]) == 0
+    compiled = capsys.readouterr().out
+    # The same final loss and accuracy to the digit printed, and the same weights to 1e-12.
+    assert eager.splitlines()[-2] == compiled.splitlines()[-2]
+    weights = [
+        json.loads((tmp_path / d / "model.json").read_text())["parameters"]
+        for d in ("eager", "compiled")
+    ]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(math.isclose(weights[0][k], weights[1][k], rel_tol=1e-12) for k in weights[0])
+    for name in ("loss.png", "decision_boundary.png", "neuron.png"):
+        assert (tmp_path / "compiled" / name).read_bytes().startswith(PNG), name
+
+
+def test_compile_takes_ten_times_the_points(capsys, tmp_path):
+    out = str(tmp_path / "out")
+    assert main(["train", "--samples", "100001", "--compile", "--out", out]) == 2
+    assert "--samples: at most 100000 points with --compile" in capsys.readouterr().err
+    assert main(["train", "--samples", "20000", "--epochs", "1", "--hidden", "4", "--compile",
+                 "--no-progress", "--out", out]) == 0  # fmt: skip
+    assert "moons: 20000 points" in capsys.readouterr().out
 
 
 def test_the_readme_demo_reaches_97_percent_on_moons(tmp_path):

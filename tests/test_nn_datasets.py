@@ -77,16 +77,16 @@ def test_blobs_gather_around_their_centers():
     [
         (lambda: datasets.moons(n=1), "n must be a whole number >= 2"),
         (lambda: datasets.moons(n=10.5), "n must be"),
-        (lambda: datasets.moons(noise=-0.1), "noise must be a number >= 0"),
+        (lambda: datasets.moons(noise=-0.1), "noise must be >= 0, got -0.1"),
         (lambda: datasets.moons(noise=math.nan), "noise must be"),
-        (lambda: datasets.circles(factor=1.0), "factor must be between 0 and 1"),
+        (lambda: datasets.circles(factor=1.0), r"factor must be in \(0, 1\), got 1"),
         (lambda: datasets.spirals(n=2, classes=3), "n must be at least the number of classes"),
         (lambda: datasets.spirals(classes=1), "classes must be a whole number >= 2"),
         (lambda: datasets.blobs(centers=0), "centers must be a whole number >= 1"),
         (lambda: datasets.blobs(centers=[[0, 0, 0]]), "each center must be a point"),
         (lambda: datasets.blobs(centers="ab"), "centers must be"),
         (lambda: datasets.blobs(n=1, centers=2), "n must be at least the number of centers"),
-        (lambda: datasets.blobs(std=-1), "std must be a number >= 0"),
+        (lambda: datasets.blobs(std=-1), "std must be >= 0, got -1"),
     ],
 )
 def test_bad_arguments_are_clear_errors(call, message):

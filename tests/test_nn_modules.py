@@ -195,7 +195,7 @@ def test_unknown_activation_lists_the_choices(make):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (lambda: MLP(0, [1]), "nin must be a positive whole number"),
+        (lambda: MLP(0, [1]), "nin must be a whole number >= 1, got 0"),
         (lambda: MLP(2, []), "nouts must be a non-empty list"),
         (lambda: MLP(2, 3), "nouts must be a non-empty list"),
         (lambda: MLP(2, [4, 0]), "every layer size"),

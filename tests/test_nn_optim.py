@@ -376,7 +376,7 @@ BAD_HYPERPARAMETERS = [
     (SGD, dict(lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
     (SGD, dict(lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), "dampening = 0"),
     (SGD, dict(lr=float("nan")), "lr must be a finite number"),
-    (SGD, dict(lr=10**400), "lr must be a finite number, got inf"),
+    (SGD, dict(lr=10**400), "lr must be a finite number, got an integer too big for a float"),
     (AdaGrad, dict(lr_decay=-0.1), "lr_decay must be >= 0"),
     (AdaGrad, dict(initial_accumulator_value=-1), "initial_accumulator_value must be >= 0"),
     (AdaGrad, dict(eps=-1e-10), "eps must be >= 0"),

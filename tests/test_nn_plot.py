@@ -307,6 +307,8 @@ def test_loss_surface_in_several_panels_shares_one_window_and_one_colour_bar():
 
 def test_loss_surface_checks_its_input():
     w = [Value(0.0), Value(0.0)]
+    with pytest.raises(TypeError, match="span must be a number, got str"):
+        plot.loss_surface(lambda: w[0], w, span="1")
     with pytest.raises(ValueError, match="exactly two parameters"):
         plot.loss_surface(lambda: w[0], w[:1])
     with pytest.raises(ValueError, match="trajectory 'x' must be"):
@@ -316,9 +318,9 @@ def test_loss_surface_checks_its_input():
 @pytest.mark.parametrize(
     "options, message",
     [
-        (dict(span=0.0), "span must be a finite number > 0"),
-        (dict(span=-1.0), "span must be a finite number > 0"),
-        (dict(span="1"), "span must be a finite number > 0"),
+        (dict(span=0.0), "span must be > 0, got 0"),
+        (dict(span=-1.0), "span must be > 0, got -1"),
+        (dict(span=math.inf), "span must be a finite number, got inf"),
         (dict(levels=1), "levels must be a whole number >= 2"),
         (dict(levels=2.5), "levels must be a whole number >= 2"),
         (dict(minimum=(1.0,)), "minimum must be a point"),
