@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import gc
+import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -15,6 +18,18 @@ def have_micrograd() -> bool:
     except ImportError:
         return False
     return True
+
+
+def in_fresh_process(script: str, *args: object) -> tuple[dict, float]:
+    """Run ``python script *args`` in a new interpreter: the JSON it prints, and its wall time.
+
+    Each contender measured this way inherits no other's heap, imports or threads; the child
+    sees this process's environment (set thread pins before calling).
+    """
+    cmd = [sys.executable, script, *map(str, args)]
+    start = time.perf_counter()
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out), time.perf_counter() - start
 
 
 def timed(fn: Callable, *args):

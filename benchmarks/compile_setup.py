@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -25,7 +24,7 @@ os.environ.update(THREADS)
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import fmt_time, median, table  # noqa: E402
+from common import fmt_time, in_fresh_process, median, table  # noqa: E402
 
 EAGER_UP_TO = 64  # an eager step at width 256 builds 33M nodes: minutes and gigabytes
 
@@ -98,11 +97,7 @@ def main() -> None:
         return
     rows = []
     for width in [int(v) for v in args.widths.split(",")]:
-        cmd = [sys.executable, os.path.abspath(__file__), "--child", str(width)]
-        cmd += ["--steps", str(args.steps)]
-        env = {**os.environ, **THREADS}
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-        r = json.loads(out)
+        r, _ = in_fresh_process(os.path.abspath(__file__), "--child", width, "--steps", args.steps)
         setup = r["trace"] + r["codegen"]
         eager = r["eager"]
         rows.append(

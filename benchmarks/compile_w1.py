@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
@@ -34,7 +33,7 @@ os.environ.update(THREADS)
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import fmt_time, have_micrograd, median, table  # noqa: E402
+from common import fmt_time, have_micrograd, in_fresh_process, median, table  # noqa: E402
 
 FUSED, PER_NODE, PYTHON = "compiled numpy", "compiled numpy, per node", "compiled pure Python"
 HAND, EAGER, FLOATS, MICROGRAD = "numpy by hand", "scalarflow eager", "floats by hand", "micrograd"
@@ -266,11 +265,9 @@ def child(name: str, steps: int, points: int) -> dict:
 
 
 def run_child(name: str, steps: int, points: int) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", name]
-    cmd += ["--steps", str(steps), "--points", str(points)]
-    env = {**os.environ, **THREADS}
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out)
+    # The children inherit the thread pins set on os.environ above.
+    args = ("--child", name, "--steps", steps, "--points", points)
+    return in_fresh_process(os.path.abspath(__file__), *args)[0]
 
 
 def run(processes: int = 5, steps: int = 5, points: int = 100) -> dict:

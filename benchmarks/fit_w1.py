@@ -25,15 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import fmt_time, median, table  # noqa: E402
-from compile_w1 import THREADS, by_hand  # noqa: E402  (compile_w1 pins the threads)
+from common import fmt_time, in_fresh_process, median, table  # noqa: E402
+from compile_w1 import by_hand  # noqa: E402  (compile_w1 pins the threads)
 
 FIT, HAND = "fit(compile=True), one epoch", "numpy by hand"
 CONTENDERS = (FIT, HAND)
@@ -91,11 +90,9 @@ def hand_steps(points: int, epochs: int) -> dict:
 
 
 def run_child(name: str, epochs: int, points: int) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", name]
-    cmd += ["--epochs", str(epochs), "--points", str(points)]
-    env = {**os.environ, **THREADS}
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
-    return json.loads(out)
+    # The children inherit the thread pins compile_w1 set on os.environ when imported.
+    args = ("--child", name, "--epochs", epochs, "--points", points)
+    return in_fresh_process(os.path.abspath(__file__), *args)[0]
 
 
 def run(processes: int = 7, epochs: int = 1000, points: int = 100) -> dict:

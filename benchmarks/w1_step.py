@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import fmt_time, have_micrograd, median, table  # noqa: E402
+from common import fmt_time, have_micrograd, in_fresh_process, median, table  # noqa: E402
 
 
 def have_nn() -> bool:
@@ -72,12 +71,9 @@ def child(name: str, steps: int, points: int) -> dict:
 
 
 def run_child(name: str, steps: int, points: int) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", name]
-    cmd += ["--steps", str(steps), "--points", str(points)]
-    start = time.perf_counter()
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    wall = time.perf_counter() - start
-    return {**json.loads(out), "wall": wall}
+    args = ("--child", name, "--steps", steps, "--points", points)
+    result, wall = in_fresh_process(os.path.abspath(__file__), *args)
+    return {**result, "wall": wall}
 
 
 def run(processes: int = 5, steps: int = 3, points: int = 100) -> dict:
