@@ -49,13 +49,6 @@ random.seed(SEED)  # and every model below gets its own seeded generator
 plt.rcParams.update({"figure.dpi": 100})
 
 
-def class_legend(ax):
-    """Name the class of each colour of points on a decision-boundary plot."""
-    points = ax.collections[-1]  # decision_boundary draws the points last
-    handles, _ = points.legend_elements()
-    ax.legend(handles, [f"class {k}" for k in range(len(handles))], fontsize=8)
-
-
 # %% [markdown]
 # ## One neuron
 #
@@ -170,7 +163,6 @@ history = fit(
 print(f"linear network: accuracy {history.accuracy[-1]:.0%}")
 fig = nn.plot.decision_boundary(linear, X, y)
 fig.axes[0].set_title("no activation: one straight line")
-class_legend(fig.axes[0])
 plt.show()
 
 # %% [markdown]
@@ -225,7 +217,6 @@ for ax, name in zip(axes, ["sigmoid", "tanh", "relu"]):
     )
     nn.plot.decision_boundary(model, X, y, ax=ax)
     ax.set_title(f"{name}: accuracy {h.accuracy[-1]:.0%}")
-class_legend(axes[0])
 plt.tight_layout()
 plt.show()
 
@@ -289,7 +280,6 @@ three = MLP(2, [8, 3], activation="tanh", seed=SEED)
 h3 = fit(three, X3, y3, loss="cross_entropy", optimizer="adam", lr=0.05, epochs=60, progress=False)
 fig = nn.plot.decision_boundary(three, X3, y3)
 fig.axes[0].set_title(f"three classes: accuracy {h3.accuracy[-1]:.0%}")
-class_legend(fig.axes[0])
 plt.show()
 
 for point in ([-2.0, 0.0], [0.0, 1.0]):

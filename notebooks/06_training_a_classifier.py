@@ -47,13 +47,6 @@ random.seed(SEED)
 plt.rcParams.update({"figure.dpi": 100})
 
 
-def class_legend(ax):
-    """Name the class of each colour of points on a decision-boundary plot."""
-    points = ax.collections[-1]  # decision_boundary draws the points last
-    handles, _ = points.legend_elements()
-    ax.legend(handles, [f"class {k}" for k in range(len(handles))], fontsize=8)
-
-
 home = os.getcwd()
 scratch = tempfile.TemporaryDirectory()  # the saved model goes to a scratch folder
 os.chdir(scratch.name)
@@ -146,7 +139,6 @@ nn.plot.decision_boundary(model, X, y, ax=axes[0])
 axes[0].set_title("decision boundary, training points")
 nn.plot.decision_boundary(model, X_test, y_test, ax=axes[1])
 axes[1].set_title("the same boundary, test points")
-class_legend(axes[0])
 plt.tight_layout()
 plt.show()
 
@@ -224,7 +216,6 @@ print(spiral_history)
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.9))
 nn.plot.loss_curve(spiral_history, ax=axes[0])
 nn.plot.decision_boundary(spiral_model, Xs, ys, ax=axes[1])
-class_legend(axes[1])
 axes[1].set_title("three classes, three regions")
 plt.tight_layout()
 plt.show()
