@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import ops
 from .autograd import BackwardStep, topological_order
 from .naming import display_names, format_number
 from .value import Value
@@ -62,9 +63,6 @@ OP_FILL = "#F7F7F7"
 INK = "#222222"
 MUTED = "#555555"
 CELL_LINE = "#999999"
-
-# How each op is shown in its oval: the symbols of school maths where they differ.
-OP_GLYPHS = {"*": "×", "-": "−", "/": "÷", "neg": "−x"}
 
 # A parameter label such as "L0.N3.w1": a dotted name whose prefix ("L0.N3") names its module.
 _GROUPED_LABEL = re.compile(r"[A-Za-z_]\w*(\.\w+)+")
@@ -138,6 +136,7 @@ def draw_graph(
     shown = _nearest(root, max_nodes) if max_nodes and len(order) > max_nodes else set(order)
     nodes = [node for node in order if node in shown]
     hl_nodes, hl_edges = _highlights(highlight)
+    glyphs = _glyphs()
 
     def gradient(node: Value) -> float | None:
         if grads is None:
@@ -202,7 +201,7 @@ def draw_graph(
         bold = any((node, k) in hl_edges for k in range(len(node.parents)))
         home(node).node(
             f"op{i}",
-            _op_text(node),
+            _op_text(node, glyphs),
             shape="ellipse",
             style="filled",
             fillcolor=OP_FILL,
@@ -311,14 +310,22 @@ def _shade(grad: float, scale: float) -> tuple[str, str]:
     return "#{:02X}{:02X}{:02X}".format(*rgb), ink
 
 
-def _op_text(node: Value) -> str:
-    """The op's symbol, with its plain-number argument: ``**2``, ``leaky_relu(0.01)``."""
-    symbol = OP_GLYPHS.get(node.op, node.op)
+def _glyphs() -> dict[tuple[str, bool], str]:
+    """Each op's ``glyph`` from the table, by its symbol and whether it takes a constant.
+
+    (``**`` is two ops: ``x ** y`` and ``x ** 2``.) A node built by hand with
+    one of these symbols (micrograd's ``"*"``) is drawn as the table's op is.
+    """
+    return {(op.symbol, op.has_constant): op.glyph for op in ops.OPS}
+
+
+def _op_text(node: Value, glyphs: Mapping[tuple[str, bool], str]) -> str:
+    """How the node's op is drawn, with its plain-number argument: ``×``, ``**2``."""
     c = node.constant
-    if c is None:
-        return symbol
-    number = f"{c:g}"
-    return f"**{number}" if node.op == "**" else f"{symbol}({number})"
+    glyph = glyphs.get((node.op, c is not None))
+    if glyph is None:  # an op built by hand that the table does not have
+        return node.op
+    return glyph.format(f"{c:g}") if c is not None else glyph
 
 
 def _edge_style(bold: bool) -> dict[str, str]:

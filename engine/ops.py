@@ -3,9 +3,10 @@
 Each entry says how to compute the op (``forward`` on floats, ``forward_array``
 on arrays), its local derivative with respect to each input (``derivative``),
 where it is defined (``domain``, as data), and how it is written and shown
-(``syntax``, ``symbol``, ``formulas``). This is the only list of ops: the
-parser (``engine.expr``) and the property-test strategies (``engine.strategies``)
-read it, so adding an op is one entry here and one ``Value`` method.
+(``syntax``, ``symbol``, ``glyph``, ``formulas``). This is the only list of ops:
+the parser (``engine.expr``), the property-test strategies (``engine.strategies``)
+and the drawing (``engine.graph``) read it, so adding an op is one entry here and
+one ``Value`` method.
 
 One rule, many interpreters. A derivative rule is written with operators and
 with the helpers below (``where``, ``exp``, ``log``, ``sigmoid``, ...), never
@@ -113,8 +114,8 @@ class Op:
 
     Everything else that needs to know the ops reads this table: the parser
     offers each op whose ``syntax`` is a call of its name, the strategies draw
-    points inside each ``domain`` and away from each kink, and ``check`` is
-    derived from the domain.
+    points inside each ``domain`` and away from each kink, the drawing shows
+    each ``glyph``, and ``check`` is derived from the domain.
     """
 
     name: str  # unique; messages, generated node names ("mul1"), the parser's function names
@@ -130,6 +131,9 @@ class Op:
     # where x = y).
     kinks: tuple[float, ...] = ()
     constant: str | None = None  # what its plain-number argument is called, if it takes one
+    # How a drawn graph shows it, "{0}" standing for its constant: the signs of school maths
+    # ("×", "÷"); by default its symbol, followed by "({0})" if it takes a constant.
+    glyph: str = ""
     # The forward on arrays, written with the helpers; by default ``forward`` itself,
     # for ops made of operators, which work on arrays as they do on floats.
     forward_array: Callable | None = field(default=None, compare=False)
@@ -142,6 +146,9 @@ class Op:
         assert len(self.formulas) == self.arity, f"{self.name}: one formula per input"
         if self.forward_array is None:
             object.__setattr__(self, "forward_array", self.forward)
+        if not self.glyph:
+            glyph = f"{self.symbol}({{0}})" if self.has_constant else self.symbol
+            object.__setattr__(self, "glyph", glyph)
         object.__setattr__(self, "check", _checker(self.domain) if self.domain else None)
 
     @property
@@ -465,17 +472,17 @@ ADD = Op(
 )  # fmt: skip
 SUB = Op(
     "sub", "-", 2, lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), ("1", "-1"),
-    syntax="{0} - {1}", method="__sub__",
+    syntax="{0} - {1}", method="__sub__", glyph="−",
 )  # fmt: skip
 MUL = Op(
     "mul", "*", 2, lambda a, b: a * b, lambda out, a, b: (b, a), ("b", "a"),
-    syntax="{0} * {1}", method="__mul__",
+    syntax="{0} * {1}", method="__mul__", glyph="×",
 )  # fmt: skip
 DIV = Op(
     "div", "/", 2, lambda a, b: a / b,
     lambda out, a, b: (1 / b, -out / b),  # d(a/b)/db = -a/b² = -out/b
     ("1/b", "-a/b²"),
-    syntax="{0} / {1}", method="__truediv__",
+    syntax="{0} / {1}", method="__truediv__", glyph="÷",
     domain=(
         Excluded(1, "== 0", ZeroDivisionError,
                  "division by zero in {0} / {1}: the divisor must not be 0"),
@@ -497,14 +504,14 @@ POW = Op(  # x ** y with a Value exponent
 )  # fmt: skip
 NEG = Op(
     "neg", "neg", 1, lambda a: -a, lambda out, a: (-1.0,), ("-1",),
-    syntax="-{0}", method="__neg__",
+    syntax="-{0}", method="__neg__", glyph="−x",
 )  # fmt: skip
 POW_CONST = Op(  # x ** c with a plain-number exponent
     "pow_const", "**", 1, _pow_forward,
     # A plain-number exponent of 0 makes the slope the constant 0, as in PyTorch's pow_backward.
     lambda out, x, c: (where(c == 0, 0.0, _pow_slope(x, c)),),
     ("c·x^(c-1)",),
-    syntax="{0} ** {1}", method="__pow__", constant="exponent",
+    syntax="{0} ** {1}", method="__pow__", constant="exponent", glyph="**{0}",
     domain=(
         _NEGATIVE_POWER_OF_0,
         # ±inf and NaN exponents are not fractional: IEEE's pow defines those results.

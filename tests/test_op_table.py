@@ -1,26 +1,28 @@
 """engine/ops.py is the only list of ops: a new entry (and its Value method) is all the
-parser and the strategies need to know it."""
+parser, the strategies and the drawing need to know it."""
 
 import math
+import re
 
 import pytest
 from hypothesis import find, given, settings
 from hypothesis.errors import NoSuchExample
 
-from engine import DomainError, Value, gradcheck, ops
+from engine import DomainError, Value, draw_graph, gradcheck, ops
 from engine import value as value_module
 from engine.expr import ExpressionError, parse
 from engine.strategies import apply_op, expressions, op_inputs
 
-# Two made-up ops: cube(x) = x³, and root(x, n) = x^(1/n) with a domain and a constant.
+# Two made-up ops: cube(x) = x³, and root(x, n) = x^(1/n) with a domain and a constant,
+# each drawn by a glyph of its own.
 CUBE = ops.Op(
     "cube", "cube", 1, lambda x: x**3, lambda out, x: (3 * x * x,), ("3x²",),
-    syntax="cube({0})", method="cube",
+    syntax="cube({0})", method="cube", glyph="(·)³",
 )  # fmt: skip
 ROOT = ops.Op(
     "root", "root", 1, lambda x, n: x ** (1 / n),
     lambda out, x, n: (out / (n * x),), ("x^(1/n) / (n·x)",),
-    syntax="root({0}, {1})", method="root", constant="degree",
+    syntax="root({0}, {1})", method="root", constant="degree", glyph="{0}√",
     domain=(ops.Excluded(0, "<= 0", DomainError, "root of {0}: defined for positive x only"),),
 )  # fmt: skip
 
@@ -77,11 +79,33 @@ def test_expressions_use_a_new_op_and_pass_gradcheck(table_with_new_ops):
     gradients_agree()
 
 
+def ovals(root):
+    """The text of each op's oval in ``draw_graph(root)``, in drawing order."""
+    source = draw_graph(root).source
+    return [label.strip('"') for label in re.findall(r"^\top\d+ \[label=(\S+)", source, re.M)]
+
+
+def test_the_graph_draws_a_new_op_by_its_glyph(table_with_new_ops):
+    x = Value(2.0, label="x")
+    assert ovals(x.cube().root(3) * x) == ["(·)³", "3√", "×"]
+
+
+def test_a_glyph_defaults_to_the_symbol_and_its_constant():
+    plain = ops.Op(
+        "twice", "twice", 1, lambda x: 2 * x, lambda out, x: (2.0,), ("2",),
+        syntax="twice({0})", method="twice",
+    )  # fmt: skip
+    assert plain.glyph == "twice"
+    assert ROOT.glyph == "{0}√" and ops.LEAKY_RELU.glyph == "leaky_relu({0})"
+
+
 def test_without_the_entry_neither_knows_it():
     with pytest.raises(ExpressionError, match="unknown function 'cube'"):
         parse("cube(x)")
     with pytest.raises(ValueError, match="unknown op 'cube'"):
         op_inputs("cube")
+    hand_built = Value(8.0, (Value(2.0),), "cube")  # the symbol, but no entry: drawn as is
+    assert ovals(hand_built) == ["cube"]
 
 
 def test_the_strategies_keep_away_from_a_new_ops_kink(monkeypatch):
