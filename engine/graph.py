@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import ops
@@ -62,7 +63,7 @@ NAME_FILL = "#EEEEEE"
 OP_FILL = "#F7F7F7"
 INK = "#222222"
 MUTED = "#555555"
-CELL_LINE = "#999999"
+FAINT = "#999999"  # table cell lines, module boxes, the edges from "… N more nodes"
 
 # A parameter label such as "L0.N3.w1": a dotted name whose prefix ("L0.N3") names its module.
 _GROUPED_LABEL = re.compile(r"[A-Za-z_]\w*(\.\w+)+")
@@ -116,8 +117,24 @@ def draw_graph(
     >>> print(dot.source.splitlines()[5][:44])     # the first Value: name, data, grad
         v0 [label=<<TABLE BORDER="3" COLOR="white"
     """
+    _check_arguments(root, rankdir, max_nodes)
+    chosen = _choose_nodes(root, max_nodes, cluster)
+    style = _style(chosen, highlight, grads, rankdir, show_grad, show_local_grads, cell_width)
+    ghosts = bool(chosen.ghosts)
+    caption = _caption(title, legend, show_grad, show_local_grads, chosen.names[root], ghosts)
+    dot = _canvas(format, rankdir, caption, on_top=bool(title))
+    _emit(dot, chosen, style)
+    return dot
+
+
+# ---------------------------------------------------------------------------
+# The steps of draw_graph: check the arguments, choose the nodes, style them, emit them
+
+
+def _check_arguments(root: object, rankdir: object, max_nodes: object) -> None:
+    """A clear error for a missing graphviz, a root that is no Value, a bad option."""
     try:
-        import graphviz
+        import graphviz  # noqa: F401
     except ImportError:  # pragma: no cover - graphviz is a dependency of scalarflow
         raise ImportError(
             "draw_graph needs the graphviz Python package: pip install graphviz "
@@ -130,123 +147,211 @@ def draw_graph(
     if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
         raise ValueError(f"max_nodes must be a positive whole number or None, got {max_nodes!r}")
 
+
+@dataclass(frozen=True)
+class _Chosen:
+    """The nodes to draw, what they are called, and which are boxed or ghosted."""
+
+    order: list[Value]  # every node behind the root, inputs first
+    nodes: list[Value]  # the ones drawn, in that order
+    shown: set[Value]  # the same, to look up
+    limit: int | None  # max_nodes
+    names: dict[Value, str]
+    ids: dict[Value, int]  # a node's place in ``order``: its box is "v{id}", its oval "op{id}"
+    ghosts: set[tuple[Value, int]]  # the edges (child, index) whose input is drawn again
+    groups: dict[Value, str]  # the module each node is boxed in (absent: in none)
+
+
+def _choose_nodes(root: Value, max_nodes: int | None, cluster: bool) -> _Chosen:
+    """Every node behind ``root``, or the ``max_nodes`` nearest it, named, grouped, ghosted."""
     order = topological_order(root)
-    names = display_names(order)
-    index = {node: i for i, node in enumerate(order)}
     shown = _nearest(root, max_nodes) if max_nodes and len(order) > max_nodes else set(order)
     nodes = [node for node in order if node in shown]
-    hl_nodes, hl_edges = _highlights(highlight)
-    glyphs = _glyphs()
-
-    def gradient(node: Value) -> float | None:
-        if grads is None:
-            return node.grad
-        return grads.get(node)
-
-    scale = max(
-        (abs(g) for g in map(gradient, nodes) if g is not None and abs(g) != float("inf")),
-        default=0.0,
+    return _Chosen(
+        order=order,
+        nodes=nodes,
+        shown=shown,
+        limit=max_nodes,
+        names=display_names(order),
+        ids={node: i for i, node in enumerate(order)},
+        ghosts=_ghosted_uses(order, shown),
+        groups=_clusters(nodes) if cluster else {},
     )
 
+
+@dataclass(frozen=True)
+class _Style:
+    """How each node and edge looks: what is shown, what is highlighted, how grads shade."""
+
+    show_grad: bool
+    show_local_grads: bool
+    stacked: bool  # name over data over grad (across a left-right flow), else side by side
+    cell_width: float | None
+    grads: Mapping[Value, float] | None  # instead of each node's .grad
+    scale: float  # the largest finite |grad| drawn: it gets the darkest shade
+    bold_nodes: set[Value]
+    bold_edges: set[tuple[Value, int]]
+    glyphs: Mapping[tuple[str, bool], str]
+
+    def value_box(self, node: Value, name: str) -> dict[str, str]:
+        """The node's table of name, data and grad."""
+        bold = node in self.bold_nodes
+        grad = _gradient(node, self.grads)
+        label = _value_label(
+            name, node.data, grad, self.show_grad, self.scale, bold, self.stacked, self.cell_width
+        )
+        return {"label": label, "shape": "plain"}
+
+    def op_oval(self, node: Value) -> dict[str, str]:
+        """The oval of the op that made ``node``: its glyph, thick if an input edge is."""
+        bold = self.bold_op(node)
+        return {
+            "label": _op_text(node, self.glyphs),
+            "shape": "ellipse",
+            "style": "filled",
+            "fillcolor": OP_FILL,
+            "fontsize": "11",
+            "height": "0.3",
+            "margin": "0.04,0.02",
+            "color": HIGHLIGHT if bold else INK,
+            "penwidth": "2.5" if bold else "1",
+        }
+
+    def bold_op(self, node: Value) -> bool:
+        """True if an edge into the op's oval is highlighted: the oval and its output edge are."""
+        return any((node, k) in self.bold_edges for k in range(len(node.parents)))
+
+    def output_edge(self, node: Value) -> dict[str, str]:
+        """The edge from the op's oval to ``node``'s box: heavy, so the chain stays straight."""
+        return {**_edge_style(self.bold_op(node)), "weight": "8"}
+
+    def ghost_box(self, node: Value, k: int, name: str) -> dict[str, str]:
+        """The small box with the name of ``node``'s ``k``-th input, drawn beside ``node``."""
+        return {"label": name, **_ghost_style((node, k) in self.bold_edges)}
+
+    def input_edge(self, node: Value, k: int, local: float) -> dict[str, str]:
+        """The edge into ``node``'s oval from its ``k``-th input, labelled ∂node/∂input."""
+        attrs = _edge_style((node, k) in self.bold_edges)
+        if self.show_local_grads:
+            attrs["label"] = format_number(local)
+        if not node.parents[k].is_leaf:  # along the chain of computed values: heavy, as above
+            attrs["weight"] = "8"
+        return attrs
+
+
+def _style(
+    chosen: _Chosen,
+    highlight: Any,
+    grads: Mapping[Value, float] | None,
+    rankdir: str,
+    show_grad: bool,
+    show_local_grads: bool,
+    cell_width: float | None,
+) -> _Style:
+    """The look of the chosen nodes: the options, the highlights, the scale of the grads."""
+    bold_nodes, bold_edges = _highlights(highlight)
+    shown = (_gradient(node, grads) for node in chosen.nodes)
+    scale = max((abs(g) for g in shown if g is not None and abs(g) != float("inf")), default=0.0)
+    return _Style(
+        show_grad=show_grad,
+        show_local_grads=show_local_grads,
+        stacked=rankdir in ("LR", "RL"),
+        cell_width=cell_width,
+        grads=grads,
+        scale=scale,
+        bold_nodes=bold_nodes,
+        bold_edges=bold_edges,
+        glyphs=_glyphs(),
+    )
+
+
+def _gradient(node: Value, grads: Mapping[Value, float] | None) -> float | None:
+    """The gradient to show: ``.grad``, or what ``grads`` says (None: not computed yet)."""
+    return node.grad if grads is None else grads.get(node)
+
+
+def _canvas(format: str, rankdir: str, caption: str, on_top: bool) -> graphviz.Digraph:
+    """An empty drawing with the fonts, colours and spacing of every drawing, and its caption."""
     dot = _drawing_class()(format=format)
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white")
     dot.attr("node", fontname=FONT, fontsize="12", color=INK, fontcolor=INK)
     dot.attr("edge", fontname=FONT, fontsize="10", color=MUTED, fontcolor=MUTED, arrowsize="0.7")
-    ghosts = _ghosted_uses(order, shown)
-    label = _caption(title, legend, show_grad, show_local_grads, names[root], bool(ghosts))
-    if label:
-        dot.attr(label=label, labelloc="t" if title else "b")
+    if caption:
+        dot.attr(label=caption, labelloc="t" if on_top else "b")
+    return dot
 
-    groups = _clusters(nodes) if cluster else {}
-    subgraphs: dict[str, graphviz.Digraph] = {}
 
-    def home(node: Value) -> graphviz.Digraph:
-        prefix = groups.get(node)
-        if prefix is None:
-            return dot
-        if prefix not in subgraphs:
-            sub = graphviz.Digraph(name=f"cluster_{prefix}")
-            sub.attr(
-                label=prefix,
-                labelloc="t",
-                style="rounded,dashed",
-                color="#999999",
-                fontcolor=MUTED,
-                fontsize="11",
-                labeljust="l",
-            )
-            subgraphs[prefix] = sub
-        return subgraphs[prefix]
-
+def _emit(dot: graphviz.Digraph, chosen: _Chosen, style: _Style) -> None:
+    """Into ``dot``: each node (in its module's box), the boxes, "… N more", then the edges."""
+    boxes = {
+        prefix: _module_box(prefix) for prefix in sorted({*chosen.groups.values()}, key=_natural)
+    }
     edges: list[tuple[str, str, dict[str, str]]] = []
-    truncated = False
-    for node in nodes:
-        i = index[node]
-        home(node).node(
-            f"v{i}",
-            _value_label(
-                names[node],
-                node.data,
-                gradient(node),
-                show_grad,
-                scale,
-                node in hl_nodes,
-                stacked=rankdir in ("LR", "RL"),
-                cell_width=cell_width,
-            ),
-            shape="plain",
-        )
-        if node.is_leaf:
-            continue
-        bold = any((node, k) in hl_edges for k in range(len(node.parents)))
-        home(node).node(
-            f"op{i}",
-            _op_text(node, glyphs),
-            shape="ellipse",
-            style="filled",
-            fillcolor=OP_FILL,
-            fontsize="11",
-            height="0.3",
-            margin="0.04,0.02",
-            color=HIGHLIGHT if bold else INK,
-            penwidth="2.5" if bold else "1",
-        )
-        # Heavy edges along the chain of computed values keep it straight (no drift).
-        edges.append((f"op{i}", f"v{i}", {**_edge_style(bold), "weight": "8"}))
-        for k, (parent, local) in enumerate(zip(node.parents, node.local_grads, strict=True)):
-            if parent not in shown:
-                truncated = True
-                continue
-            attrs = _edge_style((node, k) in hl_edges)
-            if show_local_grads:
-                attrs["label"] = format_number(local)
-            tail = f"v{index[parent]}"
-            if not parent.is_leaf:
-                attrs["weight"] = "8"
-            if (node, k) in ghosts:  # far from where the value is drawn: its name, drawn here
-                tail = f"g{index[parent]}_{i}_{k}"
-                home(node).node(tail, names[parent], **_ghost_style((node, k) in hl_edges))
-            edges.append((tail, f"op{i}", attrs))
-
-    for prefix in sorted(subgraphs, key=_natural):
-        dot.subgraph(subgraphs[prefix])
-    if truncated:
-        hidden = len(order) - len(nodes)
-        dot.node(
-            "more",
-            f"… {hidden:,} more nodes\n(not drawn: max_nodes={max_nodes:,})",
-            shape="box",
-            style="dashed,rounded",
-            color=MUTED,
-            fontcolor=MUTED,
-            fontsize="11",
-        )
-        for node in nodes:
-            if not node.is_leaf and any(p not in shown for p in node.parents):
-                dot.edge("more", f"op{index[node]}", style="dashed", color="#999999")
+    for node in chosen.nodes:
+        home = boxes[chosen.groups[node]] if node in chosen.groups else dot
+        edges += _emit_node(home, node, chosen, style)
+    for box in boxes.values():
+        dot.subgraph(box)
+    _emit_more(dot, chosen)
     for tail, head, attrs in edges:
         dot.edge(tail, head, **attrs)
-    return dot
+
+
+def _emit_node(
+    home: graphviz.Digraph, node: Value, chosen: _Chosen, style: _Style
+) -> list[tuple[str, str, dict[str, str]]]:
+    """``node``'s box, its op's oval and its ghost inputs into ``home``; returns their edges."""
+    i = chosen.ids[node]
+    home.node(f"v{i}", **style.value_box(node, chosen.names[node]))
+    if node.is_leaf:
+        return []
+    home.node(f"op{i}", **style.op_oval(node))
+    edges = [(f"op{i}", f"v{i}", style.output_edge(node))]
+    for k, (parent, local) in enumerate(zip(node.parents, node.local_grads, strict=True)):
+        if parent not in chosen.shown:
+            continue
+        tail = f"v{chosen.ids[parent]}"
+        if (node, k) in chosen.ghosts:  # far from where the value is drawn: its name, drawn here
+            tail = f"g{chosen.ids[parent]}_{i}_{k}"
+            home.node(tail, **style.ghost_box(node, k, chosen.names[parent]))
+        edges.append((tail, f"op{i}", style.input_edge(node, k, local)))
+    return edges
+
+
+def _module_box(prefix: str) -> graphviz.Digraph:
+    """The dashed box, named for its module (``L0.N3``), that its nodes are drawn in."""
+    import graphviz
+
+    box = graphviz.Digraph(name=f"cluster_{prefix}")
+    box.attr(
+        label=prefix,
+        labelloc="t",
+        style="rounded,dashed",
+        color=FAINT,
+        fontcolor=MUTED,
+        fontsize="11",
+        labeljust="l",
+    )
+    return box
+
+
+def _emit_more(dot: graphviz.Digraph, chosen: _Chosen) -> None:
+    """If inputs were left out: one "… N more nodes" box, with an edge to each op missing some."""
+    cut = [node for node in chosen.nodes if any(p not in chosen.shown for p in node.parents)]
+    if not cut:
+        return
+    hidden = len(chosen.order) - len(chosen.nodes)
+    dot.node(
+        "more",
+        f"… {hidden:,} more nodes\n(not drawn: max_nodes={chosen.limit:,})",
+        shape="box",
+        style="dashed,rounded",
+        color=MUTED,
+        fontcolor=MUTED,
+        fontsize="11",
+    )
+    for node in cut:
+        dot.edge("more", f"op{chosen.ids[node]}", style="dashed", color=FAINT)
 
 
 # ---------------------------------------------------------------------------
@@ -279,7 +384,7 @@ def _value_label(
         if cell_width:
             cells[-1] = cells[-1].replace("<TD", f'<TD WIDTH="{round(cell_width)}"', 1)
     # Cells keep their grey lines whatever colour the table's (highlight) border has.
-    cells = [cell.replace("<TD", f'<TD COLOR="{CELL_LINE}"', 1) for cell in cells]
+    cells = [cell.replace("<TD", f'<TD COLOR="{FAINT}"', 1) for cell in cells]
     # The border is there either way (white when not highlighted): the box keeps its size.
     border = f' BORDER="3" COLOR="{HIGHLIGHT if bold else "white"}"'
     # Stacked across the flow (name over data over grad) keeps the drawing compact.
