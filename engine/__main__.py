@@ -15,7 +15,7 @@ import sys
 from collections.abc import Collection, Sequence
 
 from .chain import TooManyPathsError, chain_rule
-from .checks import at_least, greater_than, number
+from .checks import at_least, greater_than, number, whole_number
 from .errors import GradcheckError, UsageError, dot_missing, usage_errors
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
 from .files import atomic_write
@@ -231,8 +231,8 @@ def _graph(args: argparse.Namespace) -> int:
         if name not in values:
             known = ", ".join(values) or "none"
             raise UsageError(f"--wrt {name}: no input is called {name!r} (inputs: {known})")
-    if args.max_nodes < 0:
-        raise UsageError(f"--max-nodes must be 0 (draw all) or more, got {args.max_nodes}")
+    with usage_errors():
+        whole_number("--max-nodes", args.max_nodes, 0, or_else="(0 draws all)")
     if not args.output:
         _explain(args, expression, values, wrt)
         return 0

@@ -105,10 +105,16 @@ def flag(name: str, value: object) -> bool:
     return value
 
 
-def whole_number(name: str, value: object, low: int) -> int:
-    """An int ``>= low`` (a bool is not a count)."""
+def whole_number(name: str, value: object, low: int, *, or_else: str = "") -> int:
+    """An int ``>= low`` (a bool is not a count); ``or_else`` says what else would do.
+
+    >>> whole_number("max_nodes", 0, 1, or_else="or None")
+    Traceback (most recent call last):
+    ValueError: max_nodes must be a whole number >= 1 or None, got 0
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
+        also = f" {or_else}" if or_else else ""
+        raise ValueError(f"{name} must be a whole number >= {low}{also}, got {value!r}")
     return int(value)
 
 

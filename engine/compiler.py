@@ -34,6 +34,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 
 from . import ops
+from .checks import choice, whole_number
 from .trace import (
     CONSTANT,
     Graph,
@@ -83,12 +84,10 @@ def compile(
     - ``fuse=False``: no layer recognition (one line per node, slower).
     - ``rules``: replacement ops, ``{ops.TANH: my_tanh}``: for testing tests.
     """
-    if reduce not in ("mean", "sum"):
-        raise ValueError(f"reduce must be 'mean' or 'sum', got {reduce!r}")
+    choice("reduce", reduce, ("mean", "sum"))
     if not callable(fn):
         raise TypeError(f"compile needs a function, got {type(fn).__name__}: {fn!r}")
-    if isinstance(validate, bool) or not isinstance(validate, int) or validate < 0:
-        raise ValueError(f"validate must be a whole number >= 0, got {validate!r}")
+    whole_number("validate", validate, 0)
     if params is not None:
         params = list(params)
         bad = [p for p in params if not isinstance(p, Value)]

@@ -16,13 +16,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .autograd import grad
+from .checks import at_least, greater_than, number
 from .errors import GradcheckError
 from .modes import no_grad
-from .value import Value, _as_float
+from .value import Value
 
 __all__ = ["GradcheckReport", "GradcheckRow", "gradcheck", "gradgradcheck"]
 
 Function = Callable[[list[Value]], Value]
+Inputs = Sequence[
+    float | Value
+]  # the point to check at: numbers, or Values (whose labels name rows)
 
 
 @dataclass(frozen=True)
@@ -83,18 +87,25 @@ def _compare(name: str, analytic: float, numeric: float, atol: float, rtol: floa
     return GradcheckRow(name, analytic, numeric, abs_error, rel_error, ok)
 
 
-def _validate(fn: Function, inputs: Sequence[float], eps: float) -> tuple[list[float], list[str]]:
+def _validate(
+    fn: Function, inputs: Inputs, eps: float, atol: float, rtol: float
+) -> tuple[list[float], list[str]]:
     """The inputs as floats, and their names: a labelled Value's label, else ``x0``, ``x1``, ..."""
     if not callable(fn):
         raise TypeError(f"gradcheck needs a function of a list of Values, got {fn!r}")
     if isinstance(inputs, (int, float, Value)):
         raise TypeError("gradcheck needs a list of input numbers, e.g. [0.5, -1.0]")
-    xs = [_as_float(x.data if isinstance(x, Value) else x) for x in inputs]
-    if not xs:
+    inputs = list(inputs)
+    if not inputs:
         raise ValueError("gradcheck needs at least one input")
-    if not (eps > 0 and math.isfinite(eps)):
-        raise ValueError(f"eps must be a small positive number, got {eps!r}")
+    greater_than("eps", eps)
+    at_least("atol", atol)
+    at_least("rtol", rtol)
     names = [x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(inputs)]
+    xs = [
+        number(f"input {name}", x.data if isinstance(x, Value) else x)
+        for name, x in zip(names, inputs, strict=True)
+    ]
     return xs, names
 
 
@@ -126,12 +137,7 @@ def _central_difference(
 
 
 def gradcheck(
-    fn: Function,
-    inputs: Sequence[float],
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-4,
+    fn: Function, inputs: Inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4
 ) -> GradcheckReport:
     """Compare ``backward()``'s gradients of ``fn`` at ``inputs`` with central differences.
 
@@ -153,7 +159,7 @@ def gradcheck(
     >>> [row.name for row in gradcheck(lambda x: x[0] * x[1], [Value(2.0, label="w"), 3.0]).rows]
     ['w', 'x1']
     """
-    xs, names = _validate(fn, inputs, eps)
+    xs, names = _validate(fn, inputs, eps, atol, rtol)
 
     leaves, out = _evaluate(fn, xs, names)
     out.backward()
@@ -211,12 +217,7 @@ def _check_consistency(
 
 
 def gradgradcheck(
-    fn: Function,
-    inputs: Sequence[float],
-    *,
-    eps: float = 1e-6,
-    atol: float = 1e-5,
-    rtol: float = 1e-4,
+    fn: Function, inputs: Inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-4
 ) -> GradcheckReport:
     """Check second derivatives: ``grad(..., create_graph=True)`` differentiated again.
 
@@ -226,7 +227,7 @@ def gradgradcheck(
     >>> gradgradcheck(lambda x: x[0] ** 3 * x[1], [2.0, 0.5]).rows[0].analytic  # 6·x0·x1
     6.0
     """
-    xs, names = _validate(fn, inputs, eps)
+    xs, names = _validate(fn, inputs, eps, atol, rtol)
 
     leaves, out = _evaluate(fn, xs, names)
     first = grad(out, leaves, create_graph=True)

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import ops
+from . import checks, ops
 from .autograd import BackwardStep, topological_order
 from .naming import display_names, format_number
 from .value import Value
@@ -142,10 +142,9 @@ def _check_arguments(root: object, rankdir: object, max_nodes: object) -> None:
         ) from None
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
-    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
-        raise ValueError(f"max_nodes must be a positive whole number or None, got {max_nodes!r}")
+    checks.choice("rankdir", rankdir, RANKDIRS)
+    if max_nodes is not None:
+        checks.whole_number("max_nodes", max_nodes, 1, or_else="or None")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from engine import Value, ops
+from engine.checks import choice
 
 __all__ = ["sigmoid", "tanh", "relu", "linear", "softmax", "log_softmax", "ACTIVATIONS", "resolve"]
 
@@ -170,7 +171,4 @@ def resolve(activation: str | Callable) -> Callable:
     """
     if callable(activation):
         return activation
-    if isinstance(activation, str) and activation in ACTIVATIONS:
-        return ACTIVATIONS[activation]
-    choices = ", ".join(repr(name) for name in ACTIVATIONS)
-    raise ValueError(f"unknown activation {activation!r}: choose one of {choices} or a callable")
+    return ACTIVATIONS[choice("activation", activation, ACTIVATIONS, or_else="or a callable")]

@@ -25,6 +25,7 @@ import numbers
 from collections.abc import Sequence
 
 from engine import Value
+from engine.checks import whole_number
 
 from .activations import log_softmax
 
@@ -185,8 +186,7 @@ def one_hot(index: int, n_classes: int) -> list[float]:
     >>> one_hot(2, 4)
     [0.0, 0.0, 1.0, 0.0]
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, numbers.Integral) or n_classes < 1:
-        raise ValueError(f"one_hot: n_classes must be a whole number >= 1, got {n_classes!r}")
+    whole_number("one_hot: n_classes", n_classes, 1)
     row = [0.0] * n_classes
     row[_class_index(index, n_classes, "one_hot")] = 1.0
     return row

@@ -45,7 +45,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from engine import Value
-from engine.checks import at_least, flag, in_range, number
+from engine.checks import at_least, flag, in_range, number, whole_number
 
 from .landscape import trajectory
 from .lr_scheduler import ExponentialLR, StepLR
@@ -851,9 +851,7 @@ def _checked_state(entry: object, initial: Mapping[str, Any], where: str) -> dic
     result: dict[str, Any] = {}
     for key, value in entry.items():
         if key == "step":
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"the step count of {where} must be a whole number >= 0")
-            result[key] = value
+            result[key] = whole_number(f"the step count of {where}", value, 0)
         else:
             result[key] = number(f"{key} of {where}", value)
     return result

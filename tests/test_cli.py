@@ -170,7 +170,10 @@ TMP = "{tmp}"
         (["graph", "x", "x=1", "-o", TMP], "is a directory; give a file name"),
         (["graph", "x", "x=1", "-o", "missing/g.png"], "the directory"),
         (["graph", "x", "x=1", "--rankdir", "XY"], "invalid choice: 'XY'"),
-        (["graph", "x", "x=1", "--max-nodes", "-1"], "--max-nodes must be 0 (draw all) or more"),
+        (
+            ["graph", "x", "x=1", "--max-nodes", "-1"],
+            "--max-nodes must be a whole number >= 0 (0 draws all), got -1",
+        ),
         (["graph", "x", "x=1", "--max-nodes", "many"], "invalid int value: 'many'"),
         (["graph", "-x", "x=1"], 'a formula that starts with "-" goes after "--"'),
         (["graph"], "required"),

@@ -103,7 +103,9 @@ def test_leaving_the_domain_is_explained():
         ("not callable", [1.0], TypeError, "needs a function"),
         (lambda x: x[0], 1.0, TypeError, "list of input numbers"),
         (lambda x: x[0], [], ValueError, "at least one input"),
-        (lambda x: x[0], ["a"], TypeError, "real number"),
+        (lambda x: x[0], ["a"], TypeError, "input x0 must be a number, got str: 'a'"),
+        (lambda x: x[0], [1.0, True], TypeError, "input x1 must be a number, got bool"),
+        (lambda x: x[0], [Value(math.nan, label="w")], ValueError, "input w must be a finite"),
     ],
 )
 def test_bad_arguments(fn, inputs, error, pattern):
@@ -111,9 +113,25 @@ def test_bad_arguments(fn, inputs, error, pattern):
         gradcheck(fn, inputs)
 
 
-def test_bad_eps():
-    with pytest.raises(ValueError, match="eps"):
-        gradcheck(lambda x: x[0], [1.0], eps=0.0)
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+@pytest.mark.parametrize(
+    "option, error, pattern",
+    [
+        ({"eps": 0.0}, ValueError, "eps must be > 0, got 0"),
+        ({"eps": math.inf}, ValueError, "eps must be a finite number, got inf"),
+        ({"atol": -1e-5}, ValueError, "atol must be >= 0, got -1e-05"),
+        # A NaN tolerance would fail every row with a table that does not say why.
+        ({"rtol": math.nan}, ValueError, "rtol must be a finite number, got nan"),
+        ({"atol": "1e-5"}, TypeError, "atol must be a number, got str"),
+    ],
+)
+def test_bad_step_or_tolerance(check, option, error, pattern):
+    with pytest.raises(error, match=pattern):
+        check(lambda x: x[0] * x[0], [1.0], **option)
+
+
+def test_inputs_may_be_any_iterable():
+    assert gradcheck(lambda x: x[0] * x[1], (v for v in [2.0, 3.0])).passed
 
 
 def test_second_order_report():
