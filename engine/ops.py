@@ -268,34 +268,23 @@ def reciprocal(x):
     return 1 / x
 
 
-def exp(x):
-    """e ** x."""
-    return math.exp(x) if type(x) is float else _dispatch(x, math.exp, "exp")
+def _elementwise(name: str, on_float: Callable[[float], float], doc: str) -> Callable:
+    """A helper for rules: ``on_float`` of a float, else the Value's or array library's ``name``."""
+
+    def helper(x):
+        return on_float(x) if type(x) is float else _dispatch(x, on_float, name)
+
+    helper.__name__ = helper.__qualname__ = name
+    helper.__doc__ = doc
+    return helper
 
 
-def log(x):
-    """The natural logarithm."""
-    return math.log(x) if type(x) is float else _dispatch(x, math.log, "log")
-
-
-def log1p(x):
-    """log(1 + x), accurate for tiny x."""
-    return math.log1p(x) if type(x) is float else _dispatch(x, math.log1p, "log1p")
-
-
-def sqrt(x):
-    """The square root."""
-    return math.sqrt(x) if type(x) is float else _dispatch(x, math.sqrt, "sqrt")
-
-
-def sin(x):
-    """The sine (radians)."""
-    return math.sin(x) if type(x) is float else _dispatch(x, math.sin, "sin")
-
-
-def cos(x):
-    """The cosine (radians)."""
-    return math.cos(x) if type(x) is float else _dispatch(x, math.cos, "cos")
+exp = _elementwise("exp", math.exp, "e ** x.")
+log = _elementwise("log", math.log, "The natural logarithm.")
+log1p = _elementwise("log1p", math.log1p, "log(1 + x), accurate for tiny x.")
+sqrt = _elementwise("sqrt", math.sqrt, "The square root.")
+sin = _elementwise("sin", math.sin, "The sine (radians).")
+cos = _elementwise("cos", math.cos, "The cosine (radians).")
 
 
 def tanh(x):

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -338,6 +338,31 @@ class Packed:
             )
 
 
+def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
+    """``init`` with other defaults for some arguments, its signature otherwise unchanged.
+
+    For an optimizer that is another with other defaults (``Momentum`` is SGD
+    with momentum=0.9): its signature still lists, in torch's order, every
+    argument, and is written once, in the optimizer it is made from.
+    """
+    signature = inspect.signature(init)
+    assert set(defaults) <= set(signature.parameters), "only existing arguments get new defaults"
+    changed = signature.replace(
+        parameters=[
+            p.replace(default=defaults[p.name]) if p.name in defaults else p
+            for p in signature.parameters.values()
+        ]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        bound = changed.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        init(*bound.args, **bound.kwargs)
+
+    __init__.__signature__ = changed  # type: ignore[attr-defined]
+    return __init__
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (torch.optim.SGD).
 
@@ -412,16 +437,7 @@ class Momentum(SGD):
     0.9
     """
 
-    def __init__(
-        self,
-        params: Iterable[Value],
-        lr: float,
-        momentum: float = 0.9,
-        dampening: float = 0,
-        weight_decay: float = 0,
-        nesterov: bool = False,
-    ) -> None:
-        super().__init__(params, lr, momentum, dampening, weight_decay, nesterov)
+    __init__ = _with_defaults(SGD.__init__, momentum=0.9)
 
 
 class AdaGrad(Optimizer):
@@ -717,16 +733,7 @@ class AdamW(Adam):
     0.899
     """
 
-    def __init__(
-        self,
-        params: Iterable[Value],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
-    ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+    __init__ = _with_defaults(Adam.__init__, weight_decay=1e-2)
 
     @staticmethod
     def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
