@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from . import ops
 from .fusion import Layer, Map, ParamDot, Plan, Scalar, Vector, input_vector
-from .symbols import ARRAY, PYTHON, Symbol, array_symbol, python_symbol, text
+from .symbols import ARRAY, PYTHON, Symbol, array_symbol, multiply, python_symbol, text
 from .trace import CONSTANT, INPUT, OPERATION, STATE, Graph
 
 __all__ = ["Source", "array_source", "python_source", "forward_rule", "derivative_rule"]
@@ -377,8 +377,6 @@ def array_source(
 
 
 def _times(local, g: Symbol):
-    from .symbols import multiply
-
     return multiply(local, g)
 
 

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import checks, ops
 from .autograd import BackwardStep, topological_order
+from .chain import ChainPath, ChainRule
 from .naming import display_names, format_number
 from .value import Value
 
@@ -563,8 +564,6 @@ def _clusters(nodes: list[Value]) -> dict[Value, str]:
 
 def _highlights(items: Any) -> tuple[set[Value], set[tuple[Value, int]]]:
     """Nodes and edges ``(child, index)`` to draw thick, from whatever ``highlight`` holds."""
-    from .chain import ChainPath, ChainRule
-
     nodes: set[Value] = set()
     edges: set[tuple[Value, int]] = set()
     stack = [items]

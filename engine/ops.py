@@ -87,10 +87,6 @@ class Excluded:
         at, condition = self.when
         return args[at] is None or _is(args[at], condition)
 
-    def excludes(self, args: tuple) -> bool:
-        """True if ``args`` (the inputs' data, then the constant) fall in this exclusion."""
-        return self.applies(args) and _is(args[self.at], self.where)
-
 
 # What each word of a domain means, as (comparison, bound): check runs for every node, and
 # a comparison from the operator module is one C call.

@@ -19,6 +19,7 @@ from typing import Any
 
 from .autograd import BackwardStep, topological_order
 from .files import atomic_write
+from .graph import draw_graph, fit_column, render
 from .naming import display_names, format_number
 from .value import Number, Value
 
@@ -104,7 +105,6 @@ def _frame(trace: BackwardTrace, k: int, **draw_options: Any):
     as wide as the widest gradient any frame shows. ``title=None`` leaves the
     text out (the widget and the player show it above the picture).
     """
-    from .graph import draw_graph
 
     options = {
         "highlight": trace.steps[k - 1] if k else trace.root,
@@ -127,7 +127,6 @@ def _cell_width(trace: BackwardTrace) -> float:
 
 def _svg_frames(trace: BackwardTrace, limit: int | None, **draw_options: Any) -> list[str]:
     """Frames 0, 1, … as SVG (no title), up to ``limit`` frames and ``MAX_PLAYER_BYTES``."""
-    from .graph import render
 
     frames: list[str] = []
     size = 0
@@ -142,7 +141,6 @@ def _svg_frames(trace: BackwardTrace, limit: int | None, **draw_options: Any) ->
 
 def _compact(svg: str) -> str:
     """Graphviz's SVG without its XML prolog and comments, scaled to the column."""
-    from .graph import fit_column
 
     return re.sub(r"<!--.*?-->\n?", "", fit_column(svg), flags=re.DOTALL)
 
@@ -282,7 +280,6 @@ def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
             "step_through needs ipywidgets: pip install ipywidgets "
             "(or pip install 'scalarflow[jupyter]')"
         ) from None
-    from .graph import render
 
     trace = trace_backward(root, grad)
     frames = _svg_frames(trace, MAX_FRAMES, **draw_options)
@@ -350,7 +347,6 @@ def save_steps(
     Returns the paths written. The files appear only once every frame has
     been drawn; ``.grad`` is untouched.
     """
-    from .graph import render
 
     trace = trace_backward(root, grad)
     path = os.fspath(path)

@@ -43,7 +43,7 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
 from . import ops
 from .value import Value
 
-__all__ = ["values", "op_inputs", "expressions", "Expression", "UNARY", "BINARY", "MARGIN"]
+__all__ = ["values", "op_inputs", "expressions", "DrawnExpression", "UNARY", "BINARY", "MARGIN"]
 
 MARGIN = 0.1  # how far every drawn point stays from a domain edge or a kink
 BOUND = 100.0  # intermediate results stay within ±BOUND, so finite differences stay accurate
@@ -181,7 +181,7 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Expression:
+class DrawnExpression:
     """A drawn expression: ``fn(list of Values) -> Value`` and a point ``inputs`` to test it at."""
 
     inputs: list[float]
@@ -213,7 +213,7 @@ class Expression:
         return texts[-1]
 
     def __repr__(self) -> str:
-        return f"Expression({self.source}, inputs={self.inputs!r})"
+        return f"DrawnExpression({self.source}, inputs={self.inputs!r})"
 
 
 def expressions(
@@ -223,7 +223,7 @@ def expressions(
     min_ops: int = 1,
     max_ops: int = 8,
     ops: Sequence[str] | None = None,
-) -> st.SearchStrategy[Expression]:
+) -> st.SearchStrategy[DrawnExpression]:
     """Random differentiable expressions with a point inside every op's domain.
 
     Each op is chosen among those whose domain holds the operands' values at
@@ -246,7 +246,7 @@ def expressions(
 
 
 @st.composite
-def _expressions(draw, min_inputs, max_inputs, min_ops, max_ops, allowed) -> Expression:
+def _expressions(draw, min_inputs, max_inputs, min_ops, max_ops, allowed) -> DrawnExpression:
     n_inputs = draw(st.integers(min_inputs, max_inputs))
     inputs = draw(st.lists(_magnitude(-3.0, 3.0), min_size=n_inputs, max_size=n_inputs))
     data = list(inputs)  # the value of every node so far, at the drawn point
@@ -268,7 +268,7 @@ def _expressions(draw, min_inputs, max_inputs, min_ops, max_ops, allowed) -> Exp
         steps.append(step)
     if not steps:  # nothing fitted (or min_ops=0): the output is a product of the first input
         steps.append(Step("mul", (0, 0)))
-    return Expression(list(inputs), tuple(steps))
+    return DrawnExpression(list(inputs), tuple(steps))
 
 
 def _evaluate(step: Step, data: Sequence[float]) -> float:

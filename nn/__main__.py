@@ -20,11 +20,13 @@ import shutil
 import sys
 import time
 
+import engine
+from engine import Value, draw_graph
 from engine.checks import at_least, greater_than, whole_number
 from engine.errors import UsageError, dot_missing, usage_errors
 from engine.files import write_together
 
-from . import datasets
+from . import datasets, plot
 from .layers import MLP
 from .optim import OPTIMIZERS
 from .serialize import model_json
@@ -251,8 +253,6 @@ def _png(fig) -> bytes:
 
 def _neuron_graph(model: MLP, x: list[float]):
     """The computation of neuron L0.N0 on sample ``x``, on a copy so the model is untouched."""
-    from engine import Value, draw_graph
-
     neuron = copy.deepcopy(model.layers[0].neurons[0])  # backward fills the copy's grads
     out = neuron([Value(xi, label=f"x{i + 1}") for i, xi in enumerate(x)])
     if len(out.parents) == 1:  # act(z): name the weighted sum as the lesson does
@@ -264,9 +264,6 @@ def _neuron_graph(model: MLP, x: list[float]):
 
 def _one_point_at_a_time(model: MLP, x: list[float]):
     """``model`` as compiled code, called on one point as plot.decision_boundary calls it."""
-    import engine
-    from engine import Value
-
     forward = engine.compile(model, (x,))
     try:
         import numpy as np
@@ -305,7 +302,6 @@ def train_command(args: argparse.Namespace) -> int:
             "(or scalarflow[plot])"
         ) from None
     matplotlib.use("Agg")  # files only: works without a display
-    from . import plot
 
     out = _check_out(args.out)
     if shutil.which("dot") is None:  # said before training, not after 100 epochs

@@ -32,8 +32,8 @@ on one array holding all of them (a training loop's fast path), and its
 ``write_back()`` leaves the same numbers as as many ``step()`` calls.
 
 Learning-rate schedules live in ``nn.lr_scheduler`` and the path an optimizer
-takes in ``nn.landscape``; both are importable from here too, where they
-used to live.
+takes in ``nn.landscape``; both are importable from here too, so that
+``from nn.optim import StepLR`` keeps working.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from engine import Value, gc_paused, no_grad
+from engine import compile as compile_step
 from engine.checks import at_least, choice, flag, whole_number
 
 from .losses import (
@@ -230,8 +231,6 @@ def evaluate(
 
 def _compiled_outputs(model: Callable, X: list) -> list:
     """``model``'s output for every sample (floats, or lists of them), from one compiled run."""
-    from engine import compile as compile_step
-
     forward = compile_step(model, (_plain(X[0]),))
     np = _numpy()
     if np is None:
@@ -277,13 +276,13 @@ def fit(
     - ``progress``: a text tqdm bar with epoch, loss and accuracy, whose last state stays
       on screen (and in a saved notebook): on stderr in a terminal, on stdout in a
       notebook (which paints stderr as an error); ``False`` prints nothing.
-    - ``compile=True``: the same training, 100-1000x faster: the loss of one sample is
-      traced once (``engine.compile``) and run as generated code on whole batches. With
-      numpy the parameters stay packed in one array for the whole loop
-      (``opt.packed()``) and go back into the Values when it ends, however it ends;
-      without numpy the step runs on plain floats. The loss must be the mean of
-      per-sample losses (every named loss is; a custom loss is checked on a few
-      samples), and, as compiled code does, per-node domain checks are skipped.
+    - ``compile=True``: the same training, much faster (benchmarks/README.md has the
+      figures): the loss of one sample is traced once (``engine.compile``) and run as
+      generated code on whole batches. With numpy the parameters stay packed in one
+      array for the whole loop (``opt.packed()``) and go back into the Values when it
+      ends, however it ends; without numpy the step runs on plain floats. The loss must
+      be the mean of per-sample losses (every named loss is; a custom loss is checked
+      on a few samples), and, as compiled code does, per-node domain checks are skipped.
 
     >>> from nn import MLP
     >>> model = MLP(1, [1], seed=0)                    # one neuron, no activation: w·x + b
@@ -460,8 +459,6 @@ class _CompiledLoop:
     """
 
     def __init__(self, model, X, y, loss_fn, kind, opt: Optimizer, *, shuffled: bool) -> None:
-        from engine import compile as compile_step
-
         targets = _traceable_targets(model, X, y, loss_fn, kind)
         self.opt, self.kind, self.shuffled, self.n = opt, kind, shuffled, len(X)
         self.params = opt.params

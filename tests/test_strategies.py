@@ -12,7 +12,7 @@ from engine.strategies import (
     BOUND,
     MARGIN,
     UNARY,
-    Expression,
+    DrawnExpression,
     apply_op,
     expressions,
     op_inputs,
@@ -56,7 +56,7 @@ def test_op_inputs_rejects_an_unknown_op():
         op_inputs("tan")
 
 
-def replay(e: Expression):
+def replay(e: DrawnExpression):
     """The data of every node, checking each step's operands as it goes."""
     data = list(e.inputs)
     for step in e.steps:
@@ -103,11 +103,11 @@ def test_expressions_reject_unknown_ops():
 def test_expression_source_reads_like_code():
     from engine.strategies import Step
 
-    e = Expression(
+    e = DrawnExpression(
         [1.0, 2.0], (Step("mul", (0, 1)), Step("tanh", (2,)), Step("pow_const", (3,), 2.0))
     )
     assert e.source == "(tanh((x0 * x1)) ** 2)"
-    assert repr(e) == "Expression((tanh((x0 * x1)) ** 2), inputs=[1.0, 2.0])"
+    assert repr(e) == "DrawnExpression((tanh((x0 * x1)) ** 2), inputs=[1.0, 2.0])"
 
 
 @given(values(-2.0, 3.0, label="w"))
