@@ -129,7 +129,7 @@ def _raise_anomaly(node: Node, parent: Node, local: float, upstream: float) -> N
     )
 
 
-def backward(root: Node, grad: float = 1.0, *, walk: Walk | None = None) -> None:
+def backward(root: Node, grad: float = 1.0, *, plain: bool = False) -> None:
     """Accumulate d root / d leaf into every leaf's ``.grad``; set every other node's.
 
     Leaves add to what they hold (as in PyTorch); every non-leaf's ``.grad``
@@ -141,16 +141,22 @@ def backward(root: Node, grad: float = 1.0, *, walk: Walk | None = None) -> None
     micrograd's way, runs its own closure instead). Under ``detect_anomaly``
     every edge's term is checked as it is added.
 
-    ``walk(root)`` gives the nodes in the walk's order: by default the node's
-    own faster equivalent if its type has one (``Value._backward_walk``), else
-    the plain walk over ``.parents``.
+    A node type may bring a faster equivalent of the walk and of the pass over
+    it (``Value._backward_walk`` and ``Value._backward_pass``, tested equal to
+    these); ``plain=True`` takes the plain ones, written against the protocol.
     """
-    if walk is None:
-        walk = getattr(type(root), "_backward_walk", _walk)
-    nodes = _start(root, grad, walk)
+    kind = type(root)
+    nodes = _start(root, grad, _walk if plain else getattr(kind, "_backward_walk", _walk))
     if _mode.get() & ANOMALY:
         _checked_backward(nodes)
-        return
+    elif plain:
+        _backward_pass(nodes)
+    else:
+        getattr(kind, "_backward_pass", _backward_pass)(nodes)
+
+
+def _backward_pass(nodes: list[Node]) -> None:
+    """The chain rule at every node of the walk, in order."""
     for node in nodes:
         node._backward()
 

@@ -303,7 +303,7 @@ def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], nam
             signature.append(known.get(v) or (CONSTANT, v.data))
         else:
             op = v._primitive
-            if type(op) is not Op or _runs_a_closure(v):
+            if type(op) is not Op or v._runs_a_closure():
                 raise _hand_built(v)
             y = v._y
             parents = (index[x],) if y is None else (index[x], index[y])
@@ -350,7 +350,7 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
                 node = Node(CONSTANT, data=v.data, label=v.label)
         else:
             op = v._primitive
-            if type(op) is not Op or _runs_a_closure(v):
+            if type(op) is not Op or v._runs_a_closure():
                 raise _hand_built(v)
             y = v._y
             if y is None:
@@ -363,15 +363,6 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
         index[v] = len(nodes)
         nodes.append(node)
     return Graph(nodes, [index[v] for v in outputs], single, shapes, state_values)
-
-
-def _runs_a_closure(v: Value) -> bool:
-    """Whether backward would call a ``_backward`` closure assigned to this node."""
-    # Read through the attribute, never through v.__dict__ (which would create one per node).
-    return getattr(v._backward, "__func__", None) is not _VALUE_BACKWARD
-
-
-_VALUE_BACKWARD = Value.__dict__.get("_backward")
 
 
 def _hand_built(v: Value) -> TraceError:

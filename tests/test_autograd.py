@@ -373,8 +373,69 @@ def test_value_backward_equals_the_plain_walk_bit_for_bit(graph):
     fast = [node.grad for node in order]
     for node in order:
         node.grad = 0.0
-    autograd.backward(out, walk=autograd._walk)  # the plain walk, over .parents
+    autograd.backward(out, plain=True)  # the plain walk and pass, over .parents
     assert [node.grad for node in order] == fast
+
+
+def test_an_interrupted_walk_leaves_numbers_and_hides_nothing_from_the_next(monkeypatch):
+    # The fast walk marks each node it reaches in its .grad; after Ctrl-C in the middle,
+    # every .grad is a number again and the next backward sees every node. The
+    # interruption comes from a hand-built node's parents.
+    x = Value(2.0, label="x")
+    inner = (x * 3).tanh() + x
+    hand = hand_built_square(inner)
+    out = (hand * 2).relu() * inner
+    parents = Value.parents
+
+    def interrupted(node):
+        if node is hand:
+            raise KeyboardInterrupt
+        return parents.fget(node)
+
+    monkeypatch.setattr(Value, "parents", property(interrupted))
+    with pytest.raises(KeyboardInterrupt):
+        out.backward()
+    monkeypatch.undo()
+    assert all(isinstance(node.grad, float) for node in topological_order(out))
+    out.backward()  # and the next backward is as if nothing had happened
+    assert x.grad == grad(out, [x])[0] != 0
+
+
+def test_a_non_leaf_grad_set_to_none_does_not_hide_it_from_the_walk():
+    # torch users write p.grad = None; on a non-leaf it must not look "already visited".
+    x = Value(0.5, label="x")
+    h = x * x
+    out = h.exp() + h
+    h.grad = None
+    out.backward()
+    assert x.grad == pytest.approx(2 * 0.5 * (math.exp(0.25) + 1), rel=1e-15)
+
+
+def test_a_closure_given_to_a_table_node_replaces_its_rule_everywhere():
+    # Assigning _backward makes the node one that runs a closure: backward runs it, and
+    # steps and drawings read its local derivative from it (2, not the recorded 3).
+    x = Value(1.5, label="x")
+    out = x**2
+    assert out.local_grads == (3.0,)
+
+    def _backward():
+        x.grad += 2.0 * out.grad
+
+    out._backward = _backward
+    assert out._backward is _backward and out.local_grads == (2.0,)
+    out.backward()
+    assert x.grad == 2.0
+    x.grad = 0.0
+    autograd.backward(out, plain=True)
+    assert x.grad == 2.0
+    assert [step.local_grad for step in out.backward_steps()] == [2.0]
+
+
+def test_backward_must_be_a_function():
+    out = Value(1.0) ** 2
+    with pytest.raises(TypeError, match="_backward must be a function of no arguments"):
+        out._backward = 3.0
+    assert out.local_grads == (2.0,)  # refused before anything changed
 
 
 def test_the_plain_walk_reads_as_the_chain_rule():
