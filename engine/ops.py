@@ -180,9 +180,8 @@ def _is_real(x: object) -> bool:
 
 
 def _is_value(x: object) -> bool:
-    from .value import Value  # value.py imports this module, so the import is lazy
-
-    return isinstance(x, Value)
+    """A Value, known by the protocol the walks read (value.py imports this module, not back)."""
+    return hasattr(type(x), "local_grads")
 
 
 def _namespace(x: object):
@@ -310,10 +309,10 @@ def maximum(a, b):
     """
     if _is_real(a) and _is_real(b):
         return _maximum_float(a, b)
-    if _is_value(a) or _is_value(b):
-        from .value import _lift
-
-        return _lift(a).maximum(b)
+    if _is_value(a):
+        return a.maximum(b)
+    if _is_value(b):  # a number first: as a constant Value, so that it stays the first input
+        return type(b)(a).maximum(b)
     xp = _namespace(b if _is_real(a) else a)
     # Array API functions take arrays: a plain-number operand becomes a 0-d array.
     return xp.maximum(xp.asarray(a) if _is_real(a) else a, xp.asarray(b) if _is_real(b) else b)

@@ -150,6 +150,12 @@ def test_helpers_on_values_build_graphs():
     for helper, method in [(ops.exp, "exp"), (ops.sin, "sin"), (ops.sigmoid, "sigmoid")]:
         out = helper(x)
         assert isinstance(out, Value) and out.op == method and out.parents == (x,)
+    # maximum with a plain number on either side: the number is a constant input, in place
+    for a, b in [(x, 2.0), (2.0, x)]:
+        out = ops.maximum(a, b)
+        assert out.op == "maximum" and [p.data for p in out.parents] == [
+            v.data if isinstance(v, Value) else v for v in (a, b)
+        ]
 
 
 def test_an_object_without_a_namespace_gets_a_message_naming_what_to_install(monkeypatch):
