@@ -153,7 +153,7 @@ def test_helpers_on_values_build_graphs():
     # maximum with a plain number on either side: the number is a constant input, in place
     for a, b in [(x, 2.0), (2.0, x)]:
         out = ops.maximum(a, b)
-        assert out.op == "maximum" and [p.data for p in out.parents] == [
+        assert out.op == ops.MAXIMUM.symbol and [p.data for p in out.parents] == [
             v.data if isinstance(v, Value) else v for v in (a, b)
         ]
 
