@@ -59,6 +59,16 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _in_namespace(name: str):
+    """A Symbol method for an elementwise function: the namespace writes the call."""
+
+    def method(self):
+        return getattr(self.namespace, name)(self)
+
+    method.__name__ = name
+    return method
+
+
 class Symbol:
     """A variable or expression of generated code; arithmetic on it writes source."""
 
@@ -177,26 +187,9 @@ class Symbol:
 
     # -- the methods the table's helpers call on anything that is not a float --
 
-    def exp(self):
-        return self.namespace.exp(self)
-
-    def log(self):
-        return self.namespace.log(self)
-
-    def sqrt(self):
-        return self.namespace.sqrt(self)
-
-    def tanh(self):
-        return self.namespace.tanh(self)
-
-    def sin(self):
-        return self.namespace.sin(self)
-
-    def cos(self):
-        return self.namespace.cos(self)
-
-    def sigmoid(self):
-        return self.namespace.sigmoid(self)
+    exp, log, sqrt, tanh, sin, cos, sigmoid = (
+        _in_namespace(name) for name in ("exp", "log", "sqrt", "tanh", "sin", "cos", "sigmoid")
+    )
 
 
 def multiply(a, b):
