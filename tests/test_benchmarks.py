@@ -21,6 +21,20 @@ def test_run_all_quick_runs_every_benchmark_and_the_losses_agree():
     assert "DISAGREES" not in done.stdout
 
 
+def test_w1_trees_loads_two_engines_side_by_side():
+    # The same tree twice: each copy of engine must load, run W1 steps and be reported.
+    script = os.path.join(ROOT, "benchmarks", "w1_trees.py")
+    done = subprocess.run(
+        [sys.executable, script, ROOT, ROOT, "--pairs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=os.path.dirname(ROOT),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| before (" in done.stdout and "| after / before |" in done.stdout
+
+
 def test_the_workloads_compute_the_same_numbers_by_hand_and_by_scalarflow():
     sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
     try:
