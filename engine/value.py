@@ -141,31 +141,6 @@ def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
     return out
 
 
-def _operator(op: ops.Op) -> tuple[Callable, Callable]:
-    """Value's methods for a binary operator of the table: ``x op y`` and ``number op x``."""
-
-    def method(self: Value, other: Value | Number) -> Value:
-        return _binary(op, self, other if type(other) is Value else _lift(other))
-
-    def reflected(self: Value, other: Number) -> Value:
-        return _binary(op, _lift(other), self)
-
-    method.__name__, reflected.__name__ = op.method, op.method.replace("__", "__r", 1)
-    for f in (method, reflected):
-        f.__qualname__ = f"Value.{f.__name__}"
-    return method, reflected
-
-
-def _function(op: ops.Op, doc: str) -> Callable:
-    """Value's method for a one-input op of the table: ``x.exp()``."""
-
-    def method(self: Value) -> Value:
-        return _unary(op, self)
-
-    method.__name__, method.__qualname__, method.__doc__ = op.method, f"Value.{op.method}", doc
-    return method
-
-
 def _finish_in_mode(out: Value, op: ops.Op, inputs: tuple, constant: float | None) -> Value:
     """Record ``out`` (data already set) as ``op`` of ``inputs``, honouring the active modes.
 
@@ -574,10 +549,29 @@ class Value:
 
     # -- arithmetic (each operator is its own primitive, so graphs show what was typed)
 
-    __add__, __radd__ = _operator(ops.ADD)
-    __sub__, __rsub__ = _operator(ops.SUB)
-    __mul__, __rmul__ = _operator(ops.MUL)
-    __truediv__, __rtruediv__ = _operator(ops.DIV)
+    def __add__(self, other: Value | Number) -> Value:
+        return _binary(ops.ADD, self, other if type(other) is Value else _lift(other))
+
+    def __radd__(self, other: Number) -> Value:
+        return _binary(ops.ADD, _lift(other), self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return _binary(ops.SUB, self, other if type(other) is Value else _lift(other))
+
+    def __rsub__(self, other: Number) -> Value:
+        return _binary(ops.SUB, _lift(other), self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return _binary(ops.MUL, self, other if type(other) is Value else _lift(other))
+
+    def __rmul__(self, other: Number) -> Value:
+        return _binary(ops.MUL, _lift(other), self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return _binary(ops.DIV, self, other if type(other) is Value else _lift(other))
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _binary(ops.DIV, _lift(other), self)
 
     def __pow__(self, exponent: Value | Number) -> Value:
         if isinstance(exponent, Value):
@@ -612,23 +606,37 @@ class Value:
 
     # -- functions ----------------------------------------------------------
 
-    exp = _function(ops.EXP, "e ** self; the local derivative is the output itself.")
-    log = _function(ops.LOG, "Natural logarithm; defined for positive data only.")
-    sqrt = _function(ops.SQRT, "Square root; defined for data >= 0.")
-    sin = _function(ops.SIN, "Sine (radians).")
-    cos = _function(ops.COS, "Cosine (radians).")
-    tanh = _function(ops.TANH, "Hyperbolic tangent, in (-1, 1); local derivative 1 - tanh².")
-    sigmoid = _function(
-        ops.SIGMOID, "1 / (1 + e^-x), in (0, 1), without overflow; local derivative σ(1 - σ)."
-    )
-    relu = _function(ops.RELU, "max(0, x); its slope at 0 is taken as 0, as in PyTorch.")
-    softplus = _function(
-        ops.SOFTPLUS, "log(1 + e^x), a smooth relu, without overflow; local derivative σ(x)."
-    )
+    def exp(self) -> Value:
+        """e ** self; the local derivative is the output itself."""
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; defined for positive data only."""
+        return _unary(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        """Square root; defined for data >= 0."""
+        return _unary(ops.SQRT, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent, in (-1, 1); local derivative 1 - tanh²."""
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e^-x), in (0, 1), computed without overflow; local derivative σ(1 - σ)."""
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        """max(0, x); its slope at 0 is taken as 0, as in PyTorch."""
+        return _unary(ops.RELU, self)
 
     def leaky_relu(self, slope: Number = 0.01) -> Value:
         """x for x > 0, else slope · x."""
         return _with_constant(ops.LEAKY_RELU, self, _as_float(slope))
+
+    def softplus(self) -> Value:
+        """log(1 + e^x), a smooth relu, computed without overflow; local derivative σ(x)."""
+        return _unary(ops.SOFTPLUS, self)
 
     def maximum(self, other: Value | Number) -> Value:
         """The larger of self and other (NaN if either is NaN), as ``torch.maximum``.
@@ -642,6 +650,14 @@ class Value:
         (2.0, 0.5, 0.5)
         """
         return _binary(ops.MAXIMUM, self, other if type(other) is Value else _lift(other))
+
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _unary(ops.COS, self)
 
     # -- gradients ----------------------------------------------------------
 
