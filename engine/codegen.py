@@ -514,153 +514,213 @@ def _function(signature: str, graph: Graph, w: _Writer) -> str:
 
 
 def python_source(graph: Graph, loss: bool, rules: Mapping, checks: bool = False) -> Source:
-    """The graph as straight-line float code, looped over the examples of the batch."""
-    src = Source("")
-    nodes = graph.nodes
-    before, inside = _Writer(), _Writer("        ")
+    """The graph as straight-line float code, looped over the examples of the batch.
 
-    def name(i: int) -> str:
-        node = nodes[i]
+    The parameters are read once; each node is computed before the loop or, if it
+    varies per example, inside it. Forward mode collects the outputs per example;
+    loss mode adds the loss up over the loop and runs the chain rule edge by edge.
+    """
+    code = _FloatCode(graph, rules, checks)
+    code.read_parameters()
+    code.forward()
+    if not loss:
+        return code.source(code.forward_function())
+    code.backward()
+    return code.source(code.loss_function())
+
+
+class _FloatCode:
+    """One float program being written: names, the lines before and inside the loop."""
+
+    def __init__(self, graph: Graph, rules: Mapping, checks: bool) -> None:
+        self.graph = graph
+        self.nodes = graph.nodes
+        self.rules = rules
+        self.checks = checks
+        self.functions: dict[str, Callable] = {}  # float forwards the code calls by name
+        self.before = _Writer()  # once per call: parameters and what does not vary
+        self.inside = _Writer("        ")  # per example, in the loop
+        self.grads_before = _Writer()  # the gradients that add up over the loop start at 0
+        self.grads_inside = _Writer("        ")
+        self.grads_after = _Writer()
+        self.assigned: set[int] = set()  # nodes whose gradient has a first contribution
+        self.needs: list[bool] = []  # per node: is a gradient wanted (set by backward)
+
+    # -- names ----------------------------------------------------------------
+
+    def name(self, i: int) -> str:
+        """Node ``i`` in the code: a constant's number, ``p{state}`` or ``v{i}``."""
+        node = self.nodes[i]
         if node.kind == CONSTANT:
             return text(node.data)
         if node.kind == STATE:
             return f"p{node.state}"
         return f"v{i}"
 
-    def sym(i: int):
-        return nodes[i].data if nodes[i].kind == CONSTANT else python_symbol(name(i))
+    def sym(self, i: int):
+        """Node ``i`` as a rule's argument: a constant's number, else a symbol of its name."""
+        node = self.nodes[i]
+        return node.data if node.kind == CONSTANT else python_symbol(self.name(i))
 
-    def rule(op):
-        return rules.get(op, op)
+    def arguments(self, node) -> list:
+        """A node's rule arguments: its parents' symbols, then its constant if any."""
+        return _arguments(node, [self.sym(p) for p in node.parents])
 
-    functions: dict[str, Callable] = {}
+    def rule(self, op: ops.Op) -> ops.Op:
+        """The op that runs: the table's, or its replacement in ``rules``."""
+        return self.rules.get(op, op)
 
-    def call(op: ops.Op, args: list) -> str:
+    def call(self, op: ops.Op, args: list) -> str:
+        """A call of the op's float forward by name (a distinct name per distinct forward)."""
         key = op.name
-        while key in functions and functions[key] is not op.forward:
+        while key in self.functions and self.functions[key] is not op.forward:
             key += "_"
-        functions[key] = op.forward
+        self.functions[key] = op.forward
         return f"{key}({', '.join(map(text, args))})"
 
-    used_state = sorted({n.state for n in nodes if n.kind == STATE})
-    for s in used_state:
-        label = next(n.label for n in nodes if n.kind == STATE and n.state == s)
-        before.line(f"p{s} = theta[{s}]", label)
-    for i, node in enumerate(nodes):
-        if node.kind != OPERATION:
-            continue
-        op = rule(node.op)
-        args = _arguments(node, [sym(p) for p in node.parents])
-        value = forward_rule(op, args, PYTHON)
-        code = text(value) if value is not None else call(op, args)
-        where = inside if node.batched else before
-        where.line(f"v{i} = {code}", f"{op.name}{_label(node)}")
-        if checks:
-            where.line(
-                f"if not isfinite(v{i}): fail({op.name + ' (node v' + str(i) + ')'!r}, v{i})"
-            )
+    # -- forward ----------------------------------------------------------------
 
-    needs = needs_gradient(graph)
-    outputs = [name(o) for o in graph.outputs]
-    loop_vars = [f"e{k}" for k in range(len(graph.shapes))]
-    unpack = []
-    for k, shape in enumerate(graph.shapes):
-        if shape is None:
-            present = [i for i, n in enumerate(nodes) if n.kind == INPUT and n.arg == k]
-            unpack.append(f"v{present[0]} = e{k}" if present else "")
-        else:
-            names = ["_"] * shape
-            for i, n in enumerate(nodes):
-                if n.kind == INPUT and n.arg == k:
-                    names[n.position] = f"v{i}"
-            if any(x != "_" for x in names):
-                unpack.append(f"{', '.join(names)}{',' if shape == 1 else ''} = e{k}")
-    if len(loop_vars) == 1:
-        header = f"for e0 in {graph.arg_names[0]}:"
-    else:
-        arrays = ", ".join(graph.arg_names)
-        header = f"for {', '.join(loop_vars)} in zip({arrays}):"
-    lines = [
-        "def run(theta, {args}n, scale, check):".format(
-            args="".join(f"{a}, " for a in graph.arg_names)
-        )
-    ]
-    lines += before.lines
+    def read_parameters(self) -> None:
+        """``p{s} = theta[s]`` once per parameter the graph reads, labelled."""
+        labels: dict[int, str] = {}
+        for n in self.nodes:
+            if n.kind == STATE:
+                labels.setdefault(n.state, n.label)
+        for s in sorted(labels):
+            self.before.line(f"p{s} = theta[{s}]", labels[s])
 
-    if not loss:
-        lines.append("    results = []")
-        lines.append("    " + header)
-        lines += ["        " + u for u in unpack if u]
-        lines += inside.lines
-        result = outputs[0] if graph.single else f"[{', '.join(outputs)}]"
-        lines.append(f"        results.append({result})")
-        lines.append("    return results")
-        src.text = "\n".join(lines) + "\n"
-        src.functions = functions
-        return src
+    def forward(self) -> None:
+        """One line per operation: before the loop, or inside it if it varies per example."""
+        for i, node in enumerate(self.nodes):
+            if node.kind != OPERATION:
+                continue
+            op = self.rule(node.op)
+            args = self.arguments(node)
+            value = forward_rule(op, args, PYTHON)
+            code = text(value) if value is not None else self.call(op, args)
+            where = self.inside if node.batched else self.before
+            where.line(f"v{i} = {code}", f"{op.name}{_label(node)}")
+            if self.checks:
+                where.line(
+                    f"if not isfinite(v{i}): fail({op.name + ' (node v' + str(i) + ')'!r}, v{i})"
+                )
 
-    (o,) = graph.outputs
-    batched_out = nodes[o].batched
-    grads_before = _Writer()
-    g_inside = _Writer("        ")
-    g_after = _Writer()
+    # -- backward, edge by edge ---------------------------------------------------
 
-    def gname(i) -> str:
-        return f"g{i}"
+    def backward(self) -> None:
+        """The seed dL/dout, then every node last first: its gradient to each parent."""
+        self.needs = needs_gradient(self.graph)
+        (o,) = self.graph.outputs
+        batched = self.nodes[o].batched
+        self.add(o, "scale" if batched else "n * scale", batched, "d loss / d output")
+        for i in range(len(self.nodes) - 1, -1, -1):
+            self._chain_rule(i)
 
-    # Per-example gradients live inside the loop; parameters' (and everything not
-    # batched) add up over the loop, so they start at 0 before it.
-    assigned: set[int] = set()
+    def _chain_rule(self, i: int) -> None:
+        """Node ``i``'s gradient times each local derivative, to every parent that needs it."""
+        node = self.nodes[i]
+        if node.kind != OPERATION or i not in self.assigned:
+            return
+        if not any(self.needs[p] for p in node.parents):
+            return
+        op = self.rule(node.op)
+        locals_ = derivative_rule(op, python_symbol(f"v{i}"), self.arguments(node))
+        for k, p in enumerate(node.parents):
+            if self.needs[p]:
+                expr = text(_times(locals_[k], python_symbol(f"g{i}")))
+                self.add(p, expr, node.batched, _comment(op, k))
 
-    def add(target: int, expr: str, inside_loop: bool, comment: str) -> None:
-        writer = g_inside if inside_loop else g_after
-        g = gname(target)
-        if nodes[target].batched:
-            if target in assigned:
+    def add(self, target: int, expr: str, inside_loop: bool, comment: str) -> None:
+        """Add ``expr`` to ``g{target}``: per example, a gradient lives inside the loop;
+        a parameter's (and anything not batched) adds up over it, from 0 set before it."""
+        writer = self.grads_inside if inside_loop else self.grads_after
+        g = f"g{target}"
+        if self.nodes[target].batched:
+            if target in self.assigned:
                 writer.line(f"{g} += {expr}", comment)
             else:
                 writer.line(f"{g} = {expr}", comment)
-                assigned.add(target)
+                self.assigned.add(target)
         else:
-            if target not in assigned:
-                grads_before.line(f"{g} = 0.0")
-                assigned.add(target)
+            if target not in self.assigned:
+                self.grads_before.line(f"{g} = 0.0")
+                self.assigned.add(target)
             writer.line(f"{g} += {expr}", comment)
 
-    add(o, "scale" if batched_out else "n * scale", batched_out, "d loss / d output")
-    for i in range(len(nodes) - 1, -1, -1):
-        node = nodes[i]
-        if node.kind != OPERATION or i not in assigned:
+    # -- the function ----------------------------------------------------------------
+
+    def forward_function(self) -> list[str]:
+        """Forward mode: the outputs of every example, collected in a list."""
+        outputs = [self.name(o) for o in self.graph.outputs]
+        result = outputs[0] if self.graph.single else f"[{', '.join(outputs)}]"
+        return [
+            self._header(),
+            *self.before.lines,
+            "    results = []",
+            "    " + _loop_header(self.graph),
+            *_unpack(self.graph),
+            *self.inside.lines,
+            f"        results.append({result})",
+            "    return results",
+        ]
+
+    def loss_function(self) -> list[str]:
+        """Loss mode: the loss added up over the loop, then the parameters' gradients."""
+        (o,) = self.graph.outputs
+        batched = self.nodes[o].batched
+        lines = [self._header(), *self.before.lines, *self.grads_before.lines]
+        if batched:
+            lines.append("    total = 0.0")
+        body = _unpack(self.graph) + self.inside.lines
+        if batched:
+            body.append(f"        total += {self.name(o)}")
+        body += self.grads_inside.lines
+        if batched or body:  # nothing varies per example: no loop at all
+            lines.append("    " + _loop_header(self.graph))
+            lines += body
+        lines += self.grads_after.lines
+        loss = "total * scale" if batched else self.name(o)
+        grads = ", ".join(f"g{i}" for i in self._parameters_with_gradients())
+        lines.append(f"    return {loss}, [{grads}]")
+        return lines
+
+    def _parameters_with_gradients(self) -> list[int]:
+        """The state nodes the loss reaches, in graph order (one gradient, one slot each)."""
+        return [i for i, n in enumerate(self.nodes) if n.kind == STATE and i in self.assigned]
+
+    def _header(self) -> str:
+        args = "".join(f"{a}, " for a in self.graph.arg_names)
+        return f"def run(theta, {args}n, scale, check):"
+
+    def source(self, lines: list[str]) -> Source:
+        """The function's lines as source, with the slots and the functions it calls."""
+        slots = [self.nodes[i].state for i in self._parameters_with_gradients()]
+        return Source("\n".join(lines) + "\n", slots=slots, functions=self.functions)
+
+
+def _loop_header(graph: Graph) -> str:
+    """``for e0 in x:``, or ``for e0, e1 in zip(x, y):`` over several batch arguments."""
+    if len(graph.shapes) == 1:
+        return f"for e0 in {graph.arg_names[0]}:"
+    loop_vars = ", ".join(f"e{k}" for k in range(len(graph.shapes)))
+    return f"for {loop_vars} in zip({', '.join(graph.arg_names)}):"
+
+
+def _unpack(graph: Graph) -> list[str]:
+    """The lines that name one example's numbers: ``v3 = e0``, ``v4, _, v6 = e1``."""
+    lines = []
+    for k, shape in enumerate(graph.shapes):
+        present = [(i, n) for i, n in enumerate(graph.nodes) if n.kind == INPUT and n.arg == k]
+        if shape is None:
+            if present:
+                lines.append(f"        v{present[0][0]} = e{k}")
             continue
-        if not any(needs[p] for p in node.parents):
-            continue
-        op = rule(node.op)
-        locals_ = derivative_rule(
-            op, python_symbol(f"v{i}"), _arguments(node, [sym(p) for p in node.parents])
-        )
-        for k, p in enumerate(node.parents):
-            if needs[p]:
-                expr = text(_times(locals_[k], python_symbol(gname(i))))
-                add(p, expr, node.batched, _comment(op, k))
-    slots = [n.state for i, n in enumerate(nodes) if n.kind == STATE and i in assigned]
-    grad_names = [gname(i) for i, n in enumerate(nodes) if n.kind == STATE and i in assigned]
-    lines += grads_before.lines
-    if batched_out:
-        lines.append("    total = 0.0")
-    body = ["        " + u for u in unpack if u] + inside.lines
-    if batched_out:
-        body.append(f"        total += {outputs[0]}")
-    body += g_inside.lines
-    if batched_out or body:  # nothing varies per example: no loop at all
-        lines.append("    " + header)
-        lines += body
-    lines += g_after.lines
-    loss_expr = "total * scale" if batched_out else outputs[0]
-    lines.append(f"    return {loss_expr}, [{', '.join(grad_names)}]")
-    src.text = "\n".join(lines) + "\n"
-    src.slots = slots
-    src.functions = functions
-    return src
+        names = ["_"] * shape
+        for i, n in present:
+            names[n.position] = f"v{i}"
+        if any(x != "_" for x in names):
+            lines.append(f"        {', '.join(names)}{',' if shape == 1 else ''} = e{k}")
+    return lines
 
 
 def float_sign(x: float) -> float:
