@@ -66,7 +66,8 @@ def derivative_rule(op: ops.Op, out, args: list) -> tuple:
     return tuple(op.derivative(out, *args))
 
 
-def _comment(op: ops.Op, k: int, node_label: str = "") -> str:
+def _comment(op: ops.Op, k: int) -> str:
+    """The comment of a backward line: the local derivative's formula, from the table."""
     formula = op.formulas[k]
     if op.arity == 1:
         return f"{op.name}' = {formula}"
@@ -118,7 +119,6 @@ class _Gradients:
         self.total = total  # batched expression -> its sum over the batch
         self.name = name  # key -> variable name
         self.assigned: set = set()
-        self.batched: dict = {}
 
     def add(self, key, expr: str, expr_batched: bool, target_batched: bool, comment: str = ""):
         if expr_batched and not target_batched:
@@ -282,8 +282,12 @@ class _ArrayCode:
 
     def _layer_input(self, st: Layer) -> str:
         """The layer's input matrix: a vector or an argument as it is, else its columns stacked."""
-        x = _layer_input(self.graph, self.plan, st)
-        if x is None:
+        vector = _layer_source_vector(self.plan, st)
+        if vector is not None:
+            x = vector.name
+        elif (arg := input_vector(self.graph, st.x)) is not None:
+            x = self.graph.arg_names[arg]
+        else:
             x = f"x_{st.out.name}"
             self.w.line(
                 f"{x} = xp.stack([{', '.join(self.name(i) for i in st.x)}], axis=1)",
@@ -369,7 +373,7 @@ class _ArrayCode:
         locals_ = derivative_rule(op, array_symbol(f"v{i}"), self.arguments(node))
         for k, p in enumerate(node.parents):
             if self.needs[p]:
-                expr = text(_times(locals_[k], array_symbol(_gradient_name(i))))
+                expr = text(multiply(locals_[k], array_symbol(_gradient_name(i))))
                 self.grads.add(p, expr, node.batched, self.nodes[p].batched, _comment(op, k))
 
     def _backward_map(self, st: Map) -> None:
@@ -379,7 +383,7 @@ class _ArrayCode:
             return
         op = self.rule(st.op)
         (local,) = derivative_rule(op, array_symbol(st.out.name), _map_arguments(st))
-        expr = text(_times(local, array_symbol(g)))
+        expr = text(multiply(local, array_symbol(g)))
         self.grads.add(st.source.name, expr, True, True, f"{_comment(op, 0)}, every lane")
 
     def _backward_layer(self, st: Layer) -> None:
@@ -482,10 +486,6 @@ def _map_arguments(st: Map) -> list:
     return args
 
 
-def _times(local, g: Symbol):
-    return multiply(local, g)
-
-
 def _layer_source_vector(plan: Plan, st: Layer) -> Vector | None:
     """The vector statement whose lanes are exactly the layer's inputs, in order, if any."""
     first = plan.lane.get(st.x[0])
@@ -493,14 +493,6 @@ def _layer_source_vector(plan: Plan, st: Layer) -> Vector | None:
         return None
     vector, _ = first
     return vector if vector.lanes == st.x else None
-
-
-def _layer_input(graph: Graph, plan: Plan, st: Layer) -> str | None:
-    vector = _layer_source_vector(plan, st)
-    if vector is not None:
-        return vector.name
-    arg = input_vector(graph, st.x)
-    return None if arg is None else graph.arg_names[arg]
 
 
 def _function(signature: str, graph: Graph, w: _Writer) -> str:
@@ -627,7 +619,7 @@ class _FloatCode:
         locals_ = derivative_rule(op, python_symbol(f"v{i}"), self.arguments(node))
         for k, p in enumerate(node.parents):
             if self.needs[p]:
-                expr = text(_times(locals_[k], python_symbol(f"g{i}")))
+                expr = text(multiply(locals_[k], python_symbol(f"g{i}")))
                 self.add(p, expr, node.batched, _comment(op, k))
 
     def add(self, target: int, expr: str, inside_loop: bool, comment: str) -> None:
