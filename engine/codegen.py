@@ -165,20 +165,48 @@ def array_source(
     return code.source()
 
 
+class _Code:
+    """What both writers share: the graph, the rules, and a node's arguments as symbols."""
+
+    symbol: Callable[[str], Symbol]  # the dialect's symbol: array_symbol or python_symbol
+
+    def __init__(self, graph: Graph, rules: Mapping, checks: bool) -> None:
+        self.graph = graph
+        self.nodes = graph.nodes
+        self.rules = rules
+        self.checks = checks
+
+    def name(self, i: int) -> str:
+        """Node ``i`` as the code writes it."""
+        raise NotImplementedError
+
+    def sym(self, i: int) -> Symbol | float:
+        """Node ``i`` as a rule's argument: a constant's number, else a symbol of its name."""
+        node = self.nodes[i]
+        return node.data if node.kind == CONSTANT else self.symbol(self.name(i))
+
+    def arguments(self, node) -> list:
+        """A node's rule arguments: its parents' symbols, then its constant if any."""
+        return _arguments(node, [self.sym(p) for p in node.parents])
+
+    def rule(self, op: ops.Op) -> ops.Op:
+        """The op that runs: the table's, or its replacement in ``rules``."""
+        return self.rules.get(op, op)
+
+
 def _gradient_name(key) -> str:
     """``g7`` for node 7's gradient, ``g_z1`` for vector ``z1``'s."""
     return f"g{key}" if isinstance(key, int) else f"g_{key}"
 
 
-class _ArrayCode:
+class _ArrayCode(_Code):
     """One array program being written: its names, its lines, the gradients so far."""
 
+    symbol = staticmethod(array_symbol)
+
     def __init__(self, graph: Graph, plan: Plan, rules: Mapping, checks: bool) -> None:
-        self.graph = graph
+        super().__init__(graph, rules, checks)
         self.plan = plan
-        self.nodes = graph.nodes
-        self.rules = rules
-        self.checks = checks
         self.src = Source("")
         self.w = _Writer()
         self.gathers = 0  # parameter gathers written so far: I1, I2, ...
@@ -204,19 +232,6 @@ class _ArrayCode:
         if node.kind == CONSTANT:
             return text(node.data)
         return f"v{i}"
-
-    def sym(self, i: int) -> Symbol | float:
-        """Node ``i`` as a rule's argument: a constant's number, else a symbol of its name."""
-        node = self.nodes[i]
-        return node.data if node.kind == CONSTANT else array_symbol(self.name(i))
-
-    def arguments(self, node) -> list:
-        """A scalar node's rule arguments: its parents' symbols, then its constant if any."""
-        return _arguments(node, [self.sym(p) for p in node.parents])
-
-    def rule(self, op: ops.Op) -> ops.Op:
-        """The op that runs: the table's, or its replacement in ``rules``."""
-        return self.rules.get(op, op)
 
     def check(self, what: str, description: str) -> None:
         """With ``checks``, a line that stops at the first value of ``what`` not finite."""
@@ -521,14 +536,13 @@ def python_source(graph: Graph, loss: bool, rules: Mapping, checks: bool = False
     return code.source(code.loss_function())
 
 
-class _FloatCode:
+class _FloatCode(_Code):
     """One float program being written: names, the lines before and inside the loop."""
 
+    symbol = staticmethod(python_symbol)
+
     def __init__(self, graph: Graph, rules: Mapping, checks: bool) -> None:
-        self.graph = graph
-        self.nodes = graph.nodes
-        self.rules = rules
-        self.checks = checks
+        super().__init__(graph, rules, checks)
         self.functions: dict[str, Callable] = {}  # float forwards the code calls by name
         self.before = _Writer()  # once per call: parameters and what does not vary
         self.inside = _Writer("        ")  # per example, in the loop
@@ -548,19 +562,6 @@ class _FloatCode:
         if node.kind == STATE:
             return f"p{node.state}"
         return f"v{i}"
-
-    def sym(self, i: int):
-        """Node ``i`` as a rule's argument: a constant's number, else a symbol of its name."""
-        node = self.nodes[i]
-        return node.data if node.kind == CONSTANT else python_symbol(self.name(i))
-
-    def arguments(self, node) -> list:
-        """A node's rule arguments: its parents' symbols, then its constant if any."""
-        return _arguments(node, [self.sym(p) for p in node.parents])
-
-    def rule(self, op: ops.Op) -> ops.Op:
-        """The op that runs: the table's, or its replacement in ``rules``."""
-        return self.rules.get(op, op)
 
     def call(self, op: ops.Op, args: list) -> str:
         """A call of the op's float forward by name (a distinct name per distinct forward)."""
