@@ -66,7 +66,8 @@ def derivative_rule(op: ops.Op, out, args: list) -> tuple:
     return tuple(op.derivative(out, *args))
 
 
-def _comment(op: ops.Op, k: int, node_label: str = "") -> str:
+def _comment(op: ops.Op, k: int) -> str:
+    """The comment of a backward line: the local derivative's formula, from the table."""
     formula = op.formulas[k]
     if op.arity == 1:
         return f"{op.name}' = {formula}"
@@ -118,7 +119,6 @@ class _Gradients:
         self.total = total  # batched expression -> its sum over the batch
         self.name = name  # key -> variable name
         self.assigned: set = set()
-        self.batched: dict = {}
 
     def add(self, key, expr: str, expr_batched: bool, target_batched: bool, comment: str = ""):
         if expr_batched and not target_batched:
@@ -149,19 +149,83 @@ def needs_gradient(graph: Graph) -> list[bool]:
 def array_source(
     graph: Graph, plan: Plan, loss: bool, rules: Mapping, checks: bool = False
 ) -> Source:
-    """The plan as array code in namespace ``xp``: forward, then backward in reverse."""
-    src = Source("")
-    w = _Writer()
-    lane = plan.lane
-    nodes = graph.nodes
+    """The plan as array code in namespace ``xp``: forward, then backward in reverse.
 
-    def name(i: int) -> str:
-        node = nodes[i]
-        if i in lane:
-            vector, j = lane[i]
+    Forward mode returns the outputs; loss mode writes the loss, the backward
+    statements last first, and the gradients gathered into one flat array.
+    """
+    code = _ArrayCode(graph, plan, rules, checks)
+    code.forward()
+    if loss:
+        code.loss()
+        code.backward()
+        code.gather_gradients()
+    else:
+        code.return_outputs()
+    return code.source()
+
+
+class _Code:
+    """What both writers share: the graph, the rules, and a node's arguments as symbols."""
+
+    symbol: Callable[[str], Symbol]  # the dialect's symbol: array_symbol or python_symbol
+
+    def __init__(self, graph: Graph, rules: Mapping, checks: bool) -> None:
+        self.graph = graph
+        self.nodes = graph.nodes
+        self.rules = rules
+        self.checks = checks
+
+    def name(self, i: int) -> str:
+        """Node ``i`` as the code writes it."""
+        raise NotImplementedError
+
+    def sym(self, i: int) -> Symbol | float:
+        """Node ``i`` as a rule's argument: a constant's number, else a symbol of its name."""
+        node = self.nodes[i]
+        return node.data if node.kind == CONSTANT else self.symbol(self.name(i))
+
+    def arguments(self, node) -> list:
+        """A node's rule arguments: its parents' symbols, then its constant if any."""
+        return _arguments(node, [self.sym(p) for p in node.parents])
+
+    def rule(self, op: ops.Op) -> ops.Op:
+        """The op that runs: the table's, or its replacement in ``rules``."""
+        return self.rules.get(op, op)
+
+
+def _gradient_name(key) -> str:
+    """``g7`` for node 7's gradient, ``g_z1`` for vector ``z1``'s."""
+    return f"g{key}" if isinstance(key, int) else f"g_{key}"
+
+
+class _ArrayCode(_Code):
+    """One array program being written: its names, its lines, the gradients so far."""
+
+    symbol = staticmethod(array_symbol)
+
+    def __init__(self, graph: Graph, plan: Plan, rules: Mapping, checks: bool) -> None:
+        super().__init__(graph, rules, checks)
+        self.plan = plan
+        self.src = Source("")
+        self.w = _Writer()
+        self.gathers = 0  # parameter gathers written so far: I1, I2, ...
+        self.inputs_of: dict[int, str] = {}  # id(layer statement) -> its input matrix
+        self.grads = _Gradients(self.w, lambda e: f"xp.sum({e})", _gradient_name)
+        self.needs: list[bool] = []  # per node: is a gradient wanted (set by backward)
+        self.pieces: list[tuple[list[int], str]] = []  # (theta indices, flat gradient)
+        self.zeros_written = False
+
+    # -- names ----------------------------------------------------------------
+
+    def name(self, i: int) -> str:
+        """Node ``i`` in the code: its lane's column, its input, its parameter, or ``v{i}``."""
+        node = self.nodes[i]
+        if i in self.plan.lane:
+            vector, j = self.plan.lane[i]
             return f"{vector.name}[:, {j}]"
         if node.kind == INPUT:
-            arg = graph.arg_names[node.arg]
+            arg = self.graph.arg_names[node.arg]
             return arg if node.position is None else f"{arg}[:, {node.position}]"
         if node.kind == STATE:
             return f"theta[{node.state}]"
@@ -169,215 +233,272 @@ def array_source(
             return text(node.data)
         return f"v{i}"
 
-    def sym(i: int) -> Symbol | float:
-        return nodes[i].data if nodes[i].kind == CONSTANT else array_symbol(name(i))
+    def check(self, what: str, description: str) -> None:
+        """With ``checks``, a line that stops at the first value of ``what`` not finite."""
+        if self.checks:
+            self.w.line(f"check({what}, {description!r})")
 
-    def rule(op):
-        return rules.get(op, op)
+    def slots(self, indices: list[int]) -> list[int]:
+        """The index into theta of each of the state nodes ``indices``."""
+        nodes = self.nodes
+        return [nodes[i].state for i in indices]
 
-    def check(what: str, description: str) -> None:
-        if checks:
-            w.line(f"check({what}, {description!r})")
-
-    inputs_of: dict[int, str] = {}
-    count = [0]
-
-    def gather(prefix: str, indices: list[int]) -> str:
-        count[0] += 1
-        key = f"I{count[0]}"
-        src.indices[key] = [nodes[i].state for i in indices]
+    def gather(self, indices: list[int]) -> str:
+        """The parameters of state nodes ``indices`` taken from theta as one array."""
+        self.gathers += 1
+        key = f"I{self.gathers}"
+        self.src.indices[key] = self.slots(indices)
         return f"xp.take(theta, {key})"
 
-    w.line("# forward")
-    for st in plan.statements:
-        if isinstance(st, Scalar):
-            node = nodes[st.node]
-            op = rule(node.op)
-            value = forward_rule(op, _arguments(node, [sym(p) for p in node.parents]), ARRAY)
-            w.line(f"v{st.node} = {text(value)}", f"{op.name}{_label(node)}")
-            check(f"v{st.node}", f"{op.name} (node v{st.node}{_label(node)})")
-        elif isinstance(st, Layer):
-            out = st.out.name
-            m, n_in = len(st.W), len(st.x)
-            x = _layer_input(graph, plan, st)
-            if x is None:
-                x = f"x_{out}"
-                w.line(
-                    f"{x} = xp.stack([{', '.join(name(i) for i in st.x)}], axis=1)",
-                    "the layer's inputs as columns",
-                )
-            inputs_of[id(st)] = x
-            flat = [i for row in st.W for i in row]
-            w.line(
-                f"W_{out} = xp.reshape({gather('W', flat)}, ({m}, {n_in}))",
-                f"the {m}×{n_in} weights, from the parameters",
+    # -- forward, one statement at a time ---------------------------------------
+
+    def forward(self) -> None:
+        """The plan's statements in order, each as its lines of array code."""
+        self.w.line("# forward")
+        write = {
+            Scalar: self._forward_scalar,
+            Layer: self._forward_layer,
+            Map: self._forward_map,
+            ParamDot: self._forward_param_dot,
+        }
+        for st in self.plan.statements:
+            write[type(st)](st)
+
+    def _forward_scalar(self, st: Scalar) -> None:
+        """One node: the op's array form on its parents."""
+        node = self.nodes[st.node]
+        op = self.rule(node.op)
+        value = forward_rule(op, self.arguments(node), ARRAY)
+        self.w.line(f"v{st.node} = {text(value)}", f"{op.name}{_label(node)}")
+        self.check(f"v{st.node}", f"{op.name} (node v{st.node}{_label(node)})")
+
+    def _forward_layer(self, st: Layer) -> None:
+        """A layer of neurons as one matrix product: ``z = x @ W.T + b``."""
+        out = st.out.name
+        m, n_in = len(st.W), len(st.x)
+        x = self._layer_input(st)
+        flat = [i for row in st.W for i in row]
+        self.w.line(
+            f"W_{out} = xp.reshape({self.gather(flat)}, ({m}, {n_in}))",
+            f"the {m}×{n_in} weights, from the parameters",
+        )
+        terms = f"{x} @ W_{out}.T"
+        if st.bias is not None:
+            self.w.line(f"b_{out} = {self.gather(st.bias)}", f"the {m} bias{'es' if m > 1 else ''}")
+            terms += f" + b_{out}"
+        if any(o != 0 for o in st.offset):
+            self.src.offsets[f"o_{out}"] = st.offset
+            terms += f" + o_{out}"
+        self.w.line(
+            f"{out} = {terms}",
+            f"{m} neuron{'s' if m > 1 else ''} at once: Σ w·x{' + b' if st.bias else ''}",
+        )
+        self.check(out, f"layer {out}")
+
+    def _layer_input(self, st: Layer) -> str:
+        """The layer's input matrix: a vector or an argument as it is, else its columns stacked."""
+        vector = _layer_source_vector(self.plan, st)
+        if vector is not None:
+            x = vector.name
+        elif (arg := input_vector(self.graph, st.x)) is not None:
+            x = self.graph.arg_names[arg]
+        else:
+            x = f"x_{st.out.name}"
+            self.w.line(
+                f"{x} = xp.stack([{', '.join(self.name(i) for i in st.x)}], axis=1)",
+                "the layer's inputs as columns",
             )
-            terms = f"{x} @ W_{out}.T"
-            if st.bias is not None:
-                w.line(f"b_{out} = {gather('b', st.bias)}", f"the {m} bias{'es' if m > 1 else ''}")
-                terms += f" + b_{out}"
-            if any(o != 0 for o in st.offset):
-                src.offsets[f"o_{out}"] = st.offset
-                terms += f" + o_{out}"
-            w.line(
-                f"{out} = {terms}",
-                f"{m} neuron{'s' if m > 1 else ''} at once: Σ w·x{' + b' if st.bias else ''}",
+        self.inputs_of[id(st)] = x
+        return x
+
+    def _forward_map(self, st: Map) -> None:
+        """One op on every lane of a vector at once."""
+        op = self.rule(st.op)
+        value = forward_rule(op, _map_arguments(st), ARRAY)
+        self.w.line(f"{st.out.name} = {text(value)}", f"{op.name}, every lane")
+        self.check(st.out.name, f"{op.name} ({st.out.name})")
+
+    def _forward_param_dot(self, st: ParamDot) -> None:
+        """A sum of products of parameters (an L2 penalty), once for the whole batch."""
+        i = st.node
+        self.w.line(f"l{i} = {self.gather(st.left)}", "the parameters multiplied")
+        if st.right == st.left:
+            terms = f"xp.sum(l{i} * l{i})"
+        else:
+            self.w.line(f"r{i} = {self.gather(st.right)}")
+            terms = f"xp.sum(l{i} * r{i})"
+        for e in st.extra:
+            terms += f" + {self.name(e)}"
+        if st.offset != 0:
+            terms += f" + {text(st.offset)}"
+        self.w.line(f"v{i} = {terms}", f"Σ of {len(st.left)} products of parameters, once")
+        self.check(f"v{i}", f"sum of products (node v{i})")
+
+    # -- the ends of the forward ------------------------------------------------
+
+    def return_outputs(self) -> None:
+        """Forward mode: the outputs per example, one column each when there are several."""
+        shaped = [
+            self.name(o) if self.nodes[o].batched else f"xp.broadcast_to({self.name(o)}, (n,))"
+            for o in self.graph.outputs
+        ]
+        result = shaped[0] if self.graph.single else f"xp.stack([{', '.join(shaped)}], axis=1)"
+        self.w.line(f"return {result}")
+
+    def loss(self) -> None:
+        """Loss mode: the output summed over the batch and scaled (1/n for the mean)."""
+        (o,) = self.graph.outputs
+        if self.nodes[o].batched:
+            self.w.line(
+                f"loss = xp.sum({self.name(o)}) * scale", "scale = 1/n for the mean, 1 for the sum"
             )
-            check(out, f"layer {out}")
-        elif isinstance(st, Map):
-            op = rule(st.op)
-            args = [array_symbol(st.source.name)]
-            if st.constant is not None:
-                args.append(st.constant)
-            value = forward_rule(op, args, ARRAY)
-            w.line(f"{st.out.name} = {text(value)}", f"{op.name}, every lane")
-            check(st.out.name, f"{op.name} ({st.out.name})")
-        elif isinstance(st, ParamDot):
-            i = st.node
-            left = gather("l", st.left)
-            w.line(f"l{i} = {left}", "the parameters multiplied")
-            if st.right == st.left:
-                terms = f"xp.sum(l{i} * l{i})"
-            else:
-                w.line(f"r{i} = {gather('r', st.right)}")
-                terms = f"xp.sum(l{i} * r{i})"
-            for e in st.extra:
-                terms += f" + {name(e)}"
-            if st.offset != 0:
-                terms += f" + {text(st.offset)}"
-            w.line(f"v{i} = {terms}", f"Σ of {len(st.left)} products of parameters, once")
-            check(f"v{i}", f"sum of products (node v{i})")
-    outputs = [name(o) for o in graph.outputs]
-    batched = [nodes[o].batched for o in graph.outputs]
-    if not loss:
-        shaped = [o if b else f"xp.broadcast_to({o}, (n,))" for o, b in zip(outputs, batched)]
-        result = shaped[0] if graph.single else f"xp.stack([{', '.join(shaped)}], axis=1)"
-        w.line(f"return {result}")
-        src.text = _function("run(xp, theta, {args}n, scale, check)", graph, w)
-        return src
+        else:
+            self.w.line(f"loss = {self.name(o)}", "the same for every example")
 
-    (o,) = graph.outputs
-    out_batched = nodes[o].batched
-    if out_batched:
-        w.line(f"loss = xp.sum({outputs[0]}) * scale", "scale = 1/n for the mean, 1 for the sum")
-    else:
-        w.line(f"loss = {outputs[0]}", "the same for every example")
-    w.blank()
-    w.line("# backward, last statement first")
-    needs = needs_gradient(graph)
+    # -- backward, last statement first -------------------------------------------
 
-    def gname(key) -> str:
-        return f"g{key}" if isinstance(key, int) else f"g_{key}"
+    def backward(self) -> None:
+        """The seed dL/dout, then every statement's chain rule, the plan in reverse."""
+        self.w.blank()
+        self.w.line("# backward, last statement first")
+        self.needs = needs_gradient(self.graph)
+        (o,) = self.graph.outputs
+        batched = self.nodes[o].batched
+        if batched:
+            seed = "xp.full((n,), scale, dtype=xp.float64)"
+        else:
+            seed = "xp.asarray(n * scale, dtype=xp.float64)"
+        self.grads.add(o, seed, batched, batched, "d loss / d output")
+        write = {
+            Scalar: self._backward_scalar,
+            Layer: self._backward_layer,
+            Map: self._backward_map,
+            ParamDot: self._backward_param_dot,
+        }
+        for st in reversed(self.plan.statements):
+            write[type(st)](st)
 
-    grads = _Gradients(w, lambda e: f"xp.sum({e})", gname)
-    if out_batched:
-        seed = "xp.full((n,), scale, dtype=xp.float64)"
-    else:
-        seed = "xp.asarray(n * scale, dtype=xp.float64)"
-    grads.add(o, seed, out_batched, out_batched, "d loss / d output")
-    pieces: list[tuple[list[int], str]] = []  # (theta indices, flat gradient expression)
-    scalar_slots: list[int] = []
-    zeros_written = False
+    def _backward_scalar(self, st: Scalar) -> None:
+        """One node: its gradient times each local derivative, to every parent that needs it."""
+        i = st.node
+        node = self.nodes[i]
+        if not self.grads.has(i) or not any(self.needs[p] for p in node.parents):
+            return
+        op = self.rule(node.op)
+        locals_ = derivative_rule(op, array_symbol(f"v{i}"), self.arguments(node))
+        for k, p in enumerate(node.parents):
+            if self.needs[p]:
+                expr = text(multiply(locals_[k], array_symbol(_gradient_name(i))))
+                self.grads.add(p, expr, node.batched, self.nodes[p].batched, _comment(op, k))
 
-    def finish_vector(vector: Vector) -> str | None:
-        nonlocal zeros_written
-        lanes = [grads.has(i) for i in vector.lanes]
+    def _backward_map(self, st: Map) -> None:
+        """Every lane at once: the vector's gradient times the op's derivative."""
+        g = self._vector_gradient(st.out)
+        if g is None or not any(self.needs[i] for i in st.source.lanes):
+            return
+        op = self.rule(st.op)
+        (local,) = derivative_rule(op, array_symbol(st.out.name), _map_arguments(st))
+        expr = text(multiply(local, array_symbol(g)))
+        self.grads.add(st.source.name, expr, True, True, f"{_comment(op, 0)}, every lane")
+
+    def _backward_layer(self, st: Layer) -> None:
+        """A layer: its weights' and biases' gradients summed over the batch, then its input's."""
+        g = self._vector_gradient(st.out)
+        if g is None:
+            return
+        out = st.out.name
+        self.w.line(
+            f"gW_{out} = {g}.T @ {self.inputs_of[id(st)]}", "∂z/∂W = x, summed over the batch"
+        )
+        self.pieces.append((self.slots([i for row in st.W for i in row]), f"gW_{out}"))
+        if st.bias is not None:
+            self.w.line(f"gb_{out} = xp.sum({g}, axis=0)", "∂z/∂b = 1, summed over the batch")
+            self.pieces.append((self.slots(st.bias), f"gb_{out}"))
+        if any(self.needs[i] for i in st.x):
+            self._layer_input_gradient(st, g)
+
+    def _layer_input_gradient(self, st: Layer, g: str) -> None:
+        """``∂z/∂x = W``: to the vector the layer read, or column by column to its inputs."""
+        out = st.out.name
+        source = _layer_source_vector(self.plan, st)
+        if source is not None:
+            self.grads.add(source.name, f"{g} @ W_{out}", True, True, "∂z/∂x = W")
+            return
+        self.w.line(f"gx_{out} = {g} @ W_{out}", "∂z/∂x = W")
+        for j, i in enumerate(st.x):
+            if self.needs[i]:
+                self.grads.add(i, f"gx_{out}[:, {j}]", True, True)
+
+    def _backward_param_dot(self, st: ParamDot) -> None:
+        """A sum of products of parameters: each factor's gradient is the other factor."""
+        i = st.node
+        if not self.grads.has(i):
+            return
+        g = _gradient_name(i)
+        left = self.slots(st.left)
+        if st.right == st.left:  # p · p: both factors are the same parameter
+            self.w.line(f"gl{i} = {g} * l{i}", "∂(a·b)/∂a = b, and ∂(a·b)/∂b = a, the same")
+            self.w.line(f"gl{i} = gl{i} + gl{i}", "p is both factors: both slopes reach it")
+            self.pieces.append((left, f"gl{i}"))
+        else:
+            self.w.line(f"gl{i} = {g} * r{i}", "∂(a·b)/∂a = b, per product")
+            self.w.line(f"gr{i} = {g} * l{i}", "∂(a·b)/∂b = a, per product")
+            self.pieces.append((left, f"gl{i}"))
+            self.pieces.append((self.slots(st.right), f"gr{i}"))
+        for e in st.extra:
+            self.grads.add(e, g, False, False, "∂(a + b)/∂b = 1")
+
+    def _vector_gradient(self, vector: Vector) -> str | None:
+        """The gradient of a vector statement's output, its lanes' gradients stacked as columns
+        (a lane with none gets zeros); None if no lane has one."""
+        lanes = [self.grads.has(i) for i in vector.lanes]
         if any(lanes):
-            if not all(lanes) and not zeros_written:
-                w.line("zeros = xp.zeros((n,), dtype=xp.float64)")
-                zeros_written = True
-            columns = ", ".join(gname(i) if has else "zeros" for i, has in zip(vector.lanes, lanes))
+            if not all(lanes) and not self.zeros_written:
+                self.w.line("zeros = xp.zeros((n,), dtype=xp.float64)")
+                self.zeros_written = True
+            columns = ", ".join(
+                _gradient_name(i) if has else "zeros" for i, has in zip(vector.lanes, lanes)
+            )
             if len(vector.lanes) == 1:  # one column: a reshape, cheaper than a stack
-                grads.add(vector.name, f"xp.reshape({columns}, (n, 1))", True, True, "as a column")
+                self.grads.add(
+                    vector.name, f"xp.reshape({columns}, (n, 1))", True, True, "as a column"
+                )
             else:
-                grads.add(
+                self.grads.add(
                     vector.name, f"xp.stack([{columns}], axis=1)", True, True, "lanes as columns"
                 )
-        return gname(vector.name) if grads.has(vector.name) else None
+        return _gradient_name(vector.name) if self.grads.has(vector.name) else None
 
-    for st in reversed(plan.statements):
-        if isinstance(st, Scalar):
-            i = st.node
-            node = nodes[i]
-            if not grads.has(i) or not any(needs[p] for p in node.parents):
-                continue
-            op = rule(node.op)
-            locals_ = derivative_rule(
-                op, array_symbol(f"v{i}"), _arguments(node, [sym(p) for p in node.parents])
-            )
-            for k, p in enumerate(node.parents):
-                if not needs[p]:
-                    continue
-                expr = text(_times(locals_[k], array_symbol(gname(i))))
-                grads.add(p, expr, node.batched, nodes[p].batched, _comment(op, k))
-        elif isinstance(st, Map):
-            g = finish_vector(st.out)
-            if g is None or not any(needs[i] for i in st.source.lanes):
-                continue
-            op = rule(st.op)
-            args = [array_symbol(st.source.name)]
-            if st.constant is not None:
-                args.append(st.constant)
-            (local,) = derivative_rule(op, array_symbol(st.out.name), args)
-            expr = text(_times(local, array_symbol(g)))
-            grads.add(st.source.name, expr, True, True, f"{_comment(op, 0)}, every lane")
-        elif isinstance(st, Layer):
-            g = finish_vector(st.out)
-            if g is None:
-                continue
-            out = st.out.name
-            x = inputs_of[id(st)]
-            w.line(f"gW_{out} = {g}.T @ {x}", "∂z/∂W = x, summed over the batch")
-            pieces.append(([nodes[i].state for row in st.W for i in row], f"gW_{out}"))
-            if st.bias is not None:
-                w.line(f"gb_{out} = xp.sum({g}, axis=0)", "∂z/∂b = 1, summed over the batch")
-                pieces.append(([nodes[i].state for i in st.bias], f"gb_{out}"))
-            if any(needs[i] for i in st.x):
-                source = _layer_source_vector(plan, st)
-                if source is not None:
-                    grads.add(source.name, f"{g} @ W_{out}", True, True, "∂z/∂x = W")
-                else:
-                    w.line(f"gx_{out} = {g} @ W_{out}", "∂z/∂x = W")
-                    for j, i in enumerate(st.x):
-                        if needs[i]:
-                            grads.add(i, f"gx_{out}[:, {j}]", True, True)
-        elif isinstance(st, ParamDot):
-            i = st.node
-            if not grads.has(i):
-                continue
-            g = gname(i)
-            if st.right == st.left:  # p · p: both factors are the same parameter
-                w.line(f"gl{i} = {g} * l{i}", "∂(a·b)/∂a = b, and ∂(a·b)/∂b = a, the same")
-                w.line(f"gl{i} = gl{i} + gl{i}", "p is both factors: both slopes reach it")
-                pieces.append(([nodes[j].state for j in st.left], f"gl{i}"))
-            else:
-                w.line(f"gl{i} = {g} * r{i}", "∂(a·b)/∂a = b, per product")
-                w.line(f"gr{i} = {g} * l{i}", "∂(a·b)/∂b = a, per product")
-                pieces.append(([nodes[j].state for j in st.left], f"gl{i}"))
-                pieces.append(([nodes[j].state for j in st.right], f"gr{i}"))
-            for e in st.extra:
-                grads.add(e, g, False, False, "∂(a + b)/∂b = 1")
-    for i, node in enumerate(nodes):
-        if node.kind == STATE and grads.has(i):
-            scalar_slots.append(node.state)
-    parts = [f"xp.reshape({expr}, (-1,))" for _, expr in pieces]
-    if scalar_slots:
-        leaves = ", ".join(
-            gname(i) for i, n in enumerate(nodes) if n.kind == STATE and grads.has(i)
-        )
-        parts.append(f"xp.stack([{leaves}])")
-    src.slots = [s for slots, _ in pieces for s in slots] + scalar_slots
-    w.blank()
-    # A trailing 0: where a parameter has fewer slots than another, it gathers that.
-    parts.append("xp.zeros((1,), dtype=xp.float64)")
-    w.line(f"grads = xp.concat([{', '.join(parts)}])", "one entry per slot, then a 0")
-    w.line("return loss, grads")
-    src.text = _function("run(xp, theta, {args}n, scale, check)", graph, w)
-    return src
+    # -- the gradients, gathered ----------------------------------------------------
+
+    def gather_gradients(self) -> None:
+        """All gradients as one flat array: the layers' and dots' pieces, the lone parameters',
+        and a trailing 0; ``slots`` says which parameter each entry belongs to."""
+        has = self.grads.has
+        leaves = [i for i, n in enumerate(self.nodes) if n.kind == STATE and has(i)]
+        parts = [f"xp.reshape({expr}, (-1,))" for _, expr in self.pieces]
+        if leaves:
+            parts.append(f"xp.stack([{', '.join(_gradient_name(i) for i in leaves)}])")
+        self.src.slots = [s for slots, _ in self.pieces for s in slots]
+        self.src.slots += self.slots(leaves)
+        self.w.blank()
+        # A trailing 0: where a parameter has fewer slots than another, it gathers that.
+        parts.append("xp.zeros((1,), dtype=xp.float64)")
+        self.w.line(f"grads = xp.concat([{', '.join(parts)}])", "one entry per slot, then a 0")
+        self.w.line("return loss, grads")
+
+    def source(self) -> Source:
+        """The lines written, as the function ``run``, and what running it needs."""
+        self.src.text = _function("run(xp, theta, {args}n, scale, check)", self.graph, self.w)
+        return self.src
 
 
-def _times(local, g: Symbol):
-    return multiply(local, g)
+def _map_arguments(st: Map) -> list:
+    """A map's rule arguments: its source vector's symbol, then its constant if any."""
+    args: list = [array_symbol(st.source.name)]
+    if st.constant is not None:
+        args.append(st.constant)
+    return args
 
 
 def _layer_source_vector(plan: Plan, st: Layer) -> Vector | None:
@@ -387,14 +508,6 @@ def _layer_source_vector(plan: Plan, st: Layer) -> Vector | None:
         return None
     vector, _ = first
     return vector if vector.lanes == st.x else None
-
-
-def _layer_input(graph: Graph, plan: Plan, st: Layer) -> str | None:
-    vector = _layer_source_vector(plan, st)
-    if vector is not None:
-        return vector.name
-    arg = input_vector(graph, st.x)
-    return None if arg is None else graph.arg_names[arg]
 
 
 def _function(signature: str, graph: Graph, w: _Writer) -> str:
@@ -408,153 +521,199 @@ def _function(signature: str, graph: Graph, w: _Writer) -> str:
 
 
 def python_source(graph: Graph, loss: bool, rules: Mapping, checks: bool = False) -> Source:
-    """The graph as straight-line float code, looped over the examples of the batch."""
-    src = Source("")
-    nodes = graph.nodes
-    before, inside = _Writer(), _Writer("        ")
+    """The graph as straight-line float code, looped over the examples of the batch.
 
-    def name(i: int) -> str:
-        node = nodes[i]
+    The parameters are read once; each node is computed before the loop or, if it
+    varies per example, inside it. Forward mode collects the outputs per example;
+    loss mode adds the loss up over the loop and runs the chain rule edge by edge.
+    """
+    code = _FloatCode(graph, rules, checks)
+    code.read_parameters()
+    code.forward()
+    if not loss:
+        return code.source(code.forward_function())
+    code.backward()
+    return code.source(code.loss_function())
+
+
+class _FloatCode(_Code):
+    """One float program being written: names, the lines before and inside the loop."""
+
+    symbol = staticmethod(python_symbol)
+
+    def __init__(self, graph: Graph, rules: Mapping, checks: bool) -> None:
+        super().__init__(graph, rules, checks)
+        self.functions: dict[str, Callable] = {}  # float forwards the code calls by name
+        self.before = _Writer()  # once per call: parameters and what does not vary
+        self.inside = _Writer("        ")  # per example, in the loop
+        self.grads_before = _Writer()  # the gradients that add up over the loop start at 0
+        self.grads_inside = _Writer("        ")
+        self.grads_after = _Writer()
+        self.assigned: set[int] = set()  # nodes whose gradient has a first contribution
+        self.needs: list[bool] = []  # per node: is a gradient wanted (set by backward)
+
+    # -- names ----------------------------------------------------------------
+
+    def name(self, i: int) -> str:
+        """Node ``i`` in the code: a constant's number, ``p{state}`` or ``v{i}``."""
+        node = self.nodes[i]
         if node.kind == CONSTANT:
             return text(node.data)
         if node.kind == STATE:
             return f"p{node.state}"
         return f"v{i}"
 
-    def sym(i: int):
-        return nodes[i].data if nodes[i].kind == CONSTANT else python_symbol(name(i))
-
-    def rule(op):
-        return rules.get(op, op)
-
-    functions: dict[str, Callable] = {}
-
-    def call(op: ops.Op, args: list) -> str:
+    def call(self, op: ops.Op, args: list) -> str:
+        """A call of the op's float forward by name (a distinct name per distinct forward)."""
         key = op.name
-        while key in functions and functions[key] is not op.forward:
+        while key in self.functions and self.functions[key] is not op.forward:
             key += "_"
-        functions[key] = op.forward
+        self.functions[key] = op.forward
         return f"{key}({', '.join(map(text, args))})"
 
-    used_state = sorted({n.state for n in nodes if n.kind == STATE})
-    for s in used_state:
-        label = next(n.label for n in nodes if n.kind == STATE and n.state == s)
-        before.line(f"p{s} = theta[{s}]", label)
-    for i, node in enumerate(nodes):
-        if node.kind != OPERATION:
-            continue
-        op = rule(node.op)
-        args = _arguments(node, [sym(p) for p in node.parents])
-        value = forward_rule(op, args, PYTHON)
-        code = text(value) if value is not None else call(op, args)
-        where = inside if node.batched else before
-        where.line(f"v{i} = {code}", f"{op.name}{_label(node)}")
-        if checks:
-            where.line(
-                f"if not isfinite(v{i}): fail({op.name + ' (node v' + str(i) + ')'!r}, v{i})"
-            )
+    # -- forward ----------------------------------------------------------------
 
-    needs = needs_gradient(graph)
-    outputs = [name(o) for o in graph.outputs]
-    loop_vars = [f"e{k}" for k in range(len(graph.shapes))]
-    unpack = []
-    for k, shape in enumerate(graph.shapes):
-        if shape is None:
-            present = [i for i, n in enumerate(nodes) if n.kind == INPUT and n.arg == k]
-            unpack.append(f"v{present[0]} = e{k}" if present else "")
-        else:
-            names = ["_"] * shape
-            for i, n in enumerate(nodes):
-                if n.kind == INPUT and n.arg == k:
-                    names[n.position] = f"v{i}"
-            if any(x != "_" for x in names):
-                unpack.append(f"{', '.join(names)}{',' if shape == 1 else ''} = e{k}")
-    if len(loop_vars) == 1:
-        header = f"for e0 in {graph.arg_names[0]}:"
-    else:
-        arrays = ", ".join(graph.arg_names)
-        header = f"for {', '.join(loop_vars)} in zip({arrays}):"
-    lines = [
-        "def run(theta, {args}n, scale, check):".format(
-            args="".join(f"{a}, " for a in graph.arg_names)
-        )
-    ]
-    lines += before.lines
+    def read_parameters(self) -> None:
+        """``p{s} = theta[s]`` once per parameter the graph reads, labelled."""
+        labels: dict[int, str] = {}
+        for n in self.nodes:
+            if n.kind == STATE:
+                labels.setdefault(n.state, n.label)
+        for s in sorted(labels):
+            self.before.line(f"p{s} = theta[{s}]", labels[s])
 
-    if not loss:
-        lines.append("    results = []")
-        lines.append("    " + header)
-        lines += ["        " + u for u in unpack if u]
-        lines += inside.lines
-        result = outputs[0] if graph.single else f"[{', '.join(outputs)}]"
-        lines.append(f"        results.append({result})")
-        lines.append("    return results")
-        src.text = "\n".join(lines) + "\n"
-        src.functions = functions
-        return src
+    def forward(self) -> None:
+        """One line per operation: before the loop, or inside it if it varies per example."""
+        for i, node in enumerate(self.nodes):
+            if node.kind != OPERATION:
+                continue
+            op = self.rule(node.op)
+            args = self.arguments(node)
+            value = forward_rule(op, args, PYTHON)
+            code = text(value) if value is not None else self.call(op, args)
+            where = self.inside if node.batched else self.before
+            where.line(f"v{i} = {code}", f"{op.name}{_label(node)}")
+            if self.checks:
+                where.line(
+                    f"if not isfinite(v{i}): fail({op.name + ' (node v' + str(i) + ')'!r}, v{i})"
+                )
 
-    (o,) = graph.outputs
-    batched_out = nodes[o].batched
-    grads_before = _Writer()
-    g_inside = _Writer("        ")
-    g_after = _Writer()
+    # -- backward, edge by edge ---------------------------------------------------
 
-    def gname(i) -> str:
-        return f"g{i}"
+    def backward(self) -> None:
+        """The seed dL/dout, then every node last first: its gradient to each parent."""
+        self.needs = needs_gradient(self.graph)
+        (o,) = self.graph.outputs
+        batched = self.nodes[o].batched
+        self.add(o, "scale" if batched else "n * scale", batched, "d loss / d output")
+        for i in range(len(self.nodes) - 1, -1, -1):
+            self._chain_rule(i)
 
-    # Per-example gradients live inside the loop; parameters' (and everything not
-    # batched) add up over the loop, so they start at 0 before it.
-    assigned: set[int] = set()
+    def _chain_rule(self, i: int) -> None:
+        """Node ``i``'s gradient times each local derivative, to every parent that needs it."""
+        node = self.nodes[i]
+        if node.kind != OPERATION or i not in self.assigned:
+            return
+        if not any(self.needs[p] for p in node.parents):
+            return
+        op = self.rule(node.op)
+        locals_ = derivative_rule(op, python_symbol(f"v{i}"), self.arguments(node))
+        for k, p in enumerate(node.parents):
+            if self.needs[p]:
+                expr = text(multiply(locals_[k], python_symbol(f"g{i}")))
+                self.add(p, expr, node.batched, _comment(op, k))
 
-    def add(target: int, expr: str, inside_loop: bool, comment: str) -> None:
-        writer = g_inside if inside_loop else g_after
-        g = gname(target)
-        if nodes[target].batched:
-            if target in assigned:
+    def add(self, target: int, expr: str, inside_loop: bool, comment: str) -> None:
+        """Add ``expr`` to ``g{target}``: per example, a gradient lives inside the loop;
+        a parameter's (and anything not batched) adds up over it, from 0 set before it."""
+        writer = self.grads_inside if inside_loop else self.grads_after
+        g = f"g{target}"
+        if self.nodes[target].batched:
+            if target in self.assigned:
                 writer.line(f"{g} += {expr}", comment)
             else:
                 writer.line(f"{g} = {expr}", comment)
-                assigned.add(target)
+                self.assigned.add(target)
         else:
-            if target not in assigned:
-                grads_before.line(f"{g} = 0.0")
-                assigned.add(target)
+            if target not in self.assigned:
+                self.grads_before.line(f"{g} = 0.0")
+                self.assigned.add(target)
             writer.line(f"{g} += {expr}", comment)
 
-    add(o, "scale" if batched_out else "n * scale", batched_out, "d loss / d output")
-    for i in range(len(nodes) - 1, -1, -1):
-        node = nodes[i]
-        if node.kind != OPERATION or i not in assigned:
+    # -- the function ----------------------------------------------------------------
+
+    def forward_function(self) -> list[str]:
+        """Forward mode: the outputs of every example, collected in a list."""
+        outputs = [self.name(o) for o in self.graph.outputs]
+        result = outputs[0] if self.graph.single else f"[{', '.join(outputs)}]"
+        return [
+            self._header(),
+            *self.before.lines,
+            "    results = []",
+            "    " + _loop_header(self.graph),
+            *_unpack(self.graph),
+            *self.inside.lines,
+            f"        results.append({result})",
+            "    return results",
+        ]
+
+    def loss_function(self) -> list[str]:
+        """Loss mode: the loss added up over the loop, then the parameters' gradients."""
+        (o,) = self.graph.outputs
+        batched = self.nodes[o].batched
+        lines = [self._header(), *self.before.lines, *self.grads_before.lines]
+        if batched:
+            lines.append("    total = 0.0")
+        body = _unpack(self.graph) + self.inside.lines
+        if batched:
+            body.append(f"        total += {self.name(o)}")
+        body += self.grads_inside.lines
+        if batched or body:  # nothing varies per example: no loop at all
+            lines.append("    " + _loop_header(self.graph))
+            lines += body
+        lines += self.grads_after.lines
+        loss = "total * scale" if batched else self.name(o)
+        grads = ", ".join(f"g{i}" for i in self._parameters_with_gradients())
+        lines.append(f"    return {loss}, [{grads}]")
+        return lines
+
+    def _parameters_with_gradients(self) -> list[int]:
+        """The state nodes the loss reaches, in graph order (one gradient, one slot each)."""
+        return [i for i, n in enumerate(self.nodes) if n.kind == STATE and i in self.assigned]
+
+    def _header(self) -> str:
+        args = "".join(f"{a}, " for a in self.graph.arg_names)
+        return f"def run(theta, {args}n, scale, check):"
+
+    def source(self, lines: list[str]) -> Source:
+        """The function's lines as source, with the slots and the functions it calls."""
+        slots = [self.nodes[i].state for i in self._parameters_with_gradients()]
+        return Source("\n".join(lines) + "\n", slots=slots, functions=self.functions)
+
+
+def _loop_header(graph: Graph) -> str:
+    """``for e0 in x:``, or ``for e0, e1 in zip(x, y):`` over several batch arguments."""
+    if len(graph.shapes) == 1:
+        return f"for e0 in {graph.arg_names[0]}:"
+    loop_vars = ", ".join(f"e{k}" for k in range(len(graph.shapes)))
+    return f"for {loop_vars} in zip({', '.join(graph.arg_names)}):"
+
+
+def _unpack(graph: Graph) -> list[str]:
+    """The lines that name one example's numbers: ``v3 = e0``, ``v4, _, v6 = e1``."""
+    lines = []
+    for k, shape in enumerate(graph.shapes):
+        present = [(i, n) for i, n in enumerate(graph.nodes) if n.kind == INPUT and n.arg == k]
+        if shape is None:
+            if present:
+                lines.append(f"        v{present[0][0]} = e{k}")
             continue
-        if not any(needs[p] for p in node.parents):
-            continue
-        op = rule(node.op)
-        locals_ = derivative_rule(
-            op, python_symbol(f"v{i}"), _arguments(node, [sym(p) for p in node.parents])
-        )
-        for k, p in enumerate(node.parents):
-            if needs[p]:
-                expr = text(_times(locals_[k], python_symbol(gname(i))))
-                add(p, expr, node.batched, _comment(op, k))
-    slots = [n.state for i, n in enumerate(nodes) if n.kind == STATE and i in assigned]
-    grad_names = [gname(i) for i, n in enumerate(nodes) if n.kind == STATE and i in assigned]
-    lines += grads_before.lines
-    if batched_out:
-        lines.append("    total = 0.0")
-    body = ["        " + u for u in unpack if u] + inside.lines
-    if batched_out:
-        body.append(f"        total += {outputs[0]}")
-    body += g_inside.lines
-    if batched_out or body:  # nothing varies per example: no loop at all
-        lines.append("    " + header)
-        lines += body
-    lines += g_after.lines
-    loss_expr = "total * scale" if batched_out else outputs[0]
-    lines.append(f"    return {loss_expr}, [{', '.join(grad_names)}]")
-    src.text = "\n".join(lines) + "\n"
-    src.slots = slots
-    src.functions = functions
-    return src
+        names = ["_"] * shape
+        for i, n in present:
+            names[n.position] = f"v{i}"
+        if any(x != "_" for x in names):
+            lines.append(f"        {', '.join(names)}{',' if shape == 1 else ''} = e{k}")
+    return lines
 
 
 def float_sign(x: float) -> float:

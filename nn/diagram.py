@@ -20,6 +20,7 @@ size lays out at once and every neuron stays in order down its column.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine import Value, grad
@@ -66,113 +67,181 @@ def draw_network(
     True
     """
     layers = _layers(model)
-    if loss is not None and x is None:
-        raise ValueError("draw_network: a loss needs an input x to compute it from")
-    width = len(layers[0][0].w)
-    inputs = [Value(float(v), label=f"x{i}") for i, v in enumerate(x)] if x is not None else []
-    if x is not None and len(inputs) != width:
-        raise ValueError(f"draw_network: the model takes {width} inputs, x has {len(inputs)}")
+    numbers = _Numbers.of(layers, x, loss)
+    layout = _Layout.of(layers, numbers)
+    dot = _canvas(format, title)
+    _draw_inputs(dot, numbers, layout)
+    _draw_neurons(dot, layers, numbers, layout)
+    _draw_weights(dot, layers, numbers, layout)
+    return dot
 
-    outputs: list[list[Value]] = []  # each neuron's output Value, layer by layer
-    if x is not None:
-        h: list = inputs
-        for neurons in layers:
-            h = [neuron(h) for neuron in neurons]
-            outputs.append(h)
-    gradients: dict[Value, float] = {}
-    if loss is not None:
-        result = loss(outputs[-1][0] if len(outputs[-1]) == 1 else outputs[-1])
-        if not isinstance(result, Value):
-            raise TypeError(f"draw_network: loss must return a Value, got {type(result).__name__}")
-        wanted = [*inputs, *(v for layer in outputs for v in layer)]
-        wanted += [p for neurons in layers for n in neurons for p in (*n.w, n.b)]
-        gradients = dict(zip(wanted, grad(result, wanted)))
 
-    def gradient(v: Value) -> float | None:
-        if loss is not None:
-            return gradients.get(v, 0.0)
+@dataclass
+class _Numbers:
+    """What the boxes and lines show: the input, each neuron's output, the gradients."""
+
+    inputs: list[Value]  # one Value per input (none without x)
+    outputs: list[list[Value]]  # each neuron's output, layer by layer (none without x)
+    gradients: dict[Value, float] | None  # dL/d(each Value) with a loss; None: read .grad
+    node_scale: float  # the largest |dL/d(output)|: the darkest shade
+
+    @classmethod
+    def of(cls, layers: list[list[Any]], x, loss) -> _Numbers:
+        """The model run on ``x`` and, given a loss, differentiated; the arguments checked."""
+        if loss is not None and x is None:
+            raise ValueError("draw_network: a loss needs an input x to compute it from")
+        width = len(layers[0][0].w)
+        inputs = [Value(float(v), label=f"x{i}") for i, v in enumerate(x)] if x is not None else []
+        if x is not None and len(inputs) != width:
+            raise ValueError(f"draw_network: the model takes {width} inputs, x has {len(inputs)}")
+        outputs: list[list[Value]] = []
+        if x is not None:
+            h: list = inputs
+            for neurons in layers:
+                h = [neuron(h) for neuron in neurons]
+                outputs.append(h)
+        if loss is None:
+            return cls(inputs, outputs, None, 0.0)
+        gradients = _gradients(layers, inputs, outputs, loss)
+        return cls(inputs, outputs, gradients, max(map(abs, gradients.values()), default=0.0))
+
+    def gradient(self, v: Value) -> float | None:
+        """dL/dv with a loss (0 where the loss does not reach v), else ``v.grad``."""
+        if self.gradients is not None:
+            return self.gradients.get(v, 0.0)
         return v.grad
 
-    weights = [(n, i, w) for neurons in layers for n in neurons for i, w in enumerate(n.w)]
-    scale = max((abs(g) for *_, w in weights if (g := gradient(w)) is not None), default=0.0)
-    node_scale = max((abs(g) for g in gradients.values()), default=0.0)
-    biggest = max((abs(w.data) for *_, w in weights), default=0.0) or 1.0
 
+def _gradients(layers, inputs: list[Value], outputs: list[list[Value]], loss) -> dict:
+    """dL/dv for every input, neuron output and parameter, by ``engine.grad`` (no ``.grad``)."""
+    result = loss(outputs[-1][0] if len(outputs[-1]) == 1 else outputs[-1])
+    if not isinstance(result, Value):
+        raise TypeError(f"draw_network: loss must return a Value, got {type(result).__name__}")
+    wanted = [*inputs, *(v for layer in outputs for v in layer)]
+    wanted += [p for neurons in layers for n in neurons for p in (*n.w, n.b)]
+    return dict(zip(wanted, grad(result, wanted)))
+
+
+@dataclass
+class _Layout:
+    """Where every box goes: inputs in column 0, layer k in column k + 1, top to bottom."""
+
+    columns: list[list[str]]  # the boxes' names, column by column
+    labelled: bool  # a small network: each weight listed in the box it feeds
+    compact: bool  # tall columns: boxes of one row
+    position: dict[str, tuple[float, float]]  # name -> (x, y) in inches
+
+    @classmethod
+    def of(cls, layers: list[list[Any]], numbers: _Numbers) -> _Layout:
+        """Columns spaced by the tallest box, boxes in a column centred on y = 0."""
+        width = len(layers[0][0].w)
+        columns = [[f"x{i}" for i in range(width)]] + [
+            [_name(n) for n in neurons] for neurons in layers
+        ]
+        labelled = sum(len(n.w) for neurons in layers for n in neurons) <= MAX_LABELLED
+        # A neuron's box has 2-4 rows (name, bias, output, gradient): the tallest sets the spacing.
+        fan_in = max(len(neurons[0].w) for neurons in layers) if labelled else 0
+        # Columns of more than COMPACT neurons get one-row boxes, so a column fits a screen.
+        compact = max(map(len, layers)) > COMPACT
+        with_loss = numbers.gradients is not None
+        lines = 2 if compact else 2 + fan_in + bool(numbers.outputs) + with_loss
+        step = lines * LINE + (GAP / 2 if compact else GAP)
+        across = WIDE_COLUMN if compact else COLUMN
+        position = {
+            name: (c * across, ((len(names) - 1) / 2 - r) * step)
+            for c, names in enumerate(columns)
+            for r, name in enumerate(names)
+        }
+        return cls(columns, labelled, compact, position)
+
+    def place(self, name: str) -> str:
+        """The box's fixed position, as Graphviz's ``pos``."""
+        px, py = self.position[name]
+        return f"{px:.3f},{py:.3f}!"
+
+
+def _canvas(format: str, title: str | None) -> graphviz.Digraph:
+    """An empty drawing: fixed positions, straight lines, the key (and title) below."""
     dot = new_drawing(format=format, engine="neato")
     dot.attr(splines="line", outputorder="edgesfirst", bgcolor="white", fontname=FONT)
     dot.attr("node", fontname=FONT, fontsize="11", color=INK, fontcolor=INK, shape="plain")
     dot.attr("edge", fontname=FONT, fontsize="9", fontcolor=MUTED, arrowsize="0.5")
-    caption = (
+    caption = _escape(
         "lines: weights, coloured by dL/dw (blue +, red −, darker = larger), thicker = larger |w|"
     )
     if title:
-        caption = f'<FONT POINT-SIZE="14">{_escape(title)}</FONT><BR/>{_escape(caption)}'
-    else:
-        caption = _escape(caption)
+        caption = f'<FONT POINT-SIZE="14">{_escape(title)}</FONT><BR/>{caption}'
     dot.attr(label=f'<<FONT POINT-SIZE="10" COLOR="{MUTED}">{caption}</FONT>>', labelloc="b")
+    return dot
 
-    columns = [[f"x{i}" for i in range(width)]] + [
-        [_name(n) for n in neurons] for neurons in layers
-    ]
-    # A neuron's box has 2-4 rows (name, bias, output, gradient): the tallest sets the spacing.
-    labelled = len(weights) <= MAX_LABELLED
-    fan_in = max(len(neurons[0].w) for neurons in layers) if labelled else 0
-    # Columns of more than COMPACT neurons get one-row boxes, so a column fits a screen.
-    compact = max(map(len, layers)) > COMPACT
-    lines = 2 if compact else 2 + fan_in + bool(outputs) + (loss is not None)
-    step = lines * LINE + (GAP / 2 if compact else GAP)
-    position = {}
-    for c, names in enumerate(columns):
-        for r, name in enumerate(names):
-            position[name] = (
-                c * (WIDE_COLUMN if compact else COLUMN),
-                ((len(names) - 1) / 2 - r) * step,
-            )
 
-    def place(name: str) -> str:
-        px, py = position[name]
-        return f"{px:.3f},{py:.3f}!"
+def _draw_inputs(dot: graphviz.Digraph, numbers: _Numbers, layout: _Layout) -> None:
+    """One box per input: its name; given x, its value; given a loss, dL/dx."""
+    for i, name in enumerate(layout.columns[0]):
+        rows = [f"<B>{name}</B>"]
+        if numbers.inputs:
+            rows.append(f"in {format_number(numbers.inputs[i].data)}")
+            if numbers.gradients is not None:
+                g = numbers.gradients[numbers.inputs[i]]
+                rows.append(_grad_cell(g, numbers.node_scale, name))
+        dot.node(name, _table(rows, layout.compact), pos=layout.place(name))
 
-    for i in range(width):
-        rows = [f"<B>x{i}</B>"]
-        if inputs:
-            rows.append(f"in {format_number(inputs[i].data)}")
-            if loss is not None:
-                rows.append(_grad_cell(gradients[inputs[i]], node_scale, f"x{i}"))
-        dot.node(f"x{i}", _table(rows, compact), pos=place(f"x{i}"))
+
+def _draw_neurons(
+    dot: graphviz.Digraph, layers: list[list[Any]], numbers: _Numbers, layout: _Layout
+) -> None:
+    """One box per neuron, column by column."""
     for depth, neurons in enumerate(layers):
         for j, neuron in enumerate(neurons):
-            rows = [f"<B>{_escape(_name(neuron))}</B> · {_escape(_activation(neuron))}"]
-            if labelled:  # a small network: each weight and its gradient in the box it feeds
-                for i, w in enumerate(neuron.w):
-                    g = gradient(w)
-                    dw = "" if g is None else f" · dL/dw {format_number(g)}"
-                    rows.append(f"w{i} {format_number(w.data)}{dw}")
-            if not compact:
-                rows.append(f"b {format_number(neuron.b.data)}")
-            if outputs:
-                out = outputs[depth][j]
-                rows.append(f"out {format_number(out.data)}")
-                if loss is not None:
-                    rows.append(_grad_cell(gradients[out], node_scale))
-            dot.node(_name(neuron), _table(rows, compact), pos=place(_name(neuron)))
+            out = numbers.outputs[depth][j] if numbers.outputs else None
+            rows = _neuron_rows(neuron, out, numbers, layout)
+            dot.node(_name(neuron), _table(rows, layout.compact), pos=layout.place(_name(neuron)))
 
+
+def _neuron_rows(neuron: Any, out: Value | None, numbers: _Numbers, layout: _Layout) -> list:
+    """A neuron's box: name and activation; on a small network its weights; its bias
+    (unless compact); given x, its output; given a loss, dL/dout."""
+    rows = [f"<B>{_escape(_name(neuron))}</B> · {_escape(_activation(neuron))}"]
+    if layout.labelled:  # a small network: each weight and its gradient in the box it feeds
+        for i, w in enumerate(neuron.w):
+            g = numbers.gradient(w)
+            dw = "" if g is None else f" · dL/dw {format_number(g)}"
+            rows.append(f"w{i} {format_number(w.data)}{dw}")
+    if not layout.compact:
+        rows.append(f"b {format_number(neuron.b.data)}")
+    if out is not None:
+        rows.append(f"out {format_number(out.data)}")
+        if numbers.gradients is not None:
+            rows.append(_grad_cell(numbers.gradients[out], numbers.node_scale))
+    return rows
+
+
+def _draw_weights(
+    dot: graphviz.Digraph, layers: list[list[Any]], numbers: _Numbers, layout: _Layout
+) -> None:
+    """One line per weight, from what it reads to the neuron it feeds."""
+    weights = [w for neurons in layers for n in neurons for w in n.w]
+    scale = max((abs(g) for w in weights if (g := numbers.gradient(w)) is not None), default=0.0)
+    biggest = max((abs(w.data) for w in weights), default=0.0) or 1.0
     for depth, neurons in enumerate(layers):
-        sources = columns[depth]
+        sources = layout.columns[depth]
         for neuron in neurons:
             for i, w in enumerate(neuron.w):
-                g = gradient(w)
-                colour = shade(g, scale)[0] if g else "#BBBBBB"
-                text = f"{w.label or 'w'} = {format_number(w.data)}"
-                if g is not None:
-                    text += f"\ndL/dw = {format_number(g)}"
-                attrs = {
-                    "color": colour if colour != "#FFFFFF" else "#BBBBBB",
-                    "penwidth": f"{0.6 + 2.4 * (abs(w.data) / biggest) ** 0.5:.2f}",
-                    "tooltip": text.replace("\n", ", "),
-                }
+                attrs = _weight_line(w, numbers.gradient(w), scale, biggest)
                 dot.edge(sources[i], _name(neuron), **attrs)
-    return dot
+
+
+def _weight_line(w: Value, g: float | None, scale: float, biggest: float) -> dict[str, str]:
+    """A weight's line: coloured by its gradient, as thick as it is large, both in the tooltip."""
+    colour = shade(g, scale)[0] if g else "#BBBBBB"
+    text = f"{w.label or 'w'} = {format_number(w.data)}"
+    if g is not None:
+        text += f"\ndL/dw = {format_number(g)}"
+    return {
+        "color": colour if colour != "#FFFFFF" else "#BBBBBB",
+        "penwidth": f"{0.6 + 2.4 * (abs(w.data) / biggest) ** 0.5:.2f}",
+        "tooltip": text.replace("\n", ", "),
+    }
 
 
 def _layers(model: Any) -> list[list[Any]]:
