@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -178,6 +179,19 @@ def test_committed_with_clean_outputs(path):
     assert builder.problems(nb) == []
     assert any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
     assert path.stat().st_size <= builder.MAX_BYTES
+
+
+# What a page shows where it cannot draw an output: the repr of the Python object.
+OBJECT_REPR = re.compile(r"&lt;(?:[A-Za-z_][\w.]* object|graphviz\.[\w.]+)&gt;")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exported_to_html_every_picture_shows(path):
+    # nbconvert (and the pages built with it) draws fewer kinds of output than Jupyter:
+    # an animated GIF, for one, became "<IPython.core.display.Image object>" in lesson 1.
+    nbconvert = pytest.importorskip("nbconvert", reason="the export check needs nbconvert")
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
+    assert OBJECT_REPR.findall(html) == []
 
 
 def test_the_kernel_runs_array_libraries_on_one_thread():
