@@ -216,6 +216,36 @@ def _needs(source: Path) -> str | None:
     return None
 
 
+# Lessons whose prose quotes the code engine.compile writes, and how a quoted line looks.
+QUOTE_GENERATED_CODE = {"08_backward_as_code"}
+GENERATED_LINE = re.compile(r"`(\w+ \+?= [^`]+)`")
+
+
+def unprinted_quotes(nb: nbformat.NotebookNode) -> list[str]:
+    """Lines of code the prose quotes that no output prints (comments aside)."""
+    printed = {
+        line.split("  #")[0].strip()
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        for line in output.get("text", "").splitlines()
+    }
+    quoted = [
+        quote
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for quote in GENERATED_LINE.findall(cell.source.replace("\n", " "))
+    ]
+    assert quoted, "the lesson quotes no generated line: is GENERATED_LINE still right?"
+    return [quote for quote in quoted if quote not in printed]
+
+
+def test_a_quote_of_code_no_longer_generated_is_caught():
+    nb = _notebook("print(step.source)")
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="g8 = 1  # d\n")]
+    nb.cells.append(nbformat.v4.new_markdown_cell("Read `g8 = 1`, then\n`g7 = 2 *\ng8`."))
+    assert unprinted_quotes(nb) == ["g7 = 2 * g8"]
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_runs_top_to_bottom(source):
     missing = _needs(source)
@@ -226,4 +256,6 @@ def test_runs_top_to_bottom(source):
     # As the build runs it: python3 kernel, a fresh temporary folder, the same cell timeout.
     builder.execute(nb)  # raises CellExecutionError, naming the cell, on the first error
     assert builder.problems(builder.tidy(nb)) == []
+    if source.stem in QUOTE_GENERATED_CODE:  # the code quoted is what compile writes today
+        assert unprinted_quotes(nb) == []
     assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before, "wrote into notebooks/"
