@@ -150,6 +150,19 @@ def test_tidy_keeps_the_last_state_of_a_progress_bar():
     assert builder.problems(nb) == []
 
 
+def test_tidy_numbers_widget_ids_so_a_rebuild_leaves_them_alone():
+    # The kernel draws widget ids at random: unnumbered, each rebuild of lesson 1 rewrote
+    # hundreds of lines of widget state.
+    committed = nbformat.read(NOTEBOOKS[0], as_version=4)
+    text = nbformat.writes(committed)
+    ids = sorted(set(re.findall(r"widget-\d\d", text)))
+    assert len(ids) > 3, "lesson 1's step-through should leave widget state"
+    drawn = {name: os.urandom(16).hex() for name in ids}  # as a fresh run has them
+    fresh = nbformat.reads(re.sub(r"widget-\d\d", lambda m: drawn[m.group()], text), 4)
+    assert "widget-0" not in nbformat.writes(fresh)
+    assert nbformat.writes(builder.tidy(fresh)) == text
+
+
 def test_a_progress_bar_widget_is_not_committed():
     # Saved, a tqdm.auto widget shows its first state ("0/300"), as if nothing had run;
     # other widgets (step_through's buttons) say what they are and may stay.
