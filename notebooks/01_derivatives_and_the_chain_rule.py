@@ -31,12 +31,13 @@
 
 # %%
 # %matplotlib inline
+import base64
 import os
 import random
 import tempfile
 
 import matplotlib.pyplot as plt
-from IPython.display import Image, display
+from IPython.display import HTML, display
 
 from engine import Value, chain_rule, draw_graph, gradcheck, save_steps, step_through
 
@@ -245,7 +246,9 @@ step_through(a)
 with tempfile.TemporaryDirectory() as folder:
     (gif,) = save_steps(a, os.path.join(folder, "backward.gif"), dpi=80)
     with open(gif, "rb") as file:
-        display(Image(data=file.read(), format="gif"))
+        data = base64.b64encode(file.read()).decode()
+# Shown as an <img> in HTML, so an exported page shows it too (nbconvert drops GIF images)
+display(HTML(f'<img src="data:image/gif;base64,{data}" alt="backward, step by step">'))
 
 # %% [markdown]
 # ## Trust, but verify: finite differences

@@ -35,7 +35,9 @@ import random
 
 import matplotlib.pyplot as plt
 
+import nn.diagram
 from engine import Value, chain_rule, draw_graph
+from nn import MLP
 
 random.seed(0)  # the weights below are written out, but every lesson starts the same way
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
@@ -72,7 +74,7 @@ neuron3 = {"w31": 0.9, "w32": -0.4, "b3": 0.05}
 weights = {**neuron1, **neuron2, **neuron3}
 
 
-def draw_network(weights):
+def sketch_network(weights):
     """The 2-2-1 network as neurons and weights, each weight's value on its arrow."""
     where = {"x1": (0, 1.4), "x2": (0, 0), "a1": (2.2, 1.4), "a2": (2.2, 0), "a3": (4.4, 0.7)}
     arrows = [("x1", "a1", "w11"), ("x2", "a1", "w12"), ("x1", "a2", "w21")]
@@ -117,7 +119,7 @@ def draw_network(weights):
     plt.show()
 
 
-draw_network(weights)
+sketch_network(weights)
 
 # %% [markdown]
 # Each hidden neuron reads both inputs, the output neuron reads both hidden neurons:
@@ -230,8 +232,28 @@ for step in fresh["E"].backward_steps():
 
 # %% [markdown]
 # Read the list from the top: it starts at `E` and ends at `w31`, and the last number is
-# our `dE/dw31`. In the drawing of the whole network (inputs at the top, the error at the
-# bottom), the path is highlighted:
+# our `dE/dw31`.
+#
+# The same backward pass gave every other weight its gradient too. `nn.diagram`'s
+# `draw_network` draws the network neuron by neuron with them: each box holds a neuron's
+# weights with `dL/dw` (its `L` is our `E`), its bias, its output and `dL/dout`, and each
+# line is one weight, coloured by its gradient. It names everything as the `nn` package
+# does, counting from 0: inputs `x0, x1` are our `x1, x2`, the hidden neurons `L0.N0` and
+# `L0.N1` (layer 0) are our neurons 1 and 2, the output neuron `L1.N0` is neuron 3, and a
+# neuron's `w0` is its weight from its first input — so `L1.N0`'s `w0` is the weight the
+# operation graph further down labels `w31`, with the same `-0.0434`.
+
+# %%
+net = MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
+for neuron, j in zip([*net.layers[0].neurons, *net.layers[1].neurons], "123"):
+    neuron.w[0].data, neuron.w[1].data = weights[f"w{j}1"], weights[f"w{j}2"]
+    neuron.b.data = weights["b" + j]
+nn.diagram.draw_network(net, x=[x["x1"], x["x2"]], loss=lambda out: 0.5 * (out - t) ** 2)
+
+# %% [markdown]
+# The operation graph shows the same network one operation at a time, every product and
+# sum that `draw_network` folds into a box. Drawn whole (inputs at the top, the error at
+# the bottom), with the path from `w31` to `E` highlighted:
 
 # %%
 draw_graph(v["E"], highlight=path_w31, rankdir="TB")

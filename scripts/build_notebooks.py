@@ -21,6 +21,7 @@ again, checks that every pair is in step and lints the sources with ruff.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -48,6 +49,7 @@ ABSOLUTE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|home|Users|usr|root|var|opt|
 
 OBJECT_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 WIDGET = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # A tqdm bar's text: "training:  34%|███▍      | 103/300 [...]".
 PROGRESS_BAR = re.compile(r"\d+%\|.*\| *\d+/\d+")
 KERNELSPEC = {"name": KERNEL, "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -147,7 +149,7 @@ def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     Consecutive prints to one stream become one output (the kernel splits them by timing),
     lines redrawn with carriage returns (progress bars) keep only their last state, and
     object addresses (``<graphviz.graphs.Digraph at 0x7f...>``) are dropped from the
-    plain-text fallbacks of pictures.
+    plain-text fallbacks of pictures, and widget ids are numbered in order.
     """
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -171,6 +173,30 @@ def tidy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             if output.output_type == "stream":
                 output.text = last_states(output.text)
         cell.outputs = merged
+    return stable_widget_ids(nb)
+
+
+def stable_widget_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Widget model ids renamed ``widget-00`` ... in the order the kernel made them.
+
+    The kernel draws each widget's id at random, so without this a rebuild rewrites
+    every id in the saved widget state and in the outputs that show them.
+
+    >>> nb = nbformat.v4.new_notebook()
+    >>> box, button = "9f" * 16, "3c" * 16  # ids as the kernel draws them
+    >>> state = {box: {"child": "IPY_MODEL_" + button}, button: {}}
+    >>> nb.metadata["widgets"] = {WIDGET_STATE: {"state": state}}
+    >>> sorted(stable_widget_ids(nb).metadata["widgets"][WIDGET_STATE]["state"])
+    ['widget-00', 'widget-01']
+    >>> nb.metadata["widgets"][WIDGET_STATE]["state"]["widget-00"]
+    {'child': 'IPY_MODEL_widget-01'}
+    """
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return nb
+    names = {old: f"widget-{k:02d}" for k, old in enumerate(state)}
+    text = re.sub("|".join(map(re.escape, names)), lambda m: names[m.group()], json.dumps(nb))
+    nb.update(nbformat.from_dict(json.loads(text)))
     return nb
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -149,6 +150,19 @@ def test_tidy_keeps_the_last_state_of_a_progress_bar():
     assert builder.problems(nb) == []
 
 
+def test_tidy_numbers_widget_ids_so_a_rebuild_leaves_them_alone():
+    # The kernel draws widget ids at random: unnumbered, each rebuild of lesson 1 rewrote
+    # hundreds of lines of widget state.
+    committed = nbformat.read(NOTEBOOKS[0], as_version=4)
+    text = nbformat.writes(committed)
+    ids = sorted(set(re.findall(r"widget-\d\d", text)))
+    assert len(ids) > 3, "lesson 1's step-through should leave widget state"
+    drawn = {name: os.urandom(16).hex() for name in ids}  # as a fresh run has them
+    fresh = nbformat.reads(re.sub(r"widget-\d\d", lambda m: drawn[m.group()], text), 4)
+    assert "widget-0" not in nbformat.writes(fresh)
+    assert nbformat.writes(builder.tidy(fresh)) == text
+
+
 def test_a_progress_bar_widget_is_not_committed():
     # Saved, a tqdm.auto widget shows its first state ("0/300"), as if nothing had run;
     # other widgets (step_through's buttons) say what they are and may stay.
@@ -180,6 +194,19 @@ def test_committed_with_clean_outputs(path):
     assert path.stat().st_size <= builder.MAX_BYTES
 
 
+# What a page shows where it cannot draw an output: the repr of the Python object.
+OBJECT_REPR = re.compile(r"&lt;(?:[A-Za-z_][\w.]* object|graphviz\.[\w.]+)&gt;")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exported_to_html_every_picture_shows(path):
+    # nbconvert (and the pages built with it) draws fewer kinds of output than Jupyter:
+    # an animated GIF, for one, became "<IPython.core.display.Image object>" in lesson 1.
+    nbconvert = pytest.importorskip("nbconvert", reason="the export check needs nbconvert")
+    html, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(path, as_version=4))
+    assert OBJECT_REPR.findall(html) == []
+
+
 def test_the_kernel_runs_array_libraries_on_one_thread():
     # What keeps lesson 8's matrix products fast on a shared machine, and its sums in order.
     nb = _notebook("import os; print(os.environ['OPENBLAS_NUM_THREADS'])")
@@ -202,6 +229,36 @@ def _needs(source: Path) -> str | None:
     return None
 
 
+# Lessons whose prose quotes the code engine.compile writes, and how a quoted line looks.
+QUOTE_GENERATED_CODE = {"08_backward_as_code"}
+GENERATED_LINE = re.compile(r"`(\w+ \+?= [^`]+)`")
+
+
+def unprinted_quotes(nb: nbformat.NotebookNode) -> list[str]:
+    """Lines of code the prose quotes that no output prints (comments aside)."""
+    printed = {
+        line.split("  #")[0].strip()
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        for line in output.get("text", "").splitlines()
+    }
+    quoted = [
+        quote
+        for cell in nb.cells
+        if cell.cell_type == "markdown"
+        for quote in GENERATED_LINE.findall(cell.source.replace("\n", " "))
+    ]
+    assert quoted, "the lesson quotes no generated line: is GENERATED_LINE still right?"
+    return [quote for quote in quoted if quote not in printed]
+
+
+def test_a_quote_of_code_no_longer_generated_is_caught():
+    nb = _notebook("print(step.source)")
+    nb.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text="g8 = 1  # d\n")]
+    nb.cells.append(nbformat.v4.new_markdown_cell("Read `g8 = 1`, then\n`g7 = 2 *\ng8`."))
+    assert unprinted_quotes(nb) == ["g7 = 2 * g8"]
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
 def test_runs_top_to_bottom(source):
     missing = _needs(source)
@@ -212,4 +269,6 @@ def test_runs_top_to_bottom(source):
     # As the build runs it: python3 kernel, a fresh temporary folder, the same cell timeout.
     builder.execute(nb)  # raises CellExecutionError, naming the cell, on the first error
     assert builder.problems(builder.tidy(nb)) == []
+    if source.stem in QUOTE_GENERATED_CODE:  # the code quoted is what compile writes today
+        assert unprinted_quotes(nb) == []
     assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before, "wrote into notebooks/"
