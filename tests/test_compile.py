@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 import engine
 from engine import TraceError, Value, ops
@@ -94,6 +94,10 @@ def test_a_wrong_rule_in_a_copy_of_the_table_fails_the_differential_test(op):
     right = op.derivative
     wrong = dataclasses.replace(op, derivative=lambda *a: tuple(2.0 * d for d in right(*a)))
 
+    # Derandomized, and allowed many examples: a wrong relu' only shows where some relu
+    # input is positive and reaches the output, which a handful of draws can miss (it
+    # stops at the first failure, so it is quick whenever the rule is wrong).
+    @settings(max_examples=500, derandomize=True, database=None, deadline=None)
     @given(expressions(ops=["tanh", "mul", "relu", "add"]))
     def property_with_the_wrong_rule(e):
         differential(e, "numpy", rules={op: wrong})
