@@ -208,7 +208,9 @@ def _neuron_rows(neuron: Any, out: Value | None, numbers: _Numbers, layout: _Lay
             dw = "" if g is None else f" · dL/dw {format_number(g)}"
             rows.append(f"w{i} {format_number(w.data)}{dw}")
     if not layout.compact:
-        rows.append(f"b {format_number(neuron.b.data)}")
+        g = numbers.gradient(neuron.b)
+        db = "" if g is None else f" · dL/db {format_number(g)}"
+        rows.append(f"b {format_number(neuron.b.data)}{db}")
     if out is not None:
         rows.append(f"out {format_number(out.data)}")
         if numbers.gradients is not None:

@@ -236,12 +236,12 @@ for step in fresh["E"].backward_steps():
 #
 # The same backward pass gave every other weight its gradient too. `nn.diagram`'s
 # `draw_network` draws the network neuron by neuron with them: each box holds a neuron's
-# weights with `dL/dw` (its `L` is our `E`), its bias, its output and `dL/dout`, and each
-# line is one weight, coloured by its gradient. It names everything as the `nn` package
-# does, counting from 0: inputs `x0, x1` are our `x1, x2`, the hidden neurons `L0.N0` and
-# `L0.N1` (layer 0) are our neurons 1 and 2, the output neuron `L1.N0` is neuron 3, and a
-# neuron's `w0` is its weight from its first input — so `L1.N0`'s `w0` is the weight the
-# operation graph further down labels `w31`, with the same `-0.0434`.
+# weights with `dL/dw` (its `L` is our `E`), its bias with `dL/db`, its output and
+# `dL/dout`, and each line is one weight, coloured by its gradient. It names everything as
+# the `nn` package does, counting from 0: inputs `x0, x1` are our `x1, x2`, the hidden
+# neurons `L0.N0` and `L0.N1` (layer 0) are our neurons 1 and 2, the output neuron `L1.N0`
+# is neuron 3, and a neuron's `w0` is its weight from its first input — so `L1.N0`'s `w0`
+# is the weight the operation graph further down labels `w31`, with the same `-0.0434`.
 
 # %%
 net = MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", seed=0)

@@ -44,6 +44,8 @@ def test_outputs_and_gradients_are_the_engines_and_the_model_is_untouched():
         if not p.label.endswith(".b"):
             assert f"dL/dw {format_number(g)}" in source  # in the box (a small network)
             assert f"{p.label} = {format_number(p.data)}, dL/dw = {format_number(g)}" in source
+        else:  # a bias: its gradient in its row, dL/db = dL/dz
+            assert f"b {format_number(p.data)} · dL/db {format_number(g)}" in source
     assert f"out {format_number(out.data)}" in source
     (dout,) = grad(loss, [out])
     assert f"dL/dout {format_number(dout)}" in source
