@@ -200,14 +200,16 @@ for name, (Optimizer, lr) in settings.items():
     h = histories[name]
     print(f"{name:>8} (lr {lr:<4}): final loss {h.loss[-1]:.3f}, accuracy {h.accuracy[-1]:.0%}")
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.9))
 for name, h in histories.items():
     left.plot(range(1, h.epochs + 1), h.loss, label=name)
     right.plot(range(1, h.epochs + 1), h.accuracy, label=name)
 left.set(xlabel="epoch", ylabel="training loss", title="loss, side by side")
 right.set(xlabel="epoch", ylabel="accuracy", title="accuracy, side by side", ylim=(0.4, 1.02))
-left.legend(fontsize=9)
-plt.tight_layout()
+# One legend for both, in a row below them, where it covers no curve.
+fig.legend(*left.get_legend_handles_labels(), loc="lower center", ncol=len(histories),
+           fontsize=9, frameon=False)  # fmt: skip
+plt.tight_layout(rect=(0, 0.08, 1, 1))
 plt.show()
 
 # %% [markdown]
