@@ -146,13 +146,13 @@ def backward(root: Node, grad: float = 1.0, *, plain: bool = False) -> None:
     these); ``plain=True`` takes the plain ones, written against the protocol.
     """
     kind = type(root)
-    nodes = _start(root, grad, _walk if plain else getattr(kind, "_backward_walk", _walk))
+    walk = _walk if plain else getattr(kind, "_backward_walk", _walk)
+    apply = _backward_pass if plain else getattr(kind, "_backward_pass", _backward_pass)
+    nodes = _start(root, grad, walk)
     if _mode.get() & ANOMALY:
         _checked_backward(nodes)
-    elif plain:
-        _backward_pass(nodes)
     else:
-        getattr(kind, "_backward_pass", _backward_pass)(nodes)
+        apply(nodes)
 
 
 def _backward_pass(nodes: list[Node]) -> None:

@@ -232,7 +232,7 @@ def _backward_walk(root: Value) -> list[Value]:
 def _backward_pass(nodes: list[Value]) -> None:
     """``node._backward()`` for each node in turn, with the table's rule written into the loop.
 
-    What ``Value._backward`` does, without a method call per node: the edge
+    What ``Value._chain_rule`` does, without a method call per node: the edge
     x -> node adds ``∂node/∂x · node.grad`` to ``x.grad``, then the same for y.
     A node that runs a closure (micrograd's way) runs it. Tested bit for bit
     equal to calling ``_backward()`` on each node (tests/test_autograd.py).
