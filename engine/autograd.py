@@ -85,18 +85,20 @@ def _depth_first(root: Node, leaves: bool) -> list[Node]:
     stack: list[Node | None] = [root]
     while stack:
         node = stack.pop()
-        if node is None:
+        if node is None:  # everything above it is placed
             order.append(stack.pop())
-        elif node not in seen:
-            parents = node.parents
-            if parents:
-                seen.add(node)
-                stack.append(node)
-                stack.append(None)
-                stack += parents[::-1]  # so that the first parent is visited first
-            elif leaves:
-                seen.add(node)
-                order.append(node)
+            continue
+        if node in seen:
+            continue
+        parents = node.parents
+        if parents:
+            seen.add(node)
+            stack.append(node)
+            stack.append(None)
+            stack += parents[::-1]  # so that the first parent is visited first
+        elif leaves:
+            seen.add(node)
+            order.append(node)
     return order
 
 

@@ -205,21 +205,23 @@ def _backward_walk(root: Value) -> list[Value]:
     try:
         while stack:
             node = stack.pop()
-            if node is None:
+            if node is None:  # all it feeds into is done
                 order.append(stack.pop())
-            elif node.grad is not reached:
-                node.grad = reached
-                stack.append(node)
-                stack.append(None)
-                if node._dx is None:  # runs a closure: no recorded local gradients, any parents
-                    stack += [p for p in node.parents[::-1] if p._x is not None]
-                    continue
-                y = node._y
-                if y is not None and y._x is not None and y.grad is not reached:
-                    stack.append(y)
-                x = node._x
-                if x._x is not None and x.grad is not reached:
-                    stack.append(x)
+                continue
+            if node.grad is reached:
+                continue
+            node.grad = reached
+            stack.append(node)
+            stack.append(None)
+            if node._dx is None:  # runs a closure: no recorded local gradients, any parents
+                stack += [p for p in node.parents[::-1] if p._x is not None]
+                continue
+            y = node._y
+            if y is not None and y._x is not None and y.grad is not reached:
+                stack.append(y)
+            x = node._x
+            if x._x is not None and x.grad is not reached:
+                stack.append(x)
     except BaseException:  # interrupted (Ctrl-C, out of memory): leave numbers, not marks
         for node in order + stack:
             if node is not None:

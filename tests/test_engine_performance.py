@@ -5,6 +5,9 @@ leaves) and must not wake the garbage collector; a node must stay small.
 """
 
 import gc
+import json
+import subprocess
+import sys
 import tracemalloc
 
 import pytest
@@ -120,3 +123,44 @@ def test_grad_with_create_graph_restores_the_collector_even_on_error():
         with detect_anomaly():
             grad(y, [big], create_graph=True)
     assert gc.isenabled()
+
+
+_WARM_UP = """
+import dis, json
+from engine import Value, topological_order
+from engine import autograd
+
+def specialised(f):
+    pairs = zip(dis.get_instructions(f, adaptive=True), dis.get_instructions(f))
+    return any(a.opname != b.opname for a, b in pairs)
+
+walks = {
+    "Value._backward_walk": Value._backward_walk,
+    "Value._backward_pass": Value._backward_pass,
+    "autograd._depth_first": autograd._depth_first,
+}
+x = Value(1.0)
+y = x
+for _ in range(2000):
+    y = y * 1.0001 + 0.001
+before = {name: specialised(f) for name, f in walks.items()}
+y.backward()
+topological_order(y)
+after = {name: specialised(f) for name, f in walks.items()}
+print(json.dumps([before, after]))
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="CPython specialises bytecode from 3.11")
+def test_the_walks_are_specialised_during_their_first_call():
+    # CPython 3.11 specialises a function's instructions after 8 calls, or sooner once a
+    # loop has jumped back 8 times; a `while` loop whose body ends in `if`/`elif` jumps
+    # back conditionally, which 3.11 does not count. Such a walk ran its first 8
+    # backward passes unspecialised: twice as slow on W1, whose fresh-process benchmark
+    # times a few steps a process. A fresh interpreter, so no earlier call has warmed them.
+    result = subprocess.run(
+        [sys.executable, "-c", _WARM_UP], capture_output=True, text=True, check=True
+    )
+    before, after = json.loads(result.stdout)
+    assert not any(before.values()), before
+    assert all(after.values()), after
