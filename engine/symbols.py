@@ -163,16 +163,14 @@ class Symbol:
             return self if other else False
         return self._new(f"({self.text}) & ({text(other)})", _ATOM)
 
-    def __rand__(self, other):
-        return self.__and__(other)
+    __rand__ = __and__  # b & a is a & b
 
     def __or__(self, other):
         if isinstance(other, bool):
             return True if other else self
         return self._new(f"({self.text}) | ({text(other)})", _ATOM)
 
-    def __ror__(self, other):
-        return self.__or__(other)
+    __ror__ = __or__  # b | a is a | b
 
     def __invert__(self):
         return self._new(f"~({self.text})", _ATOM)
