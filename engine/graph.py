@@ -21,7 +21,8 @@ How to read a drawing:
 
 ``render(dot, "svg" | "png" | "pdf")`` draws within a time budget
 (``RENDER_SECONDS``): Graphviz's full layout, else a quick one, else a clear
-``RenderTimeout``. In a notebook a drawing scales down to the output column.
+``RenderTimeout``. In a notebook a drawing scales down to the output column, and shows
+as a picture even where the notebook is not trusted (``as_image``).
 
 Models stay legible: parameters labelled like ``L0.N3.w1`` and ``L0.N3.b``
 are boxed together as ``L0.N3`` (see ``_clusters`` for which computed nodes
@@ -30,6 +31,7 @@ join them), and ``max_nodes`` draws only the nodes nearest the root.
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 import shutil
@@ -48,7 +50,15 @@ from .value import Value
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = ["draw_graph", "render", "fit_column", "new_drawing", "shade", "RenderTimeout"]
+__all__ = [
+    "draw_graph",
+    "render",
+    "fit_column",
+    "as_image",
+    "new_drawing",
+    "shade",
+    "RenderTimeout",
+]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
@@ -724,6 +734,33 @@ def fit_column(svg: str) -> str:
     )
 
 
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
+
+
+def as_image(svg: str, alt: str = "graph") -> str:
+    """Graphviz's SVG as an HTML ``<img>`` at its own size that scales down to the column.
+
+    What a notebook shows whether or not it trusts the output. A notebook
+    opened without being run (a fresh clone) is untrusted: JupyterLab then
+    sanitizes HTML, which removes an inline ``<svg>`` and leaves the text of
+    its boxes as loose words, and will not draw an ``image/svg+xml`` output
+    at all; an ``<img>`` with a ``data:`` URL survives, and is as sharp (an
+    SVG inside an image runs no scripts, which is why it is safe).
+
+    >>> image = as_image('<?xml version="1.0"?>\\n<!-- dot -->\\n<svg width="3pt"></svg>')
+    >>> image.split(",")[0], base64.b64decode(image.split(",")[1].split('"')[0])
+    ('<img src="data:image/svg+xml;base64', b'<svg width="3pt"></svg>')
+    >>> image.split('" ', 1)[1]
+    'alt="graph" style="max-width:100%;height:auto">'
+    """
+    start = svg.find("<svg")
+    data = base64.b64encode(_COMMENT.sub("", svg[start:] if start >= 0 else svg).encode())
+    return (
+        f'<img src="data:image/svg+xml;base64,{data.decode()}" alt="{html.escape(alt)}" '
+        'style="max-width:100%;height:auto">'
+    )
+
+
 _DRAWING: type | None = None
 
 
@@ -743,11 +780,17 @@ def _drawing_class() -> type:
         import graphviz
 
         class Drawing(graphviz.Digraph):
-            """A ``graphviz.Digraph`` that notebooks show scaled to their column."""
+            """A ``graphviz.Digraph`` that notebooks show scaled to their column.
+
+            As HTML, an image (``as_image``): JupyterLab renders ``text/html``
+            before any other type whether the notebook is trusted or not (an
+            untrusted one sanitized), so that image is what every view shows;
+            the SVG itself rides along for front ends that want it.
+            """
 
             def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
                 svg = render(self, "svg").decode()
-                return {"text/html": fit_column(svg), "image/svg+xml": svg}
+                return {"text/html": as_image(svg), "image/svg+xml": svg}
 
         _DRAWING = Drawing
     return _DRAWING

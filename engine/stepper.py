@@ -19,7 +19,7 @@ from typing import Any
 
 from .autograd import BackwardStep, topological_order
 from .files import atomic_write
-from .graph import draw_graph, fit_column, render
+from .graph import as_image, draw_graph, fit_column, render
 from .naming import display_names, format_number
 from .value import Number, Value
 
@@ -126,12 +126,13 @@ def _cell_width(trace: BackwardTrace) -> float:
 
 
 def _svg_frames(trace: BackwardTrace, limit: int | None, **draw_options: Any) -> list[str]:
-    """Frames 0, 1, … as SVG (no title), up to ``limit`` frames and ``MAX_PLAYER_BYTES``."""
+    """Frames 0, 1, … as Graphviz's SVG (no title), up to ``limit`` frames and
+    ``MAX_PLAYER_BYTES``."""
 
     frames: list[str] = []
     size = 0
     for k in range(len(trace) + 1 if limit is None else min(limit, len(trace) + 1)):
-        svg = _compact(render(_frame(trace, k, title=None, **draw_options), "svg").decode())
+        svg = render(_frame(trace, k, title=None, **draw_options), "svg").decode()
         frames.append(svg)
         size += len(svg)
         if limit is not None and size > MAX_PLAYER_BYTES:
@@ -148,9 +149,11 @@ def _compact(svg: str) -> str:
 def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) -> str:
     """A self-contained step-through: the frames, a slider and ◀ ▶, in plain HTML and JS.
 
-    No kernel and no server: every frame is pre-rendered in the page, so an
-    exported notebook or a web page steps through offline. Where scripts do
-    not run, the first frame shows with a note pointing to the GIF. Given
+    No kernel and no server: every frame (Graphviz's SVG, from ``_svg_frames``)
+    is pre-rendered in the page, so an exported notebook or a web page steps
+    through offline. Where scripts do not run (an untrusted notebook, whose
+    HTML is sanitized too), the first frame shows as an image (``as_image``)
+    with a note pointing to the GIF; the script swaps in the inline SVG. Given
     fewer frames than the trace has steps, the player says how many it holds.
     ``page=True`` gives a whole HTML document (what ``save_steps`` writes).
     """
@@ -162,7 +165,8 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
             f"This saved player holds steps 0–{len(frames) - 1} of {len(trace)} (frames are "
             f"capped to keep the file small); the live widget shows them all, and {GIF_NOTE}."
         )
-    data = json.dumps({"frames": frames, "texts": texts}).replace("</", "<\\/")
+    inline = [_compact(frame) for frame in frames]
+    data = json.dumps({"frames": inline, "texts": texts}).replace("</", "<\\/")
     uid = "sf-player-" + hashlib.sha1(data.encode()).hexdigest()[:12]  # the same each run
     body = f"""<div class="sf-player" id="{uid}" style="max-width:100%">
 <div class="sf-controls" style="display:none;align-items:center;gap:.5em;margin:.25em 0">
@@ -173,7 +177,7 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
 <span class="sf-count" style="font:12px monospace"></span>
 </div>
 <pre class="sf-text" style="margin:0;white-space:pre-wrap">{html.escape(texts[0])}</pre>
-<div class="sf-frame">{frames[0]}</div>
+<div class="sf-frame">{as_image(frames[0], "step 0 of the backward pass")}</div>
 <p class="sf-static" style="font-size:90%;color:#555">The backward pass has {len(trace)} steps;
  stepping through them needs JavaScript, which this page does not run. {GIF_NOTE}.</p>
 <p class="sf-note" style="font-size:90%;color:#555">{html.escape(note)}</p>
@@ -283,7 +287,7 @@ def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
 
     trace = trace_backward(root, grad)
     frames = _svg_frames(trace, MAX_FRAMES, **draw_options)
-    cache: dict[int, str] = dict(enumerate(frames))
+    cache: dict[int, str] = {k: _compact(frame) for k, frame in enumerate(frames)}
 
     def svg(k: int) -> str:
         if k not in cache:

@@ -5,7 +5,10 @@ notebooks/: it runs top to bottom with no error output (nothing on stderr, which
 JupyterLab paints pink: fit's progress bar included), and no output is wider than
 its column. Notebook 1 also: the step-through widget renders, ▶ moves the highlight
 and fills gradients in; then, saved and exported to HTML by nbconvert, it steps
-through offline with ▶ (the kernel-free player).
+through offline with ▶ (the kernel-free player). And lessons 1 and 5 as committed, opened
+without running them, as a learner's fresh clone is: JupyterLab does not trust them, so it
+sanitizes their HTML and draws no SVG output, and every picture must still show as one
+(no markup or loose text in its place), within its column.
 
 JupyterLab 4 lays out only the cells near the view ("windowing"): an output never
 scrolled to would measure as nothing. The server starts with settings that lay out
@@ -17,8 +20,9 @@ Needs the `chromium` program (scripts/setup.sh installs Debian's package) and th
 `playwright` package, which drives it through ``executable_path`` (playwright's own
 browser download cannot work here). Without them the test fails under CI=true and is
 skipped, with the reason, elsewhere. SCALARFLOW_SCREENSHOTS=DIR keeps the screenshots:
-one per notebook (``NN-widest-output.png``, its widest picture in view) and four of
-notebook 1's step-through.
+one per notebook (``NN-widest-output.png``, its widest picture in view), four of
+notebook 1's step-through, and of the unrun lessons their first drawing
+(``NN-unrun-first-drawing.png``) and notebook 1's player (``01-unrun-player.png``).
 """
 
 from __future__ import annotations
@@ -123,6 +127,10 @@ def lab(tmp_path_factory):
         "JUPYTER_RUNTIME_DIR": str(home / ".runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / ".workspaces"),
         "JUPYTERLAB_SETTINGS_DIR": str(home / ".settings"),
+        # Signatures of notebooks saved here (trusted from then on) stay here: never in the
+        # user's own database, and a committed notebook opened here is as untrusted as a
+        # learner's fresh clone.
+        "JUPYTER_DATA_DIR": str(home / ".data"),
         "PYTHONPATH": str(ROOT),
     }
     command = [
@@ -556,3 +564,91 @@ def exported_steps_offline(browser, lab, name, tmp_path):
     assert "grad ?" in first
     screenshot(page, "01-exported-step-2", tmp_path)
     offline.close()
+
+
+# Each output of the open notebook that holds a picture (an image, an SVG, or HTML with an
+# <svg> or <img> in it), as the page shows it: whether its cell is trusted, its mimetypes,
+# whether a picture rendered (an <img> loaded with a natural width, or an <svg> of some
+# size, outside any other picture) and the start of its text, which is where markup shows
+# that the page printed instead of drawing.
+PICTURE_OUTPUTS = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const model = panel.content.model;
+  const found = [];
+  for (let i = 0; i < model.cells.length; i++) {
+    const cell = model.cells.get(i);
+    if (cell.type !== 'code') continue;
+    const area = panel.content.widgets[i].outputArea.node;
+    const nodes = [...area.querySelectorAll(':scope > .jp-OutputArea-child')]
+      .map(child => child.querySelector('.jp-OutputArea-output'));
+    for (let j = 0; j < cell.outputs.length; j++) {
+      const data = cell.outputs.get(j).data;
+      const types = Object.keys(data);
+      const html = String(data['text/html'] ?? '');
+      if (!types.some(t => t.startsWith('image/')) && !/<(svg|img)\\b/i.test(html)) continue;
+      const node = nodes[j];
+      const images = node ? [...node.querySelectorAll('img')] : [];
+      const svgs = node ? [...node.querySelectorAll('svg')]
+        .filter(svg => !svg.parentElement.closest('svg')) : [];
+      found.push({cell: i, output: j, trusted: cell.trusted, types: types,
+        picture: images.some(img => img.complete && img.naturalWidth > 0)
+          || svgs.some(svg => svg.getBoundingClientRect().width > 0),
+        text: node ? node.innerText.slice(0, 160) : null});
+    }
+  }
+  return found;
+}"""
+
+# What shows in place of a picture when the page prints it: Graphviz's SVG as markup, or the
+# text of its boxes left behind once the <svg> around it was sanitized away, or JupyterLab's
+# note on an untrusted SVG.
+MARKUP = re.compile(r"<\?xml|<svg|<img|&lt;|Cannot display an untrusted|%3|\bgrad -?\d")
+UNRUN = ("01_", "05_")  # the lessons with graphs, the step-through player and draw_network
+
+
+@pytest.mark.parametrize(
+    "notebook", [n for n in NOTEBOOKS if n.name.startswith(UNRUN)], ids=lambda p: p.stem
+)
+def test_a_committed_notebook_shows_its_pictures_unrun(browser, lab, notebook, tmp_path):
+    # A learner's fresh clone, opened without running it: JupyterLab does not trust it, so
+    # it sanitizes HTML (no <svg>, no scripts) and will not draw an SVG output. Every
+    # picture must show all the same, as a picture, within its column.
+    name = "unrun-" + notebook.name  # a copy this server never ran, saved or signed
+    shutil.copy(notebook, lab["home"] / name)
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(60_000)
+    shot = notebook.stem[:2]
+    try:
+        open_notebook(page, lab, name)
+        cells = settled(page)
+        outputs = page.evaluate(PICTURE_OUTPUTS)
+        assert outputs, f"{name}: no pictures to check"
+        assert not any(o["trusted"] for o in outputs), f"{name} is trusted: nothing tested"
+        blank = [o for o in outputs if not o["picture"] or MARKUP.search(o["text"] or "")]
+        # In view: the first picture that did not show, else the first drawing; the player.
+        drawings = [o for o in outputs if "image/svg+xml" in o["types"]]
+        show_output(page, (blank or drawings or outputs)[0])
+        screenshot(page, f"{shot}-unrun-first-drawing", tmp_path)
+        if page.locator(".sf-player").count():
+            page.locator(".sf-player").first.scroll_into_view_if_needed()
+            screenshot(page, f"{shot}-unrun-player", tmp_path)
+            assert page.locator(".sf-player .sf-static").first.is_visible()
+        found = findings(page, cells)
+        found["a picture shown as text, or not at all"] = [
+            f"cell {o['cell']} output {o['output']} ({', '.join(o['types'])}) shows "
+            + (repr(o["text"][:100]) if o["text"] is not None else "nothing")
+            for o in blank
+        ]
+        assert not any(found.values()), report(name, found)
+    except Exception:
+        screenshot(page, f"{shot}-unrun-failed", tmp_path)
+        raise
+    finally:
+        page.close()
+        shut_down_kernels(lab)
+
+
+def show_output(page, output: dict) -> None:
+    """Scroll output ``output["output"]`` of cell ``output["cell"]`` into view."""
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(output["cell"])
+    cell.locator(".jp-OutputArea-output").nth(output["output"]).scroll_into_view_if_needed()

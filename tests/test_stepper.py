@@ -1,5 +1,6 @@
 """The step-through: a pure trace of backward, the ipywidgets player, the GIF/frames writer."""
 
+import base64
 import itertools
 import os
 import re
@@ -12,6 +13,7 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import BackwardTrace, Value, save_steps, step_through, topological_order, trace_backward
+from engine.graph import fit_column
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -175,7 +177,7 @@ def player_parts(page: str) -> dict:
     import json
     from html.parser import HTMLParser
 
-    found = {"scripts": [], "data": None, "buttons": [], "slider": None, "frame0": ""}
+    found = {"scripts": [], "data": None, "buttons": [], "slider": None, "images": []}
 
     class Reader(HTMLParser):
         where = None
@@ -188,6 +190,8 @@ def player_parts(page: str) -> dict:
                 found["buttons"].append(attrs.get("class"))
             elif tag == "input" and attrs.get("type") == "range":
                 found["slider"] = attrs
+            elif tag == "img":
+                found["images"].append(attrs)
 
         def handle_endtag(self, tag):
             if tag == "script":
@@ -221,9 +225,15 @@ def test_save_steps_html_is_a_player_with_every_frame_and_its_script(tmp_path):
     # No kernel, no server, nothing fetched: the page holds the script that steps.
     assert parts["buttons"] == ["sf-prev", "sf-next"] and parts["slider"]["max"] == "5"
     (script,) = parts["scripts"]
-    assert "addEventListener" in script and "src=" not in page and "http" not in script
-    # Where scripts are stripped, the first frame shows, with a pointer to the GIF.
-    assert frames[0] in page.replace("<\\/", "</")
+    assert "addEventListener" in script and "http" not in script
+    assert all(src.startswith("data:") for src in re.findall(r'src="([^"]*)"', page))
+    # Where scripts are stripped (an untrusted notebook's sanitized HTML loses them, and
+    # every inline <svg>), the first frame shows as an image, with a pointer to the GIF;
+    # the script swaps it for the inline SVG.
+    (image,) = parts["images"]
+    shown = image["src"].removeprefix("data:image/svg+xml;base64,")
+    assert fit_column(base64.b64decode(shown).decode()) == frames[0]
+    assert "<svg" not in re.sub(r"<script.*?</script>", "", page, flags=re.DOTALL)
     assert 'save_steps(root, "steps.gif")' in page
     assert path.stat().st_size < 150_000  # the lesson's neuron: about 85 kB
     assert y.grad == 0.0
