@@ -55,6 +55,7 @@ __all__ = [
     "render",
     "fit_column",
     "as_image",
+    "drawing_html",
     "new_drawing",
     "shade",
     "RenderTimeout",
@@ -761,6 +762,37 @@ def as_image(svg: str, alt: str = "graph") -> str:
     )
 
 
+# Where scripts run (a trusted notebook, an exported page), the image before this script
+# becomes the inline SVG again, sized as fit_column sizes it: an inline SVG's boxes and
+# lines show their tooltips (draw_network puts a wide layer's weights there) and its text
+# can be selected; an image's cannot. Where scripts do not run, the image stays.
+_INLINE_JS = """<script>(function (here) {
+  var img = here && here.previousElementSibling;
+  if (!img || img.tagName !== "IMG" || !window.TextDecoder) return;
+  var text = atob(img.src.split(",")[1]);
+  var bytes = Uint8Array.from(text, function (c) { return c.charCodeAt(0); });
+  var box = document.createElement("div");
+  box.innerHTML = new TextDecoder().decode(bytes);
+  var svg = box.querySelector("svg");
+  if (!svg) return;
+  svg.style.maxWidth = svg.getAttribute("width");
+  svg.style.height = "auto";
+  svg.setAttribute("width", "100%");
+  svg.removeAttribute("height");
+  img.replaceWith(svg);
+})(document.currentScript);</script>"""
+
+
+def drawing_html(svg: str, alt: str = "graph") -> str:
+    """A drawing as a notebook's HTML: ``as_image``, turned back into inline SVG where scripts run.
+
+    >>> html_ = drawing_html('<svg width="3pt"></svg>')
+    >>> html_.startswith("<img ") and "<script>" in html_
+    True
+    """
+    return as_image(svg, alt) + _INLINE_JS
+
+
 _DRAWING: type | None = None
 
 
@@ -790,7 +822,7 @@ def _drawing_class() -> type:
 
             def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
                 svg = render(self, "svg").decode()
-                return {"text/html": as_image(svg), "image/svg+xml": svg}
+                return {"text/html": drawing_html(svg), "image/svg+xml": svg}
 
         _DRAWING = Drawing
     return _DRAWING

@@ -400,6 +400,13 @@ def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, tmp_path):
         cells = settled(page)
         assert any(cell["outputs"] for cell in cells), f"{name}: no outputs at all"
         found = findings(page, cells)
+        # Run, the outputs are trusted: each drawing's script has put its SVG inline, where
+        # its tooltips work (draw_network keeps a wide layer's weights there).
+        found["a drawing left as an image (no tooltips)"] = [
+            f"cell {o['cell']} output {o['output']}"
+            for o in page.evaluate(PICTURE_OUTPUTS)
+            if "image/svg+xml" in o["types"] and not o["inline"]
+        ]
         assert not any(found.values()), report(name, found)
         # The picture a learner would check first for fit: the widest output, in view.
         page.locator(".jp-Notebook .jp-OutputArea-output").nth(
@@ -593,6 +600,7 @@ PICTURE_OUTPUTS = """() => {
       found.push({cell: i, output: j, trusted: cell.trusted, types: types,
         picture: images.some(img => img.complete && img.naturalWidth > 0)
           || svgs.some(svg => svg.getBoundingClientRect().width > 0),
+        inline: svgs.some(svg => svg.getBoundingClientRect().width > 0),
         text: node ? node.innerText.slice(0, 160) : null});
     }
   }

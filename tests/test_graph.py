@@ -398,8 +398,9 @@ def test_in_jupyter_a_drawing_is_an_image_an_untrusted_notebook_keeps():
     bundle = draw_graph(y)._repr_mimebundle_()
     svg = bundle["image/svg+xml"]
     assert svg.lstrip().startswith("<?xml")
-    ((tag, attributes),) = html_elements(bundle["text/html"])
+    (tag, attributes), (script, _) = html_elements(bundle["text/html"])
     assert tag == "img" and set(attributes) == {"src", "alt", "style"}
+    assert script == "script"  # where scripts run, it puts the inline SVG (tooltips) back
     assert attributes["style"] == "max-width:100%;height:auto"
     kind, data = attributes["src"].split(",")
     assert kind == "data:image/svg+xml;base64"
