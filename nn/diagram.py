@@ -201,7 +201,8 @@ def _draw_neurons(
 def _neuron_rows(neuron: Any, out: Value | None, numbers: _Numbers, layout: _Layout) -> list:
     """A neuron's box: name and activation; on a small network its weights; its bias
     (unless compact); given x, its output; given a loss, dL/dout."""
-    rows = [f"<B>{_escape(_name(neuron))}</B> · {_escape(_activation(neuron))}"]
+    # A no-break space too: browsers draw the bold name wider than Graphviz measured it.
+    rows = [f"<B>{_escape(_name(neuron))}</B>&#160; · {_escape(_activation(neuron))}"]
     if layout.labelled:  # a small network: each weight and its gradient in the box it feeds
         for i, w in enumerate(neuron.w):
             g = numbers.gradient(w)
