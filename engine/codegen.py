@@ -123,12 +123,21 @@ class _Gradients:
         self.total = total  # batched expression -> its sum over the batch
         self.name = name  # key -> variable name
         self.assigned: set = set()
+        # Gradients whose sum over the batch is known without summing (the seed, every
+        # entry scale, and what is only another name for it): name -> that sum.
+        self.sums: dict[str, str] = {}
 
     def add(self, key, expr: str, expr_batched: bool, target_batched: bool, comment: str = ""):
-        if expr_batched and not target_batched:
-            expr = self.total(expr)
         g = self.name(key)
+        if expr_batched and not target_batched:
+            if expr in self.sums:
+                expr, comment = self.sums[expr], f"{comment}, summed over the batch"
+            else:
+                expr = self.total(expr)
+        elif expr in self.sums and key not in self.assigned:
+            self.sums[g] = self.sums[expr]
         if key in self.assigned:
+            self.sums.pop(g, None)
             self.writer.line(f"{g} = {g} + {expr}", comment)
         else:
             self.writer.line(f"{g} = {expr}", comment)
@@ -392,6 +401,8 @@ class _ArrayCode(_Code):
         else:
             seed = "xp.asarray(n * scale, dtype=xp.float64)"
         self.grads.add(o, seed, batched, batched, "d loss / d output")
+        if batched:
+            self.grads.sums[_gradient_name(o)] = "xp.asarray(n * scale, dtype=xp.float64)"
         write = {
             Scalar: self._backward_scalar,
             Layer: self._backward_layer,
