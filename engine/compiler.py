@@ -31,6 +31,7 @@ from __future__ import annotations
 import builtins
 import linecache
 import math
+import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -338,10 +339,14 @@ class CompiledStep:
         layout = src.layout
         unmoved = layout == list(range(len(state)))
         if isinstance(xp, _FastNumpy):
-            np, count = xp._np, len(layout)
+            # struct packs the floats as raw doubles in one C loop, and numpy takes the
+            # bytes as they are: on W1 a third fewer instructions than np.fromiter(list)
+            # (the array is read-only, which the generated code never minds: it writes
+            # nothing in place).
+            pack, frombuffer = struct.Struct(f"{len(layout)}d").pack, xp._np.frombuffer
 
-            def read(values):  # from the list straight into the array
-                return np.fromiter(values, np.float64, count)
+            def read(values):
+                return frombuffer(pack(*values))
 
             # A memoryview hands out each float as the loop takes it, and the loop lets it
             # go: no list of them all (the totals are a fresh contiguous float64 array).
