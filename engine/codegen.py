@@ -10,10 +10,13 @@ comment is the rule's ``formulas`` entry. Two writers:
   loop, the chain rule one edge per line.
 
 Both write a function ``run(theta, inputs..., n, scale)``: ``theta`` holds the
-parameters' data, ``n`` is the batch size, ``scale`` is 1/n for a mean (1 for a
-sum). In loss mode it returns ``(loss, grads)``, ``grads`` one number per entry
-of the writer's ``slots`` (the parameter each belongs to); in forward mode the
-outputs per example.
+parameters' data (float code: in the order of ``graph.state``; array code: in
+the order of ``Source.layout``, which puts each layer's weights, row by row,
+then its biases, side by side, so that a layer reads them as a slice), ``n`` is
+the batch size, ``scale`` is 1/n for a mean (1 for a sum). In loss mode it
+returns ``(loss, grads)``, ``grads`` one number per entry of the writer's
+``slots`` (the parameter each belongs to); in forward mode the outputs per
+example.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ class Source:
     """Generated code and what running it needs."""
 
     text: str
-    slots: list[int] = field(default_factory=list)  # per gradient: the index into theta
+    slots: list[int] = field(default_factory=list)  # per gradient: its parameter (state index)
+    layout: list[int] = field(default_factory=list)  # array code: theta[k] is state[layout[k]]
     indices: dict[str, list[int]] = field(default_factory=dict)  # name -> index list (gathers)
     offsets: dict[str, list[float]] = field(default_factory=dict)  # name -> constant vector
     functions: dict[str, Callable] = field(default_factory=dict)  # float forwards called by name
@@ -119,12 +123,21 @@ class _Gradients:
         self.total = total  # batched expression -> its sum over the batch
         self.name = name  # key -> variable name
         self.assigned: set = set()
+        # Gradients whose sum over the batch is known without summing (the seed, every
+        # entry scale, and what is only another name for it): name -> that sum.
+        self.sums: dict[str, str] = {}
 
     def add(self, key, expr: str, expr_batched: bool, target_batched: bool, comment: str = ""):
-        if expr_batched and not target_batched:
-            expr = self.total(expr)
         g = self.name(key)
+        if expr_batched and not target_batched:
+            if expr in self.sums:
+                expr, comment = self.sums[expr], f"{comment}, summed over the batch"
+            else:
+                expr = self.total(expr)
+        elif expr in self.sums and key not in self.assigned:
+            self.sums[g] = self.sums[expr]
         if key in self.assigned:
+            self.sums.pop(g, None)
             self.writer.line(f"{g} = {g} + {expr}", comment)
         else:
             self.writer.line(f"{g} = {expr}", comment)
@@ -213,8 +226,11 @@ class _ArrayCode(_Code):
         self.inputs_of: dict[int, str] = {}  # id(layer statement) -> its input matrix
         self.grads = _Gradients(self.w, lambda e: f"xp.sum({e})", _gradient_name)
         self.needs: list[bool] = []  # per node: is a gradient wanted (set by backward)
-        self.pieces: list[tuple[list[int], str]] = []  # (theta indices, flat gradient)
+        self.pieces: list[tuple[list[int], str]] = []  # (theta positions, flat gradient)
         self.zeros_written = False
+        self.src.layout = _layout(graph, plan)
+        self.position = {s: k for k, s in enumerate(self.src.layout)}  # state index -> theta
+        self.dots: dict[int, tuple[list[int], list[int]]] = {}  # id(ParamDot) -> its factors
 
     # -- names ----------------------------------------------------------------
 
@@ -228,7 +244,7 @@ class _ArrayCode(_Code):
             arg = self.graph.arg_names[node.arg]
             return arg if node.position is None else f"{arg}[:, {node.position}]"
         if node.kind == STATE:
-            return f"theta[{node.state}]"
+            return f"theta[{self.position[node.state]}]"
         if node.kind == CONSTANT:
             return text(node.data)
         return f"v{i}"
@@ -238,17 +254,32 @@ class _ArrayCode(_Code):
         if self.checks:
             self.w.line(f"check({what}, {description!r})")
 
-    def slots(self, indices: list[int]) -> list[int]:
-        """The index into theta of each of the state nodes ``indices``."""
-        nodes = self.nodes
-        return [nodes[i].state for i in indices]
+    def positions(self, indices: list[int]) -> list[int]:
+        """Where in theta each of the state nodes ``indices`` sits."""
+        nodes, position = self.nodes, self.position
+        return [position[nodes[i].state] for i in indices]
 
     def gather(self, indices: list[int]) -> str:
-        """The parameters of state nodes ``indices`` taken from theta as one array."""
+        """The parameters of state nodes ``indices`` from theta as one array: a slice where
+        they sit side by side in order (the layout sees to that for layers), else a gather."""
+        positions = self.positions(indices)
+        start, stop = positions[0], positions[0] + len(positions)
+        if positions == list(range(start, stop)):
+            return "theta" if stop - start == len(self.position) else f"theta[{start}:{stop}]"
         self.gathers += 1
         key = f"I{self.gathers}"
-        self.src.indices[key] = self.slots(indices)
+        self.src.indices[key] = positions
         return f"xp.take(theta, {key})"
+
+    def factors(self, st: ParamDot) -> tuple[list[int], list[int]]:
+        """A sum of products' factors, the products in theta's order (a sum in any order)."""
+        if id(st) not in self.dots:
+            position = self.position
+            pairs = sorted(
+                zip(st.left, st.right), key=lambda pair: position[self.nodes[pair[0]].state]
+            )
+            self.dots[id(st)] = ([a for a, _ in pairs], [b for _, b in pairs])
+        return self.dots[id(st)]
 
     # -- forward, one statement at a time ---------------------------------------
 
@@ -321,11 +352,12 @@ class _ArrayCode(_Code):
     def _forward_param_dot(self, st: ParamDot) -> None:
         """A sum of products of parameters (an L2 penalty), once for the whole batch."""
         i = st.node
-        self.w.line(f"l{i} = {self.gather(st.left)}", "the parameters multiplied")
-        if st.right == st.left:
+        left, right = self.factors(st)
+        self.w.line(f"l{i} = {self.gather(left)}", "the parameters multiplied")
+        if right == left:
             terms = f"xp.sum(l{i} * l{i})"
         else:
-            self.w.line(f"r{i} = {self.gather(st.right)}")
+            self.w.line(f"r{i} = {self.gather(right)}")
             terms = f"xp.sum(l{i} * r{i})"
         for e in st.extra:
             terms += f" + {self.name(e)}"
@@ -369,6 +401,8 @@ class _ArrayCode(_Code):
         else:
             seed = "xp.asarray(n * scale, dtype=xp.float64)"
         self.grads.add(o, seed, batched, batched, "d loss / d output")
+        if batched:
+            self.grads.sums[_gradient_name(o)] = "xp.asarray(n * scale, dtype=xp.float64)"
         write = {
             Scalar: self._backward_scalar,
             Layer: self._backward_layer,
@@ -410,10 +444,11 @@ class _ArrayCode(_Code):
         self.w.line(
             f"gW_{out} = {g}.T @ {self.inputs_of[id(st)]}", "∂z/∂W = x, summed over the batch"
         )
-        self.pieces.append((self.slots([i for row in st.W for i in row]), f"gW_{out}"))
+        flat = [i for row in st.W for i in row]
+        self.pieces.append((self.positions(flat), f"xp.reshape(gW_{out}, (-1,))"))
         if st.bias is not None:
             self.w.line(f"gb_{out} = xp.sum({g}, axis=0)", "∂z/∂b = 1, summed over the batch")
-            self.pieces.append((self.slots(st.bias), f"gb_{out}"))
+            self.pieces.append((self.positions(st.bias), f"gb_{out}"))
         if any(self.needs[i] for i in st.x):
             self._layer_input_gradient(st, g)
 
@@ -435,16 +470,16 @@ class _ArrayCode(_Code):
         if not self.grads.has(i):
             return
         g = _gradient_name(i)
-        left = self.slots(st.left)
-        if st.right == st.left:  # p · p: both factors are the same parameter
+        left, right = self.factors(st)
+        if right == left:  # p · p: both factors are the same parameter
             self.w.line(f"gl{i} = {g} * l{i}", "∂(a·b)/∂a = b, and ∂(a·b)/∂b = a, the same")
             self.w.line(f"gl{i} = gl{i} + gl{i}", "p is both factors: both slopes reach it")
-            self.pieces.append((left, f"gl{i}"))
+            self.pieces.append((self.positions(left), f"gl{i}"))
         else:
             self.w.line(f"gl{i} = {g} * r{i}", "∂(a·b)/∂a = b, per product")
             self.w.line(f"gr{i} = {g} * l{i}", "∂(a·b)/∂b = a, per product")
-            self.pieces.append((left, f"gl{i}"))
-            self.pieces.append((self.slots(st.right), f"gr{i}"))
+            self.pieces.append((self.positions(left), f"gl{i}"))
+            self.pieces.append((self.positions(right), f"gr{i}"))
         for e in st.extra:
             self.grads.add(e, g, False, False, "∂(a + b)/∂b = 1")
 
@@ -472,25 +507,92 @@ class _ArrayCode(_Code):
     # -- the gradients, gathered ----------------------------------------------------
 
     def gather_gradients(self) -> None:
-        """All gradients as one flat array: the layers' and dots' pieces, the lone parameters',
-        and a trailing 0; ``slots`` says which parameter each entry belongs to."""
+        """All gradients as one flat array, from the layers' and dots' pieces and the lone
+        parameters'; ``slots`` says which parameter each entry belongs to.
+
+        Where the pieces lie side by side in theta's order (the layout makes them so for
+        layers, and an L2 penalty covers all of theta), the pieces are concatenated and the
+        concatenations added: one entry per parameter, in theta's order. Otherwise every
+        piece is one run of slots, and a trailing 0 pads the parameters with fewer slots
+        when the slots are summed per parameter (see ``engine.compiler``).
+        """
         has = self.grads.has
         leaves = [i for i, n in enumerate(self.nodes) if n.kind == STATE and has(i)]
-        parts = [f"xp.reshape({expr}, (-1,))" for _, expr in self.pieces]
+        pieces = list(self.pieces)
         if leaves:
-            parts.append(f"xp.stack([{', '.join(_gradient_name(i) for i in leaves)}])")
-        self.src.slots = [s for slots, _ in self.pieces for s in slots]
-        self.src.slots += self.slots(leaves)
+            stacked = f"xp.stack([{', '.join(_gradient_name(i) for i in leaves)}])"
+            pieces.append((self.positions(leaves), stacked))
+        layout = self.src.layout
         self.w.blank()
-        # A trailing 0: where a parameter has fewer slots than another, it gathers that.
-        parts.append("xp.zeros((1,), dtype=xp.float64)")
-        self.w.line(f"grads = xp.concat([{', '.join(parts)}])", "one entry per slot, then a 0")
+        groups = _side_by_side(pieces)
+        if groups is not None:
+            sums = [_joined([expr for _, expr in group]) for group in groups]
+            self.src.slots = layout[: sum(len(p) for p, _ in groups[0])]
+            self.w.line(f"grads = {' + '.join(sums)}", "one entry per parameter, in theta's order")
+        else:
+            self.src.slots = [layout[k] for positions, _ in pieces for k in positions]
+            parts = [expr for _, expr in pieces] + ["xp.zeros((1,), dtype=xp.float64)"]
+            self.w.line(f"grads = xp.concat([{', '.join(parts)}])", "one entry per slot, then a 0")
         self.w.line("return loss, grads")
 
     def source(self) -> Source:
         """The lines written, as the function ``run``, and what running it needs."""
         self.src.text = _function("run(xp, theta, {args}n, scale, check)", self.graph, self.w)
         return self.src
+
+
+def _layout(graph: Graph, plan: Plan) -> list[int]:
+    """The order of the parameters in the array code's theta, as state indices.
+
+    Each layer's weights row by row, then its biases, in the order the layers run,
+    so ``W = reshape(theta[a:b], (m, n))`` is a view, not a gather; then the
+    parameters of sums of products, the lone ones, and any the graph never reads.
+    """
+    order: dict[int, None] = {}  # insertion-ordered set
+    nodes = graph.nodes
+    for st in plan.statements:
+        if isinstance(st, Layer):
+            used = [i for row in st.W for i in row] + (st.bias or [])
+        elif isinstance(st, ParamDot):
+            used = st.left + st.right
+        else:
+            continue
+        order.update((nodes[i].state, None) for i in used)
+    order.update((n.state, None) for n in nodes if n.kind == STATE)
+    order.update((s, None) for s in range(len(graph.state)))
+    return list(order)
+
+
+def _side_by_side(pieces: list[tuple[list[int], str]]) -> list[list] | None:
+    """The gradient pieces in groups that each cover theta's first R entries in order, one
+    piece after the other (each group then concatenates to one gradient per parameter);
+    None if they do not fall into such groups."""
+    spans = []
+    for positions, expr in pieces:
+        start = positions[0] if positions else -1
+        if start < 0 or positions != list(range(start, start + len(positions))):
+            return None
+        spans.append((start, start + len(positions), expr))
+    if not spans:
+        return None
+    end_of_all = max(stop for _, stop, _ in spans)
+    left = sorted(spans, key=lambda span: span[0])
+    groups = []
+    while left:
+        group, end = [], 0
+        while end < end_of_all:
+            following = next((span for span in left if span[0] == end), None)
+            if following is None:
+                return None
+            left.remove(following)
+            group.append((list(range(following[0], following[1])), following[2]))
+            end = following[1]
+        groups.append(group)
+    return groups
+
+
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"xp.concat([{', '.join(parts)}])"
 
 
 def _map_arguments(st: Map) -> list:

@@ -267,6 +267,21 @@ def test_hand_built_and_bad_arguments_are_refused():
         step([])
 
 
+@pytest.mark.parametrize("backend", ["numpy", "strict"])
+def test_a_batch_after_one_that_passed_is_checked_again(backend):
+    # The step skips re-checking arrays of the types and shapes of the last batch that
+    # passed; any other batch is checked in full.
+    w = Value(2.0, label="w")
+    step = engine.compile(lambda x, t: (w * x[0] - t) ** 2, ([1.0, 0.0], 0.0), params=[w])
+    xs, ts = as_batch([[1.0, 0.0], [2.0, 0.0]], backend), as_batch([0.0, 0.0], backend)
+    assert step(xs, ts) == step(xs, ts) == 10.0  # mean of 2², 4²
+    with pytest.raises(ValueError, match="shape"):  # three numbers per example, not two
+        step(as_batch([[1.0, 0.0, 0.0]] * 2, backend), ts)
+    with pytest.raises(ValueError, match="different numbers of examples"):
+        step(xs, as_batch([0.0], backend))
+    assert step(as_batch([[3.0, 0.0]], backend), as_batch([0.0], backend)) == 36.0  # n = 1
+
+
 def test_forward_mode_reads_weights_at_every_call():
     random.seed(0)
     w = Value(2.0, label="w")

@@ -27,3 +27,10 @@ def test_compile_setup_runs_at_a_small_width():
     done = _run("compile_setup.py", "--widths", "3", "--steps", "1")
     assert done.returncode == 0, done.stderr
     assert "codegen+compile" in done.stdout
+
+
+def test_compile_w1_counts_runs_its_contenders():
+    # Only the steps valgrind would count (valgrind itself is not a dependency).
+    for name in ("compiled numpy", "numpy by hand"):
+        done = _run("compile_w1_counts.py", "--child", name, "--steps", "2", "--points", "20")
+        assert done.returncode == 0, done.stderr
