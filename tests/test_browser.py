@@ -27,6 +27,7 @@ notebook 1's step-through, and of the unrun lessons their first drawing
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -189,6 +190,21 @@ def shut_down_kernels(lab) -> None:
     """End every notebook's session and kernel, so the next notebook runs alone."""
     for session in api(lab, "GET", "sessions"):
         api(lab, "DELETE", f"sessions/{session['id']}")
+
+
+@contextlib.contextmanager
+def lab_page(browser, lab, tmp_path: Path, failed: str):
+    """A page at 1280×800 for one test: screenshot ``failed`` if it fails, kernels shut after."""
+    page = browser.new_page(viewport=VIEWPORT)
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    except Exception:
+        screenshot(page, failed, tmp_path)
+        raise
+    finally:
+        page.close()
+        shut_down_kernels(lab)
 
 
 def screenshot(page, name: str, tmp_path: Path) -> Path:
@@ -391,10 +407,8 @@ def report(name: str, found: dict[str, list[str]]) -> str:
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, tmp_path):
     name = notebook.name
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
     shot = notebook.stem[:2]
-    try:
+    with lab_page(browser, lab, tmp_path, f"{shot}-failed") as page:
         open_notebook(page, lab, name)
         run_all(page)
         cells = settled(page)
@@ -417,12 +431,6 @@ def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, tmp_path):
             steps_the_widget(page, tmp_path)
             page.keyboard.press("Control+s")
             page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
-    except Exception:
-        screenshot(page, f"{shot}-failed", tmp_path)
-        raise
-    finally:
-        page.close()
-        shut_down_kernels(lab)
     if name.startswith(FIRST):
         exported_steps_offline(browser, lab, name, tmp_path)
 
@@ -463,32 +471,26 @@ def test_the_checks_catch_what_a_learner_would_see(browser, lab, tmp_path):
     # The checks pass on every lesson; on this notebook each must fail, for its reason.
     name = "faults.ipynb"
     a_notebook_with_faults(lab["home"] / name)
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
-    try:
-        open_notebook(page, lab, name)
-        run_all(page)
-        found = findings(page, settled(page))
-        assert not found[MISSING], found[MISSING]
-        assert found[STDERR] == ["cell 31: 'a warning\\n'"], found[STDERR]
-        (wide,) = found[WIDE]
-        column = int(re.search(r"in a (\d+) px column", wide).group(1))
-        over = f"is 2000 px in a {column} px column, {2000 - column} px over"
-        assert wide == f"cell 32 output 0 (image/svg+xml) {over}", wide
-        # With JupyterLab's own default windowing (4.6: "contentVisibility", the layout of
-        # cells out of view skipped), the same notebook cannot be measured: the check says so.
-        set_windowing(lab, "contentVisibility")
-        open_notebook(page, lab, name)
-        run_all(page)
-        missing = findings(page, settled(page, timeout=3_000))[MISSING]
-        assert missing and all(m.endswith("not laid out") for m in missing), missing
-    except Exception:
-        screenshot(page, "faults-failed", tmp_path)
-        raise
-    finally:
-        set_windowing(lab, "none")
-        page.close()
-        shut_down_kernels(lab)
+    with lab_page(browser, lab, tmp_path, "faults-failed") as page:
+        try:
+            open_notebook(page, lab, name)
+            run_all(page)
+            found = findings(page, settled(page))
+            assert not found[MISSING], found[MISSING]
+            assert found[STDERR] == ["cell 31: 'a warning\\n'"], found[STDERR]
+            (wide,) = found[WIDE]
+            column = int(re.search(r"in a (\d+) px column", wide).group(1))
+            over = f"is 2000 px in a {column} px column, {2000 - column} px over"
+            assert wide == f"cell 32 output 0 (image/svg+xml) {over}", wide
+            # With JupyterLab's own default windowing (4.6: "contentVisibility", the layout of
+            # cells out of view skipped), the same notebook cannot be measured: the check says so.
+            set_windowing(lab, "contentVisibility")
+            open_notebook(page, lab, name)
+            run_all(page)
+            missing = findings(page, settled(page, timeout=3_000))[MISSING]
+            assert missing and all(m.endswith("not laid out") for m in missing), missing
+        finally:
+            set_windowing(lab, "none")
 
 
 def widget_state(page) -> dict:
@@ -623,10 +625,8 @@ def test_a_committed_notebook_shows_its_pictures_unrun(browser, lab, notebook, t
     # picture must show all the same, as a picture, within its column.
     name = "unrun-" + notebook.name  # a copy this server never ran, saved or signed
     shutil.copy(notebook, lab["home"] / name)
-    page = browser.new_page(viewport=VIEWPORT)
-    page.set_default_timeout(60_000)
     shot = notebook.stem[:2]
-    try:
+    with lab_page(browser, lab, tmp_path, f"{shot}-unrun-failed") as page:
         open_notebook(page, lab, name)
         cells = settled(page)
         outputs = page.evaluate(PICTURE_OUTPUTS)
@@ -648,12 +648,6 @@ def test_a_committed_notebook_shows_its_pictures_unrun(browser, lab, notebook, t
             for o in blank
         ]
         assert not any(found.values()), report(name, found)
-    except Exception:
-        screenshot(page, f"{shot}-unrun-failed", tmp_path)
-        raise
-    finally:
-        page.close()
-        shut_down_kernels(lab)
 
 
 def show_output(page, output: dict) -> None:
