@@ -716,6 +716,13 @@ def _bitmap_limit(laid_out: str, dpi: float) -> list[str]:
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
+
+
+def _svg_element(svg: str) -> str:
+    """Graphviz's SVG from its ``<svg>`` on, without the XML prolog and comments."""
+    start = svg.find("<svg")
+    return _COMMENT.sub("", svg[start:] if start >= 0 else svg)
 
 
 def fit_column(svg: str) -> str:
@@ -723,19 +730,16 @@ def fit_column(svg: str) -> str:
 
     The ``<svg>`` gets ``width="100%"`` and a ``max-width`` of its own width,
     so a small graph keeps its size and a large one shrinks to the column
-    (its height follows from the viewBox): no horizontal scrollbar.
+    (its height follows from the viewBox): no horizontal scrollbar. The XML
+    prolog and comments, which inline HTML needs neither of, are left out.
 
     >>> fit_column('<?xml ...?>\\n<svg width="300pt" height="100pt" viewBox="0 0 300 100"></svg>')
     '<svg width="100%" style="max-width:300pt;height:auto" viewBox="0 0 300 100"></svg>'
     """
-    start = svg.find("<svg")
-    svg = svg[start:] if start >= 0 else svg
+    svg = _svg_element(svg)
     return _SVG_SIZE.sub(
         lambda m: f'<svg width="100%" style="max-width:{m[1]}pt;height:auto"', svg, count=1
     )
-
-
-_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
 
 
 def as_image(svg: str, alt: str = "graph") -> str:
@@ -754,8 +758,7 @@ def as_image(svg: str, alt: str = "graph") -> str:
     >>> image.split('" ', 1)[1]
     'alt="graph" style="max-width:100%;height:auto">'
     """
-    start = svg.find("<svg")
-    data = base64.b64encode(_COMMENT.sub("", svg[start:] if start >= 0 else svg).encode())
+    data = base64.b64encode(_svg_element(svg).encode())
     return (
         f'<img src="data:image/svg+xml;base64,{data.decode()}" alt="{html.escape(alt)}" '
         'style="max-width:100%;height:auto">'

@@ -12,7 +12,6 @@ import hashlib
 import html
 import json
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,12 +139,6 @@ def _svg_frames(trace: BackwardTrace, limit: int | None, **draw_options: Any) ->
     return frames
 
 
-def _compact(svg: str) -> str:
-    """Graphviz's SVG without its XML prolog and comments, scaled to the column."""
-
-    return re.sub(r"<!--.*?-->\n?", "", fit_column(svg), flags=re.DOTALL)
-
-
 def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) -> str:
     """A self-contained step-through: the frames, a slider and ◀ ▶, in plain HTML and JS.
 
@@ -165,7 +158,7 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
             f"This saved player holds steps 0–{len(frames) - 1} of {len(trace)} (frames are "
             f"capped to keep the file small); the live widget shows them all, and {GIF_NOTE}."
         )
-    inline = [_compact(frame) for frame in frames]
+    inline = [fit_column(frame) for frame in frames]
     data = json.dumps({"frames": inline, "texts": texts}).replace("</", "<\\/")
     uid = "sf-player-" + hashlib.sha1(data.encode()).hexdigest()[:12]  # the same each run
     body = f"""<div class="sf-player" id="{uid}" style="max-width:100%">
@@ -287,11 +280,11 @@ def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
 
     trace = trace_backward(root, grad)
     frames = _svg_frames(trace, MAX_FRAMES, **draw_options)
-    cache: dict[int, str] = {k: _compact(frame) for k, frame in enumerate(frames)}
+    cache: dict[int, str] = {k: fit_column(frame) for k, frame in enumerate(frames)}
 
     def svg(k: int) -> str:
         if k not in cache:
-            cache[k] = _compact(
+            cache[k] = fit_column(
                 render(_frame(trace, k, title=None, **draw_options), "svg").decode()
             )
         return cache[k]
