@@ -163,10 +163,9 @@ class CompiledStep:
         Arrays of the types and shapes of the last batch that passed pass again: a
         training loop calls the step on the same arrays (or the same shapes) every time.
         """
-        if self._validated:
-            kinds = [(type(a), getattr(a, "shape", None)) for a in batch]
-            if kinds == self._last_kinds:
-                return self._last_checked
+        kinds = [(type(a), getattr(a, "shape", None)) for a in batch]
+        if self._validated and kinds == self._last_kinds:
+            return self._last_checked
         if len(batch) != len(self.graph.shapes):
             raise TypeError(
                 f"this step takes {len(self.graph.shapes)} batch argument(s), like fn's "
@@ -176,7 +175,6 @@ class CompiledStep:
         n = _batch_size(batch, self.graph.shapes, xp)
         if not self._validated:
             self._check_trace(batch, n, xp)
-        kinds = [(type(a), getattr(a, "shape", None)) for a in batch]
         if xp is not None and all(shape is not None for _, shape in kinds):  # lists: no
             self._last_kinds, self._last_checked = kinds, (xp, n)
         return xp, n
