@@ -230,14 +230,22 @@ class Optimizer:
 
         Everything is checked before anything changes: the parameter count, the
         hyperparameters (as the constructor checks them) and every state entry.
-        Every entry is checked so that the next step can compute with it:
+        A state_dict loads only if both ``step()`` and ``packed()`` (the path
+        ``fit(compile=True)`` takes) can resume from it, so nothing fails later:
 
         - each entry is a finite number and ``step`` a whole number from 0 to
           2**53 (the counts a float holds exactly; no run takes more steps);
         - an entry the rule takes a square root of (``sum``, ``square_avg``,
           ``acc_delta``, ``exp_avg_sq``, ``max_exp_avg_sq``: sums and means of
-          squares) is >= 0.
+          squares) is >= 0;
+        - every parameter has state, or none has (a fresh start with these
+          hyperparameters), and every parameter is at the same ``step``.
 
+        The last rule refuses what torch accepts: there a parameter whose
+        ``.grad`` is None is skipped, so it may have no state or fewer steps.
+        Here every parameter has a gradient and ``step()`` moves all of them
+        together, so a state_dict this optimizer saved always passes; a partial
+        one (from torch, or edited) cannot be packed into one array per entry.
         Relations between entries that the rule keeps but does not need are not
         checked (centered RMSProp's ``grad_avg``² <= ``square_avg``, amsgrad's
         ``max_exp_avg_sq`` >= ``exp_avg_sq``): the next step resumes from either.
@@ -247,12 +255,15 @@ class Optimizer:
         >>> from engine import Value
         >>> w, b = Value(1.0), Value(2.0)
         >>> opt = Adam([w, b])
-        >>> saved = {"state": {0: {"step": 3, "exp_avg": 0.1, "exp_avg_sq": -0.5},
-        ...                    1: {"step": 3, "exp_avg": 0.0, "exp_avg_sq": 0.0}},
+        >>> saved = {"state": {0: {"step": 3, "exp_avg": 0.1, "exp_avg_sq": -0.5}},
         ...          "param_groups": [{**opt.state_dict()["param_groups"][0]}]}
         >>> opt.load_state_dict(saved)
         Traceback (most recent call last):
         ValueError: exp_avg_sq of parameter 0 must be >= 0, got -0.5: it is a running mean ...
+        >>> saved["state"][0]["exp_avg_sq"] = 0.5
+        >>> opt.load_state_dict(saved)
+        Traceback (most recent call last):
+        ValueError: the state_dict has state for parameter 0 but none for parameter 1: ...
         >>> opt.state[w]                          # nothing changed
         {}
         """
@@ -286,6 +297,7 @@ class Optimizer:
             state[by_id[_param_id(key)]] = _checked_state(
                 entry, self._initial_state(checked), f"parameter {key}", self._non_negative
             )
+        _check_in_step([(i, state[p]) for i, p in zip(ids, self.params, strict=True)])
         for g in self.param_groups:
             g.update(checked)
         self.state = state
@@ -940,3 +952,32 @@ def _shown(value: object) -> str:
         return f"about {'-' if value < 0 else ''}10**{math.log10(abs(value)):.0f}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_in_step(states: Sequence[tuple[object, Mapping[str, Any]]]) -> None:
+    """Refuse checked states (id, state) that leave some parameters behind the others.
+
+    ``step()`` moves every parameter together and ``packed()`` holds one array per
+    entry and one step count for all, so every parameter has state or none has,
+    and every parameter is at the same step.
+    """
+    stepped = [(i, s) for i, s in states if s]
+    if not stepped:
+        return
+    missing = [i for i, s in states if not s]
+    if missing:
+        raise ValueError(
+            f"the state_dict has state for parameter {stepped[0][0]} but none for parameter "
+            f"{missing[0]}: every parameter needs its state, or none does (step() moves them "
+            "all at once, and fit(compile=True) packs their states together); to keep only "
+            "the hyperparameters, load it with 'state': {}"
+        )
+    first, first_state = stepped[0]
+    for i, s in stepped[1:]:
+        if s.get("step") != first_state.get("step"):
+            raise ValueError(
+                f"the step count of parameter {i} is {s['step']} but that of parameter "
+                f"{first} is {first_state['step']}: every parameter must be at the same step "
+                "(step() moves them all at once, and fit(compile=True) packs one count for "
+                "all); to keep only the hyperparameters, load it with 'state': {}"
+            )

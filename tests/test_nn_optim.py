@@ -784,6 +784,12 @@ def _hostile_dicts():
 
         return change
 
+    def dropping(param):
+        return lambda saved: saved["state"].pop(param)
+
+    def emptying(param):
+        return lambda saved: saved["state"].__setitem__(param, {})
+
     for cls, hyper, squares, counts in RESUMABLE:
         case = _resumable_id(cls, hyper)
         for key in squares:
@@ -804,6 +810,21 @@ def _hostile_dicts():
                 )
                 both = setting([(0, "step", bad), (1, "step", bad)])
                 yield cls, hyper, f"{case}-step={label}", both, message
+            message = (
+                "^the step count of parameter 1 is 3 but that of parameter 0 is 2: "
+                "every parameter must be at the same step"
+            )
+            yield cls, hyper, f"{case}-steps differ", setting([(1, "step", 3)]), message
+        for missing, present, how, change in (
+            (1, 0, "no state", dropping(1)),
+            (0, 1, "no state", dropping(0)),
+            (1, 0, "an empty state", emptying(1)),
+        ):
+            message = (
+                f"^the state_dict has state for parameter {present} but none for parameter "
+                rf"{missing}: every parameter needs its state, or none does .* 'state': {{}}$"
+            )
+            yield cls, hyper, f"{case}-{how} for {missing}", change, message
 
 
 HOSTILE_DICTS = list(_hostile_dicts())
@@ -1048,15 +1069,13 @@ def test_packed_refuses_a_wrong_gradient_and_mixed_states():
         opt.packed().step([1.0, 2.0, 3.0])
     params[0].grad = 1.0
     opt.step()
-    saved = opt.state_dict()
-    del saved["state"][1]  # parameter 1 has not stepped yet: the two are at different steps
-    opt.load_state_dict(saved)
+    # load_state_dict refuses such states (see the hostile dicts above); edited in place,
+    # packed() still says what is wrong.
+    opt.state[params[1]] = {}  # parameter 1 has not stepped: the two are at different steps
     with pytest.raises(ValueError, match="same entries"):
         opt.packed()
     opt.step()  # eager steps are fine: each parameter has its own step count
-    saved = opt.state_dict()
-    saved["state"][1]["step"] = 5
-    opt.load_state_dict(saved)
+    opt.state[params[1]]["step"] = 5
     with pytest.raises(ValueError, match="same point, but their 'step' differ"):
         opt.packed()
 
