@@ -287,6 +287,16 @@ class Optimizer:
                 f"missing {sorted(missing)}, unexpected {sorted(unexpected)}"
             )
         checked = self._checked(hyper)  # JSON's list of betas becomes a tuple again
+        seen: set[int] = set()
+        for i in ids:
+            if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+                raise ValueError(
+                    f"the state_dict's 'params' holds {_shown(i)}: parameter ids are whole "
+                    "numbers >= 0"
+                )
+            if i in seen:
+                raise ValueError(f"the state_dict's 'params' lists parameter {_shown(i)} twice")
+            seen.add(i)
         by_id = {_param_id(i): p for i, p in zip(ids, self.params, strict=True)}
         if not isinstance(saved_state, Mapping):
             raise ValueError("the state_dict's 'state' must be a dict of parameter id -> state")

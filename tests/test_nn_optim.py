@@ -904,6 +904,25 @@ def test_a_state_dict_at_the_edges_of_what_loads_resumes_eagerly_and_packed_alik
     assert all(math.isfinite(x) for x in results[0][0])
 
 
+@pytest.mark.parametrize(
+    "ids, message",
+    [
+        ([0, 0], r"'params' lists parameter 0 twice"),
+        ([0, "1"], r"'params' holds '1': parameter ids are whole numbers >= 0"),
+        ([True, 1], r"'params' holds True: parameter ids are whole numbers >= 0"),
+        ([[0], 1], r"'params' holds \[0\]: parameter ids are whole numbers >= 0"),
+        ([-1, 0], r"'params' holds -1: parameter ids are whole numbers >= 0"),
+    ],
+)
+def test_the_parameter_ids_of_a_state_dict_are_distinct_whole_numbers(ids, message):
+    # [0, 0] gave parameter 1 the state saved for parameter 0 and parameter 0 none;
+    # [[0], 1] raised a bare "unhashable type: 'list'".
+    target, _ = _two_steps(Adam, {}, lr=0.3)
+    saved = _two_steps(Adam, {})[0].state_dict()
+    saved["param_groups"][0]["params"] = ids
+    _load_refused(target, saved, ValueError, message)
+
+
 def test_parameter_groups_are_refused_with_a_clear_message():
     with pytest.raises(TypeError, match="parameter groups"):
         SGD([{"params": [Value(0.0)]}], lr=0.1)
