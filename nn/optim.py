@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -101,6 +102,10 @@ class Optimizer:
     >>> opt
     SGD(1 parameter, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False)
     """
+
+    #: The state entries the rule takes a square root of, each with what it is: sums
+    #: and means of squares, never below 0. ``load_state_dict`` refuses one that is.
+    _non_negative: Mapping[str, str] = {}
 
     def __init__(self, params: Iterable[Value], defaults: Mapping[str, Any]) -> None:
         self.params: list[Value] = _parameter_list(params)
@@ -225,7 +230,42 @@ class Optimizer:
 
         Everything is checked before anything changes: the parameter count, the
         hyperparameters (as the constructor checks them) and every state entry.
-        A mismatch raises ValueError/TypeError and leaves the optimizer as it was.
+        A state_dict loads only if both ``step()`` and ``packed()`` (the path
+        ``fit(compile=True)`` takes) can resume from it, so nothing fails later:
+
+        - each entry is a finite number and ``step`` a whole number from 0 to
+          2**53 (the counts a float holds exactly; no run takes more steps);
+        - an entry the rule takes a square root of (``sum``, ``square_avg``,
+          ``acc_delta``, ``exp_avg_sq``, ``max_exp_avg_sq``: sums and means of
+          squares) is >= 0;
+        - every parameter has state, or none has (a fresh start with these
+          hyperparameters), and every parameter is at the same ``step``.
+
+        The last rule refuses what torch accepts: there a parameter whose
+        ``.grad`` is None is skipped, so it may have no state or fewer steps.
+        Here every parameter has a gradient and ``step()`` moves all of them
+        together, so a state_dict this optimizer saved always passes; a partial
+        one (from torch, or edited) cannot be packed into one array per entry.
+        Relations between entries that the rule keeps but does not need are not
+        checked (centered RMSProp's ``grad_avg``² <= ``square_avg``, amsgrad's
+        ``max_exp_avg_sq`` >= ``exp_avg_sq``): the next step resumes from either.
+        A mismatch raises ValueError/TypeError naming the entry and the
+        parameter, and leaves the optimizer as it was.
+
+        >>> from engine import Value
+        >>> w, b = Value(1.0), Value(2.0)
+        >>> opt = Adam([w, b])
+        >>> saved = {"state": {0: {"step": 3, "exp_avg": 0.1, "exp_avg_sq": -0.5}},
+        ...          "param_groups": [{**opt.state_dict()["param_groups"][0]}]}
+        >>> opt.load_state_dict(saved)
+        Traceback (most recent call last):
+        ValueError: exp_avg_sq of parameter 0 must be >= 0, got -0.5: it is a running mean ...
+        >>> saved["state"][0]["exp_avg_sq"] = 0.5
+        >>> opt.load_state_dict(saved)
+        Traceback (most recent call last):
+        ValueError: the state_dict has state for parameter 0 but none for parameter 1: ...
+        >>> opt.state[w]                          # nothing changed
+        {}
         """
         if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError("an optimizer state_dict is a dict with 'state' and 'param_groups'")
@@ -247,6 +287,16 @@ class Optimizer:
                 f"missing {sorted(missing)}, unexpected {sorted(unexpected)}"
             )
         checked = self._checked(hyper)  # JSON's list of betas becomes a tuple again
+        seen: set[int] = set()
+        for i in ids:
+            if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+                raise ValueError(
+                    f"the state_dict's 'params' holds {_shown(i)}: parameter ids are whole "
+                    "numbers >= 0"
+                )
+            if i in seen:
+                raise ValueError(f"the state_dict's 'params' lists parameter {_shown(i)} twice")
+            seen.add(i)
         by_id = {_param_id(i): p for i, p in zip(ids, self.params, strict=True)}
         if not isinstance(saved_state, Mapping):
             raise ValueError("the state_dict's 'state' must be a dict of parameter id -> state")
@@ -255,8 +305,9 @@ class Optimizer:
             if _param_id(key) not in by_id:
                 raise ValueError(f"the state_dict has state for an unknown parameter {key!r}")
             state[by_id[_param_id(key)]] = _checked_state(
-                entry, self._initial_state(checked), f"parameter {key}"
+                entry, self._initial_state(checked), f"parameter {key}", self._non_negative
             )
+        _check_in_step([(i, state[p]) for i, p in zip(ids, self.params, strict=True)])
         for g in self.param_groups:
             g.update(checked)
         self.state = state
@@ -483,6 +534,8 @@ class AdaGrad(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _non_negative = {"sum": "a sum of squared gradients"}
+
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         return {"step": 0, "sum": group["initial_accumulator_value"]}
 
@@ -546,6 +599,8 @@ class RMSProp(Optimizer):
             centered=flag("centered", centered),
         )
         super().__init__(params, defaults)
+
+    _non_negative = {"square_avg": "a running mean of g²"}
 
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         state = {"step": 0, "square_avg": 0.0}
@@ -612,6 +667,11 @@ class AdaDelta(Optimizer):
         )
         super().__init__(params, defaults)
 
+    _non_negative = {
+        "square_avg": "a running mean of g²",
+        "acc_delta": "a running mean of squared steps",
+    }
+
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         return {"step": 0, "square_avg": 0.0, "acc_delta": 0.0}
 
@@ -677,6 +737,11 @@ class Adam(Optimizer):
             amsgrad=flag("amsgrad", amsgrad),
         )
         super().__init__(params, defaults)
+
+    _non_negative = {
+        "exp_avg_sq": "a running mean of g²",
+        "max_exp_avg_sq": "the largest exp_avg_sq so far",
+    }
 
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         state = {"step": 0, "exp_avg": 0.0, "exp_avg_sq": 0.0}
@@ -845,8 +910,13 @@ def _param_id(key: object) -> object:
     return key
 
 
-def _checked_state(entry: object, initial: Mapping[str, Any], where: str) -> dict[str, Any]:
-    """A saved per-parameter state, checked against what this optimizer keeps."""
+def _checked_state(
+    entry: object, initial: Mapping[str, Any], where: str, non_negative: Mapping[str, str]
+) -> dict[str, Any]:
+    """A saved per-parameter state, checked against what this optimizer keeps.
+
+    ``non_negative`` names the entries that must be >= 0 (and what each one is).
+    """
     if not isinstance(entry, Mapping):
         raise ValueError(f"the state of {where} must be a dict, got {type(entry).__name__}")
     if not entry:
@@ -858,7 +928,66 @@ def _checked_state(entry: object, initial: Mapping[str, Any], where: str) -> dic
     result: dict[str, Any] = {}
     for key, value in entry.items():
         if key == "step":
-            result[key] = whole_number(f"the step count of {where}", value, 0)
+            result[key] = _step_count(value, where)
         else:
             result[key] = number(f"{key} of {where}", value)
+            if key in non_negative and not result[key] >= 0:
+                raise ValueError(
+                    f"{key} of {where} must be >= 0, got {result[key]:g}: it is "
+                    f"{non_negative[key]}, and the next step takes its square root"
+                )
     return result
+
+
+#: The largest step count a state may hold: a float counts exactly up to here (the bias
+#: corrections compute β**t with it), and no run takes anywhere near as many steps.
+_MAX_STEP = 2**53
+
+
+def _step_count(value: object, where: str) -> int:
+    """A saved step count: a whole number from 0 to ``_MAX_STEP``."""
+    name = f"the step count of {where}"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if not 0 <= value <= _MAX_STEP:
+            raise ValueError(
+                f"{name} must be a whole number from 0 to 2**53 = {_MAX_STEP}, got "
+                f"{_shown(int(value))}" + (": no run takes that many steps" if value > 0 else "")
+            )
+    return whole_number(name, value, 0)
+
+
+def _shown(value: object) -> str:
+    """A value as a message shows it: an int too long to read by its size, else its repr."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return f"about {'-' if value < 0 else ''}10**{math.log10(abs(value)):.0f}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_in_step(states: Sequence[tuple[object, Mapping[str, Any]]]) -> None:
+    """Refuse checked states (id, state) that leave some parameters behind the others.
+
+    ``step()`` moves every parameter together and ``packed()`` holds one array per
+    entry and one step count for all, so every parameter has state or none has,
+    and every parameter is at the same step.
+    """
+    stepped = [(i, s) for i, s in states if s]
+    if not stepped:
+        return
+    missing = [i for i, s in states if not s]
+    if missing:
+        raise ValueError(
+            f"the state_dict has state for parameter {stepped[0][0]} but none for parameter "
+            f"{missing[0]}: every parameter needs its state, or none does (step() moves them "
+            "all at once, and fit(compile=True) packs their states together); to keep only "
+            "the hyperparameters, load it with 'state': {}"
+        )
+    first, first_state = stepped[0]
+    for i, s in stepped[1:]:
+        if s.get("step") != first_state.get("step"):
+            raise ValueError(
+                f"the step count of parameter {i} is {s['step']} but that of parameter "
+                f"{first} is {first_state['step']}: every parameter must be at the same step "
+                "(step() moves them all at once, and fit(compile=True) packs one count for "
+                "all); to keep only the hyperparameters, load it with 'state': {}"
+            )

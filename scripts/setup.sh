@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Set up everything scalarflow needs on a fresh Debian machine, idempotently:
-# the Graphviz `dot` program and chromium (system packages) and a virtual environment in .venv
-# with scalarflow installed in editable mode plus the extras named in $EXTRAS.
+# the Graphviz `dot` program and chromium (system packages) and a virtual environment with
+# scalarflow installed in editable mode plus the extras named in $EXTRAS, at the exact
+# versions of scripts/requirements-lock.txt.
 # Sourced by demo.sh and test.sh; prints where it is at, stays quiet otherwise.
+#
+#   EXTRAS   the extras to install (default: dev)
+#   PYTHON   the interpreter to build the environment with (default: python3)
+#   VENV     where the environment goes (default: .venv in the repository)
+#   LATEST=1 ignore the lock and take the newest releases (for scripts/test.sh --latest)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-extras="${EXTRAS:-dev}"
+extras="${EXTRAS-dev}"  # EXTRAS= (empty): the package alone
+python="${PYTHON:-python3}"
+venv="${VENV:-$root/.venv}"
+lock="$root/scripts/requirements-lock.txt"
+
+as_root_with_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 
 if ! command -v dot >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  if as_root_with_apt; then
     echo "setup: installing Graphviz (the dot program) with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
@@ -25,7 +36,7 @@ fi
 # The browser test (tests/test_browser.py) drives Debian's chromium; playwright's own
 # browser download cannot work here. Installed when missing and we may (root, apt-get);
 # otherwise the test says what is missing (and fails under CI=true).
-if [ "$extras" = dev ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+if [[ ",$extras," == *,dev,* ]] && ! command -v chromium >/dev/null 2>&1 && as_root_with_apt; then
   echo "setup: installing chromium (for the browser test) with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
   if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1; then
@@ -33,14 +44,24 @@ if [ "$extras" = dev ] && ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" 
   fi
 fi
 
-python="${PYTHON:-python3}"
-if [ ! -x "$root/.venv/bin/python" ]; then
-  echo "setup: creating the virtual environment .venv" >&2
-  if ! "$python" -m venv "$root/.venv" 2>/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+# An environment is usable when its python runs pip and its creation finished. One that
+# is not (Ctrl-C while it was being made or filled, or a python that is gone) is made
+# again from nothing rather than patched: that is the only state known to be right.
+usable() {
+  [ -x "$venv/bin/python" ] && [ ! -e "$venv/.incomplete" ] &&
+    "$venv/bin/python" -m pip --version >/dev/null 2>&1
+}
+if [ -e "$venv" ] && ! usable; then
+  echo "setup: $venv is unusable (interrupted set-up or a missing python); making it again" >&2
+  rm -rf "$venv"
+fi
+if [ ! -e "$venv" ]; then
+  echo "setup: creating the virtual environment $(basename "$venv") with $python" >&2
+  if ! "$python" -m venv "$venv" 2>/dev/null; then
+    rm -rf "$venv"
+    if as_root_with_apt && [ "$python" = python3 ]; then
       apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
-      rm -rf "$root/.venv"
-      "$python" -m venv "$root/.venv"
+      "$python" -m venv "$venv"
     else
       echo "setup: '$python -m venv' failed; install the python3-venv package" >&2
       exit 1
@@ -48,16 +69,30 @@ if [ ! -x "$root/.venv/bin/python" ]; then
   fi
 fi
 
-stamp="$root/.venv/.installed-$extras"
-if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
-  echo "setup: installing scalarflow[$extras] into .venv" >&2
-  log="$root/.venv/install.log"
-  # pip's own chatter (build back-end warnings) goes to a log, shown only if it fails.
-  if ! { "$root/.venv/bin/python" -m pip install -q --upgrade pip &&
-         "$root/.venv/bin/python" -m pip install -q -e "$root[$extras]"; } >"$log" 2>&1; then
+# What the environment must hold: the extras and the exact lock (or "latest").
+if [ "${LATEST:-0}" = 1 ]; then
+  wanted="latest"
+  constraints=()
+else
+  wanted="$(cat "$root/pyproject.toml" "$lock" | sha256sum | cut -c1-16)"
+  constraints=(-c "$lock")
+fi
+stamp="$venv/.installed-${extras:-none}"  # one per set of extras: demo.sh and test.sh differ
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "setup: installing scalarflow[$extras] into $(basename "$venv")" >&2
+  log="$venv/install.log"
+  touch "$venv/.incomplete"
+  rm -f "$stamp"
+  pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check "${constraints[@]}")
+  # pip and the build back-end come from the lock too, and scalarflow is built without
+  # build isolation, so that nothing unpinned enters the environment, not even the build.
+  # pip's own chatter goes to a log, shown only if it fails.
+  if ! { "${pip[@]}" pip setuptools &&
+         "${pip[@]}" --no-build-isolation -e "$root${extras:+[$extras]}"; } >"$log" 2>&1; then
     cat "$log" >&2
     echo "setup: installing scalarflow[$extras] failed (log above, kept in $log)" >&2
     exit 1
   fi
-  touch "$stamp"
+  echo "$wanted" >"$stamp"
+  rm -f "$venv/.incomplete"
 fi

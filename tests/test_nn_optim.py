@@ -741,6 +741,188 @@ def test_load_state_dict_refuses_another_optimizers_or_a_damaged_state_and_chang
     assert target.state_dict() == good
 
 
+# Every optimizer with each option that adds state; the entries its rule takes a square root
+# of (sums and means of squares, so never below 0); and whether it counts steps.
+RESUMABLE = [
+    (SGD, dict(lr=0.1, momentum=0.9, dampening=0.2), (), False),
+    (Momentum, dict(lr=0.1, nesterov=True), (), False),
+    (AdaGrad, dict(lr_decay=0.01), ("sum",), True),
+    (RMSProp, dict(), ("square_avg",), True),
+    (RMSProp, dict(momentum=0.5, centered=True), ("square_avg",), True),
+    (AdaDelta, dict(), ("square_avg", "acc_delta"), True),
+    (Adam, dict(), ("exp_avg_sq",), True),
+    (Adam, dict(amsgrad=True), ("exp_avg_sq", "max_exp_avg_sq"), True),
+    (AdamW, dict(), ("exp_avg_sq",), True),
+    (AdamW, dict(amsgrad=True), ("exp_avg_sq", "max_exp_avg_sq"), True),
+]
+
+
+def _resumable_id(cls, hyper):
+    options = ",".join(f"{k}={v}" for k, v in hyper.items() if k != "lr")
+    return f"{cls.__name__}({options})"
+
+
+def _two_steps(cls, hyper, lr=None):
+    """An optimizer over two parameters after two steps (the second parameter's gradients
+    are larger, so every entry of the state differs between them)."""
+    params = [Value(0.5), Value(-1.0)]
+    opt = cls(params, **(hyper if lr is None else {**hyper, "lr": lr}))
+    for grads in ([0.5, -1.0], [-0.25, 2.0]):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        opt.step()
+    return opt, params
+
+
+def _hostile_dicts():
+    """(case, change to a two-step state_dict, the message that refuses it), for every case."""
+
+    def setting(entries):
+        def change(saved):
+            for param, key, value in entries:
+                saved["state"][param][key] = value
+
+        return change
+
+    def dropping(param):
+        return lambda saved: saved["state"].pop(param)
+
+    def emptying(param):
+        return lambda saved: saved["state"].__setitem__(param, {})
+
+    for cls, hyper, squares, counts in RESUMABLE:
+        case = _resumable_id(cls, hyper)
+        for key in squares:
+            for bad in (-0.25, -5e-324):  # any amount below zero, however small
+                message = (
+                    rf"^{key} of parameter 1 must be >= 0, got {bad:g}: it is .*, "
+                    "and the next step takes its square root$"
+                )
+                yield cls, hyper, f"{case}-{key}={bad}", setting([(1, key, bad)]), message
+        if counts:
+            for bad, label, shown in (
+                (10**400, "10**400", r"about 10\*\*400"),
+                (2**53 + 1, "2**53+1", "9007199254740993"),
+            ):
+                message = (
+                    r"^the step count of parameter 0 must be a whole number from 0 to "
+                    rf"2\*\*53 = 9007199254740992, got {shown}: no run takes that many steps$"
+                )
+                both = setting([(0, "step", bad), (1, "step", bad)])
+                yield cls, hyper, f"{case}-step={label}", both, message
+            message = (
+                "^the step count of parameter 1 is 3 but that of parameter 0 is 2: "
+                "every parameter must be at the same step"
+            )
+            yield cls, hyper, f"{case}-steps differ", setting([(1, "step", 3)]), message
+        for missing, present, how, change in (
+            (1, 0, "no state", dropping(1)),
+            (0, 1, "no state", dropping(0)),
+            (1, 0, "an empty state", emptying(1)),
+        ):
+            message = (
+                f"^the state_dict has state for parameter {present} but none for parameter "
+                rf"{missing}: every parameter needs its state, or none does .* 'state': {{}}$"
+            )
+            yield cls, hyper, f"{case}-{how} for {missing}", change, message
+
+
+HOSTILE_DICTS = list(_hostile_dicts())
+
+
+@pytest.mark.parametrize(
+    "cls, hyper, change, message",
+    [(cls, hyper, change, message) for cls, hyper, _, change, message in HOSTILE_DICTS],
+    ids=[case for _, _, case, _, _ in HOSTILE_DICTS],
+)
+def test_a_state_dict_that_a_step_could_not_resume_from_is_refused_at_load_changing_nothing(
+    cls, hyper, change, message
+):
+    # Accepted before, these failed at the next step ("math domain error", OverflowError) or
+    # in fit(compile=True) ("packed() needs every parameter's state to hold the same entries").
+    import json
+
+    saved = _two_steps(cls, hyper)[0].state_dict()
+    change(saved)
+    saved = json.loads(json.dumps(saved))  # as a resumed run reads it
+
+    target, params = _two_steps(cls, hyper, lr=0.3)  # other hyperparameters and state
+    before = (repr(target), target.state_dict(), [p.data for p in params])
+    with pytest.raises(ValueError, match=message):
+        target.load_state_dict(saved)
+    assert (repr(target), target.state_dict(), [p.data for p in params]) == before
+    target.step()  # and it still steps from the state it kept
+    if _has_numpy():
+        target.packed().step()
+
+
+def _has_numpy():
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("step", [0, 2**53], ids=["step 0", "step 2**53"])
+@pytest.mark.parametrize(
+    "cls, hyper, squares, counts", RESUMABLE, ids=[_resumable_id(c, h) for c, h, *_ in RESUMABLE]
+)
+def test_a_state_dict_at_the_edges_of_what_loads_resumes_eagerly_and_packed_alike(
+    cls, hyper, squares, counts, step
+):
+    # The other side of the refusals above: what loads, both paths step from, to equal numbers.
+    pytest.importorskip("numpy")
+    saved = _two_steps(cls, hyper)[0].state_dict()
+    for i, state in saved["state"].items():
+        for key in squares:
+            state[key] = (0.0, -0.0)[i]  # the least a sum of squares can be
+        if counts:
+            state["step"] = step
+    if "grad_avg" in saved["state"][0]:
+        saved["state"][0]["grad_avg"] = 2.0  # ḡ² above the square average: the rule clamps
+    if "max_exp_avg_sq" in saved["state"][0]:
+        saved["state"][0]["exp_avg_sq"] = 0.5  # above its running maximum: the rule takes max
+    grads = [0.0, 0.25]  # a zero gradient on a zero second moment: eps keeps the step finite
+
+    results = []
+    for packed in (False, True):
+        params = [Value(0.5), Value(-1.0)]
+        opt = cls(params, **hyper)
+        opt.load_state_dict(saved)
+        for _ in range(2):
+            if packed:
+                run = opt.packed()
+                run.step(grads)
+                run.write_back()
+            else:
+                for p, g in zip(params, grads, strict=True):
+                    p.grad = g
+                opt.step()
+        results.append(([p.data for p in params], opt.state_dict()))
+    assert results[0] == results[1]  # exactly
+    assert all(math.isfinite(x) for x in results[0][0])
+
+
+@pytest.mark.parametrize(
+    "ids, message",
+    [
+        ([0, 0], r"'params' lists parameter 0 twice"),
+        ([0, "1"], r"'params' holds '1': parameter ids are whole numbers >= 0"),
+        ([True, 1], r"'params' holds True: parameter ids are whole numbers >= 0"),
+        ([[0], 1], r"'params' holds \[0\]: parameter ids are whole numbers >= 0"),
+        ([-1, 0], r"'params' holds -1: parameter ids are whole numbers >= 0"),
+    ],
+)
+def test_the_parameter_ids_of_a_state_dict_are_distinct_whole_numbers(ids, message):
+    # [0, 0] gave parameter 1 the state saved for parameter 0 and parameter 0 none;
+    # [[0], 1] raised a bare "unhashable type: 'list'".
+    target, _ = _two_steps(Adam, {}, lr=0.3)
+    saved = _two_steps(Adam, {})[0].state_dict()
+    saved["param_groups"][0]["params"] = ids
+    _load_refused(target, saved, ValueError, message)
+
+
 def test_parameter_groups_are_refused_with_a_clear_message():
     with pytest.raises(TypeError, match="parameter groups"):
         SGD([{"params": [Value(0.0)]}], lr=0.1)
@@ -906,15 +1088,13 @@ def test_packed_refuses_a_wrong_gradient_and_mixed_states():
         opt.packed().step([1.0, 2.0, 3.0])
     params[0].grad = 1.0
     opt.step()
-    saved = opt.state_dict()
-    del saved["state"][1]  # parameter 1 has not stepped yet: the two are at different steps
-    opt.load_state_dict(saved)
+    # load_state_dict refuses such states (see the hostile dicts above); edited in place,
+    # packed() still says what is wrong.
+    opt.state[params[1]] = {}  # parameter 1 has not stepped: the two are at different steps
     with pytest.raises(ValueError, match="same entries"):
         opt.packed()
     opt.step()  # eager steps are fine: each parameter has its own step count
-    saved = opt.state_dict()
-    saved["state"][1]["step"] = 5
-    opt.load_state_dict(saved)
+    opt.state[params[1]]["step"] = 5
     with pytest.raises(ValueError, match="same point, but their 'step' differ"):
         opt.packed()
 

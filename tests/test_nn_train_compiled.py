@@ -219,3 +219,44 @@ def test_evaluate_compiled_equals_eager(loss, make):
     eager_loss, eager_acc = evaluate(model, *MOONS, loss=loss)
     compiled_loss, compiled_acc = evaluate(model, *MOONS, loss=loss, compile=True)
     assert close(eager_loss, compiled_loss) and eager_acc == compiled_acc
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_a_resumed_run_trains_compiled_as_eagerly_and_a_partial_state_is_refused_at_load(name):
+    # A partial state_dict (a parameter without state, or at another step) used to load and
+    # then stop fit(compile=True): "packed() needs every parameter's state to hold the same
+    # entries". It is refused at load now, and the whole one resumes compiled as eagerly.
+    import json
+
+    lr = {"adadelta": 1.0, "sgd": 0.3, "momentum": 0.05}.get(name, 0.02)
+    kwargs = dict(loss="bce_with_logits", lr=None, epochs=3, batch_size=10, seed=0)
+    first = moons_model()
+    first_opt = OPTIMIZERS[name](first.parameters(), lr=lr)
+    fit(first, *MOONS, optimizer=first_opt, progress=False, **{**kwargs, "epochs": 2})
+    saved = json.loads(json.dumps({"model": first.state_dict(), "opt": first_opt.state_dict()}))
+
+    partial = []
+    if saved["opt"]["state"]:  # plain SGD keeps no state
+        without = json.loads(json.dumps(saved["opt"]))
+        del without["state"]["3"]
+        partial.append((without, "state for parameter 0 but none for parameter 3"))
+    if "step" in saved["opt"]["state"].get("0", {}):
+        behind = json.loads(json.dumps(saved["opt"]))
+        behind["state"]["3"]["step"] -= 1
+        partial.append((behind, "the step count of parameter 3 is 7 but that of parameter 0 is 8"))
+
+    results = []
+    for compiled in (False, True):
+        model = moons_model()
+        model.load_state_dict(saved["model"])
+        opt = OPTIMIZERS[name](model.parameters(), lr=0.5)
+        for state_dict, message in partial:
+            before = (repr(opt), opt.state_dict())
+            with pytest.raises(ValueError, match=message):
+                opt.load_state_dict(state_dict)
+            assert (repr(opt), opt.state_dict()) == before
+        opt.load_state_dict(saved["opt"])
+        history = fit(model, *MOONS, optimizer=opt, progress=False, compile=compiled, **kwargs)
+        results.append((history, [p.data for p in model.parameters()]))
+    assert_same(*results)
+    assert name == "sgd" or partial, "every optimizer but plain SGD keeps a state to damage"
