@@ -6,7 +6,6 @@ import itertools
 import math
 import random
 from collections import Counter
-from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -85,14 +84,6 @@ def test_each_call_gives_fresh_lists():
     y[0] = 7
     again = datasets.digits()
     assert again[0][0][0] == 0.0 and again[1][0] == 0
-
-
-def test_pyproject_ships_the_file_as_package_data():
-    # Without this, a wheel holds nn/ but not the data, and digits() fails once installed.
-    tomllib = pytest.importorskip("tomllib", reason="tomllib is in Python 3.11+")
-    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    shipped = config["tool"]["setuptools"]["package-data"]["nn"]
-    assert any(fnmatch("data/digits.csv.gz", pattern) for pattern in shipped)
 
 
 # --- train_test_split ------------------------------------------------------------------------
