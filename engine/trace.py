@@ -8,8 +8,9 @@ its op and its inputs by position, so it can be compared with the trace of
 another example and turned into code.
 
 Tracing is honest about what a trace can hold. Comparing Values inside ``fn``
-(``if x > 0``, ``max(a, b)``) would fix one branch for every example, so while
-tracing it raises ``TraceError``:
+(``if x > 0``, ``max(a, b)``, ``t == 1``) would fix one branch for every
+example, so while tracing it raises ``TraceError`` (in the tracing thread only:
+a context variable says a trace is running, nothing is patched):
 
 >>> from engine import Value
 >>> def step(x):
@@ -24,10 +25,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .modes import enable_grad
+from .modes import _tracing, enable_grad
 from .ops import OPS, Op
 from .value import Value
 
@@ -106,10 +108,6 @@ class Graph:
 # ---------------------------------------------------------------------------
 # Comparisons while tracing.
 
-_SYMBOLS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
-_tracing = 0  # how many traces are running (a trace may call compile again)
-_saved: dict[str, object] = {}
-
 
 def _name(x: object) -> str:
     if isinstance(x, Value):
@@ -117,53 +115,51 @@ def _name(x: object) -> str:
     return repr(x)
 
 
-def _refuse_comparison(symbol: str) -> Callable:
-    def compare(self, other):
+def _refuse(value: Value, symbol: str, other: object) -> None:
+    """What comparing ``value`` does while fn is traced: raise TraceError naming the comparison.
+
+    Value's comparisons and truth call this while ``_refusing_comparisons`` is active in
+    the running thread or task (``engine.modes._tracing``); anywhere else they compare.
+    """
+    if symbol == "bool":
         raise TraceError(
-            f"{_name(self)} {symbol} {_name(other)} compares a Value while tracing "
-            f"(engine.compile): the compiled code runs one program for every example, so it "
-            f"cannot take a branch chosen by one example's data. Write the choice with an op "
-            f"that keeps both sides: relu(x), abs(x), leaky_relu(x) instead of "
-            f"'x if x > 0 else ...', or compare plain numbers (x.data) only where the "
-            f"branch is the same for every example (validate checks that)."
+            f"the truth of a Value ({_name(value)}) was asked while tracing (engine.compile): "
+            f"'if value:' would pick one branch for every example; compare plain numbers "
+            f"(value.data) only where the answer is the same for every example"
         )
-
-    return compare
-
-
-def _refuse_truth(self):
+    comparison = f"{_name(value)} {symbol} {_name(other)}"
+    if symbol in ("==", "!="):
+        raise TraceError(
+            f"{comparison} compares a Value while tracing (engine.compile): the compiled code "
+            f"runs one program for every example, so it cannot take a branch chosen by one "
+            f"example's data (such as '1.0 if t == 1 else -1.0'). Write the choice as "
+            f"arithmetic on the Value (for t in {{0, 1}}: 2 * t - 1), or run fn eagerly. "
+            f"Outside a trace == between Values is identity, never their numbers"
+        )
     raise TraceError(
-        f"the truth of a Value ({_name(self)}) was asked while tracing (engine.compile): "
-        f"'if value:' would pick one branch for every example; compare plain numbers "
-        f"(value.data) only where the answer is the same for every example"
+        f"{comparison} compares a Value while tracing "
+        f"(engine.compile): the compiled code runs one program for every example, so it "
+        f"cannot take a branch chosen by one example's data. Write the choice with an op "
+        f"that keeps both sides: relu(x), abs(x), leaky_relu(x) instead of "
+        f"'x if x > 0 else ...', or compare plain numbers (x.data) only where the "
+        f"branch is the same for every example (validate checks that)."
     )
 
 
-class _Guard:
-    """While active, comparing Values (or asking ``if value:``) raises ``TraceError``.
+@contextmanager
+def _refusing_comparisons() -> Iterator[None]:
+    """While active (in this thread or task only), comparing Values raises TraceError."""
+    token = _tracing.set(_refuse)
+    try:
+        yield
+    finally:
+        _tracing.reset(token)
 
-    # BRIDGE: this patches Value's comparison methods for the duration of the
-    # trace. A tracing flag in engine.modes read by value.py would be cleaner and
-    # thread-safe; asked of the core branch (see the compile report).
-    """
 
-    def __enter__(self) -> None:
-        global _tracing
-        if _tracing == 0:
-            for method, symbol in _SYMBOLS.items():
-                _saved[method] = Value.__dict__[method]
-                setattr(Value, method, _refuse_comparison(symbol))
-            Value.__bool__ = _refuse_truth
-        _tracing += 1
-
-    def __exit__(self, *exc) -> None:
-        global _tracing
-        _tracing -= 1
-        if _tracing == 0:
-            for method, original in _saved.items():
-                setattr(Value, method, original)
-            del Value.__bool__
-            _saved.clear()
+def _call(fn: Callable, args: list) -> object:
+    """``fn(*args)`` with the graph recorded and comparisons of Values refused."""
+    with enable_grad(), _refusing_comparisons():
+        return fn(*args)
 
 
 # ---------------------------------------------------------------------------
@@ -256,9 +252,7 @@ def trace(
         )
     names = list(arg_labels or _parameter_names(fn))
     args, leaves, shapes = _leaves(example, names)
-    with enable_grad(), _Guard():
-        result = fn(*args)
-    outputs, single = _outputs(result)
+    outputs, single = _outputs(_call(fn, args))
     graph = _record(outputs, single, leaves, shapes, state)
     graph.arg_names = [_variable(names[k] if k < len(names) else "", k) for k in range(len(shapes))]
     return graph
@@ -284,9 +278,7 @@ def _variable(name: str, k: int) -> str:
 def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], names) -> tuple:
     """(``trace(fn, example, state).signature()``, the outputs' data), without a Graph."""
     args, leaves, shapes = _leaves(example, names)
-    with enable_grad(), _Guard():
-        result = fn(*args)
-    outputs, single = _outputs(result)
+    outputs, single = _outputs(_call(fn, args))
     known: dict[Value, tuple] = {}
     position = 0
     for k, shape in enumerate(shapes):

@@ -219,3 +219,19 @@ def test_evaluate_compiled_equals_eager(loss, make):
     eager_loss, eager_acc = evaluate(model, *MOONS, loss=loss)
     compiled_loss, compiled_acc = evaluate(model, *MOONS, loss=loss, compile=True)
     assert close(eager_loss, compiled_loss) and eager_acc == compiled_acc
+
+
+def test_compiled_training_in_several_threads_at_once_equals_one_at_a_time():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def train(seed):
+        model = MLP(2, [4, 1], activation="tanh", seed=seed)
+        fit(model, *MOONS, loss="bce_with_logits", optimizer="adam", lr=0.05, epochs=5,
+            progress=False, compile=True)  # fmt: skip
+        return [p.data for p in model.parameters()]
+
+    alone = [train(seed) for seed in range(6)]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(train, range(6)))
+    assert together == alone
+    assert Value(1.0) < Value(2.0) and bool(Value(0.0))
