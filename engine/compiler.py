@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 from . import ops
 from .checks import choice, whole_number
+from .naming import printable_label
 from .trace import (
     CONSTANT,
     Graph,
@@ -307,10 +308,10 @@ class CompiledStep:
                 "sign": float_sign,
                 "sigmoid": ops.SIGMOID.forward,
                 "isfinite": math.isfinite,
-                "fail": _fail,
+                "fail": _fail(src.descriptions),
                 **src.functions,
             }
-            self._compiled["python"] = (src, _define(src.text, names, self._filename("python")))
+            self._compiled["python"] = (src, _define(src, names, self._filename("python")))
         return self._compiled["python"]
 
     def _array(self):
@@ -322,7 +323,7 @@ class CompiledStep:
             p = plan(self.graph, fuse=fused)
             src = array_source(self.graph, p, self.loss, self.rules, self.checks)
             filename = self._filename("array")
-            code = builtins.compile(src.text, filename, "exec")
+            code = builtins.compile(src.code, filename, "exec")  # the lines without comments
             _remember(filename, src.text)
             self._compiled["array"] = (src, code)
         return self._compiled["array"]
@@ -371,7 +372,7 @@ class CompiledStep:
 
         return _ArrayCode(
             run=names["run"],
-            check=_array_check(xp) if self.checks else None,
+            check=_array_check(xp, src.descriptions) if self.checks else None,
             values=[state[s] for s in layout],
             read=read,
             layout=None if unmoved else xp.asarray(layout, dtype=xp.int64),
@@ -382,7 +383,8 @@ class CompiledStep:
         )
 
     def _filename(self, kind: str) -> str:
-        return f"<engine.compile {getattr(self.fn, '__name__', 'fn')} {kind} {id(self):x}>"
+        name = printable_label(str(getattr(self.fn, "__name__", "fn")))  # compile() refuses a NUL
+        return f"<engine.compile {name} {kind} {id(self):x}>"
 
     # -- honest tracing ----------------------------------------------------------
 
@@ -605,28 +607,35 @@ def _fast_numpy() -> _FastNumpy:
     return _FAST_NUMPY[0]
 
 
-def _array_check(xp):
-    def check(value, what: str) -> None:
+def _array_check(xp, descriptions: list[str]):
+    """check(value, k) for array code: stop if ``value`` (the k-th checked) is not all finite."""
+
+    def check(value, k: int) -> None:
         finite = xp.isfinite(value)
         if not bool(xp.all(finite)):
             raise FloatingPointError(
-                f"compiled step (checks=True): {what} produced a value that is not finite "
-                f"(nan or inf); it is the first such value of the forward pass"
+                f"compiled step (checks=True): {descriptions[k]} produced a value that is not "
+                f"finite (nan or inf); it is the first such value of the forward pass"
             )
 
     return check
 
 
-def _fail(what: str, value: float) -> None:
-    raise FloatingPointError(
-        f"compiled step (checks=True): {what} produced {value!r}, the first value of the "
-        f"forward pass that is not finite"
-    )
+def _fail(descriptions: list[str]):
+    """fail(k, value) for float code: the k-th checked value is ``value``, not finite."""
+
+    def fail(k: int, value: float) -> None:
+        raise FloatingPointError(
+            f"compiled step (checks=True): {descriptions[k]} produced {value!r}, the first "
+            f"value of the forward pass that is not finite"
+        )
+
+    return fail
 
 
-def _define(source: str, names: dict, filename: str):
-    code = builtins.compile(source, filename, "exec")
-    _remember(filename, source)
+def _define(src, names: dict, filename: str):
+    code = builtins.compile(src.code, filename, "exec")  # the lines without their comments
+    _remember(filename, src.text)  # tracebacks show them with
     exec(code, names)  # our own generated source (see codegen), never user text
     return names["run"]
 

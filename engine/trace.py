@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .modes import _tracing, enable_grad
+from .naming import printable_label
 from .ops import OPS, Op
 from .value import Value
 
@@ -111,7 +112,7 @@ class Graph:
 
 def _name(x: object) -> str:
     if isinstance(x, Value):
-        return x.label or "x"
+        return printable_label(x.label) or "x"
     return repr(x)
 
 

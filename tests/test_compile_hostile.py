@@ -61,6 +61,77 @@ def compiled_step(step, columns, params, backend) -> tuple[float, list[float]]:
 
 
 # ---------------------------------------------------------------------------
+# 1. A label never reaches code Python reads, and any str label compiles.
+
+HOSTILE_LABELS = [
+    'w\n    open(PATH, "w").write("x")',  # a newline ended the comment: the next line ran
+    'w\r    open(PATH, "w").write("x")',  # so did a carriage return
+    "w\r\n    raise SystemExit",
+    "w\x00",  # SyntaxError: source code cannot contain null bytes
+    "w\ud800",  # UnicodeEncodeError: a lone surrogate
+    "w" * 20_000,
+    "w\u2028x\x85y\x0c\x0b\x1c",  # line breaks to str.splitlines (the traceback's line numbers)
+    "\x1b[31mred\x1b[0m",
+    "# -*- coding: latin-1 -*-",
+    "'''\"\"\"\\",
+    "",
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("label", HOSTILE_LABELS, ids=range(len(HOSTILE_LABELS)))
+def test_any_label_compiles_and_no_label_text_runs(label, backend, tmp_path):
+    ran = tmp_path / "ran"
+    label = label.replace("PATH", repr(str(ran)))
+    w, b = Value(0.5, label=label), Value(0.25, label=label)
+
+    def loss(x):
+        y = (w * x + b).tanh()
+        y.label = label  # an operation's label too
+        return (y - 1.0) ** 2
+
+    for checks in (False, True):
+        step = engine.compile(loss, (1.0,), params=[w, b], checks=checks)
+        got = compiled_step(step, [[1.0, 2.0, -1.0]], [w, b], backend)
+        want = eager_step(loss, [[1.0], [2.0], [-1.0]], [w, b])
+        assert close(got[0], want[0]) and all(map(close, got[1], want[1]))
+        assert not ran.exists()
+        for text in (step.source, step.source_per_node):  # people read labels, escaped
+            assert text.splitlines() == text.removesuffix("\n").split("\n")
+            assert all(line.isprintable() for line in text.splitlines())
+        if label.isprintable():
+            assert f"# {label[:30]}" in step.source_per_node
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")
+def test_a_label_shows_escaped_in_the_source_and_in_error_messages():
+    w = Value(1.0, label="w\nopen(0)\x00")
+
+    def fn(x):
+        y = (w * x).log()
+        y.label = "log\nof\ud800w"
+        return y
+
+    step = engine.compile(fn, (1.0,), checks=True, validate=0)
+    assert "# w\\nopen(0)\\x00" in step.source_per_node
+    shown = r"log\\nof\\ud800w"  # the label as the message shows it: escaped, on one line
+    with pytest.raises(ValueError, match=f"math domain error in 'v\\d+ = .*# log {shown}'"):
+        step([-1.0])
+    with pytest.raises(FloatingPointError, match=rf"log \(node v\d+ {shown}\) produced"):
+        step(np.asarray([-1.0]))
+
+
+def test_a_function_name_that_compile_would_refuse_still_compiles():
+    w = Value(0.5)
+
+    def fn(x):
+        return w * x
+
+    fn.__name__ = "f\x00\n\ud800"
+    assert engine.compile(fn, (1.0,))([2.0]) == [1.0]
+
+
+# ---------------------------------------------------------------------------
 # 5. == and != on a traced Value are refused; outside a trace they stay identity.
 
 
