@@ -36,7 +36,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import ops
+from .autograd import topological_order
 from .checks import choice, whole_number
+from .errors import describe
 from .naming import printable_label
 from .trace import (
     CONSTANT,
@@ -76,7 +78,16 @@ def compile(
       returns its mean over the batch (``reduce="sum"``: the sum) as a float
       and *adds* the gradient of that to every parameter's ``.grad``. The
       parameters' ``.data`` is read at every call; any other Value ``fn``
-      closes over is a constant, taken at its value now.
+      closes over is a constant, taken at its value now. A Value listed twice
+      is one parameter.
+    - Every parameter is a leaf of the step, a computed one too (a scaled
+      initialisation, ``w = Value(0.1) * 2``): its ``.data`` is read and its
+      gradient added, as for any parameter, so that ``opt.zero_grad(); step(X, y);
+      opt.step()`` trains it as the eager loop does. (Eager ``backward()`` *sets* a
+      computed Value's ``.grad`` and passes it on to the Values it was computed from;
+      after ``zero_grad()`` the parameters' gradients are the same. A parameter
+      computed from another parameter would pass it some of its gradient: that is
+      refused, naming both.)
     - ``validate``: how many examples of the first batch are traced again
       and compared with this trace (and with eager results); a different graph
       (a branch on ``.data`` that flips) raises ``TraceError``.
@@ -92,13 +103,36 @@ def compile(
         raise TypeError(f"compile needs a function, got {type(fn).__name__}: {fn!r}")
     whole_number("validate", validate, 0)
     if params is not None:
-        params = list(params)
-        bad = [p for p in params if not isinstance(p, Value)]
-        if bad:
-            raise TypeError(
-                f"params must be Values (e.g. model.parameters()), got {type(bad[0]).__name__}"
-            )
+        params = _parameters(params)
     return CompiledStep(fn, tuple(example), params, reduce, validate, checks, fuse, rules or {})
+
+
+def _parameters(params: Sequence[Value]) -> list[Value]:
+    """``params`` as the step's state: Values, each once, none computed from another."""
+    params = list(params)
+    bad = [p for p in params if not isinstance(p, Value)]
+    if bad:
+        raise TypeError(
+            f"params must be Values (e.g. model.parameters()), got {type(bad[0]).__name__}"
+        )
+    # A Value listed twice is one parameter: its gradient is added once, as backward() adds it.
+    params = list({id(p): p for p in params}.values())
+    position = {id(p): k for k, p in enumerate(params)}
+    for k, p in enumerate(params):
+        if p.is_leaf:
+            continue
+        for source in topological_order(p)[:-1]:
+            j = position.get(id(source))
+            if j is not None:
+                raise ValueError(
+                    f"params[{k}], {describe(p)}, was computed from params[{j}], "
+                    f"{describe(source)}: eager backward() passes its gradient on to "
+                    f"params[{j}], and a compiled step, which takes every parameter as a leaf "
+                    f"(reading its .data), would not. Make params[{k}] a leaf "
+                    f"(Value(p.data, label=p.label)), or compute it from params[{j}] inside fn "
+                    f"and leave it out of params"
+                )
+    return params
 
 
 class CompiledStep:
@@ -120,8 +154,8 @@ class CompiledStep:
                     f"{len(graph.outputs)}; to get several outputs per example, compile "
                     f"without params"
                 )
-        else:
-            graph = _forward_graph(fn, example)
+        else:  # the Values that existed before fn ran (its weights) are read at every call
+            graph = trace(fn, example, state=None)
         self.graph: Graph = graph
         self._validated = validate == 0
         self._compiled: dict = {}
@@ -461,15 +495,6 @@ def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
     # first axis adds whole contiguous rows, which numpy does fastest.
     gather = [row[r] for r in range(width) for row in rows]
     return receivers, gather, width
-
-
-def _forward_graph(fn, example) -> Graph:
-    """Trace twice: the leaves that are the same object both times are the state (weights)."""
-    first = trace(fn, example, state=None)
-    second = trace(fn, example, state=None)
-    shared = {id(v) for v in second.state}
-    state = [v for v in first.state if id(v) in shared]
-    return trace(fn, example, state=state) if len(state) != len(first.state) else first
 
 
 def _difference(a: Graph, b: Graph) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -236,9 +236,12 @@ def trace(
 ) -> Graph:
     """Run ``fn`` on ``example`` (numbers made leaf Values) and record the graph it built.
 
-    ``state``: the leaves to read at every call (parameters). With None, every
-    leaf that is not an input is state; otherwise leaves outside ``state`` are
-    constants, baked in with the value they have now.
+    ``state``: the Values to read at every call (parameters), each a leaf of the
+    graph even if it was computed (its ``.data`` is what eager ops read too); any
+    other Value that existed before the trace is a constant, baked in with the
+    value it has now. With None, the state is every Value that existed before fn
+    ran (found by running fn twice: they are the same objects both times, where
+    whatever fn makes is new), so a forward pass reads its weights at every call.
 
     >>> from engine import Value
     >>> w = Value(3.0, label="w")
@@ -254,6 +257,8 @@ def trace(
     names = list(arg_labels or _parameter_names(fn))
     args, leaves, shapes = _leaves(example, names)
     outputs, single = _outputs(_call(fn, args))
+    if state is None:
+        state = _existing(fn, example, names, outputs)
     graph = _record(outputs, single, leaves, shapes, state)
     graph.arg_names = [_variable(names[k] if k < len(names) else "", k) for k in range(len(shapes))]
     return graph
@@ -281,18 +286,18 @@ def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], nam
     args, leaves, shapes = _leaves(example, names)
     outputs, single = _outputs(_call(fn, args))
     known: dict[Value, tuple] = {}
+    for i, v in enumerate(state):
+        known.setdefault(v, (STATE, i))
     position = 0
     for k, shape in enumerate(shapes):
         for j in [None] if shape is None else range(shape):
             known[leaves[position]] = (INPUT, k, j)
             position += 1
-    for i, v in enumerate(state):
-        known.setdefault(v, (STATE, i))
     index: dict[Value, int] = {}
     signature = []
-    for v in _topological(outputs):
+    for v in _topological(outputs, known):
         x = v._x
-        if x is None:
+        if x is None or v in known:
             signature.append(known.get(v) or (CONSTANT, v.data))
         else:
             op = v._primitive
@@ -317,6 +322,20 @@ def _parameter_names(fn: Callable) -> list[str]:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+def _existing(fn: Callable, example: Sequence, names: list[str], outputs: list) -> list[Value]:
+    """The Values of ``outputs``' graph that existed before fn ran, as far as the walk goes:
+    fn is run again, and what it made anew the first time is not in the second graph.
+
+    The walk stops at each of them (eager ops read a Value's ``.data``, not its history),
+    so a weight computed before the trace (``w = Value(0.1) * 2``) is one, its inputs not.
+    """
+    args, _, _ = _leaves(example, names)
+    again, _ = _outputs(_call(fn, args))
+    before = set(_topological(again))
+    existing = {v: None for v in _topological(outputs) if v in before}
+    return [v for v in _topological(outputs, existing) if v in existing]
+
+
 def _record(outputs, single, leaves, shapes, state) -> Graph:
     inputs: dict[Value, tuple[int, int | None]] = {}
     position = 0
@@ -324,21 +343,19 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
         for j in [None] if shape is None else range(shape):
             inputs[leaves[position]] = (k, j)
             position += 1
-    state_index = {v: i for i, v in enumerate(state)} if state is not None else None
+    state_index: dict[Value, int] = {}
+    for i, v in enumerate(state):
+        state_index.setdefault(v, i)
     index: dict[Value, int] = {}
     nodes: list[Node] = []
-    state_values: list[Value] = list(state) if state is not None else []
-    for v in _topological(outputs):
+    for v in _topological(outputs, state_index):
         x = v._x
-        if x is None:
+        if v in state_index:  # a parameter: read at every call, a leaf even if computed
+            node = Node(STATE, state=state_index[v], label=v.label, data=v.data)
+        elif x is None:
             if v in inputs:
                 k, j = inputs[v]
                 node = Node(INPUT, arg=k, position=j, batched=True, label=v.label, data=v.data)
-            elif state_index is not None and v in state_index:
-                node = Node(STATE, state=state_index[v], label=v.label, data=v.data)
-            elif state_index is None:
-                node = Node(STATE, state=len(state_values), label=v.label, data=v.data)
-                state_values.append(v)
             else:
                 node = Node(CONSTANT, data=v.data, label=v.label)
         else:
@@ -355,7 +372,7 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
             node = Node(OPERATION, op, parents, v._constant, v.data, batched=batched, label=v.label)
         index[v] = len(nodes)
         nodes.append(node)
-    return Graph(nodes, [index[v] for v in outputs], single, shapes, state_values)
+    return Graph(nodes, [index[v] for v in outputs], single, shapes, list(state))
 
 
 def _hand_built(v: Value) -> TraceError:
@@ -367,8 +384,11 @@ def _hand_built(v: Value) -> TraceError:
     )
 
 
-def _topological(outputs: list[Value]) -> list[Value]:
-    """Every node reachable from ``outputs``, parents first; an explicit stack, like autograd."""
+def _topological(outputs: list[Value], leaves: Container[Value] = frozenset()) -> list[Value]:
+    """Every node reachable from ``outputs``, parents first; an explicit stack, like autograd.
+
+    A Value in ``leaves`` is taken as a leaf: the walk does not go on to its inputs.
+    """
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list = list(reversed(outputs))
@@ -382,6 +402,8 @@ def _topological(outputs: list[Value]) -> list[Value]:
         seen.add(node)
         stack.append(node)
         stack.append(None)
+        if node in leaves:
+            continue
         # The second input goes on first, so that the first is visited first.
         y = node._y
         if y is not None and y not in seen:

@@ -132,6 +132,63 @@ def test_a_function_name_that_compile_would_refuse_still_compiles():
 
 
 # ---------------------------------------------------------------------------
+# 4. A parameter that is a computed Value is a leaf: its .data read, its gradient added.
+
+
+def scaled_initialisation():
+    return Value(0.1) * 1.0, Value(0.0, label="b")  # w is computed, b a leaf
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_computed_parameter_trains_as_eagerly(backend):
+    X, Y = [0.5, 1.0, 2.0, -1.0], [1.0, 2.0, 4.0, -2.0]
+
+    def sgd(step_fn, params, steps=5):
+        history = []
+        for _ in range(steps):
+            loss, grads = step_fn(params)
+            history.append((loss, grads))
+            for p, g in zip(params, grads):
+                p.data -= 0.1 * g  # opt.step() moves a computed Value's .data too
+        return history, [p.data for p in params]
+
+    w, b = scaled_initialisation()
+
+    def loss(x, y):
+        return (w * x + b - y) ** 2
+
+    eager = sgd(lambda ps: eager_step(loss, [[x, y] for x, y in zip(X, Y)], ps), [w, b])
+    w2, b2 = scaled_initialisation()
+
+    def loss2(x, y):
+        return (w2 * x + b2 - y) ** 2
+
+    step = engine.compile(loss2, (1.0, 2.0), params=[w2, b2])
+    compiled = sgd(lambda ps: compiled_step(step, [X, Y], ps, backend), [w2, b2])
+    assert compiled[1][0] != 0.1  # trained
+    for (l1, g1), (l2, g2) in zip(eager[0], compiled[0]):
+        assert close(l1, l2) and all(map(close, g1, g2))
+    assert all(map(close, eager[1], compiled[1]))
+
+
+def test_a_forward_step_reads_a_computed_weight_as_eager_ops_do():
+    w = Value(0.1) * 1.0
+    forward = engine.compile(lambda x: w * x, (1.0,))
+    w.data = 3.0  # as opt.step() sets it
+    assert forward([2.0]) == [6.0]
+    assert forward.state == [w]
+
+
+def test_a_parameter_computed_from_another_parameter_is_refused_naming_both():
+    a = Value(0.5, label="a")
+    b = a * 2.0
+    b.label = "b"
+    with pytest.raises(ValueError, match=r"params\[1\], 1.0 \(node 'b'\), was computed from "
+                                         r"params\[0\], 0.5 \(node 'a'\)"):  # fmt: skip
+        engine.compile(lambda x: a * x + b * x, (1.0,), params=[a, b])
+
+
+# ---------------------------------------------------------------------------
 # 5. == and != on a traced Value are refused; outside a trace they stay identity.
 
 
@@ -213,3 +270,21 @@ def test_concurrent_compiles_work_and_leave_value_as_it_was():
     assert dict(vars(Value)) == before
     assert Value(1.0) < Value(2.0) and bool(Value(0.0))
     assert engine.modes._tracing.get() is None
+
+
+# ---------------------------------------------------------------------------
+# 18. A parameter listed twice is one parameter.
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_parameter_listed_twice_gets_its_gradient_once(backend):
+    w, b = Value(0.5, label="w"), Value(0.1, label="b")
+
+    def loss(x):
+        return (w * x + b) ** 2
+
+    step = engine.compile(loss, (1.0,), params=[w, b, w, w])
+    assert step.state == [w, b]
+    got = compiled_step(step, [[1.0, 2.0]], [w, b], backend)
+    want = eager_step(loss, [[1.0], [2.0]], [w, b])
+    assert close(got[0], want[0]) and all(map(close, got[1], want[1]))

@@ -221,6 +221,21 @@ def test_evaluate_compiled_equals_eager(loss, make):
     assert close(eager_loss, compiled_loss) and eager_acc == compiled_acc
 
 
+@pytest.mark.parametrize("loss", ["mse", "bce_with_logits"])
+def test_a_computed_parameter_trains_compiled_as_eagerly(loss):
+    X = [[k / 10] for k in range(-10, 11)]
+    y = [2.0 * x[0] + 0.5 for x in X] if loss == "mse" else [int(x[0] > 0.2) for x in X]
+    results = []
+    for compiled in (False, True):
+        w, b = Value(0.1) * 1.0, Value(0.0, label="b")  # w: a scaled initialisation
+        history = fit(lambda x, w=w, b=b: w * x[0] + b, X, y, loss=loss,
+                      optimizer=SGD([w, b], lr=0.5), epochs=20, progress=False,
+                      compile=compiled)  # fmt: skip
+        results.append((history, [w.data, b.data]))
+    assert_same(*results)
+    assert results[1][1][0] > 1.0  # trained away from 0.1 (mse: towards 2.0)
+
+
 def test_compiled_training_in_several_threads_at_once_equals_one_at_a_time():
     from concurrent.futures import ThreadPoolExecutor
 
