@@ -544,10 +544,13 @@ def _namespace(batch):
 def _batch_size(batch, shapes, xp) -> int:
     sizes = set()
     for k, (arg, shape) in enumerate(zip(batch, shapes)):
+        if xp is not None and not hasattr(arg, "shape"):  # a list beside an array: as one
+            _sequence(arg, k)
+            arg = _as_array(arg, k, xp)
         if xp is not None:
-            arg_shape = tuple(getattr(arg, "shape", ()) or (len(arg),))
+            arg_shape = tuple(arg.shape or (len(arg),))
             want = (arg_shape[0],) if shape is None else (arg_shape[0], shape)
-            if hasattr(arg, "shape") and tuple(arg.shape) != want:
+            if tuple(arg.shape) != want:
                 per_example = "a number" if shape is None else f"{shape} numbers"
                 raise ValueError(
                     f"batch argument {k} has shape {tuple(arg.shape)}, expected {want}: the "
@@ -555,12 +558,15 @@ def _batch_size(batch, shapes, xp) -> int:
                 )
             sizes.add(arg_shape[0])
         else:
-            if not isinstance(arg, Sequence) or isinstance(arg, str):
-                raise TypeError(
-                    f"batch argument {k} must be a sequence over examples (a list, or an array "
-                    f"whose first axis is the batch), got {type(arg).__name__}"
-                )
-            if shape is not None:
+            _sequence(arg, k)
+            if shape is None:
+                for item in arg:
+                    if isinstance(item, Sequence):
+                        raise ValueError(
+                            f"batch argument {k}: every example is a number, like the example "
+                            f"compile was traced on; one is {type(item).__name__} {item!r:.40}"
+                        )
+            else:
                 for row in arg:
                     if len(row) != shape:
                         raise ValueError(
@@ -576,9 +582,27 @@ def _batch_size(batch, shapes, xp) -> int:
     return n
 
 
+def _sequence(arg, k: int) -> None:
+    if not isinstance(arg, Sequence) or isinstance(arg, str):
+        raise TypeError(
+            f"batch argument {k} must be a sequence over examples (a list, or an array "
+            f"whose first axis is the batch), got {type(arg).__name__}"
+        )
+
+
+def _as_array(arg, k: int, xp):
+    """A batch argument given as a list, as the array the step will run on."""
+    try:
+        return xp.asarray(arg, dtype=xp.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"batch argument {k} is not numbers of one shape, as an array needs them: {error}"
+        ) from None
+
+
 def _take(arg, i, xp):
     """Example ``i`` of a batch argument, as a batch of one."""
-    if xp is not None and len(arg.shape) == 2:
+    if xp is not None and len(getattr(arg, "shape", ())) == 2:
         return arg[i : i + 1, :]
     return arg[i : i + 1]
 

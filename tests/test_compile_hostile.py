@@ -217,6 +217,43 @@ def test_outside_a_trace_values_compare_equal_only_to_themselves_and_hash_by_ide
 
 
 # ---------------------------------------------------------------------------
+# 6. A list beside an array is checked as the array it becomes.
+
+
+@pytest.mark.parametrize("first", ["list", "array"])
+def test_a_list_beside_an_array_gets_the_shape_check_an_array_gets(first):
+    w = Value(0.5)
+    step = engine.compile(lambda x, y: (w * x - y) ** 2, (1.0, 2.0), params=[w])
+    rows, ys = [[1.0], [2.0], [3.0]], np.asarray([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError) as as_array:
+        step(np.asarray(rows), ys)
+    assert "batch argument 0 has shape (3, 1), expected (3,)" in str(as_array.value)
+    with pytest.raises(ValueError) as as_list:
+        step(rows, ys) if first == "list" else step(ys, rows)
+    assert str(as_list.value) == str(as_array.value).replace("0", "0" if first == "list" else "1")
+    assert w.grad == 0.0
+
+
+def test_a_list_beside_an_array_computes_what_two_arrays_do():
+    w = Value(0.5)
+    forward = engine.compile(lambda x, y: w * x[0] - y, ([1.0], 2.0))
+    xs, ys = [[1.0], [2.0], [3.0]], [1.0, 2.0, 4.0]
+    want = forward(np.asarray(xs), np.asarray(ys)).tolist()
+    assert forward(xs, np.asarray(ys)).tolist() == want == forward(np.asarray(xs), ys).tolist()
+    with pytest.raises(ValueError, match=r"batch argument 0 has shape \(3, 2\), expected \(3, 1\)"):
+        forward([[1.0, 0.0]] * 3, np.asarray(ys))
+    with pytest.raises(ValueError, match="batch argument 1 is not numbers of one shape"):
+        forward(np.asarray(xs), [1.0, [2.0], 3.0])
+
+
+def test_rows_where_an_example_is_a_number_are_refused_in_pure_python_too():
+    w = Value(0.5)
+    step = engine.compile(lambda x, y: (w * x - y) ** 2, (1.0, 2.0), params=[w])
+    with pytest.raises(ValueError, match="batch argument 0: every example is a number"):
+        step([[1.0], [2.0]], [1.0, 2.0])
+
+
+# ---------------------------------------------------------------------------
 # 7. Tracing refuses comparisons in its own thread only and patches nothing.
 
 
