@@ -701,7 +701,8 @@ class _FloatCode(_Code):
     def call(self, op: ops.Op, args: list) -> str:
         """A call of the op's float forward by name (a distinct name per distinct forward)."""
         key = op.name
-        while key in self.functions and self.functions[key] is not op.forward:
+        taken = self.graph.arg_names  # an argument may be called tanh_ (fn's tanh, renamed)
+        while key in taken or (key in self.functions and self.functions[key] is not op.forward):
             key += "_"
         self.functions[key] = op.forward
         return f"{key}({', '.join(map(text, args))})"

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from .modes import _tracing, enable_grad
 from .naming import printable_label
 from .ops import OPS, Op
+from .symbols import FLOAT_FUNCTIONS
 from .value import Value
 
 __all__ = ["TraceError", "Node", "Graph", "trace", "example_arguments"]
@@ -75,7 +76,7 @@ class Node:
             return (INPUT, self.arg, self.position)
         if self.kind == STATE:
             return (STATE, self.state)
-        return (CONSTANT, self.data)
+        return (CONSTANT, repr(self.data))  # repr: a nan equals a nan, -0.0 is not 0.0
 
 
 @dataclass
@@ -260,25 +261,43 @@ def trace(
     if state is None:
         state = _existing(fn, example, names, outputs)
     graph = _record(outputs, single, leaves, shapes, state)
-    graph.arg_names = [_variable(names[k] if k < len(names) else "", k) for k in range(len(shapes))]
+    graph.arg_names = _variables(names, len(shapes))
     return graph
 
 
 # Names generated code uses for its own variables; an argument must not take one.
 _GENERATED = re.compile(r"[A-Za-z]+\d+|\w*_[zhx]\d+|e\d+|a\d+")
 _RESERVED = {"xp", "theta", "n", "scale", "check", "loss", "grads", "zeros", "total", "results"}
-_RESERVED |= {"math", "sign", "sigmoid", "isfinite", "fail"}
+_RESERVED |= {"run", "math", "isfinite", "fail", "zip", "float", "_", "__debug__"}
+_RESERVED |= {name for name in FLOAT_FUNCTIONS.values() if name.isidentifier()}  # abs, max, ...
+_RESERVED |= {op.name for op in OPS}  # float code calls some ops' forwards by name
 
 
-def _variable(name: str, k: int) -> str:
-    """A variable name for argument ``k`` of generated code: fn's own name where it is safe."""
+def _variables(names: Sequence[str], count: int) -> list[str]:
+    """Variable names for the ``count`` arguments of generated code, all different:
+    fn's own where they are safe, else with ``_`` added (``n_`` for ``n``), else ``a{k}``.
+
+    >>> _variables(["x", "n", "n_", "zip", "v3", "lambda"], 6)
+    ['x', 'n__', 'n_', 'zip_', 'a4', 'a5']
+    """
     import keyword
+    import unicodedata
 
-    if not name.isidentifier() or keyword.iskeyword(name) or _GENERATED.fullmatch(name):
-        return f"a{k}"
-    if name in _RESERVED or any(name == op.name for op in OPS):
-        return f"{name}_"
-    return name
+    # Python reads identifiers in NFKC form: compare names the way it will.
+    own = [unicodedata.normalize("NFKC", name) for name in names[:count]]
+    own += [""] * (count - len(own))
+    taken = set(own)
+    chosen = []
+    for k, name in enumerate(own):
+        if not name.isidentifier() or keyword.iskeyword(name) or _GENERATED.fullmatch(name):
+            name = f"a{k}"  # no name of fn's matches a{k}: they all went this way
+        elif name in _RESERVED or name in chosen:
+            name += "_"
+            while name in _RESERVED or name in taken:
+                name += "_"
+        taken.add(name)
+        chosen.append(name)
+    return chosen
 
 
 def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], names) -> tuple:
@@ -298,7 +317,7 @@ def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], nam
     for v in _topological(outputs, known):
         x = v._x
         if x is None or v in known:
-            signature.append(known.get(v) or (CONSTANT, v.data))
+            signature.append(known.get(v) or (CONSTANT, repr(v.data)))
         else:
             op = v._primitive
             if type(op) is not Op or v._runs_a_closure():

@@ -8,15 +8,21 @@ reaches code that Python runs.
 
 from __future__ import annotations
 
+import inspect
+import keyword
 import math
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import engine
-from engine import TraceError, Value
+from engine import TraceError, Value, ops
+from engine.symbols import FLOAT_FUNCTIONS
 
 xp_strict = pytest.importorskip("array_api_strict")
 
@@ -325,3 +331,99 @@ def test_a_parameter_listed_twice_gets_its_gradient_once(backend):
     got = compiled_step(step, [[1.0, 2.0]], [w, b], backend)
     want = eager_step(loss, [[1.0], [2.0]], [w, b])
     assert close(got[0], want[0]) and all(map(close, got[1], want[1]))
+
+
+# ---------------------------------------------------------------------------
+# 20. Any valid parameter names compile, on every backend.
+
+
+def with_parameters(names: list[str]):
+    """A loss of as many numbers as ``names``, with those names as its parameters."""
+    w = Value(0.5, label="w")
+
+    def fn(*args):
+        return sum((w * a * (k + 1) for k, a in enumerate(args)), Value(0.0)).tanh() ** 2
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    fn.__signature__ = inspect.Signature([inspect.Parameter(n, kind) for n in names])
+    return fn, w
+
+
+def compiles_equal_to_eager(names: list[str]) -> None:
+    fn, w = with_parameters(names)
+    columns = [[0.5 + k, -1.0 + k] for k in range(len(names))]
+    rows = [list(r) for r in zip(*columns)]
+    want = eager_step(fn, rows, [w])
+    step = engine.compile(fn, tuple(r for r in rows[0]), params=[w])
+    assert len(set(step.graph.arg_names)) == len(names)
+    for backend in BACKENDS:
+        got = compiled_step(step, columns, [w], backend)
+        assert close(got[0], want[0]) and close(got[1][0], want[1][0]), backend
+    forward = engine.compile(fn, tuple(rows[0]))
+    assert forward(*columns) == [fn(*map(Value, r)).data for r in rows]
+
+
+NAMES_CODE_USES = sorted(
+    {"xp", "theta", "n", "scale", "check", "loss", "grads", "zeros", "total", "results", "run"}
+    | {"math", "sign", "sigmoid", "isfinite", "fail", "zip", "_", "abs", "max", "min"}
+    | {name for name in FLOAT_FUNCTIONS.values() if name.isidentifier()}
+    | {op.name for op in ops.OPS}
+    | {"v1", "g1", "g_z1", "W_z1", "gW_z1", "x_z1", "h1", "z1", "e0", "e1", "a0", "a1", "p0", "I1"}
+)
+
+
+@pytest.mark.parametrize("name", NAMES_CODE_USES)
+def test_a_parameter_named_as_generated_code_names_something_compiles(name):
+    compiles_equal_to_eager(["x", name, f"{name}_", "y"])
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        ["zip"],
+        ["n", "n_"],
+        ["n_", "n"],
+        ["n", "n_", "n__"],
+        ["a1", "a0"],
+        ["tanh", "tanh_"],
+        ["ﬁ", "x"],
+        ["λ", "Ω", "ß"],
+        ["match", "case", "type"],
+        ["_x", "__x", "x__"],
+    ],
+)
+def test_parameter_names_that_clashed_compile(names):
+    compiles_equal_to_eager(names)
+
+
+identifiers = st.from_regex(r"[A-Za-z_\u00c0-\u024f\u0391-\u03c9][\w]{0,6}", fullmatch=True).filter(
+    lambda s: s.isidentifier() and not keyword.iskeyword(s) and s != "__debug__"
+)
+
+
+@given(st.lists(identifiers, min_size=1, max_size=4))
+def test_any_valid_parameter_names_compile_on_every_backend(names):
+    # A function cannot have two parameters Python reads as one name.
+    normal = [unicodedata.normalize("NFKC", n) for n in names]
+    names = [n for k, n in enumerate(names) if normal[k] not in normal[:k]]
+    if any(not unicodedata.normalize("NFKC", n).isidentifier() for n in names):
+        return
+    compiles_equal_to_eager(names)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_infinite_and_nan_constants_compile_beside_arguments_named_inf_nan_and_float(backend):
+    w = Value(0.5)
+
+    def fn(x, inf, nan, float):  # noqa: A002 - the point: names the code's constants could use
+        finite = (w * x).maximum(-math.inf) + inf + nan * float
+        return [finite, (w * x).maximum(math.inf), (x - x) * math.nan]
+
+    columns = [[1.0, -2.0], [2.0, 3.0], [3.0, 5.0], [4.0, 7.0]]
+    got = engine.compile(fn, (1.0, 2.0, 3.0, 4.0))(*[as_batch(c, backend) for c in columns])
+    if backend != "python":
+        got = np.asarray(got).tolist() if backend == "numpy" else np.from_dlpack(got).tolist()
+    want = [[v.data for v in fn(*map(Value, row))] for row in zip(*columns)]
+    assert want[0] == [14.5, math.inf, want[0][2]] and math.isnan(want[0][2])
+    assert repr(got) == repr(want)  # nan as nan, inf as inf
