@@ -8,9 +8,10 @@ its op and its inputs by position, so it can be compared with the trace of
 another example and turned into code.
 
 Tracing is honest about what a trace can hold. Comparing Values inside ``fn``
-(``if x > 0``, ``max(a, b)``, ``t == 1``) would fix one branch for every
-example, so while tracing it raises ``TraceError`` (in the tracing thread only:
-a context variable says a trace is running, nothing is patched):
+(``if x > 0``, ``max(a, b)``, ``t == 1``) or indexing a list with one would fix
+one branch for every example, so while tracing it raises ``TraceError`` (in the
+tracing thread only: a context variable says a trace is running, nothing is
+patched):
 
 >>> from engine import Value
 >>> def step(x):
@@ -158,10 +159,25 @@ def _refusing_comparisons() -> Iterator[None]:
         _tracing.reset(token)
 
 
+# An index that is a Value (a list[t] in fn), as CPython words the TypeError.
+_VALUE_INDEX = re.compile(r"indices must be integers or slices, not Value$")
+
+
 def _call(fn: Callable, args: list) -> object:
     """``fn(*args)`` with the graph recorded and comparisons of Values refused."""
     with enable_grad(), _refusing_comparisons():
-        return fn(*args)
+        try:
+            return fn(*args)
+        except TypeError as error:
+            if isinstance(error, TraceError) or not _VALUE_INDEX.search(str(error)):
+                raise
+            raise TraceError(
+                f"fn used a Value as an index while tracing (engine.compile): {error}. Which "
+                f"element to take would be chosen by one example's data, and the compiled code "
+                f"runs one program for every example. Write the choice as a sum over the "
+                f"elements with a one-hot row (Σ q[c] · x[c], nn.losses.one_hot), or run fn "
+                f"eagerly"
+            ) from error
 
 
 # ---------------------------------------------------------------------------

@@ -334,6 +334,18 @@ def test_a_parameter_listed_twice_gets_its_gradient_once(backend):
 
 
 # ---------------------------------------------------------------------------
+# 19. A Value used as an index is refused, saying how to write it instead.
+
+
+def test_a_value_used_as_a_list_index_is_refused_saying_what_to_write():
+    with pytest.raises(TraceError, match="fn used a Value as an index while tracing") as refused:
+        engine.compile(lambda x, t: [x, 2.0 * x][t], (1.0, 0.0))
+    assert "one-hot" in str(refused.value)
+    with pytest.raises(TypeError, match="list indices must be integers or slices, not Value"):
+        [1.0, 2.0][Value(0.0)]  # eagerly too, as Python says it
+
+
+# ---------------------------------------------------------------------------
 # 20. Any valid parameter names compile, on every backend.
 
 

@@ -236,6 +236,49 @@ def test_a_computed_parameter_trains_compiled_as_eagerly(loss):
     assert results[1][1][0] > 1.0  # trained away from 0.1 (mse: towards 2.0)
 
 
+def test_a_custom_loss_branching_on_a_target_is_refused_before_training():
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+
+    def signed(preds, targets):  # trains every sample to one class when t == 1 is False
+        terms = [(1 - p * (1.0 if t == 1 else -1.0)).relu() for p, t in zip(preds, targets)]
+        return sum(terms, Value(0.0)) * (1.0 / len(terms))
+
+    with pytest.raises(TypeError, match=r"target as Values.*t == 1 compares a Value"):
+        fit(model, *MOONS, loss=signed, optimizer="sgd", lr=0.1, progress=False, compile=True)
+    assert model.state_dict() == before
+    fit(model, *MOONS, loss=signed, optimizer="sgd", lr=0.1, epochs=2, progress=False)  # eagerly
+
+
+def test_a_custom_loss_indexing_by_a_target_says_to_write_one_hot_or_train_eagerly():
+    from nn.activations import log_softmax
+    from nn.losses import one_hot
+
+    X, y = datasets.blobs(n=12, centers=3, seed=0)
+
+    def picked(preds, targets):  # a class index picks the log-probability
+        return sum((-log_softmax(p)[t] for p, t in zip(preds, targets)), Value(0.0)) * (
+            1.0 / len(preds)
+        )
+
+    with pytest.raises(TypeError) as refused:
+        fit(MLP(2, [4, 3], seed=0), X, y, loss=picked, lr=0.1, progress=False, compile=True)
+    message = str(refused.value)
+    assert "target as Values" in message and "Value as an index" in message
+    assert "nn.losses.one_hot" in message and "compile=False" in message
+
+    def weighted(preds, targets):  # what the message says to write: one-hot rows
+        terms = [-sum(q * lp for q, lp in zip(t, log_softmax(p))) for p, t in zip(preds, targets)]
+        return sum(terms, Value(0.0)) * (1.0 / len(terms))
+
+    rows = [one_hot(t, 3) for t in y]
+    eager, compiled = both(lambda: MLP(2, [4, 3], seed=0), X, rows, loss=weighted, lr=0.1, epochs=5)
+    assert_same(eager, compiled)
+    picked_eagerly = fit(MLP(2, [4, 3], seed=0), X, y, loss=picked, lr=0.1, epochs=5,
+                         progress=False)  # fmt: skip
+    assert all(close(a, b) for a, b in zip(picked_eagerly.loss, compiled[0].loss, strict=True))
+
+
 def test_compiled_training_in_several_threads_at_once_equals_one_at_a_time():
     from concurrent.futures import ThreadPoolExecutor
 
