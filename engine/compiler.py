@@ -162,6 +162,21 @@ class CompiledStep:
         self._last_kinds: list | None = None  # the last batch of arrays that passed _checked
         self._last_checked: tuple = ()  # and its (namespace, size)
 
+    def __reduce_ex__(self, protocol: int):
+        """Copying or pickling a step (``copy.copy``, ``copy.deepcopy``, ``pickle``) refuses.
+
+        A step is code generated in this process, bound to the parameter Values it
+        reads and updates: a copy would update the original's parameters, or copies
+        of them fn never reads. Compile again where another step is needed.
+        """
+        raise TypeError(
+            f"{self!r}: a compiled step cannot be copied or pickled, it is code generated in "
+            f"this process, bound to the parameter Values it reads and updates. Compile again "
+            f"where you need another (engine.compile(fn, example, params=...), e.g. with a "
+            f"copied model's parameters); to save a model, save its parameters "
+            f"(Module.save, state_dict)"
+        )
+
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", "fn")
         kind = f"loss, {self.reduce}" if self.loss else "forward"

@@ -8,9 +8,11 @@ reaches code that Python runs.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import keyword
 import math
+import pickle
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -439,3 +441,16 @@ def test_infinite_and_nan_constants_compile_beside_arguments_named_inf_nan_and_f
     want = [[v.data for v in fn(*map(Value, row))] for row in zip(*columns)]
     assert want[0] == [14.5, math.inf, want[0][2]] and math.isnan(want[0][2])
     assert repr(got) == repr(want)  # nan as nan, inf as inf
+
+
+# ---------------------------------------------------------------------------
+# 21. A step is not copied or pickled: a TypeError says to compile again.
+
+
+@pytest.mark.parametrize("how", [copy.copy, copy.deepcopy, pickle.dumps])
+def test_copying_or_pickling_a_step_says_to_compile_again(how):
+    w = Value(0.5)
+    step = engine.compile(lambda x: (w * x) ** 2, (1.0,), params=[w])
+    with pytest.raises(TypeError, match="cannot be copied or pickled.*Compile again"):
+        how(step)
+    assert step([1.0]) == 0.25 and w.grad == 1.0  # the step itself is unharmed
