@@ -589,9 +589,9 @@ def _compiled_loss(sample_loss, example: tuple, params: list, *, custom: bool):
         if not custom:
             raise
         raise TraceError(
-            f"fit(compile=True) traces the model and your loss on one sample, with the "
-            f"sample's numbers and its target as Values (the target {example[1]!r} is a Value "
-            f"there), and the trace failed. A target that is a Value cannot pick a list "
+            f"fit(compile=True) compiles your loss by tracing it on one sample, with the "
+            f"sample's inputs and targets as Values (here the target {example[1]!r} is a "
+            f"Value), and the trace failed. A target that is a Value cannot pick a list "
             f"element (log_probs[t]) or a branch (t == 1): give class targets as one-hot rows "
             f"(nn.losses.one_hot(t, n_classes)) and write the loss with them "
             f'(-Σ q[c] · log_softmax(p)[c]), or use a named loss (loss="cross_entropy"), '

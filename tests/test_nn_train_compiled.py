@@ -244,7 +244,7 @@ def test_a_custom_loss_branching_on_a_target_is_refused_before_training():
         terms = [(1 - p * (1.0 if t == 1 else -1.0)).relu() for p, t in zip(preds, targets)]
         return sum(terms, Value(0.0)) * (1.0 / len(terms))
 
-    with pytest.raises(TypeError, match=r"target as Values.*t == 1 compares a Value"):
+    with pytest.raises(TypeError, match=r"targets as Values.*t == 1 compares a Value"):
         fit(model, *MOONS, loss=signed, optimizer="sgd", lr=0.1, progress=False, compile=True)
     assert model.state_dict() == before
     fit(model, *MOONS, loss=signed, optimizer="sgd", lr=0.1, epochs=2, progress=False)  # eagerly
@@ -264,7 +264,7 @@ def test_a_custom_loss_indexing_by_a_target_says_to_write_one_hot_or_train_eager
     with pytest.raises(TypeError) as refused:
         fit(MLP(2, [4, 3], seed=0), X, y, loss=picked, lr=0.1, progress=False, compile=True)
     message = str(refused.value)
-    assert "target as Values" in message and "Value as an index" in message
+    assert "targets as Values" in message and "Value as an index" in message
     assert "nn.losses.one_hot" in message and "compile=False" in message
 
     def weighted(preds, targets):  # what the message says to write: one-hot rows
