@@ -195,32 +195,6 @@ def test_an_interrupted_run_writes_the_packed_weights_back(monkeypatch):
     assert all(close(a.data, b.data) for a, b in zip(eager.parameters(), model.parameters()))
 
 
-def test_compile_must_be_true_or_false():
-    with pytest.raises(TypeError, match="compile must be True or False"):
-        fit(moons_model(), *MOONS, compile="yes", progress=False)
-
-
-def test_the_progress_bar_shows_compiled_training_too(capsys):
-    fit(moons_model(), *MOONS, loss="bce_with_logits", lr=0.05, epochs=3, compile=True)
-    last = capsys.readouterr().err.split("\r")[-1]
-    assert "3/3" in last and "loss=" in last and "acc=" in last
-
-
-@pytest.mark.parametrize(
-    "loss, make",
-    [
-        ("bce_with_logits", lambda: MLP(2, [5, 1], seed=0)),
-        ("cross_entropy", lambda: MLP(2, [5, 2], seed=0)),
-        ("mse", lambda: MLP(2, [5, 1], seed=0)),
-    ],
-)
-def test_evaluate_compiled_equals_eager(loss, make):
-    model = make()
-    eager_loss, eager_acc = evaluate(model, *MOONS, loss=loss)
-    compiled_loss, compiled_acc = evaluate(model, *MOONS, loss=loss, compile=True)
-    assert close(eager_loss, compiled_loss) and eager_acc == compiled_acc
-
-
 @pytest.mark.parametrize("loss", ["mse", "bce_with_logits"])
 def test_a_computed_parameter_trains_compiled_as_eagerly(loss):
     X = [[k / 10] for k in range(-10, 11)]
@@ -293,3 +267,29 @@ def test_compiled_training_in_several_threads_at_once_equals_one_at_a_time():
         together = list(pool.map(train, range(6)))
     assert together == alone
     assert Value(1.0) < Value(2.0) and bool(Value(0.0))
+
+
+def test_compile_must_be_true_or_false():
+    with pytest.raises(TypeError, match="compile must be True or False"):
+        fit(moons_model(), *MOONS, compile="yes", progress=False)
+
+
+def test_the_progress_bar_shows_compiled_training_too(capsys):
+    fit(moons_model(), *MOONS, loss="bce_with_logits", lr=0.05, epochs=3, compile=True)
+    last = capsys.readouterr().err.split("\r")[-1]
+    assert "3/3" in last and "loss=" in last and "acc=" in last
+
+
+@pytest.mark.parametrize(
+    "loss, make",
+    [
+        ("bce_with_logits", lambda: MLP(2, [5, 1], seed=0)),
+        ("cross_entropy", lambda: MLP(2, [5, 2], seed=0)),
+        ("mse", lambda: MLP(2, [5, 1], seed=0)),
+    ],
+)
+def test_evaluate_compiled_equals_eager(loss, make):
+    model = make()
+    eager_loss, eager_acc = evaluate(model, *MOONS, loss=loss)
+    compiled_loss, compiled_acc = evaluate(model, *MOONS, loss=loss, compile=True)
+    assert close(eager_loss, compiled_loss) and eager_acc == compiled_acc
