@@ -9,7 +9,7 @@ comment is the rule's ``formulas`` entry. Two writers:
 - ``python_source(graph)``: float code, the whole graph once per example in a
   loop, the chain rule one edge per line.
 
-Both write a function ``run(theta, inputs..., n, scale)``: ``theta`` holds the
+Both write a function ``run(theta, inputs..., n, scale, check)``: ``theta`` holds the
 parameters' data (float code: in the order of ``graph.state``; array code: in
 the order of ``Source.layout``, which puts each layer's weights, row by row,
 then its biases, side by side, so that a layer reads them as a slice), ``n`` is
@@ -17,6 +17,11 @@ the batch size, ``scale`` is 1/n for a mean (1 for a sum). In loss mode it
 returns ``(loss, grads)``, ``grads`` one number per entry of the writer's
 ``slots`` (the parameter each belongs to); in forward mode the outputs per
 example.
+
+A line's comment (the op, the rule, the node's label) is for people: ``Source.text``
+has it, ``Source.code``, what Python compiles, has the same lines without it. No
+label, which may come from data (a column name read from a file), ever reaches
+code Python reads; in ``text`` it is shown on one line, escaped where not printable.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from dataclasses import dataclass, field
 
 from . import ops
 from .fusion import Layer, Map, ParamDot, Plan, Scalar, Vector, input_vector
+from .naming import printable_label
 from .symbols import ARRAY, PYTHON, Symbol, array_symbol, multiply, python_symbol, text
 from .trace import CONSTANT, INPUT, OPERATION, STATE, Graph
 
@@ -37,12 +43,14 @@ __all__ = ["Source", "array_source", "python_source", "forward_rule", "derivativ
 class Source:
     """Generated code and what running it needs."""
 
-    text: str
+    text: str  # what people read: every line with its comment
+    code: str = ""  # what Python compiles: the same lines, without their comments
     slots: list[int] = field(default_factory=list)  # per gradient: its parameter (state index)
     layout: list[int] = field(default_factory=list)  # array code: theta[k] is state[layout[k]]
     indices: dict[str, list[int]] = field(default_factory=dict)  # name -> index list (gathers)
     offsets: dict[str, list[float]] = field(default_factory=dict)  # name -> constant vector
     functions: dict[str, Callable] = field(default_factory=dict)  # float forwards called by name
+    descriptions: list[str] = field(default_factory=list)  # check(value, k) is about this value
 
 
 # ---------------------------------------------------------------------------
@@ -97,22 +105,39 @@ def product_rule_holds(rules: Mapping) -> bool:
 # Writing lines.
 
 
+class _Line(str):
+    """A line of generated code as people read it (with its comment); ``.code`` without."""
+
+    code: str
+
+
+def _line(code: str, comment: str = "") -> str:
+    if not comment:
+        return code
+    line = _Line(f"{code}  # {comment}")
+    line.code = code
+    return line
+
+
+def _text_and_code(lines: list[str]) -> tuple[str, str]:
+    """The lines as (text with comments, code without them): the same lines, one for one."""
+    return "\n".join(lines) + "\n", "\n".join(getattr(x, "code", x) for x in lines) + "\n"
+
+
 class _Writer:
     def __init__(self, indent: str = "    ") -> None:
         self.lines: list[str] = []
         self.indent = indent
 
     def line(self, code: str, comment: str = "") -> None:
-        if comment:
-            code = f"{code}  # {comment}"
-        self.lines.append(self.indent + code)
+        self.lines.append(_line(self.indent + code, comment))
 
     def blank(self) -> None:
         self.lines.append("")
 
 
 def _label(node) -> str:
-    return f" {node.label}" if node.label else ""
+    return f" {printable_label(node.label)}" if node.label else ""
 
 
 class _Gradients:
@@ -250,9 +275,14 @@ class _ArrayCode(_Code):
         return f"v{i}"
 
     def check(self, what: str, description: str) -> None:
-        """With ``checks``, a line that stops at the first value of ``what`` not finite."""
+        """With ``checks``, a line that stops at the first value of ``what`` not finite.
+
+        The line names its value by number: the description, which may hold a
+        label, stays out of the code (``Source.descriptions``).
+        """
         if self.checks:
-            self.w.line(f"check({what}, {description!r})")
+            self.w.line(f"check({what}, {len(self.src.descriptions)})", description)
+            self.src.descriptions.append(description)
 
     def positions(self, indices: list[int]) -> list[int]:
         """Where in theta each of the state nodes ``indices`` sits."""
@@ -537,7 +567,9 @@ class _ArrayCode(_Code):
 
     def source(self) -> Source:
         """The lines written, as the function ``run``, and what running it needs."""
-        self.src.text = _function("run(xp, theta, {args}n, scale, check)", self.graph, self.w)
+        self.src.text, self.src.code = _function(
+            "run(xp, theta, {args}n, scale, check)", self.graph, self.w
+        )
         return self.src
 
 
@@ -612,10 +644,10 @@ def _layer_source_vector(plan: Plan, st: Layer) -> Vector | None:
     return vector if vector.lanes == st.x else None
 
 
-def _function(signature: str, graph: Graph, w: _Writer) -> str:
+def _function(signature: str, graph: Graph, w: _Writer) -> tuple[str, str]:
     args = "".join(f"{a}, " for a in graph.arg_names)
     header = "def " + signature.format(args=args) + ":"
-    return "\n".join([header, *w.lines]) + "\n"
+    return _text_and_code([header, *w.lines])
 
 
 # ---------------------------------------------------------------------------
@@ -646,6 +678,7 @@ class _FloatCode(_Code):
     def __init__(self, graph: Graph, rules: Mapping, checks: bool) -> None:
         super().__init__(graph, rules, checks)
         self.functions: dict[str, Callable] = {}  # float forwards the code calls by name
+        self.descriptions: list[str] = []  # what fail(k, value) is about
         self.before = _Writer()  # once per call: parameters and what does not vary
         self.inside = _Writer("        ")  # per example, in the loop
         self.grads_before = _Writer()  # the gradients that add up over the loop start at 0
@@ -668,7 +701,8 @@ class _FloatCode(_Code):
     def call(self, op: ops.Op, args: list) -> str:
         """A call of the op's float forward by name (a distinct name per distinct forward)."""
         key = op.name
-        while key in self.functions and self.functions[key] is not op.forward:
+        taken = self.graph.arg_names  # an argument may be called tanh_ (fn's tanh, renamed)
+        while key in taken or (key in self.functions and self.functions[key] is not op.forward):
             key += "_"
         self.functions[key] = op.forward
         return f"{key}({', '.join(map(text, args))})"
@@ -682,7 +716,7 @@ class _FloatCode(_Code):
             if n.kind == STATE:
                 labels.setdefault(n.state, n.label)
         for s in sorted(labels):
-            self.before.line(f"p{s} = theta[{s}]", labels[s])
+            self.before.line(f"p{s} = theta[{s}]", printable_label(labels[s]))
 
     def forward(self) -> None:
         """One line per operation: before the loop, or inside it if it varies per example."""
@@ -696,9 +730,9 @@ class _FloatCode(_Code):
             where = self.inside if node.batched else self.before
             where.line(f"v{i} = {code}", f"{op.name}{_label(node)}")
             if self.checks:
-                where.line(
-                    f"if not isfinite(v{i}): fail({op.name + ' (node v' + str(i) + ')'!r}, v{i})"
-                )
+                k = len(self.descriptions)
+                self.descriptions.append(f"{op.name} (node v{i}{_label(node)})")
+                where.line(f"if not isfinite(v{i}): fail({k}, v{i})", self.descriptions[k])
 
     # -- backward, edge by edge ---------------------------------------------------
 
@@ -790,7 +824,10 @@ class _FloatCode(_Code):
     def source(self, lines: list[str]) -> Source:
         """The function's lines as source, with the slots and the functions it calls."""
         slots = [self.nodes[i].state for i in self._parameters_with_gradients()]
-        return Source("\n".join(lines) + "\n", slots=slots, functions=self.functions)
+        text, code = _text_and_code(lines)
+        return Source(
+            text, code, slots=slots, functions=self.functions, descriptions=self.descriptions
+        )
 
 
 def _loop_header(graph: Graph) -> str:

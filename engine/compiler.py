@@ -36,7 +36,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import ops
+from .autograd import topological_order
 from .checks import choice, whole_number
+from .errors import describe
+from .naming import printable_label
 from .trace import (
     CONSTANT,
     Graph,
@@ -75,7 +78,16 @@ def compile(
       returns its mean over the batch (``reduce="sum"``: the sum) as a float
       and *adds* the gradient of that to every parameter's ``.grad``. The
       parameters' ``.data`` is read at every call; any other Value ``fn``
-      closes over is a constant, taken at its value now.
+      closes over is a constant, taken at its value now. A Value listed twice
+      is one parameter.
+    - Every parameter is a leaf of the step, a computed one too (a scaled
+      initialisation, ``w = Value(0.1) * 2``): its ``.data`` is read and its
+      gradient added, as for any parameter, so that ``opt.zero_grad(); step(X, y);
+      opt.step()`` trains it as the eager loop does. (Eager ``backward()`` *sets* a
+      computed Value's ``.grad`` and passes it on to the Values it was computed from;
+      after ``zero_grad()`` the parameters' gradients are the same. A parameter
+      computed from another parameter would pass it some of its gradient: that is
+      refused, naming both.)
     - ``validate``: how many examples of the first batch are traced again
       and compared with this trace (and with eager results); a different graph
       (a branch on ``.data`` that flips) raises ``TraceError``.
@@ -91,13 +103,36 @@ def compile(
         raise TypeError(f"compile needs a function, got {type(fn).__name__}: {fn!r}")
     whole_number("validate", validate, 0)
     if params is not None:
-        params = list(params)
-        bad = [p for p in params if not isinstance(p, Value)]
-        if bad:
-            raise TypeError(
-                f"params must be Values (e.g. model.parameters()), got {type(bad[0]).__name__}"
-            )
+        params = _parameters(params)
     return CompiledStep(fn, tuple(example), params, reduce, validate, checks, fuse, rules or {})
+
+
+def _parameters(params: Sequence[Value]) -> list[Value]:
+    """``params`` as the step's state: Values, each once, none computed from another."""
+    params = list(params)
+    bad = [p for p in params if not isinstance(p, Value)]
+    if bad:
+        raise TypeError(
+            f"params must be Values (e.g. model.parameters()), got {type(bad[0]).__name__}"
+        )
+    # A Value listed twice is one parameter: its gradient is added once, as backward() adds it.
+    params = list({id(p): p for p in params}.values())
+    position = {id(p): k for k, p in enumerate(params)}
+    for k, p in enumerate(params):
+        if p.is_leaf:
+            continue
+        for source in topological_order(p)[:-1]:
+            j = position.get(id(source))
+            if j is not None:
+                raise ValueError(
+                    f"params[{k}], {describe(p)}, was computed from params[{j}], "
+                    f"{describe(source)}: eager backward() passes its gradient on to "
+                    f"params[{j}], and a compiled step, which takes every parameter as a leaf "
+                    f"(reading its .data), would not. Make params[{k}] a leaf "
+                    f"(Value(p.data, label=p.label)), or compute it from params[{j}] inside fn "
+                    f"and leave it out of params"
+                )
+    return params
 
 
 class CompiledStep:
@@ -119,13 +154,28 @@ class CompiledStep:
                     f"{len(graph.outputs)}; to get several outputs per example, compile "
                     f"without params"
                 )
-        else:
-            graph = _forward_graph(fn, example)
+        else:  # the Values that existed before fn ran (its weights) are read at every call
+            graph = trace(fn, example, state=None)
         self.graph: Graph = graph
         self._validated = validate == 0
         self._compiled: dict = {}
         self._last_kinds: list | None = None  # the last batch of arrays that passed _checked
         self._last_checked: tuple = ()  # and its (namespace, size)
+
+    def __reduce_ex__(self, protocol: int):
+        """Copying or pickling a step (``copy.copy``, ``copy.deepcopy``, ``pickle``) refuses.
+
+        A step is code generated in this process, bound to the parameter Values it
+        reads and updates: a copy would update the original's parameters, or copies
+        of them fn never reads. Compile again where another step is needed.
+        """
+        raise TypeError(
+            f"{self!r}: a compiled step cannot be copied or pickled, it is code generated in "
+            f"this process, bound to the parameter Values it reads and updates. Compile again "
+            f"where you need another (engine.compile(fn, example, params=...), e.g. with a "
+            f"copied model's parameters); to save a model, save its parameters "
+            f"(Module.save, state_dict)"
+        )
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", "fn")
@@ -307,10 +357,10 @@ class CompiledStep:
                 "sign": float_sign,
                 "sigmoid": ops.SIGMOID.forward,
                 "isfinite": math.isfinite,
-                "fail": _fail,
+                "fail": _fail(src.descriptions),
                 **src.functions,
             }
-            self._compiled["python"] = (src, _define(src.text, names, self._filename("python")))
+            self._compiled["python"] = (src, _define(src, names, self._filename("python")))
         return self._compiled["python"]
 
     def _array(self):
@@ -322,7 +372,7 @@ class CompiledStep:
             p = plan(self.graph, fuse=fused)
             src = array_source(self.graph, p, self.loss, self.rules, self.checks)
             filename = self._filename("array")
-            code = builtins.compile(src.text, filename, "exec")
+            code = builtins.compile(src.code, filename, "exec")  # the lines without comments
             _remember(filename, src.text)
             self._compiled["array"] = (src, code)
         return self._compiled["array"]
@@ -371,7 +421,7 @@ class CompiledStep:
 
         return _ArrayCode(
             run=names["run"],
-            check=_array_check(xp) if self.checks else None,
+            check=_array_check(xp, src.descriptions) if self.checks else None,
             values=[state[s] for s in layout],
             read=read,
             layout=None if unmoved else xp.asarray(layout, dtype=xp.int64),
@@ -382,7 +432,8 @@ class CompiledStep:
         )
 
     def _filename(self, kind: str) -> str:
-        return f"<engine.compile {getattr(self.fn, '__name__', 'fn')} {kind} {id(self):x}>"
+        name = printable_label(str(getattr(self.fn, "__name__", "fn")))  # compile() refuses a NUL
+        return f"<engine.compile {name} {kind} {id(self):x}>"
 
     # -- honest tracing ----------------------------------------------------------
 
@@ -461,15 +512,6 @@ def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
     return receivers, gather, width
 
 
-def _forward_graph(fn, example) -> Graph:
-    """Trace twice: the leaves that are the same object both times are the state (weights)."""
-    first = trace(fn, example, state=None)
-    second = trace(fn, example, state=None)
-    shared = {id(v) for v in second.state}
-    state = [v for v in first.state if id(v) in shared]
-    return trace(fn, example, state=state) if len(state) != len(first.state) else first
-
-
 def _difference(a: Graph, b: Graph) -> str:
     if len(a.nodes) != len(b.nodes):
         return f"{len(a.nodes)} nodes, then {len(b.nodes)}"
@@ -517,10 +559,13 @@ def _namespace(batch):
 def _batch_size(batch, shapes, xp) -> int:
     sizes = set()
     for k, (arg, shape) in enumerate(zip(batch, shapes)):
+        if xp is not None and not hasattr(arg, "shape"):  # a list beside an array: as one
+            _sequence(arg, k)
+            arg = _as_array(arg, k, xp)
         if xp is not None:
-            arg_shape = tuple(getattr(arg, "shape", ()) or (len(arg),))
+            arg_shape = tuple(arg.shape or (len(arg),))
             want = (arg_shape[0],) if shape is None else (arg_shape[0], shape)
-            if hasattr(arg, "shape") and tuple(arg.shape) != want:
+            if tuple(arg.shape) != want:
                 per_example = "a number" if shape is None else f"{shape} numbers"
                 raise ValueError(
                     f"batch argument {k} has shape {tuple(arg.shape)}, expected {want}: the "
@@ -528,12 +573,15 @@ def _batch_size(batch, shapes, xp) -> int:
                 )
             sizes.add(arg_shape[0])
         else:
-            if not isinstance(arg, Sequence) or isinstance(arg, str):
-                raise TypeError(
-                    f"batch argument {k} must be a sequence over examples (a list, or an array "
-                    f"whose first axis is the batch), got {type(arg).__name__}"
-                )
-            if shape is not None:
+            _sequence(arg, k)
+            if shape is None:
+                for item in arg:
+                    if isinstance(item, Sequence):
+                        raise ValueError(
+                            f"batch argument {k}: every example is a number, like the example "
+                            f"compile was traced on; one is {type(item).__name__} {item!r:.40}"
+                        )
+            else:
                 for row in arg:
                     if len(row) != shape:
                         raise ValueError(
@@ -549,9 +597,27 @@ def _batch_size(batch, shapes, xp) -> int:
     return n
 
 
+def _sequence(arg, k: int) -> None:
+    if not isinstance(arg, Sequence) or isinstance(arg, str):
+        raise TypeError(
+            f"batch argument {k} must be a sequence over examples (a list, or an array "
+            f"whose first axis is the batch), got {type(arg).__name__}"
+        )
+
+
+def _as_array(arg, k: int, xp):
+    """A batch argument given as a list, as the array the step will run on."""
+    try:
+        return xp.asarray(arg, dtype=xp.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"batch argument {k} is not numbers of one shape, as an array needs them: {error}"
+        ) from None
+
+
 def _take(arg, i, xp):
     """Example ``i`` of a batch argument, as a batch of one."""
-    if xp is not None and len(arg.shape) == 2:
+    if xp is not None and len(getattr(arg, "shape", ())) == 2:
         return arg[i : i + 1, :]
     return arg[i : i + 1]
 
@@ -605,28 +671,35 @@ def _fast_numpy() -> _FastNumpy:
     return _FAST_NUMPY[0]
 
 
-def _array_check(xp):
-    def check(value, what: str) -> None:
+def _array_check(xp, descriptions: list[str]):
+    """check(value, k) for array code: stop if ``value`` (the k-th checked) is not all finite."""
+
+    def check(value, k: int) -> None:
         finite = xp.isfinite(value)
         if not bool(xp.all(finite)):
             raise FloatingPointError(
-                f"compiled step (checks=True): {what} produced a value that is not finite "
-                f"(nan or inf); it is the first such value of the forward pass"
+                f"compiled step (checks=True): {descriptions[k]} produced a value that is not "
+                f"finite (nan or inf); it is the first such value of the forward pass"
             )
 
     return check
 
 
-def _fail(what: str, value: float) -> None:
-    raise FloatingPointError(
-        f"compiled step (checks=True): {what} produced {value!r}, the first value of the "
-        f"forward pass that is not finite"
-    )
+def _fail(descriptions: list[str]):
+    """fail(k, value) for float code: the k-th checked value is ``value``, not finite."""
+
+    def fail(k: int, value: float) -> None:
+        raise FloatingPointError(
+            f"compiled step (checks=True): {descriptions[k]} produced {value!r}, the first "
+            f"value of the forward pass that is not finite"
+        )
+
+    return fail
 
 
-def _define(source: str, names: dict, filename: str):
-    code = builtins.compile(source, filename, "exec")
-    _remember(filename, source)
+def _define(src, names: dict, filename: str):
+    code = builtins.compile(src.code, filename, "exec")  # the lines without their comments
+    _remember(filename, src.text)  # tracebacks show them with
     exec(code, names)  # our own generated source (see codegen), never user text
     return names["run"]
 

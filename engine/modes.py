@@ -6,7 +6,7 @@ that each thread and each asyncio task sees only the modes it entered itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -16,6 +16,12 @@ NO_GRAD = 1  # ops record no parents and no local gradients
 ANOMALY = 2  # a NaN or inf produced by an op or by backward raises FloatingPointError
 
 _mode: ContextVar[int] = ContextVar("scalarflow_mode", default=0)
+
+# While engine.compile traces fn, the function that refuses comparing a Value (it
+# raises TraceError: a branch on one example's data cannot be compiled); None
+# otherwise. A context variable, like the modes: a trace in one thread changes
+# nothing for another thread's comparisons.
+_tracing: ContextVar[Callable[..., None] | None] = ContextVar("scalarflow_tracing", default=None)
 
 
 def is_grad_enabled() -> bool:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["display_names", "format_number"]
+__all__ = ["display_names", "format_number", "printable_label"]
 
 
 def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
@@ -80,3 +80,23 @@ def format_number(x: float) -> str:
     if x == 0:
         return "0.0000"  # also for -0.0, whose sign means nothing to a reader
     return f"{x:.4f}" if 1e-4 <= abs(x) < 1e6 else f"{x:.4e}"
+
+
+#: The most of a label a comment or a message shows.
+LABEL_SHOWN = 40
+
+
+def printable_label(label: str) -> str:
+    r"""A label as comments and messages show it: one line, every character printable.
+
+    A character that is not (a newline, a NUL, a lone surrogate) is shown as its
+    escape, and a long label is cut short with an ellipsis.
+
+    >>> [printable_label(label) for label in ('w\n  open("f")', "a\x00b", "\ud800")]
+    ['w\\n  open("f")', 'a\\x00b', '\\ud800']
+    >>> printable_label("x" * 1000) == "x" * 39 + "…"
+    True
+    """
+    if len(label) > LABEL_SHOWN:
+        label = label[: LABEL_SHOWN - 1] + "…"
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in label)

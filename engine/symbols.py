@@ -32,7 +32,10 @@ _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 2, 3, 4, 5
 def _literal(x: object) -> str:
     if isinstance(x, bool):
         return repr(x)
-    return repr(float(x))
+    x = float(x)
+    if math.isfinite(x):
+        return repr(x)
+    return f"float({repr(x)!r})"  # inf and nan have no literal: float('inf'), float('nan')
 
 
 def text(x: object) -> str:

@@ -8,8 +8,10 @@ its op and its inputs by position, so it can be compared with the trace of
 another example and turned into code.
 
 Tracing is honest about what a trace can hold. Comparing Values inside ``fn``
-(``if x > 0``, ``max(a, b)``) would fix one branch for every example, so while
-tracing it raises ``TraceError``:
+(``if x > 0``, ``max(a, b)``, ``t == 1``) or indexing a list with one would fix
+one branch for every example, so while tracing it raises ``TraceError`` (in the
+tracing thread only: a context variable says a trace is running, nothing is
+patched):
 
 >>> from engine import Value
 >>> def step(x):
@@ -24,11 +26,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .modes import enable_grad
+from .modes import _tracing, enable_grad
+from .naming import printable_label
 from .ops import OPS, Op
+from .symbols import FLOAT_FUNCTIONS
 from .value import Value
 
 __all__ = ["TraceError", "Node", "Graph", "trace", "example_arguments"]
@@ -72,7 +77,7 @@ class Node:
             return (INPUT, self.arg, self.position)
         if self.kind == STATE:
             return (STATE, self.state)
-        return (CONSTANT, self.data)
+        return (CONSTANT, repr(self.data))  # repr: a nan equals a nan, -0.0 is not 0.0
 
 
 @dataclass
@@ -106,64 +111,73 @@ class Graph:
 # ---------------------------------------------------------------------------
 # Comparisons while tracing.
 
-_SYMBOLS = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
-_tracing = 0  # how many traces are running (a trace may call compile again)
-_saved: dict[str, object] = {}
-
 
 def _name(x: object) -> str:
     if isinstance(x, Value):
-        return x.label or "x"
+        return printable_label(x.label) or "x"
     return repr(x)
 
 
-def _refuse_comparison(symbol: str) -> Callable:
-    def compare(self, other):
+def _refuse(value: Value, symbol: str, other: object) -> None:
+    """What comparing ``value`` does while fn is traced: raise TraceError naming the comparison.
+
+    Value's comparisons and truth call this while ``_refusing_comparisons`` is active in
+    the running thread or task (``engine.modes._tracing``); anywhere else they compare.
+    """
+    if symbol == "bool":
         raise TraceError(
-            f"{_name(self)} {symbol} {_name(other)} compares a Value while tracing "
-            f"(engine.compile): the compiled code runs one program for every example, so it "
-            f"cannot take a branch chosen by one example's data. Write the choice with an op "
-            f"that keeps both sides: relu(x), abs(x), leaky_relu(x) instead of "
-            f"'x if x > 0 else ...', or compare plain numbers (x.data) only where the "
-            f"branch is the same for every example (validate checks that)."
+            f"the truth of a Value ({_name(value)}) was asked while tracing (engine.compile): "
+            f"'if value:' would pick one branch for every example; compare plain numbers "
+            f"(value.data) only where the answer is the same for every example"
         )
-
-    return compare
-
-
-def _refuse_truth(self):
+    comparison = f"{_name(value)} {symbol} {_name(other)}"
+    if symbol in ("==", "!="):
+        raise TraceError(
+            f"{comparison} compares a Value while tracing (engine.compile): the compiled code "
+            f"runs one program for every example, so it cannot take a branch chosen by one "
+            f"example's data (such as '1.0 if t == 1 else -1.0'). Write the choice as "
+            f"arithmetic on the Value (for t in {{0, 1}}: 2 * t - 1), or run fn eagerly. "
+            f"Outside a trace == between Values is identity, never their numbers"
+        )
     raise TraceError(
-        f"the truth of a Value ({_name(self)}) was asked while tracing (engine.compile): "
-        f"'if value:' would pick one branch for every example; compare plain numbers "
-        f"(value.data) only where the answer is the same for every example"
+        f"{comparison} compares a Value while tracing "
+        f"(engine.compile): the compiled code runs one program for every example, so it "
+        f"cannot take a branch chosen by one example's data. Write the choice with an op "
+        f"that keeps both sides: relu(x), abs(x), leaky_relu(x) instead of "
+        f"'x if x > 0 else ...', or compare plain numbers (x.data) only where the "
+        f"branch is the same for every example (validate checks that)."
     )
 
 
-class _Guard:
-    """While active, comparing Values (or asking ``if value:``) raises ``TraceError``.
+@contextmanager
+def _refusing_comparisons() -> Iterator[None]:
+    """While active (in this thread or task only), comparing Values raises TraceError."""
+    token = _tracing.set(_refuse)
+    try:
+        yield
+    finally:
+        _tracing.reset(token)
 
-    # BRIDGE: this patches Value's comparison methods for the duration of the
-    # trace. A tracing flag in engine.modes read by value.py would be cleaner and
-    # thread-safe; asked of the core branch (see the compile report).
-    """
 
-    def __enter__(self) -> None:
-        global _tracing
-        if _tracing == 0:
-            for method, symbol in _SYMBOLS.items():
-                _saved[method] = Value.__dict__[method]
-                setattr(Value, method, _refuse_comparison(symbol))
-            Value.__bool__ = _refuse_truth
-        _tracing += 1
+# An index that is a Value (a list[t] in fn), as CPython words the TypeError.
+_VALUE_INDEX = re.compile(r"indices must be integers or slices, not Value$")
 
-    def __exit__(self, *exc) -> None:
-        global _tracing
-        _tracing -= 1
-        if _tracing == 0:
-            for method, original in _saved.items():
-                setattr(Value, method, original)
-            del Value.__bool__
-            _saved.clear()
+
+def _call(fn: Callable, args: list) -> object:
+    """``fn(*args)`` with the graph recorded and comparisons of Values refused."""
+    with enable_grad(), _refusing_comparisons():
+        try:
+            return fn(*args)
+        except TypeError as error:
+            if isinstance(error, TraceError) or not _VALUE_INDEX.search(str(error)):
+                raise
+            raise TraceError(
+                f"fn used a Value as an index while tracing (engine.compile): {error}. Which "
+                f"element to take would be chosen by one example's data, and the compiled code "
+                f"runs one program for every example. Write the choice as a sum over the "
+                f"elements with a one-hot row (Σ q[c] · x[c], nn.losses.one_hot), or run fn "
+                f"eagerly"
+            ) from error
 
 
 # ---------------------------------------------------------------------------
@@ -239,9 +253,12 @@ def trace(
 ) -> Graph:
     """Run ``fn`` on ``example`` (numbers made leaf Values) and record the graph it built.
 
-    ``state``: the leaves to read at every call (parameters). With None, every
-    leaf that is not an input is state; otherwise leaves outside ``state`` are
-    constants, baked in with the value they have now.
+    ``state``: the Values to read at every call (parameters), each a leaf of the
+    graph even if it was computed (its ``.data`` is what eager ops read too); any
+    other Value that existed before the trace is a constant, baked in with the
+    value it has now. With None, the state is every Value that existed before fn
+    ran (found by running fn twice: they are the same objects both times, where
+    whatever fn makes is new), so a forward pass reads its weights at every call.
 
     >>> from engine import Value
     >>> w = Value(3.0, label="w")
@@ -256,51 +273,67 @@ def trace(
         )
     names = list(arg_labels or _parameter_names(fn))
     args, leaves, shapes = _leaves(example, names)
-    with enable_grad(), _Guard():
-        result = fn(*args)
-    outputs, single = _outputs(result)
+    outputs, single = _outputs(_call(fn, args))
+    if state is None:
+        state = _existing(fn, example, names, outputs)
     graph = _record(outputs, single, leaves, shapes, state)
-    graph.arg_names = [_variable(names[k] if k < len(names) else "", k) for k in range(len(shapes))]
+    graph.arg_names = _variables(names, len(shapes))
     return graph
 
 
 # Names generated code uses for its own variables; an argument must not take one.
 _GENERATED = re.compile(r"[A-Za-z]+\d+|\w*_[zhx]\d+|e\d+|a\d+")
 _RESERVED = {"xp", "theta", "n", "scale", "check", "loss", "grads", "zeros", "total", "results"}
-_RESERVED |= {"math", "sign", "sigmoid", "isfinite", "fail"}
+_RESERVED |= {"run", "math", "isfinite", "fail", "zip", "float", "_", "__debug__"}
+_RESERVED |= {name for name in FLOAT_FUNCTIONS.values() if name.isidentifier()}  # abs, max, ...
+_RESERVED |= {op.name for op in OPS}  # float code calls some ops' forwards by name
 
 
-def _variable(name: str, k: int) -> str:
-    """A variable name for argument ``k`` of generated code: fn's own name where it is safe."""
+def _variables(names: Sequence[str], count: int) -> list[str]:
+    """Variable names for the ``count`` arguments of generated code, all different:
+    fn's own where they are safe, else with ``_`` added (``n_`` for ``n``), else ``a{k}``.
+
+    >>> _variables(["x", "n", "n_", "zip", "v3", "lambda"], 6)
+    ['x', 'n__', 'n_', 'zip_', 'a4', 'a5']
+    """
     import keyword
+    import unicodedata
 
-    if not name.isidentifier() or keyword.iskeyword(name) or _GENERATED.fullmatch(name):
-        return f"a{k}"
-    if name in _RESERVED or any(name == op.name for op in OPS):
-        return f"{name}_"
-    return name
+    # Python reads identifiers in NFKC form: compare names the way it will.
+    own = [unicodedata.normalize("NFKC", name) for name in names[:count]]
+    own += [""] * (count - len(own))
+    taken = set(own)
+    chosen = []
+    for k, name in enumerate(own):
+        if not name.isidentifier() or keyword.iskeyword(name) or _GENERATED.fullmatch(name):
+            name = f"a{k}"  # no name of fn's matches a{k}: they all went this way
+        elif name in _RESERVED or name in chosen:
+            name += "_"
+            while name in _RESERVED or name in taken:
+                name += "_"
+        taken.add(name)
+        chosen.append(name)
+    return chosen
 
 
 def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], names) -> tuple:
     """(``trace(fn, example, state).signature()``, the outputs' data), without a Graph."""
     args, leaves, shapes = _leaves(example, names)
-    with enable_grad(), _Guard():
-        result = fn(*args)
-    outputs, single = _outputs(result)
+    outputs, single = _outputs(_call(fn, args))
     known: dict[Value, tuple] = {}
+    for i, v in enumerate(state):
+        known.setdefault(v, (STATE, i))
     position = 0
     for k, shape in enumerate(shapes):
         for j in [None] if shape is None else range(shape):
             known[leaves[position]] = (INPUT, k, j)
             position += 1
-    for i, v in enumerate(state):
-        known.setdefault(v, (STATE, i))
     index: dict[Value, int] = {}
     signature = []
-    for v in _topological(outputs):
+    for v in _topological(outputs, known):
         x = v._x
-        if x is None:
-            signature.append(known.get(v) or (CONSTANT, v.data))
+        if x is None or v in known:
+            signature.append(known.get(v) or (CONSTANT, repr(v.data)))
         else:
             op = v._primitive
             if type(op) is not Op or v._runs_a_closure():
@@ -324,6 +357,20 @@ def _parameter_names(fn: Callable) -> list[str]:
     return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+def _existing(fn: Callable, example: Sequence, names: list[str], outputs: list) -> list[Value]:
+    """The Values of ``outputs``' graph that existed before fn ran, as far as the walk goes:
+    fn is run again, and what it made anew the first time is not in the second graph.
+
+    The walk stops at each of them (eager ops read a Value's ``.data``, not its history),
+    so a weight computed before the trace (``w = Value(0.1) * 2``) is one, its inputs not.
+    """
+    args, _, _ = _leaves(example, names)
+    again, _ = _outputs(_call(fn, args))
+    before = set(_topological(again))
+    existing = {v: None for v in _topological(outputs) if v in before}
+    return [v for v in _topological(outputs, existing) if v in existing]
+
+
 def _record(outputs, single, leaves, shapes, state) -> Graph:
     inputs: dict[Value, tuple[int, int | None]] = {}
     position = 0
@@ -331,21 +378,19 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
         for j in [None] if shape is None else range(shape):
             inputs[leaves[position]] = (k, j)
             position += 1
-    state_index = {v: i for i, v in enumerate(state)} if state is not None else None
+    state_index: dict[Value, int] = {}
+    for i, v in enumerate(state):
+        state_index.setdefault(v, i)
     index: dict[Value, int] = {}
     nodes: list[Node] = []
-    state_values: list[Value] = list(state) if state is not None else []
-    for v in _topological(outputs):
+    for v in _topological(outputs, state_index):
         x = v._x
-        if x is None:
+        if v in state_index:  # a parameter: read at every call, a leaf even if computed
+            node = Node(STATE, state=state_index[v], label=v.label, data=v.data)
+        elif x is None:
             if v in inputs:
                 k, j = inputs[v]
                 node = Node(INPUT, arg=k, position=j, batched=True, label=v.label, data=v.data)
-            elif state_index is not None and v in state_index:
-                node = Node(STATE, state=state_index[v], label=v.label, data=v.data)
-            elif state_index is None:
-                node = Node(STATE, state=len(state_values), label=v.label, data=v.data)
-                state_values.append(v)
             else:
                 node = Node(CONSTANT, data=v.data, label=v.label)
         else:
@@ -362,7 +407,7 @@ def _record(outputs, single, leaves, shapes, state) -> Graph:
             node = Node(OPERATION, op, parents, v._constant, v.data, batched=batched, label=v.label)
         index[v] = len(nodes)
         nodes.append(node)
-    return Graph(nodes, [index[v] for v in outputs], single, shapes, state_values)
+    return Graph(nodes, [index[v] for v in outputs], single, shapes, list(state))
 
 
 def _hand_built(v: Value) -> TraceError:
@@ -374,8 +419,11 @@ def _hand_built(v: Value) -> TraceError:
     )
 
 
-def _topological(outputs: list[Value]) -> list[Value]:
-    """Every node reachable from ``outputs``, parents first; an explicit stack, like autograd."""
+def _topological(outputs: list[Value], leaves: Container[Value] = frozenset()) -> list[Value]:
+    """Every node reachable from ``outputs``, parents first; an explicit stack, like autograd.
+
+    A Value in ``leaves`` is taken as a leaf: the walk does not go on to its inputs.
+    """
     order: list[Value] = []
     seen: set[Value] = set()
     stack: list = list(reversed(outputs))
@@ -389,6 +437,8 @@ def _topological(outputs: list[Value]) -> list[Value]:
         seen.add(node)
         stack.append(node)
         stack.append(None)
+        if node in leaves:
+            continue
         # The second input goes on first, so that the first is visited first.
         y = node._y
         if y is not None and y not in seen:

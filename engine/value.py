@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from . import autograd, ops
 from .errors import describe
-from .modes import ANOMALY, NO_GRAD, _mode
+from .modes import ANOMALY, NO_GRAD, _mode, _tracing
 
 if TYPE_CHECKING:
     from .autograd import BackwardStep
@@ -593,18 +593,55 @@ class Value:
         return _unary(ops.ABS, self)
 
     # -- comparisons look at the data; equality stays identity ----------------
+    # While engine.compile traces fn (in this thread or task only), each of them asks
+    # the trace's refusal instead, which raises TraceError: a branch taken on one
+    # example's data cannot be compiled (see engine.trace).
 
     def __lt__(self, other: Value | Number) -> bool:
+        refuse = _tracing.get()
+        if refuse is not None:
+            refuse(self, "<", other)
         return self.data < _data(other)
 
     def __le__(self, other: Value | Number) -> bool:
+        refuse = _tracing.get()
+        if refuse is not None:
+            refuse(self, "<=", other)
         return self.data <= _data(other)
 
     def __gt__(self, other: Value | Number) -> bool:
+        refuse = _tracing.get()
+        if refuse is not None:
+            refuse(self, ">", other)
         return self.data > _data(other)
 
     def __ge__(self, other: Value | Number) -> bool:
+        refuse = _tracing.get()
+        if refuse is not None:
+            refuse(self, ">=", other)
         return self.data >= _data(other)
+
+    def __eq__(self, other: object) -> bool:
+        """Identity, as for any object: ``a == b`` is ``a is b`` (compare ``.data`` for numbers)."""
+        refuse = _tracing.get()
+        if refuse is not None and isinstance(other, (Value, numbers.Real)):
+            refuse(self, "==", other)
+        return True if self is other else NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        refuse = _tracing.get()
+        if refuse is not None and isinstance(other, (Value, numbers.Real)):
+            refuse(self, "!=", other)
+        return False if self is other else NotImplemented
+
+    __hash__ = object.__hash__  # by identity, so Values key dicts and sets as nodes
+
+    def __bool__(self) -> bool:
+        """True, as for any object; ``if value:`` while tracing raises TraceError."""
+        refuse = _tracing.get()
+        if refuse is not None:
+            refuse(self, "bool", None)
+        return True
 
     # -- functions ----------------------------------------------------------
 

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from engine import Value, gc_paused, no_grad
+from engine import TraceError, Value, gc_paused, no_grad
 from engine import compile as compile_step
 from engine.checks import at_least, choice, flag, whole_number
 
@@ -283,6 +283,8 @@ def fit(
       ends, however it ends; without numpy the step runs on plain floats. The loss must
       be the mean of per-sample losses (every named loss is; a custom loss is checked
       on a few samples), and, as compiled code does, per-node domain checks are skipped.
+      A custom loss is traced with each target a Value: a class index cannot pick a
+      list element there (give one-hot rows, ``nn.losses.one_hot``), and the error says so.
 
     >>> from nn import MLP
     >>> model = MLP(1, [1], seed=0)                    # one neuron, no activation: w·x + b
@@ -469,7 +471,7 @@ class _CompiledLoop:
             return loss_fn([model(x)], [t])
 
         example = (_plain(X[0]), _plain(targets[0]))
-        self.step = compile_step(sample_loss, example, params=self.params)
+        self.step = _compiled_loss(sample_loss, example, self.params, custom=kind is None)
         self.forward = compile_step(model, example[:1]) if self.counting else None
         self.np = _numpy()
         if self.np is None:
@@ -577,6 +579,24 @@ class _CompiledLoop:
                 p.data = data
         else:
             self.packed.data = weights
+
+
+def _compiled_loss(sample_loss, example: tuple, params: list, *, custom: bool):
+    """The compiled step of one sample's loss; a custom loss that cannot be traced is told why."""
+    try:
+        return compile_step(sample_loss, example, params=params)
+    except TraceError as error:
+        if not custom:
+            raise
+        raise TraceError(
+            f"fit(compile=True) compiles your loss by tracing it on one sample, with the "
+            f"sample's inputs and targets as Values (here the target {example[1]!r} is a "
+            f"Value), and the trace failed. A target that is a Value cannot pick a list "
+            f"element (log_probs[t]) or a branch (t == 1): give class targets as one-hot rows "
+            f"(nn.losses.one_hot(t, n_classes)) and write the loss with them "
+            f'(-Σ q[c] · log_softmax(p)[c]), or use a named loss (loss="cross_entropy"), '
+            f"or train eagerly with compile=False. The trace said: {error}"
+        ) from error
 
 
 def _traceable_targets(model, X: list, y: list, loss_fn, kind: str | None) -> list:

@@ -87,7 +87,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   # pip and the build back-end come from the lock too, and scalarflow is built without
   # build isolation, so that nothing unpinned enters the environment, not even the build.
   # pip's own chatter goes to a log, shown only if it fails.
-  if ! { "${pip[@]}" pip setuptools &&
+  backend="$(sed -n 's/^requires = \["\([^"]*\)"\].*/\1/p' "$root/pyproject.toml")"
+  if ! { "${pip[@]}" --upgrade pip "$backend" &&
          "${pip[@]}" --no-build-isolation -e "$root${extras:+[$extras]}"; } >"$log" 2>&1; then
     cat "$log" >&2
     echo "setup: installing scalarflow[$extras] failed (log above, kept in $log)" >&2

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from engine import is_grad_enabled
-from engine.modes import is_anomaly_enabled
+from engine.modes import _tracing, is_anomaly_enabled
 
 # dev: quick feedback; ci: reproducible; thorough: many more examples, for a long run.
 settings.register_profile("dev", max_examples=30, deadline=None)
@@ -24,8 +24,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 @pytest.fixture(autouse=True)
 def _no_leaked_modes():
-    """Fail a test that leaves no_grad or detect_anomaly switched on."""
-    before = is_grad_enabled(), is_anomaly_enabled()
+    """Fail a test that leaves no_grad, detect_anomaly or a trace's refusals switched on."""
+    before = is_grad_enabled(), is_anomaly_enabled(), _tracing.get()
     yield
-    after = is_grad_enabled(), is_anomaly_enabled()
-    assert after == before, "a test leaked no_grad/detect_anomaly state"
+    after = is_grad_enabled(), is_anomaly_enabled(), _tracing.get()
+    assert after == before, "a test leaked no_grad/detect_anomaly/tracing state"

@@ -195,6 +195,80 @@ def test_an_interrupted_run_writes_the_packed_weights_back(monkeypatch):
     assert all(close(a.data, b.data) for a, b in zip(eager.parameters(), model.parameters()))
 
 
+@pytest.mark.parametrize("loss", ["mse", "bce_with_logits"])
+def test_a_computed_parameter_trains_compiled_as_eagerly(loss):
+    X = [[k / 10] for k in range(-10, 11)]
+    y = [2.0 * x[0] + 0.5 for x in X] if loss == "mse" else [int(x[0] > 0.2) for x in X]
+    results = []
+    for compiled in (False, True):
+        w, b = Value(0.1) * 1.0, Value(0.0, label="b")  # w: a scaled initialisation
+        history = fit(lambda x, w=w, b=b: w * x[0] + b, X, y, loss=loss,
+                      optimizer=SGD([w, b], lr=0.5), epochs=20, progress=False,
+                      compile=compiled)  # fmt: skip
+        results.append((history, [w.data, b.data]))
+    assert_same(*results)
+    assert results[1][1][0] > 1.0  # trained away from 0.1 (mse: towards 2.0)
+
+
+def test_a_custom_loss_branching_on_a_target_is_refused_before_training():
+    model = MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+
+    def signed(preds, targets):  # trains every sample to one class when t == 1 is False
+        terms = [(1 - p * (1.0 if t == 1 else -1.0)).relu() for p, t in zip(preds, targets)]
+        return sum(terms, Value(0.0)) * (1.0 / len(terms))
+
+    with pytest.raises(TypeError, match=r"targets as Values.*t == 1 compares a Value"):
+        fit(model, *MOONS, loss=signed, optimizer="sgd", lr=0.1, progress=False, compile=True)
+    assert model.state_dict() == before
+    fit(model, *MOONS, loss=signed, optimizer="sgd", lr=0.1, epochs=2, progress=False)  # eagerly
+
+
+def test_a_custom_loss_indexing_by_a_target_says_to_write_one_hot_or_train_eagerly():
+    from nn.activations import log_softmax
+    from nn.losses import one_hot
+
+    X, y = datasets.blobs(n=12, centers=3, seed=0)
+
+    def picked(preds, targets):  # a class index picks the log-probability
+        return sum((-log_softmax(p)[t] for p, t in zip(preds, targets)), Value(0.0)) * (
+            1.0 / len(preds)
+        )
+
+    with pytest.raises(TypeError) as refused:
+        fit(MLP(2, [4, 3], seed=0), X, y, loss=picked, lr=0.1, progress=False, compile=True)
+    message = str(refused.value)
+    assert "targets as Values" in message and "Value as an index" in message
+    assert "nn.losses.one_hot" in message and "compile=False" in message
+
+    def weighted(preds, targets):  # what the message says to write: one-hot rows
+        terms = [-sum(q * lp for q, lp in zip(t, log_softmax(p))) for p, t in zip(preds, targets)]
+        return sum(terms, Value(0.0)) * (1.0 / len(terms))
+
+    rows = [one_hot(t, 3) for t in y]
+    eager, compiled = both(lambda: MLP(2, [4, 3], seed=0), X, rows, loss=weighted, lr=0.1, epochs=5)
+    assert_same(eager, compiled)
+    picked_eagerly = fit(MLP(2, [4, 3], seed=0), X, y, loss=picked, lr=0.1, epochs=5,
+                         progress=False)  # fmt: skip
+    assert all(close(a, b) for a, b in zip(picked_eagerly.loss, compiled[0].loss, strict=True))
+
+
+def test_compiled_training_in_several_threads_at_once_equals_one_at_a_time():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def train(seed):
+        model = MLP(2, [4, 1], activation="tanh", seed=seed)
+        fit(model, *MOONS, loss="bce_with_logits", optimizer="adam", lr=0.05, epochs=5,
+            progress=False, compile=True)  # fmt: skip
+        return [p.data for p in model.parameters()]
+
+    alone = [train(seed) for seed in range(6)]
+    with ThreadPoolExecutor(3) as pool:
+        together = list(pool.map(train, range(6)))
+    assert together == alone
+    assert Value(1.0) < Value(2.0) and bool(Value(0.0))
+
+
 def test_compile_must_be_true_or_false():
     with pytest.raises(TypeError, match="compile must be True or False"):
         fit(moons_model(), *MOONS, compile="yes", progress=False)
