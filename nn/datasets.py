@@ -236,7 +236,7 @@ def train_test_split(
     >>> train_test_split(X, y, seed=0) == (X_train, X_test, y_train, y_test)
     True
     """
-    X, y = _samples_and_labels(X, y)
+    X, y = samples_and_targets(X, y, "train_test_split")
     classes = _by_class(y)  # each label's sample indices, in order of first appearance
     n_test = _test_count(test_size, len(X))
     for label, members in classes.items():
@@ -265,18 +265,26 @@ def train_test_split(
     return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
 
 
-def _samples_and_labels(X: Sequence, y: Sequence) -> tuple[list, list]:
-    """X and y as lists (numpy arrays are fine), checked to be non-empty and equally long."""
+def samples_and_targets(X: Sequence, y: Sequence, caller: str) -> tuple[list, list]:
+    """X and y as lists (numpy arrays are fine), checked to be non-empty and equally long.
+
+    Shared by everything that takes a data set (``fit``, ``evaluate``, the split);
+    ``caller`` names the function in the message about an empty X.
+
+    >>> samples_and_targets([[0.0]], [], "fit")
+    Traceback (most recent call last):
+    ValueError: X has 1 samples but y has 0 targets
+    """
     data = []
     for name, values in (("X", X), ("y", y)):
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             raise TypeError(f"{name} must be a list, got {type(values).__name__}")
         data.append(list(values))
     X, y = data
-    if not X:
-        raise ValueError("X is empty: there is nothing to split")
+    if len(X) == 0:
+        raise ValueError(f"X is empty: {caller} needs at least one sample")
     if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels: they must pair up")
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
     return X, y
 
 

@@ -175,8 +175,8 @@ def test_string_labels_and_numpy_arrays_split_too():
 @pytest.mark.parametrize(
     "args, kwargs, error, message",
     [
-        (([[0.0]] * 4, [0, 1, 0]), {}, ValueError, "X has 4 samples but y has 3 labels"),
-        (([], []), {}, ValueError, "X is empty"),
+        (([[0.0]] * 4, [0, 1, 0]), {}, ValueError, "X has 4 samples but y has 3 targets"),
+        (([], []), {}, ValueError, "X is empty: train_test_split needs at least one sample"),
         (("abc", [1, 2, 3]), {}, TypeError, "X must be a list, got str"),
         (([[0.0]] * 4, [0, 0, 1, 1]), {"test_size": 0}, ValueError,
          "test_size must be a whole number >= 1, got 0"),
