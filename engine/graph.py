@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from . import checks, ops
 from .autograd import BackwardStep, topological_order
 from .chain import ChainPath, ChainRule
-from .naming import display_names, format_number
+from .naming import MAX_DRAWN, display_names, drawable, format_number
 from .value import Value
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ __all__ = [
     "drawing_html",
     "new_drawing",
     "shade",
+    "plain_label",
     "RenderTimeout",
 ]
 
@@ -65,6 +66,7 @@ RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
 RENDER_SECONDS = 10.0  # the most a drawing may take, fallback layout included
 MAX_PIXELS = 6_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
+MAX_TITLE = 400  # characters of a title a drawing shows (names in it are short already)
 GHOST_SPAN = 3  # a use further than this many ranks from its value's box gets a ghost box
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -167,7 +169,7 @@ class _Chosen:
     nodes: list[Value]  # the ones drawn, in that order
     shown: set[Value]  # the same, to look up
     limit: int | None  # max_nodes
-    names: dict[Value, str]
+    names: dict[Value, str]  # as drawn: printable and short (``drawable``)
     ids: dict[Value, int]  # a node's place in ``order``: its box is "v{id}", its oval "op{id}"
     ghosts: set[tuple[Value, int]]  # the edges (child, index) whose input is drawn again
     groups: dict[Value, str]  # the module each node is boxed in (absent: in none)
@@ -183,7 +185,7 @@ def _choose_nodes(root: Value, max_nodes: int | None, cluster: bool) -> _Chosen:
         nodes=nodes,
         shown=shown,
         limit=max_nodes,
-        names=display_names(order),
+        names={node: drawable(name) for node, name in display_names(order).items()},
         ids={node: i for i, node in enumerate(order)},
         ghosts=_ghosted_uses(order, shown),
         groups=_clusters(nodes) if cluster else {},
@@ -238,7 +240,7 @@ class _Style:
 
     def ghost_box(self, node: Value, k: int, name: str) -> dict[str, str]:
         """The small box with the name of ``node``'s ``k``-th input, drawn beside ``node``."""
-        return {"label": name, **_ghost_style((node, k) in self.bold_edges)}
+        return {"label": plain_label(name), **_ghost_style((node, k) in self.bold_edges)}
 
     def input_edge(self, node: Value, k: int, local: float) -> dict[str, str]:
         """The edge into ``node``'s oval from its ``k``-th input, labelled ∂node/∂input."""
@@ -333,9 +335,10 @@ def _module_box(prefix: str) -> graphviz.Digraph:
     """The dashed box, named for its module (``L0.N3``), that its nodes are drawn in."""
     import graphviz
 
+    prefix = drawable(prefix)
     box = graphviz.Digraph(name=f"cluster_{prefix}")
     box.attr(
-        label=prefix,
+        label=plain_label(prefix),
         labelloc="t",
         style="rounded,dashed",
         color=FAINT,
@@ -382,7 +385,7 @@ def _value_label(
     """An HTML-like table: name | data | grad, the grad cell shaded by size and sign."""
     cells = [
         f'<TD BGCOLOR="{NAME_FILL}"><B>{html.escape(name)}</B></TD>',
-        f"<TD>data {format_number(data)}</TD>",
+        f"<TD>data {_number(data)}</TD>",
     ]
     if show_grad:
         if grad is None:
@@ -390,7 +393,7 @@ def _value_label(
         else:
             fill, ink = _shade(grad, scale)
             cells.append(
-                f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">grad {format_number(grad)}</FONT></TD>'
+                f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">grad {_number(grad)}</FONT></TD>'
             )
         if cell_width:
             cells[-1] = cells[-1].replace("<TD", f'<TD WIDTH="{round(cell_width)}"', 1)
@@ -403,6 +406,23 @@ def _value_label(
         "".join(f"<TR>{cell}</TR>" for cell in cells) if stacked else f"<TR>{''.join(cells)}</TR>"
     )
     return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>'
+
+
+def _number(x: float) -> str:
+    """A number for an HTML-like label: ``format_number``, made safe like every drawn text."""
+    return html.escape(drawable(format_number(x)))
+
+
+def plain_label(text: str, limit: int = MAX_DRAWN) -> str:
+    """``drawable(text, limit)`` as a plain (not HTML-like) label, tooltip or other text.
+
+    Marked as no HTML, so that text which looks like ``<b>`` is not read as
+    markup, and with its backslashes doubled: Graphviz reads ``\\N``, ``\\l``
+    and the like in plain labels.
+    """
+    import graphviz
+
+    return graphviz.nohtml(drawable(text, limit).replace("\\", "\\\\"))
 
 
 def shade(grad: float, scale: float) -> tuple[str, str]:
@@ -440,7 +460,7 @@ def _op_text(node: Value, glyphs: Mapping[tuple[str, bool], str]) -> str:
     c = node.constant
     glyph = glyphs.get((node.op, c is not None))
     if glyph is None:  # an op built by hand that the table does not have
-        return node.op
+        return plain_label(node.op)
     return glyph.format(f"{c:g}") if c is not None else glyph
 
 
@@ -484,7 +504,7 @@ def _caption(
             parts.append("dashed name: a value drawn again where it is used")
     lines = []
     if title:
-        lines.append(f'<FONT POINT-SIZE="14">{html.escape(title)}</FONT>')
+        lines.append(f'<FONT POINT-SIZE="14">{html.escape(drawable(title, MAX_TITLE))}</FONT>')
     if parts:
         lines.append(
             f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{html.escape("   ·   ".join(parts))}</FONT>'

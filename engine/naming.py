@@ -10,18 +10,24 @@ of one graph get the same name, so every line of a derivation is about one node:
 - two nodes with the same label (``w`` twice, or the constant ``2`` in
   ``x*2 + y*2``): the first in topological order keeps it, the next become
   ``w#2``, ``w#3``, ... Only a graph that has both is affected.
+
+Drawings show a name through ``drawable``: whatever a label holds (text read from
+a file, an escape sequence, 16 KB of it), the picture gets short, printable text.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .value import Value
 
-__all__ = ["display_names", "format_number"]
+__all__ = ["display_names", "format_number", "drawable"]
+
+MAX_DRAWN = 40  # characters of a name a drawing shows; a longer one is cut in the middle
 
 
 def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
@@ -80,3 +86,31 @@ def format_number(x: float) -> str:
     if x == 0:
         return "0.0000"  # also for -0.0, whose sign means nothing to a reader
     return f"{x:.4f}" if 1e-4 <= abs(x) < 1e6 else f"{x:.4e}"
+
+
+def drawable(text: object, limit: int = MAX_DRAWN) -> str:
+    r"""``text`` as a drawing can hold it: printable, and at most ``limit`` characters.
+
+    Graphviz reads labels as XML, which has no room for control characters
+    (an ANSI colour code, a form feed, NUL), lone surrogates or U+FFFE/U+FFFF,
+    and refuses HTML labels past 16 KB: such characters are written as their
+    Python escapes (``\x1b``), and a longer text keeps its start and its end
+    (where ``#2`` tells two similar names apart) around an ellipsis.
+
+    >>> drawable("w\x1b[31m"), drawable("x" * 50, limit=10)
+    ('w\\x1b[31m', 'xxxxxx…xxx')
+    """
+    text = text if isinstance(text, str) else str(text)
+    if not text.isprintable():  # the fast way out for the common case
+        text = "".join(_escaped(c) for c in text)
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 3
+    return f"{text[: limit - 1 - tail]}…{text[len(text) - tail :] if tail else ''}"
+
+
+def _escaped(c: str) -> str:
+    """A character XML cannot hold, or one that does nothing visible, as its escape."""
+    if unicodedata.category(c) in ("Cc", "Cs") or c in "\ufffe\uffff":
+        return c.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return c

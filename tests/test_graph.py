@@ -413,3 +413,68 @@ def test_a_fixed_cell_width_keeps_every_box_one_size():
     *_, y = neuron_tanh()
     source = draw_graph(y, cell_width=100).source
     assert source.count('WIDTH="100"') == len(value_lines(source))
+
+
+# ---------------------------------------------------------------------------
+# Any label draws (issue 20)
+
+HOSTILE_LABELS = {
+    "ansi": "w\x1b[31mred\x1b[0m",
+    "form feed": "page\x0cbreak",
+    "nul": "nul\x00byte",
+    "surrogate": "lone\ud800half",
+    "non-characters": "x\ufffe\uffff",
+    "16 KB": "L0.N" + "x" * 20_000 + ".w",
+    "backslashes": "\\N\\G ends in \\",
+    "looks like HTML": "<b>bold</b>",
+    "script": "<!--<script>",
+}
+
+
+def hostile_rnn(label: str, steps: int = 6):
+    """An RNN whose every name is ``label``: value boxes, ghosts, a module box, a hand-built op."""
+    w, u, h = Value(0.5, label=label), Value(-0.8, label=label), Value(0.0, label=label)
+    for t in range(steps):
+        h = (w * h + u * Value(0.1 * t - 1, label=label)).tanh()
+    h = Value(h.data, (h,), label) * Value(2.0, label="L0.N" + label + ".w")
+    h.label = label
+    h.backward()
+    return h
+
+
+@needs_dot
+@pytest.mark.parametrize("label", HOSTILE_LABELS.values(), ids=HOSTILE_LABELS.keys())
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_any_label_draws_escaped_and_shortened(label, rankdir):
+    import xml.etree.ElementTree as ElementTree
+
+    from engine.graph import MAX_TITLE, render
+    from engine.naming import MAX_DRAWN, drawable
+
+    h = hostile_rnn(label)
+    dot = draw_graph(h, rankdir=rankdir, title=label)
+    svg = render(dot, "svg")
+    tree = ElementTree.fromstring(svg)  # well-formed: a browser shows it
+    texts = [t.text or "" for t in tree.iter("{http://www.w3.org/2000/svg}text")]
+    assert all(t.replace("\xa0", " ").isprintable() for t in texts)  # Graphviz writes nbsp
+    # Every name at most MAX_DRAWN characters (and a "#10" that tells it apart); the title at
+    # most MAX_TITLE; the legend names the root.
+    title = drawable(label, MAX_TITLE)
+    longer = [t for t in texts if len(t) > MAX_DRAWN + 3 and t != title and "/dnode" not in t]
+    assert not longer, longer
+    assert len(title) <= MAX_TITLE and title in texts
+    assert render(dot, "png").startswith(b"\x89PNG")
+
+
+def test_drawn_names_keep_their_characters_visible():
+    from engine.naming import drawable
+
+    assert drawable("w\x1b[31m") == "w\\x1b[31m"
+    assert drawable("a\x00b\x0c") == "a\\x00b\\x0c"
+    assert drawable("lone\ud800") == "lone\\ud800"
+    assert drawable("é → ∂L/∂w 👩‍🔬") == "é → ∂L/∂w 👩‍🔬"  # printable text is left alone
+    long = drawable("start" + "x" * 20_000 + "#2")
+    assert len(long) == 40 and long.startswith("start") and long.endswith("x#2") and "…" in long
+    # A plain label's backslashes are doubled, so Graphviz draws them instead of reading \N.
+    ghost = draw_graph(hostile_rnn("a\\N")).source  # a ghost box's label is a plain one
+    assert '[label="a\\\\N"' in ghost
