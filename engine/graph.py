@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -66,6 +67,10 @@ RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
 RENDER_SECONDS = 10.0  # the most a drawing may take, fallback layout included
 MAX_PIXELS = 6_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
+MAX_SIDE = 4_000  # ... and to this many pixels on their long side: a screen or slide shows it
+MAX_DPI = 1_200
+PAD = 4  # points Graphviz leaves around a drawing
+BITMAPS = ("png", "jpg", "jpeg", "gif")
 MAX_TITLE = 400  # characters of a title a drawing shows (names in it are short already)
 GHOST_SPAN = 3  # a use further than this many ranks from its value's box gets a ghost box
 
@@ -120,6 +125,13 @@ def draw_graph(
     use instead of an edge across the drawing. Shown in Jupyter, the drawing
     scales to the width of the output column; ``render`` draws it to bytes
     within a time budget.
+
+    As a bitmap (``format="png"``, ``.pipe(format="png")``, ``.render()``,
+    ``render(dot, "png")``) it comes out at its ``dpi`` (96 unless set),
+    scaled down as a whole if need be to at most ``MAX_SIDE`` = 4,000 pixels
+    on its long side and ``MAX_PIXELS`` = 6 million in all, in about the
+    time of its SVG: a 30-step RNN is a PNG of about 4,000 × 300 pixels that
+    shows its shape; the SVG (or ``max_nodes``) shows its numbers.
 
     >>> from engine import Value
     >>> w = Value(-1.0, label="w"); x = Value(0.5, label="x")
@@ -634,6 +646,7 @@ def render(
     *,
     seconds: float = RENDER_SECONDS,
     dpi: float | None = None,
+    fit: tuple[int, int] = (MAX_SIDE, MAX_SIDE),
 ) -> bytes:
     """``dot`` drawn as ``format`` (default ``dot.format``) in at most about ``seconds``.
 
@@ -642,8 +655,16 @@ def render(
     beside the edges instead of on them (labels on edges double the ranks
     Graphviz lays out), straight edges, and bounded crossing and placement
     searches; its caption says it was used. If that runs out too,
-    ``RenderTimeout`` says to draw fewer nodes. Bitmaps larger than
-    ``MAX_PIXELS`` are scaled down, since drawing them is what takes the time.
+    ``RenderTimeout`` says to draw fewer nodes.
+
+    A bitmap (PNG, JPEG, GIF) comes out at ``dpi`` (default: the drawing's
+    own, else 96) unless that would be larger than ``fit`` (width, height in
+    pixels; at most ``MAX_SIDE`` = 4000 on each side by default) or
+    ``MAX_PIXELS`` (6 million) in all: then it is scaled down to fit both,
+    keeping its proportions, since drawing the pixels is what takes the
+    time. So a 30-step RNN, 23,000 points long, is a PNG 4,000 pixels wide
+    drawn in about the time of its SVG (zoom into the SVG for its numbers).
+    Vector formats (SVG, PDF) keep their size.
 
     >>> from engine import Value
     >>> x = Value(2.0, label="x"); y = x * x; y.backward()
@@ -652,6 +673,11 @@ def render(
     """
     import graphviz
 
+    checks.greater_than("seconds", seconds)
+    if dpi is not None:
+        checks.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
+    for name, side in zip(("fit width", "fit height"), fit, strict=True):
+        checks.whole_number(name, side, 1)
     format = format or dot.format
     program = getattr(dot, "engine", None) or "dot"
     exe = shutil.which(program)
@@ -659,7 +685,7 @@ def render(
         raise graphviz.ExecutableNotFound((program,))
     start = time.monotonic()
     source = dot.source
-    bitmap = format in ("png", "jpg", "jpeg", "gif")
+    bitmap = format in BITMAPS
     # A vector format is drawn in one go; a bitmap is laid out first (-Tdot), to learn its
     # size and scale it down if need be, then drawn from the positions by neato -n2.
     first = [exe, "-Tdot" if bitmap else f"-T{format}"]
@@ -679,7 +705,7 @@ def render(
     if not bitmap:
         return laid_out
     resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
-    options = [f"-T{format}", f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
+    options = [f"-T{format}", f"-Gdpi={_bitmap_dpi(laid_out, resolution, fit):.4f}"]
     # Positions and splines are fixed now: neato -n2 only draws (no second layout); the
     # pixel cap bounds its time, and what is left of the budget (at least 2 s) bounds it too.
     left = max(seconds - (time.monotonic() - start), 2.0)
@@ -722,17 +748,18 @@ def _run(command: list[str], source: str, timeout: float | None, text: bool = Tr
     return completed.stdout.decode() if text else completed.stdout
 
 
-def _bitmap_limit(laid_out: str, dpi: float) -> list[str]:
-    """``-Gsize`` that keeps a bitmap of the laid-out graph under ``MAX_PIXELS``."""
+def _bitmap_dpi(laid_out: str, dpi: float, fit: tuple[int, int]) -> float:
+    """``dpi``, or less if need be to keep a bitmap of the laid-out graph within ``fit`` and
+    ``MAX_PIXELS``: the drawing shrinks as a whole, in proportion."""
     box = re.search(r'bb="([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)"', laid_out)
     if not box:
-        return []
-    width, height = (float(box[3]) - float(box[1])) / 72, (float(box[4]) - float(box[2])) / 72
-    pixels = width * height * dpi * dpi
-    if pixels <= MAX_PIXELS:
-        return []
-    shrink = (MAX_PIXELS / pixels) ** 0.5
-    return [f"-Gsize={width * shrink:.2f},{height * shrink:.2f}"]
+        return dpi
+    # In inches, with the margin ("pad", 4 points a side) Graphviz draws around the box.
+    width = (float(box[3]) - float(box[1]) + 2 * PAD) / 72
+    height = (float(box[4]) - float(box[2]) + 2 * PAD) / 72
+    # A pixel of room on each side: Graphviz rounds the size up.
+    most = min((MAX_PIXELS / (width * height)) ** 0.5, (fit[0] - 1) / width, (fit[1] - 1) / height)
+    return min(dpi, most)
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -847,5 +874,54 @@ def _drawing_class() -> type:
                 svg = render(self, "svg").decode()
                 return {"text/html": drawing_html(svg), "image/svg+xml": svg}
 
+            def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
+                     quiet=False, *, engine=None, encoding=None):  # fmt: skip
+                """As ``graphviz.Digraph.pipe``; a bitmap comes out as ``render`` sizes it."""
+                fmt = format or self.format
+                if _plain_call(self, fmt, renderer, formatter, neato_no_op, engine):
+                    data = render(self, fmt)
+                    return data.decode(encoding) if encoding else data
+                return super().pipe(
+                    format, renderer, formatter, neato_no_op, quiet,
+                    engine=engine, encoding=encoding,
+                )  # fmt: skip
+
+            def render(self, *args, **kwargs):
+                """As ``graphviz.Digraph.render``; a bitmap comes out as ``render`` sizes it
+                (at most ``MAX_SIDE`` pixels a side), so a big graph is no 32,767-pixel PNG."""
+                import inspect
+
+                call = inspect.signature(graphviz.Digraph.render).bind(self, *args, **kwargs)
+                given = call.arguments
+                fmt = given.get("format") or _suffix(given.get("outfile")) or self.format
+                options = (given.get(k) for k in ("renderer", "formatter", "neato_no_op"))
+                if not _plain_call(self, fmt, *options, given.get("engine")):
+                    return super().render(*args, **kwargs)
+                # The drawing's own dpi, lowered if need be; Graphviz draws the file as usual.
+                bounded = self.copy()
+                bounded.attr(dpi=f"{_fitting_dpi(self):.4f}")
+                return super(Drawing, bounded).render(*args, **kwargs)
+
         _DRAWING = Drawing
     return _DRAWING
+
+
+def _plain_call(dot: graphviz.Digraph, format: str, renderer, formatter, no_op, engine) -> bool:
+    """True for a bitmap drawn the usual way: the size cap applies (see ``render``)."""
+    plain = renderer is None and formatter is None and not no_op
+    return format in BITMAPS and plain and engine in (None, dot.engine)
+
+
+def _suffix(path: str | os.PathLike | None) -> str | None:
+    """The format a file name asks for (``g.png``: png), as graphviz reads it."""
+    if path is None:
+        return None
+    return os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
+
+
+def _fitting_dpi(dot: graphviz.Digraph) -> float:
+    """The dpi at which ``dot`` drawn as a bitmap fits ``MAX_SIDE`` and ``MAX_PIXELS``."""
+    program = shutil.which(getattr(dot, "engine", None) or "dot") or "dot"
+    laid_out = _run([program, "-Tdot"], dot.source, RENDER_SECONDS)
+    dpi = float(dot.graph_attr.get("dpi") or 96)
+    return _bitmap_dpi(laid_out, dpi, (MAX_SIDE, MAX_SIDE))

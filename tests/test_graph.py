@@ -416,7 +416,7 @@ def test_a_fixed_cell_width_keeps_every_box_one_size():
 
 
 # ---------------------------------------------------------------------------
-# Any label draws (issue 20)
+# Any label draws; a big graph is a bitmap a screen can show (issue 20)
 
 HOSTILE_LABELS = {
     "ansi": "w\x1b[31mred\x1b[0m",
@@ -478,3 +478,49 @@ def test_drawn_names_keep_their_characters_visible():
     # A plain label's backslashes are doubled, so Graphviz draws them instead of reading \N.
     ghost = draw_graph(hostile_rnn("a\\N")).source  # a ghost box's label is a plain one
     assert '[label="a\\\\N"' in ghost
+
+
+@needs_dot
+def test_a_long_rnn_as_png_fits_a_screen_however_it_is_made(tmp_path):
+    from PIL import Image
+
+    from engine.graph import MAX_SIDE, render
+
+    w, u, h = unrolled_rnn(30)  # 23,000 points long: 30,844 pixels at 96 dpi
+    dot = draw_graph(h)
+
+    def size(png: bytes) -> tuple[int, int]:
+        return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+    sizes = {
+        "pipe": size(dot.pipe(format="png")),
+        "render": size(render(dot, "png")),
+        "format=png": size(draw_graph(h, format="png").pipe()),
+        "jupyter": size(dot._repr_image_png()),
+    }
+    with Image.open(dot.render(tmp_path / "rnn", format="png")) as image:
+        sizes["file"] = image.size
+    with Image.open(dot.render(outfile=tmp_path / "rnn2.png")) as image:
+        sizes["outfile"] = image.size
+    for how, (width, height) in sizes.items():
+        assert MAX_SIDE - 10 <= width <= MAX_SIDE and height < width / 5, (how, width, height)
+    # A small graph keeps its size, and SVG is never scaled.
+    *_, y = neuron_tanh()
+    (width, height), (own_width, own_height) = (
+        size(draw_graph(y).pipe(format="png")),
+        size(graphviz.Digraph.pipe(draw_graph(y), format="png")),  # Graphviz's own, in one go
+    )
+    assert width == own_width and abs(height - own_height) < 10  # drawn from the layout
+    svg = dot.pipe(format="svg").decode()
+    assert float(re.search(r'<svg width="([\d.]+)pt"', svg)[1]) > 20_000  # every detail
+
+
+@needs_dot
+def test_render_checks_its_options():
+    from engine.graph import render
+
+    *_, y = neuron_tanh()
+    with pytest.raises(ValueError, match=r"dpi must be in \(0, 1200\], got -5"):
+        render(draw_graph(y), "png", dpi=-5)
+    with pytest.raises(ValueError, match="seconds must be > 0"):
+        render(draw_graph(y), "png", seconds=0)
