@@ -159,7 +159,7 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
             f"capped to keep the file small); the live widget shows them all, and {GIF_NOTE}."
         )
     inline = [fit_column(frame) for frame in frames]
-    data = json.dumps({"frames": inline, "texts": texts}).replace("</", "<\\/")
+    data = json_in_html({"frames": inline, "texts": texts})
     uid = "sf-player-" + hashlib.sha1(data.encode()).hexdigest()[:12]  # the same each run
     body = f"""<div class="sf-player" id="{uid}" style="max-width:100%">
 <div class="sf-controls" style="display:none;align-items:center;gap:.5em;margin:.25em 0">
@@ -186,6 +186,24 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
         '<body style="font-family:Helvetica,Arial,sans-serif;margin:1em">\n'
         f"{body}\n</body></html>\n"
     )
+
+
+def json_in_html(value: Any) -> str:
+    r"""``value`` as JSON to put in an HTML page's ``<script>``: no ``<``, ``>`` or ``&`` in it.
+
+    Inside a script element the HTML parser looks for ``</script>`` and, after
+    ``<!--``, for ``<script``, which can swallow the rest of the page: a label
+    holding them would leave the player without its data and its controls.
+    As ``\u003c`` and the like they are the same JSON to ``JSON.parse``, and
+    nothing to the parser.
+
+    >>> print(json_in_html({"label": "</script><!--<script>&"}))
+    {"label": "\u003c/script\u003e\u003c!--\u003cscript\u003e\u0026"}
+    """
+    return json.dumps(value).translate(_HTML_SAFE)
+
+
+_HTML_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 # The player's script: plain DOM, no library. It hides itself in a live notebook when the

@@ -14,6 +14,7 @@ from random_graphs import graphs
 
 from engine import BackwardTrace, Value, save_steps, step_through, topological_order, trace_backward
 from engine.graph import fit_column
+from engine.stepper import _svg_frames, player_html
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -315,3 +316,36 @@ def test_no_step_uses_one_symbol_for_two_things(graph):
     for k in range(1, len(trace) + 1):
         text = trace.text(k)
         assert local_notation_ok(text.split(":  ", 1)[1]), text
+
+
+# ---------------------------------------------------------------------------
+# Labels that open or close a script (issue 20)
+
+
+SCRIPT_LABELS = ["<!--<script", "</script>", "<script>alert(1)</script>", "a&b", "]]>", "<!--"]
+
+
+def embedded_json(page: str) -> str:
+    """The text of the player's data element, as far as an HTML parser reads it."""
+    start = page.index('<script type="application/json" class="sf-data">')
+    body = page[page.index(">", start) + 1 :]
+    return body[: body.index("</script")]
+
+
+@needs_dot
+@pytest.mark.parametrize("label", SCRIPT_LABELS)
+def test_a_label_that_opens_or_closes_a_script_leaves_the_players_data_whole(tmp_path, label):
+    x = Value(0.5, label=label)
+    y = (x * 2).tanh()
+    y.label = label + "!"
+    save_steps(y, tmp_path / "steps.html")
+    page = (tmp_path / "steps.html").read_text()
+    data = embedded_json(page)
+    # Nothing in the data that HTML reads as markup: no "</script", no "<!--<script".
+    assert not set(data) & set("<>&"), data[:200]
+    parsed = player_parts(page)["data"]  # the data element ends where the JSON ends
+    trace = trace_backward(y)
+    assert parsed["texts"] == [trace.text(k) for k in range(len(trace) + 1)]
+    assert label in parsed["texts"][1]
+    # The same for the player a live step-through leaves in the notebook.
+    assert not set(embedded_json(player_html(trace, _svg_frames(trace, None)))) & set("<>&")
