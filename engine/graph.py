@@ -60,6 +60,7 @@ __all__ = [
     "new_drawing",
     "shade",
     "plain_label",
+    "label_html",
     "RenderTimeout",
 ]
 
@@ -396,7 +397,7 @@ def _value_label(
 ) -> str:
     """An HTML-like table: name | data | grad, the grad cell shaded by size and sign."""
     cells = [
-        f'<TD BGCOLOR="{NAME_FILL}"><B>{html.escape(name)}</B></TD>',
+        f'<TD BGCOLOR="{NAME_FILL}"><B>{label_html(name)}</B></TD>',
         f"<TD>data {_number(data)}</TD>",
     ]
     if show_grad:
@@ -422,7 +423,20 @@ def _value_label(
 
 def _number(x: float) -> str:
     """A number for an HTML-like label: ``format_number``, made safe like every drawn text."""
-    return html.escape(drawable(format_number(x)))
+    return label_html(drawable(format_number(x)))
+
+
+def label_html(text: str) -> str:
+    r"""Drawn text (``drawable``) inside an HTML-like label: escaped, its backslashes too.
+
+    Graphviz decodes a table cell's entities and then reads ``\N``, ``\G``...
+    in it (``&lt;\N`` draws as ``<v3``), so a backslash is written as the
+    entities of an escaped one, which draw as one backslash in any text.
+
+    >>> label_html("a<b>\\N")
+    'a&lt;b&gt;&#92;&#92;N'
+    """
+    return html.escape(text).replace("\\", "&#92;&#92;")
 
 
 def plain_label(text: str, limit: int = MAX_DRAWN) -> str:
@@ -516,10 +530,10 @@ def _caption(
             parts.append("dashed name: a value drawn again where it is used")
     lines = []
     if title:
-        lines.append(f'<FONT POINT-SIZE="14">{html.escape(drawable(title, MAX_TITLE))}</FONT>')
+        lines.append(f'<FONT POINT-SIZE="14">{label_html(drawable(title, MAX_TITLE))}</FONT>')
     if parts:
         lines.append(
-            f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{html.escape("   ·   ".join(parts))}</FONT>'
+            f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{label_html("   ·   ".join(parts))}</FONT>'
         )
     return f"<{'<BR/>'.join(lines)}>" if lines else ""
 

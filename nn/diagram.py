@@ -31,7 +31,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine import Value, grad
-from engine.graph import FAINT, FONT, INK, MUTED, NAME_FILL, new_drawing, plain_label, shade
+from engine.graph import (
+    FAINT,
+    FONT,
+    INK,
+    MUTED,
+    NAME_FILL,
+    label_html,
+    new_drawing,
+    plain_label,
+    shade,
+)
 from engine.naming import drawable, format_number
 
 if TYPE_CHECKING:
@@ -393,6 +403,4 @@ def _table(rows: list[str], compact: bool = False) -> str:
 
 
 def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
+    return label_html(text)

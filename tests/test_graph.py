@@ -524,3 +524,22 @@ def test_render_checks_its_options():
         render(draw_graph(y), "png", dpi=-5)
     with pytest.raises(ValueError, match="seconds must be > 0"):
         render(draw_graph(y), "png", seconds=0)
+
+
+@needs_dot
+def test_a_backslash_in_a_label_is_drawn_as_itself():
+    # Graphviz reads \N (the node's id), \G, \l... in labels, and in a table cell once it
+    # has decoded an entity such as &lt;: every drawn text keeps its backslashes.
+    import xml.etree.ElementTree as ElementTree
+
+    from engine.graph import render
+
+    label = "<a>\\N\\G"
+    h = hostile_rnn(label)  # value boxes, ghost boxes, a module box, a hand-built op
+    svg = render(draw_graph(h, title="t" + label), "svg")
+    texts = [t.text for t in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "t<a>\\N\\G" in texts and "<a>\\N\\G" in texts and "<a>\\N\\G#2" in texts
+    assert "L0.N<a>\\N\\G.w" in texts
+    # The first box, the ghost boxes beside far uses, the hand-built op's oval.
+    assert texts.count("<a>\\N\\G") >= 3
+    assert not [t for t in texts if re.search(r"g\d+_\d+_\d+", t)]  # no ghost's id drawn

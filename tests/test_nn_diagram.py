@@ -117,7 +117,7 @@ def test_many_inputs_are_summarised_too_and_a_small_network_says_nothing():
 
 @pytest.mark.skipif(shutil.which("neato") is None, reason="Graphviz not installed")
 @pytest.mark.parametrize(
-    "label", ["a\x1b[31m", "nul\x00", "lone\ud800", "L" * 20_000, "a\\", "<b>"]
+    "label", ["a\x1b[31m", "nul\x00", "lone\ud800", "L" * 20_000, "a\\", "<b>", "a\\N<"]
 )
 def test_any_label_draws(label):
     import xml.etree.ElementTree as ElementTree
@@ -130,4 +130,7 @@ def test_any_label_draws(label):
     model.layers[0].neurons[0].activation = lambda z: z  # a function's name is shown too
     model.layers[0].neurons[0].activation.__name__ = label
     dot = draw_network(model, [0.5, 0.5], loss=squared_error, title=label)
-    ElementTree.fromstring(render(dot, "svg"))  # Graphviz drew it, and a browser can read it
+    svg = ElementTree.fromstring(render(dot, "svg"))  # Graphviz drew it, a browser can read it
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    if label == "a\\N<":  # drawn as itself: Graphviz reads \N in a label as the node's id
+        assert "a\\N<L1.N0" in texts and "a\\N<" in texts
