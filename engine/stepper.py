@@ -378,14 +378,15 @@ def save_steps(
     - ``path`` ending in .html: one self-contained page (every frame as SVG,
       a slider and ◀ ▶ in plain JavaScript; no server, no kernel), saying so
       when it holds fewer frames than the pass has steps.
-    - ending in .gif: each frame shows for ``seconds`` (the last one three
-      times as long), scaled down if need be to fit a slide (``SLIDE``,
+    - ending in .gif: each frame shows for ``seconds`` (0.02 to 60; the last
+      one three times as long), scaled down if need be to fit a slide (``SLIDE``,
       1600 × 900 pixels); needs Pillow (``pip install pillow``; matplotlib
       brings it). A capped GIF says on its last frame where it stops.
     - anything else is a folder (made if missing) that receives
       ``step_000.png``, ``step_001.png``, ... (each at most 4000 pixels a
       side, see ``render``), and then holds exactly these frames: the
-      ``step_*.png`` of an earlier, longer pass go, other files stay.
+      ``step_*.png`` of an earlier, longer pass go, other files stay. (A
+      name ending in .png, .svg, .pdf... is refused rather than made a folder.)
 
     Every option and the path are checked before anything is drawn, and the
     files appear only once every frame has been drawn: on an error or

@@ -8,7 +8,8 @@ and fills gradients in; then, saved and exported to HTML by nbconvert, it steps
 through offline with ▶ (the kernel-free player). And lessons 1 and 5 as committed, opened
 without running them, as a learner's fresh clone is: JupyterLab does not trust them, so it
 sanitizes their HTML and draws no SVG output, and every picture must still show as one
-(no markup or loose text in its place), within its column.
+(no markup or loose text in its place), within its column. And a player saved by
+save_steps whose labels open or close a script steps through as any other, running nothing.
 
 JupyterLab 4 lays out only the cells near the view ("windowing"): an output never
 scrolled to would measure as nothing. The server starts with settings that lay out
