@@ -936,6 +936,7 @@ def _suffix(path: str | os.PathLike | None) -> str | None:
 def _fitting_dpi(dot: graphviz.Digraph) -> float:
     """The dpi at which ``dot`` drawn as a bitmap fits ``MAX_SIDE`` and ``MAX_PIXELS``."""
     program = shutil.which(getattr(dot, "engine", None) or "dot") or "dot"
-    laid_out = _run([program, "-Tdot"], dot.source, RENDER_SECONDS)
+    # No time budget: graphviz's own render() has none, and waits for the drawing.
+    laid_out = _run([program, "-Tdot"], dot.source, None)
     dpi = float(dot.graph_attr.get("dpi") or 96)
     return _bitmap_dpi(laid_out, dpi, (MAX_SIDE, MAX_SIDE))
