@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from . import ops
 from .fusion import Layer, Map, ParamDot, Plan, Scalar, Vector, input_vector
-from .naming import printable_label
+from .naming import printable
 from .symbols import ARRAY, PYTHON, Symbol, array_symbol, multiply, python_symbol, text
 from .trace import CONSTANT, INPUT, OPERATION, STATE, Graph
 
@@ -137,7 +137,7 @@ class _Writer:
 
 
 def _label(node) -> str:
-    return f" {printable_label(node.label)}" if node.label else ""
+    return f" {printable(node.label)}" if node.label else ""
 
 
 class _Gradients:
@@ -716,7 +716,7 @@ class _FloatCode(_Code):
             if n.kind == STATE:
                 labels.setdefault(n.state, n.label)
         for s in sorted(labels):
-            self.before.line(f"p{s} = theta[{s}]", printable_label(labels[s]))
+            self.before.line(f"p{s} = theta[{s}]", printable(labels[s]))
 
     def forward(self) -> None:
         """One line per operation: before the loop, or inside it if it varies per example."""

@@ -39,7 +39,7 @@ from . import ops
 from .autograd import topological_order
 from .checks import choice, whole_number
 from .errors import describe
-from .naming import printable_label
+from .naming import printable
 from .trace import (
     CONSTANT,
     Graph,
@@ -432,7 +432,7 @@ class CompiledStep:
         )
 
     def _filename(self, kind: str) -> str:
-        name = printable_label(str(getattr(self.fn, "__name__", "fn")))  # compile() refuses a NUL
+        name = printable(str(getattr(self.fn, "__name__", "fn")))  # compile() refuses a NUL
         return f"<engine.compile {name} {kind} {id(self):x}>"
 
     # -- honest tracing ----------------------------------------------------------

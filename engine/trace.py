@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .modes import _tracing, enable_grad
-from .naming import printable_label
+from .naming import printable
 from .ops import OPS, Op
 from .symbols import FLOAT_FUNCTIONS
 from .value import Value
@@ -114,7 +114,7 @@ class Graph:
 
 def _name(x: object) -> str:
     if isinstance(x, Value):
-        return printable_label(x.label) or "x"
+        return printable(x.label) or "x"
     return repr(x)
 
 
