@@ -520,16 +520,24 @@ def steps_the_widget(page, tmp_path):
     assert before["text"].startswith("start:") and before["unknown"] > 0
     assert before["width"] <= before["column"] + 1
     next_button = box.locator("button:has-text('next')")
-    next_button.click()
-    page.wait_for_function(
-        """() => document.querySelector('.widget-vbox pre').textContent.startsWith('step 1/')"""
-    )
-    one = widget_state(page)
-    next_button.click()
-    page.wait_for_function(
-        """() => document.querySelector('.widget-vbox pre').textContent.startsWith('step 2/')"""
-    )
-    two = widget_state(page)
+
+    def after_step(k: int, unknown_before: int) -> dict:
+        # The text and the picture are two outputs the kernel sends one after the other:
+        # wait for both, or a loaded machine reads the new text above the old picture.
+        next_button.click()
+        page.wait_for_function(
+            """([k, before]) => {
+              const box = document.querySelector('.widget-vbox');
+              const svg = box && box.querySelector('svg');
+              return box.querySelector('pre').textContent.startsWith(`step ${k}/`)
+                && svg && (svg.textContent.match(/grad \\?/g) || []).length < before;
+            }""",
+            arg=[k, unknown_before],
+        )
+        return widget_state(page)
+
+    one = after_step(1, before["unknown"])
+    two = after_step(2, one["unknown"])
     screenshot(page, "01-widget-step-2", tmp_path)
     # ▶ moves the highlight along the graph and fills gradients in; the picture keeps its size.
     assert one["marks"] and two["marks"] and one["marks"] != two["marks"]
