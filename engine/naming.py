@@ -21,17 +21,22 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .value import Value
+
+class Named(Protocol):
+    """What a name is made from (``Value`` is one): a label, or the op that made the node."""
+
+    label: str
+    _primitive: Any  # the op that made it (its ``.name`` is the stem), None for a leaf
+
 
 __all__ = ["display_names", "format_number", "printable"]
 
 MAX_SHOWN = 40  # characters of a name a drawing, comment or message shows; longer is cut
 
 
-def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
+def display_names(nodes: Iterable[Named]) -> dict[Named, str]:
     """A name for every node, different for different nodes: its label, or one made from its op.
 
     >>> from engine import Value, topological_order
@@ -47,7 +52,7 @@ def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
     labels = {node.label for node in nodes if node.label}  # no generated name may be one
     kept: set[str] = set()  # the labels already given to a node
     counts: dict[str, int] = {}
-    names: dict[Value, str] = {}
+    names: dict[Named, str] = {}
     for node in nodes:
         label = node.label
         if label and label not in kept:

@@ -19,7 +19,7 @@ import numbers
 import random
 from collections.abc import Sequence
 
-from engine.checks import at_least, in_range, number, whole_number
+from engine.utils.arguments import at_least, in_range, number, whole_number
 
 __all__ = ["xor", "moons", "circles", "spirals", "blobs"]
 

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine import Value, grad
-from engine.graph import (
+from engine.naming import format_number, printable
+from engine.views.graph import (
     FAINT,
     FONT,
     INK,
@@ -42,7 +43,6 @@ from engine.graph import (
     plain_label,
     shade,
 )
-from engine.naming import format_number, printable
 
 if TYPE_CHECKING:
     import graphviz

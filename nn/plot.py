@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from engine import Value, no_grad
-from engine.checks import finite_float, greater_than, whole_number
+from engine.utils.arguments import finite_float, greater_than, whole_number
 
 from .landscape import loss_grid, trajectory
 from .module import Module

@@ -56,7 +56,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-HIGHLIGHT = "#e66100"  # engine.graph.HIGHLIGHT, as Graphviz writes it into SVG
+HIGHLIGHT = "#e66100"  # engine.views.graph.HIGHLIGHT, as Graphviz writes it into SVG
 RUN_TIMEOUT = 240_000  # ms for a whole notebook; each runs in well under a minute alone
 # JupyterLab's settings, as files in its settings folder: every cell rendered (no
 # windowing) and no news toast over the page.

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import TraceError, Value, ops
-from engine.symbols import FLOAT_FUNCTIONS
+from engine.compiler.symbols import FLOAT_FUNCTIONS
 
 xp_strict = pytest.importorskip("array_api_strict")
 

@@ -1,4 +1,4 @@
-"""engine.files: one file or a set of files appears whole or not at all, with a normal mode."""
+"""engine.utils.files: one file or a set of files appears whole or not at all, normal mode."""
 
 import errno
 import os
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from engine.files import atomic_write, write_together
+from engine.utils.files import atomic_write, write_together
 
 UMASK = 0o027  # distinct from the usual 0o022, so a mode that ignores it shows
 

@@ -11,8 +11,8 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import Value, chain_rule, draw_graph, topological_order
-from engine.graph import HIGHLIGHT, _shade
 from engine.naming import format_number
+from engine.views.graph import HIGHLIGHT, _shade
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -318,7 +318,7 @@ def test_highlighting_a_ghosted_use_highlights_its_ghost():
 
 @needs_dot
 def test_render_svg_and_png_and_the_bitmap_size_cap(monkeypatch):
-    from engine import graph
+    from engine.views import graph
 
     *_, y = neuron_tanh()
     assert graph.render(draw_graph(y), "svg").lstrip().startswith(b"<?xml")
@@ -330,7 +330,7 @@ def test_render_svg_and_png_and_the_bitmap_size_cap(monkeypatch):
 
 
 def test_the_quick_layout_moves_edge_numbers_beside_the_edges_and_says_so():
-    from engine.graph import _quick
+    from engine.views.graph import _quick
 
     *_, y = neuron_tanh()
     quick = _quick(draw_graph(y).source)
@@ -341,7 +341,7 @@ def test_the_quick_layout_moves_edge_numbers_beside_the_edges_and_says_so():
 def test_render_falls_back_to_the_quick_layout_then_gives_a_clear_error(monkeypatch):
     import subprocess
 
-    from engine import graph
+    from engine.views import graph
 
     calls = []
 
@@ -366,7 +366,7 @@ def test_render_falls_back_to_the_quick_layout_then_gives_a_clear_error(monkeypa
 
 
 def test_fit_column_scales_down_never_up():
-    from engine.graph import fit_column
+    from engine.views.graph import fit_column
 
     svg = '<?xml version="1.0"?>\n<svg width="1576pt" height="900pt"\n viewBox="0 0 1576 900">'
     fitted = fit_column(svg)
@@ -448,8 +448,8 @@ def hostile_rnn(label: str, steps: int = 6):
 def test_any_label_draws_escaped_and_shortened(label, rankdir):
     import xml.etree.ElementTree as ElementTree
 
-    from engine.graph import MAX_TITLE, render
     from engine.naming import MAX_SHOWN, printable
+    from engine.views.graph import MAX_TITLE, render
 
     h = hostile_rnn(label)
     dot = draw_graph(h, rankdir=rankdir, title=label)
@@ -484,7 +484,7 @@ def test_drawn_names_keep_their_characters_visible():
 def test_a_long_rnn_as_png_fits_a_screen_however_it_is_made(tmp_path):
     from PIL import Image
 
-    from engine.graph import MAX_SIDE, render
+    from engine.views.graph import MAX_SIDE, render
 
     w, u, h = unrolled_rnn(30)  # 23,000 points long: 30,844 pixels at 96 dpi
     dot = draw_graph(h)
@@ -517,7 +517,7 @@ def test_a_long_rnn_as_png_fits_a_screen_however_it_is_made(tmp_path):
 
 @needs_dot
 def test_render_checks_its_options():
-    from engine.graph import render
+    from engine.views.graph import render
 
     *_, y = neuron_tanh()
     with pytest.raises(ValueError, match=r"dpi must be in \(0, 1200\], got -5"):
@@ -532,7 +532,7 @@ def test_a_backslash_in_a_label_is_drawn_as_itself():
     # has decoded an entity such as &lt;: every drawn text keeps its backslashes.
     import xml.etree.ElementTree as ElementTree
 
-    from engine.graph import render
+    from engine.views.graph import render
 
     label = "<a>\\N\\G"
     h = hostile_rnn(label)  # value boxes, ghost boxes, a module box, a hand-built op

@@ -13,8 +13,8 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import BackwardTrace, Value, save_steps, step_through, topological_order, trace_backward
-from engine.graph import fit_column
-from engine.stepper import _svg_frames, player_html
+from engine.views.graph import fit_column
+from engine.views.stepper import _svg_frames, player_html
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -105,7 +105,8 @@ def test_missing_ipywidgets_says_what_to_install(monkeypatch):
 
 def test_importing_engine_imports_no_heavy_packages():
     code = (
-        "import sys, engine, engine.stepper, engine.graph, engine.expr, engine.chain;"
+        "import sys, engine, engine.views.stepper, engine.views.graph, engine.views.chain;"
+        "import engine.cli.expr;"
         "heavy = {'graphviz', 'ipywidgets', 'PIL', 'matplotlib', 'hypothesis'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
@@ -152,7 +153,7 @@ def test_gif_without_pillow_says_what_to_install(tmp_path, monkeypatch):
 
 
 def test_frames_highlight_the_step_and_pass_drawing_options_through():
-    from engine.stepper import _frame
+    from engine.views.stepper import _frame
 
     a = Value(3.0, label="a")
     b = a * a
@@ -258,7 +259,7 @@ def test_the_player_caps_its_frames_and_says_so(tmp_path):
 
 @needs_dot
 def test_every_frame_has_one_size():
-    from engine.stepper import _frame
+    from engine.views.stepper import _frame
 
     *_, y = tanh_neuron()
     trace = trace_backward(y)
@@ -393,7 +394,7 @@ def test_a_label_with_any_characters_or_length_steps_through_as_pictures(tmp_pat
 @needs_dot
 def test_a_gif_is_capped_like_the_player_slide_sized_and_says_where_it_stops(tmp_path):
     image = pytest.importorskip("PIL.Image")
-    from engine.stepper import SLIDE
+    from engine.views.stepper import SLIDE
 
     y = unrolled_rnn(3)  # 22 steps; at 96 dpi its frames are about 3,500 pixels wide
     steps = len(trace_backward(y))
@@ -404,7 +405,7 @@ def test_a_gif_is_capped_like_the_player_slide_sized_and_says_where_it_stops(tmp
         assert frames.width >= SLIDE[0] - 2  # scaled to the slide, not below it
     (folder,) = {os.path.dirname(p) for p in save_steps(y, tmp_path / "frames", max_frames=5)}
     assert sorted(os.listdir(folder)) == [f"step_{k:03d}.png" for k in range(5)]
-    from engine.stepper import _frame, _stop_note
+    from engine.views.stepper import _frame, _stop_note
 
     trace = trace_backward(y)
     last = _frame(trace, 4, _stop_note(trace, 4, 5)).source
@@ -461,7 +462,7 @@ def test_saving_frames_over_a_longer_earlier_pass_leaves_exactly_this_pass(tmp_p
 
 @needs_dot
 def test_a_failure_while_drawing_frames_leaves_the_earlier_pass_whole(tmp_path, monkeypatch):
-    from engine import stepper
+    from engine.views import stepper
 
     *_, y = tanh_neuron()
     frame_folder(tmp_path / "frames", 12)
@@ -499,7 +500,7 @@ BAD_OPTIONS = [
 def test_every_option_is_checked_before_anything_is_drawn(
     tmp_path, monkeypatch, kind, options, error, message
 ):
-    from engine import stepper
+    from engine.views import stepper
 
     def no_drawing(*args, **kwargs):
         raise AssertionError("drew a frame before checking the options")
@@ -531,7 +532,7 @@ def bad_paths(tmp_path):
 
 @needs_dot
 def test_every_bad_path_gets_a_sentence_before_anything_is_drawn(tmp_path, monkeypatch):
-    from engine import stepper
+    from engine.views import stepper
 
     monkeypatch.setattr(stepper, "render", lambda *a, **k: pytest.fail("drew a frame"))
     *_, y = tanh_neuron()

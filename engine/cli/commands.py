@@ -14,15 +14,15 @@ import shutil
 import sys
 from collections.abc import Collection, Sequence
 
-from .chain import TooManyPathsError, chain_rule
-from .checks import at_least, greater_than, number, whole_number
-from .errors import GradcheckError, UsageError, dot_missing, usage_errors
+from ..errors import GradcheckError, UsageError, dot_missing, usage_errors
+from ..modes import detect_anomaly
+from ..testing.gradcheck import gradcheck
+from ..utils.arguments import at_least, greater_than, number, whole_number
+from ..utils.files import atomic_write
+from ..value import Value
+from ..views.chain import TooManyPathsError, chain_rule
+from ..views.graph import DEFAULT_MAX_NODES, RANKDIRS, RenderTimeout, draw_graph, render
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
-from .files import atomic_write
-from .gradcheck import gradcheck
-from .graph import DEFAULT_MAX_NODES, RANKDIRS, RenderTimeout, draw_graph, render
-from .modes import detect_anomaly
-from .value import Value
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
 PNG_DPI = "150"  # crisp on a slide, still small
@@ -342,7 +342,3 @@ def _drop_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):  # no real file behind stdout (a test's capture): nothing to do
         pass
-
-
-if __name__ == "__main__":
-    sys.exit(main())

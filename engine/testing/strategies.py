@@ -40,8 +40,8 @@ except ImportError as error:  # pragma: no cover - exercised only without hypoth
         "(or pip install 'scalarflow[dev]')"
     ) from error
 
-from . import ops
-from .value import Value
+from .. import ops
+from ..value import Value
 
 __all__ = ["values", "op_inputs", "expressions", "DrawnExpression", "UNARY", "BINARY", "MARGIN"]
 

@@ -42,11 +42,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import checks, ops
-from .autograd import BackwardStep, topological_order
+from .. import ops
+from ..autograd import BackwardStep, topological_order
+from ..naming import MAX_SHOWN, display_names, format_number, printable
+from ..utils import arguments as checks
+from ..value import Value
 from .chain import ChainPath, ChainRule
-from .naming import MAX_SHOWN, display_names, format_number, printable
-from .value import Value
 
 if TYPE_CHECKING:
     import graphviz

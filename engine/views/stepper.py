@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import checks
-from .autograd import BackwardStep, topological_order
-from .files import atomic_write, write_together
+from ..autograd import BackwardStep, topological_order
+from ..naming import display_names, format_number, printable
+from ..utils import arguments as checks
+from ..utils.files import atomic_write, write_together
+from ..value import Number, Value
 from .graph import MAX_DPI, as_image, draw_graph, fit_column, render
-from .naming import display_names, format_number, printable
-from .value import Number, Value
 
 __all__ = ["BackwardTrace", "trace_backward", "step_through", "save_steps"]
 
