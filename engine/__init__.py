@@ -9,16 +9,22 @@
 """
 
 from .autograd import BackwardStep, grad, topological_order
-from .chain import ChainPath, ChainRule, TooManyPathsError, chain_rule
-from .collector import gc_paused
-from .compiler import CompiledStep, compile
+from .compiler import CompiledStep, TraceError, compile
 from .errors import DomainError, GradcheckError
-from .gradcheck import GradcheckReport, gradcheck, gradgradcheck
-from .graph import draw_graph
-from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .stepper import BackwardTrace, save_steps, step_through, trace_backward
-from .trace import TraceError
+from .modes import detect_anomaly, enable_grad, gc_paused, is_grad_enabled, no_grad
+from .testing import GradcheckReport, gradcheck, gradgradcheck
 from .value import Value
+from .views import (
+    BackwardTrace,
+    ChainPath,
+    ChainRule,
+    TooManyPathsError,
+    chain_rule,
+    draw_graph,
+    save_steps,
+    step_through,
+    trace_backward,
+)
 
 __all__ = [
     "Value",

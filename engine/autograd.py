@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .collector import gc_paused
 from .errors import describe
-from .modes import ANOMALY, _mode, enable_grad
+from .modes import ANOMALY, _mode, enable_grad, gc_paused
 from .naming import display_names, format_number
 
 __all__ = ["topological_order", "backward", "backward_steps", "BackwardStep", "grad"]

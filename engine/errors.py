@@ -40,7 +40,7 @@ class UsageError(Exception):
 def usage_errors() -> Iterator[None]:
     """Inside it, an argument check's TypeError or ValueError is a command-line mistake.
 
-    >>> from engine.checks import at_least
+    >>> from engine.utils.arguments import at_least
     >>> with usage_errors():
     ...     at_least("--atol", -1.0)
     Traceback (most recent call last):

@@ -10,21 +10,33 @@ of one graph get the same name, so every line of a derivation is about one node:
 - two nodes with the same label (``w`` twice, or the constant ``2`` in
   ``x*2 + y*2``): the first in topological order keeps it, the next become
   ``w#2``, ``w#3``, ... Only a graph that has both is affected.
+
+Drawings and generated code show a name through ``printable``: whatever a label
+holds (text read from a file, an escape sequence, a newline, 16 KB of it), what is
+shown is short, printable text on one line.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .value import Value
-
-__all__ = ["display_names", "format_number", "printable_label"]
+from typing import Any, Protocol
 
 
-def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
+class Named(Protocol):
+    """What a name is made from (``Value`` is one): a label, or the op that made the node."""
+
+    label: str
+    _primitive: Any  # the op that made it (its ``.name`` is the stem), None for a leaf
+
+
+__all__ = ["display_names", "format_number", "printable"]
+
+MAX_SHOWN = 40  # characters of a name a drawing, comment or message shows; longer is cut
+
+
+def display_names(nodes: Iterable[Named]) -> dict[Named, str]:
     """A name for every node, different for different nodes: its label, or one made from its op.
 
     >>> from engine import Value, topological_order
@@ -40,7 +52,7 @@ def display_names(nodes: Iterable[Value]) -> dict[Value, str]:
     labels = {node.label for node in nodes if node.label}  # no generated name may be one
     kept: set[str] = set()  # the labels already given to a node
     counts: dict[str, int] = {}
-    names: dict[Value, str] = {}
+    names: dict[Named, str] = {}
     for node in nodes:
         label = node.label
         if label and label not in kept:
@@ -82,21 +94,34 @@ def format_number(x: float) -> str:
     return f"{x:.4f}" if 1e-4 <= abs(x) < 1e6 else f"{x:.4e}"
 
 
-#: The most of a label a comment or a message shows.
-LABEL_SHOWN = 40
+def printable(text: object, limit: int = MAX_SHOWN) -> str:
+    r"""``text`` as a drawing, a comment or a message shows it: printable, at most ``limit`` long.
 
+    Graphviz reads labels as XML, which has no room for control characters
+    (an ANSI colour code, a form feed, NUL), lone surrogates or U+FFFE/U+FFFF,
+    and refuses HTML labels past 16 KB: such characters are written as their
+    Python escapes (``\x1b``), and a longer text keeps its start and its end
+    (where ``#2`` tells two similar names apart) around an ellipsis.
 
-def printable_label(label: str) -> str:
-    r"""A label as comments and messages show it: one line, every character printable.
+    A label comes from data (a CSV column, a name read from a file), so it is shown
+    this way wherever it is written out: in drawings, and in the comments of
+    ``engine.compile``'s generated source, where a newline would start a new line
+    (the code Python compiles carries no comments at all).
 
-    A character that is not (a newline, a NUL, a lone surrogate) is shown as its
-    escape, and a long label is cut short with an ellipsis.
-
-    >>> [printable_label(label) for label in ('w\n  open("f")', "a\x00b", "\ud800")]
-    ['w\\n  open("f")', 'a\\x00b', '\\ud800']
-    >>> printable_label("x" * 1000) == "x" * 39 + "…"
-    True
+    >>> printable("w\x1b[31m"), printable("x" * 50, limit=10)
+    ('w\\x1b[31m', 'xxxxxx…xxx')
     """
-    if len(label) > LABEL_SHOWN:
-        label = label[: LABEL_SHOWN - 1] + "…"
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in label)
+    text = text if isinstance(text, str) else str(text)
+    if not text.isprintable():  # the fast way out for the common case
+        text = "".join(_escaped(c) for c in text)
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 3
+    return f"{text[: limit - 1 - tail]}…{text[len(text) - tail :] if tail else ''}"
+
+
+def _escaped(c: str) -> str:
+    """A character XML cannot hold, or one that breaks a line, as its escape."""
+    if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") or c in "\ufffe\uffff":
+        return c.encode("unicode_escape", "backslashreplace").decode("ascii")
+    return c

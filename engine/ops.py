@@ -4,8 +4,8 @@ Each entry says how to compute the op (``forward`` on floats, ``forward_array``
 on arrays), its local derivative with respect to each input (``derivative``),
 where it is defined (``domain``, as data), and how it is written and shown
 (``syntax``, ``symbol``, ``glyph``, ``formulas``). This is the only list of ops:
-the parser (``engine.expr``), the property-test strategies (``engine.strategies``)
-and the drawing (``engine.graph``) read it, so adding an op is one entry here and
+the parser (``engine.cli.expr``), the property-test strategies (``engine.strategies``)
+and the drawing (``engine.views.graph``) read it, so adding an op is one entry here and
 one ``Value`` method.
 
 One rule, many interpreters. A derivative rule is written with operators and

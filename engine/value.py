@@ -595,7 +595,7 @@ class Value:
     # -- comparisons look at the data; equality stays identity ----------------
     # While engine.compile traces fn (in this thread or task only), each of them asks
     # the trace's refusal instead, which raises TraceError: a branch taken on one
-    # example's data cannot be compiled (see engine.trace).
+    # example's data cannot be compiled (see engine.compiler.trace).
 
     def __lt__(self, other: Value | Number) -> bool:
         refuse = _tracing.get()

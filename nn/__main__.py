@@ -30,9 +30,9 @@ import time
 
 import engine
 from engine import Value, draw_graph, gc_paused
-from engine.checks import at_least, greater_than, whole_number
 from engine.errors import UsageError, dot_missing, usage_errors
-from engine.files import write_together
+from engine.utils.arguments import at_least, greater_than, whole_number
+from engine.utils.files import write_together
 
 from . import datasets, plot
 from .layers import MLP
@@ -106,7 +106,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 # The parsers turn text into numbers; _check_options then checks the values with
-# engine.checks, the words the library itself uses ("--lr must be > 0, got -1").
+# engine.utils.arguments, the words the library itself uses ("--lr must be > 0, got -1").
 def _whole(text: str) -> int:
     try:
         return int(text)

@@ -18,7 +18,7 @@ import numbers
 from collections.abc import Callable, Sequence
 
 from engine import Value, ops
-from engine.checks import choice
+from engine.utils.arguments import choice
 
 __all__ = ["sigmoid", "tanh", "relu", "linear", "softmax", "log_softmax", "ACTIVATIONS", "resolve"]
 

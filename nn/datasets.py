@@ -23,7 +23,7 @@ import random
 from collections.abc import Hashable, Iterable, Sequence
 from importlib import resources
 
-from engine.checks import at_least, in_range, number, whole_number
+from engine.utils.arguments import at_least, in_range, number, whole_number
 
 __all__ = ["xor", "moons", "circles", "spirals", "blobs", "digits", "train_test_split"]
 

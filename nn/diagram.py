@@ -15,6 +15,13 @@ thousand Values. ``draw_network`` draws what a textbook draws instead:
 
 Positions are fixed by the layers (Graphviz only draws), so a network of any
 size lays out at once and every neuron stays in order down its column.
+
+A wide network stays readable and small: a column of more than ``MAX_COLUMN``
+neurons (or inputs) shows its first ``SHOWN`` and a box saying how many more
+there are, and a layer of more than ``MAX_LINES`` weights draws, into each
+neuron, only its ``STRONGEST`` strongest weights (largest ``|w|``) from the
+boxes drawn. A note under the picture says what was left out.
+``MLP(2, [256, 256, 1])`` is then 35 boxes and 83 lines, not 66,000 lines.
 """
 
 from __future__ import annotations
@@ -24,8 +31,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine import Value, grad
-from engine.graph import FONT, INK, MUTED, NAME_FILL, new_drawing, shade
-from engine.naming import format_number
+from engine.naming import format_number, printable
+from engine.views.graph import (
+    FAINT,
+    FONT,
+    INK,
+    MUTED,
+    NAME_FILL,
+    label_html,
+    new_drawing,
+    plain_label,
+    shade,
+)
 
 if TYPE_CHECKING:
     import graphviz
@@ -38,6 +55,10 @@ LINE = 0.27  # inches a row of a box takes (11-point text and padding)
 GAP = 0.3  # inches between two boxes of a column
 MAX_LABELLED = 12  # more weights than this: their numbers go in the tooltips only
 COMPACT = 8  # a column of more neurons than this gets boxes of one row
+MAX_COLUMN = 32  # a column of more neurons or inputs than this shows only ...
+SHOWN = 16  # ... its first this many, and a box with the number of the others
+MAX_LINES = 256  # a layer of more weights than this draws, into each neuron, only ...
+STRONGEST = 3  # ... this many of its weights: the largest |w| from the boxes drawn
 
 
 def draw_network(
@@ -57,6 +78,9 @@ def draw_network(
       ``.grad`` (what the last ``backward()`` left).
 
     Nothing in the model changes (the gradients come from ``engine.grad``).
+    A column of more than 32 neurons shows its first 16, and a layer of more
+    than 256 weights only the 3 strongest into each neuron; the picture's
+    note says what was left out (see the module's docstring).
 
     >>> from nn import MLP
     >>> model = MLP(2, [3, 1], activation="tanh", seed=0)
@@ -69,10 +93,12 @@ def draw_network(
     layers = _layers(model)
     numbers = _Numbers.of(layers, x, loss)
     layout = _Layout.of(layers, numbers)
-    dot = _canvas(format, title)
+    lines = _lines(layers, layout)
+    dot = _canvas(format, title, _left_out(layers, layout, lines))
     _draw_inputs(dot, numbers, layout)
     _draw_neurons(dot, layers, numbers, layout)
-    _draw_weights(dot, layers, numbers, layout)
+    _draw_more(dot, layout)
+    _draw_weights(dot, layers, numbers, layout, lines)
     return dot
 
 
@@ -126,18 +152,17 @@ def _gradients(layers, inputs: list[Value], outputs: list[list[Value]], loss) ->
 class _Layout:
     """Where every box goes: inputs in column 0, layer k in column k + 1, top to bottom."""
 
-    columns: list[list[str]]  # the boxes' names, column by column
+    columns: list[list[int]]  # the inputs, then each layer's neurons, drawn: their indices
+    sizes: list[int]  # how many inputs, then neurons per layer, there are
     labelled: bool  # a small network: each weight listed in the box it feeds
     compact: bool  # tall columns: boxes of one row
-    position: dict[str, tuple[float, float]]  # name -> (x, y) in inches
+    position: dict[str, tuple[float, float]]  # box id -> (x, y) in inches
 
     @classmethod
     def of(cls, layers: list[list[Any]], numbers: _Numbers) -> _Layout:
         """Columns spaced by the tallest box, boxes in a column centred on y = 0."""
-        width = len(layers[0][0].w)
-        columns = [[f"x{i}" for i in range(width)]] + [
-            [_name(n) for n in neurons] for neurons in layers
-        ]
+        sizes = [len(layers[0][0].w), *map(len, layers)]
+        columns = [list(range(n if n <= MAX_COLUMN else SHOWN)) for n in sizes]
         labelled = sum(len(n.w) for neurons in layers for n in neurons) <= MAX_LABELLED
         # A neuron's box has 2-4 rows (name, bias, output, gradient): the tallest sets the spacing.
         fan_in = max(len(neurons[0].w) for neurons in layers) if labelled else 0
@@ -147,21 +172,77 @@ class _Layout:
         lines = 2 if compact else 2 + fan_in + bool(numbers.outputs) + with_loss
         step = lines * LINE + (GAP / 2 if compact else GAP)
         across = WIDE_COLUMN if compact else COLUMN
-        position = {
-            name: (c * across, ((len(names) - 1) / 2 - r) * step)
-            for c, names in enumerate(columns)
-            for r, name in enumerate(names)
-        }
-        return cls(columns, labelled, compact, position)
+        position = {}
+        for c, shown in enumerate(columns):
+            boxes = [_box(c, i) for i in shown] + ([f"more{c}"] if len(shown) < sizes[c] else [])
+            for r, box in enumerate(boxes):
+                position[box] = (c * across, ((len(boxes) - 1) / 2 - r) * step)
+        return cls(columns, sizes, labelled, compact, position)
 
-    def place(self, name: str) -> str:
+    def place(self, box: str) -> str:
         """The box's fixed position, as Graphviz's ``pos``."""
-        px, py = self.position[name]
+        px, py = self.position[box]
         return f"{px:.3f},{py:.3f}!"
 
 
-def _canvas(format: str, title: str | None) -> graphviz.Digraph:
-    """An empty drawing: fixed positions, straight lines, the key (and title) below."""
+def _box(column: int, index: int) -> str:
+    """The id of a box: ``x3`` for input 3, ``L1.N0`` for neuron 0 of layer 1 (column 2).
+
+    Ids follow the positions, not the labels: a label can be anything (two
+    neurons may share one), and it is only shown.
+    """
+    return f"x{index}" if column == 0 else f"L{column - 1}.N{index}"
+
+
+def _lines(layers: list[list[Any]], layout: _Layout) -> list[dict[int, list[int]]]:
+    """Layer by layer, for each neuron drawn: the inputs whose weights are drawn as lines.
+
+    Every weight between boxes drawn; in a layer of more than ``MAX_LINES``
+    weights, only the ``STRONGEST`` with the largest ``|w|``.
+    """
+    lines = []
+    for depth, neurons in enumerate(layers):
+        sources = layout.columns[depth]
+        wide = len(neurons) * layout.sizes[depth] > MAX_LINES
+        chosen = {}
+        for j in layout.columns[depth + 1]:
+            w = neurons[j].w
+            strongest = sorted(sources, key=lambda i: -abs(w[i].data))[:STRONGEST]
+            chosen[j] = sorted(strongest) if wide else list(sources)
+        lines.append(chosen)
+    return lines
+
+
+def _left_out(layers: list[list[Any]], layout: _Layout, lines: list[dict]) -> list[str]:
+    """What a wide network's picture leaves out, in words (nothing for a small one)."""
+    cut: dict[str, list[str]] = {}  # "the first 16 of 256 neurons" -> the columns it is true of
+    for c, shown in enumerate(layout.columns):
+        if len(shown) < layout.sizes[c]:
+            what = "inputs" if c == 0 else "neurons"
+            phrase = f"the first {len(shown)} of {layout.sizes[c]:,} {what} drawn"
+            cut.setdefault(phrase, []).append("inputs" if c == 0 else f"L{c - 1}")
+    thinned = [
+        f"L{depth}"
+        for depth, neurons in enumerate(layers)
+        if len(neurons) * layout.sizes[depth] > MAX_LINES
+        and len(layout.columns[depth]) > STRONGEST  # else every weight drawn is drawn
+    ]
+    if not cut and not thinned:
+        return []
+    drawn = sum(len(sources) for layer in lines for sources in layer.values())
+    weights = sum(len(n.w) for neurons in layers for n in neurons)
+    notes = [f"left out to stay readable ({drawn:,} of {weights:,} weights drawn):"]
+    notes += [f"{', '.join(columns)}: {phrase}" for phrase, columns in cut.items()]
+    if thinned:
+        notes.append(
+            f"into each neuron of {', '.join(thinned)}: its {STRONGEST} strongest weights "
+            "(largest |w|) from the boxes drawn"
+        )
+    return notes
+
+
+def _canvas(format: str, title: str | None, notes: list[str]) -> graphviz.Digraph:
+    """An empty drawing: fixed positions, straight lines, the key (title, notes) below."""
     dot = new_drawing(format=format, engine="neato")
     dot.attr(splines="line", outputorder="edgesfirst", bgcolor="white", fontname=FONT)
     dot.attr("node", fontname=FONT, fontsize="11", color=INK, fontcolor=INK, shape="plain")
@@ -169,22 +250,25 @@ def _canvas(format: str, title: str | None) -> graphviz.Digraph:
     caption = _escape(
         "lines: weights, coloured by dL/dw (blue +, red −, darker = larger), thicker = larger |w|"
     )
+    for note in notes:
+        caption += f"<BR/>{_escape(note)}"
     if title:
-        caption = f'<FONT POINT-SIZE="14">{_escape(title)}</FONT><BR/>{caption}'
+        caption = f'<FONT POINT-SIZE="14">{_escape(printable(title, 400))}</FONT><BR/>{caption}'
     dot.attr(label=f'<<FONT POINT-SIZE="10" COLOR="{MUTED}">{caption}</FONT>>', labelloc="b")
     return dot
 
 
 def _draw_inputs(dot: graphviz.Digraph, numbers: _Numbers, layout: _Layout) -> None:
     """One box per input: its name; given x, its value; given a loss, dL/dx."""
-    for i, name in enumerate(layout.columns[0]):
+    for i in layout.columns[0]:
+        name = f"x{i}"
         rows = [f"<B>{name}</B>"]
         if numbers.inputs:
             rows.append(f"in {format_number(numbers.inputs[i].data)}")
             if numbers.gradients is not None:
                 g = numbers.gradients[numbers.inputs[i]]
                 rows.append(_grad_cell(g, numbers.node_scale, name))
-        dot.node(name, _table(rows, layout.compact), pos=layout.place(name))
+        dot.node(_box(0, i), _table(rows, layout.compact), pos=layout.place(_box(0, i)))
 
 
 def _draw_neurons(
@@ -192,17 +276,36 @@ def _draw_neurons(
 ) -> None:
     """One box per neuron, column by column."""
     for depth, neurons in enumerate(layers):
-        for j, neuron in enumerate(neurons):
+        for j in layout.columns[depth + 1]:
             out = numbers.outputs[depth][j] if numbers.outputs else None
-            rows = _neuron_rows(neuron, out, numbers, layout)
-            dot.node(_name(neuron), _table(rows, layout.compact), pos=layout.place(_name(neuron)))
+            rows = _neuron_rows(neurons[j], out, numbers, layout)
+            box = _box(depth + 1, j)
+            dot.node(box, _table(rows, layout.compact), pos=layout.place(box))
+
+
+def _draw_more(dot: graphviz.Digraph, layout: _Layout) -> None:
+    """Under a column drawn in part, a box with how many inputs or neurons are left out."""
+    for c, shown in enumerate(layout.columns):
+        hidden = layout.sizes[c] - len(shown)
+        if hidden:
+            what = "inputs" if c == 0 else "neurons"
+            dot.node(
+                f"more{c}",
+                f"… {hidden:,} more {what}\n(not drawn)",
+                shape="box",
+                style="dashed,rounded",
+                color=FAINT,
+                fontcolor=MUTED,
+                pos=layout.place(f"more{c}"),
+            )
 
 
 def _neuron_rows(neuron: Any, out: Value | None, numbers: _Numbers, layout: _Layout) -> list:
     """A neuron's box: name and activation; on a small network its weights; its bias
     (unless compact); given x, its output; given a loss, dL/dout."""
     # A no-break space too: browsers draw the bold name wider than Graphviz measured it.
-    rows = [f"<B>{_escape(_name(neuron))}</B>&#160; · {_escape(_activation(neuron))}"]
+    name, activation = _escape(printable(_name(neuron))), _escape(printable(_activation(neuron)))
+    rows = [f"<B>{name}</B>&#160; · {activation}"]
     if layout.labelled:  # a small network: each weight and its gradient in the box it feeds
         for i, w in enumerate(neuron.w):
             g = numbers.gradient(w)
@@ -220,30 +323,34 @@ def _neuron_rows(neuron: Any, out: Value | None, numbers: _Numbers, layout: _Lay
 
 
 def _draw_weights(
-    dot: graphviz.Digraph, layers: list[list[Any]], numbers: _Numbers, layout: _Layout
+    dot: graphviz.Digraph,
+    layers: list[list[Any]],
+    numbers: _Numbers,
+    layout: _Layout,
+    lines: list[dict[int, list[int]]],
 ) -> None:
-    """One line per weight, from what it reads to the neuron it feeds."""
+    """One line per weight drawn, from what it reads to the neuron it feeds."""
     weights = [w for neurons in layers for n in neurons for w in n.w]
     scale = max((abs(g) for w in weights if (g := numbers.gradient(w)) is not None), default=0.0)
     biggest = max((abs(w.data) for w in weights), default=0.0) or 1.0
     for depth, neurons in enumerate(layers):
-        sources = layout.columns[depth]
-        for neuron in neurons:
-            for i, w in enumerate(neuron.w):
+        for j, sources in lines[depth].items():
+            for i in sources:
+                w = neurons[j].w[i]
                 attrs = _weight_line(w, numbers.gradient(w), scale, biggest)
-                dot.edge(sources[i], _name(neuron), **attrs)
+                dot.edge(_box(depth, i), _box(depth + 1, j), **attrs)
 
 
 def _weight_line(w: Value, g: float | None, scale: float, biggest: float) -> dict[str, str]:
     """A weight's line: coloured by its gradient, as thick as it is large, both in the tooltip."""
     colour = shade(g, scale)[0] if g else "#BBBBBB"
-    text = f"{w.label or 'w'} = {format_number(w.data)}"
+    text = f"{printable(w.label or 'w')} = {format_number(w.data)}"
     if g is not None:
         text += f"\ndL/dw = {format_number(g)}"
     return {
         "color": colour if colour != "#FFFFFF" else "#BBBBBB",
         "penwidth": f"{0.6 + 2.4 * (abs(w.data) / biggest) ** 0.5:.2f}",
-        "tooltip": text.replace("\n", ", "),
+        "tooltip": plain_label(text.replace("\n", ", "), limit=200),
     }
 
 
@@ -296,6 +403,4 @@ def _table(rows: list[str], compact: bool = False) -> str:
 
 
 def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text)
+    return label_html(text)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from engine import Value, no_grad
-from engine.checks import whole_number
+from engine.utils.arguments import whole_number
 
 if TYPE_CHECKING:
     from .optim import Optimizer

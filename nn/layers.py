@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from engine import Value
-from engine.checks import choice, flag, whole_number
+from engine.utils.arguments import choice, flag, whole_number
 
 from .activations import resolve
 from .module import Module

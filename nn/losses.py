@@ -25,7 +25,7 @@ import numbers
 from collections.abc import Sequence
 
 from engine import Value
-from engine.checks import whole_number
+from engine.utils.arguments import whole_number
 
 from .activations import log_softmax
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from engine.checks import at_least, whole_number
+from engine.utils.arguments import at_least, whole_number
 
 if TYPE_CHECKING:
     from .optim import Optimizer

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from engine import Value
-from engine.checks import finite_float
+from engine.utils.arguments import finite_float
 
 from .serialize import load_module, save_module
 

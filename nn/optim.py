@@ -46,7 +46,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from engine import Value
-from engine.checks import at_least, flag, in_range, number, whole_number
+from engine.utils.arguments import at_least, flag, in_range, number, whole_number
 
 from .landscape import trajectory
 from .lr_scheduler import ExponentialLR, StepLR

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from engine import Value, no_grad
-from engine.checks import finite_float, greater_than, whole_number
+from engine.utils.arguments import finite_float, greater_than, whole_number
 
 from .canvas import figure_and_axes as _figure_and_axes
 from .canvas import pyplot as _pyplot

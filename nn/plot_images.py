@@ -12,7 +12,7 @@ import math
 from collections.abc import Hashable, Iterable, Sequence
 
 from engine import Value
-from engine.checks import finite_float, whole_number
+from engine.utils.arguments import finite_float, whole_number
 
 from .canvas import figure_and_axes, pyplot
 

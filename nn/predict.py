@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 
 from engine import Value, no_grad
-from engine.checks import flag, number
+from engine.utils.arguments import flag, number
 
 from .train import _compiled_outputs
 

@@ -7,7 +7,7 @@ The file records what it is (``format``, ``version``), the architecture
      "config": {"kind": "MLP", "nin": 2, "nouts": [16, 16, 1], ...},
      "parameters": {"L0.N0.w0": 0.52, ...}}
 
-Writing goes through ``engine.files.atomic_write``: a temporary file in the same
+Writing goes through ``engine.utils.files.atomic_write``: a temporary file in the same
 directory then replaces the target in one step, so a crash never leaves half a file.
 Reading checks everything (a regular file of a size a model can have, valid
 JSON, the format, the architecture, every name and number) before a single
@@ -29,7 +29,7 @@ import os
 import stat
 from typing import TYPE_CHECKING, Any
 
-from engine.files import atomic_write
+from engine.utils.files import atomic_write
 
 if TYPE_CHECKING:
     from .module import Module

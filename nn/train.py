@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from engine import TraceError, Value, gc_paused, no_grad
 from engine import compile as compile_step
-from engine.checks import at_least, choice, flag, whole_number
+from engine.utils.arguments import at_least, choice, flag, whole_number
 
 from .datasets import samples_and_targets
 from .losses import (

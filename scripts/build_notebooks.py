@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def write(nb: nbformat.NotebookNode, path: Path) -> None:
     """Save a notebook whole or not at all (a failed write leaves the old one)."""
-    from engine.files import atomic_write
+    from engine.utils.files import atomic_write
 
     atomic_write(path, nbformat.writes(nb).encode() + b"\n")
 

@@ -8,7 +8,8 @@ and fills gradients in; then, saved and exported to HTML by nbconvert, it steps
 through offline with ▶ (the kernel-free player). And lessons 1 and 5 as committed, opened
 without running them, as a learner's fresh clone is: JupyterLab does not trust them, so it
 sanitizes their HTML and draws no SVG output, and every picture must still show as one
-(no markup or loose text in its place), within its column.
+(no markup or loose text in its place), within its column. And a player saved by
+save_steps whose labels open or close a script steps through as any other, running nothing.
 
 JupyterLab 4 lays out only the cells near the view ("windowing"): an output never
 scrolled to would measure as nothing. The server starts with settings that lay out
@@ -55,7 +56,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-HIGHLIGHT = "#e66100"  # engine.graph.HIGHLIGHT, as Graphviz writes it into SVG
+HIGHLIGHT = "#e66100"  # engine.views.graph.HIGHLIGHT, as Graphviz writes it into SVG
 RUN_TIMEOUT = 240_000  # ms for a whole notebook; each runs in well under a minute alone
 # JupyterLab's settings, as files in its settings folder: every cell rendered (no
 # windowing) and no news toast over the page.
@@ -519,16 +520,24 @@ def steps_the_widget(page, tmp_path):
     assert before["text"].startswith("start:") and before["unknown"] > 0
     assert before["width"] <= before["column"] + 1
     next_button = box.locator("button:has-text('next')")
-    next_button.click()
-    page.wait_for_function(
-        """() => document.querySelector('.widget-vbox pre').textContent.startsWith('step 1/')"""
-    )
-    one = widget_state(page)
-    next_button.click()
-    page.wait_for_function(
-        """() => document.querySelector('.widget-vbox pre').textContent.startsWith('step 2/')"""
-    )
-    two = widget_state(page)
+
+    def after_step(k: int, unknown_before: int) -> dict:
+        # The text and the picture are two outputs the kernel sends one after the other:
+        # wait for both, or a loaded machine reads the new text above the old picture.
+        next_button.click()
+        page.wait_for_function(
+            """([k, before]) => {
+              const box = document.querySelector('.widget-vbox');
+              const svg = box && box.querySelector('svg');
+              return box.querySelector('pre').textContent.startsWith(`step ${k}/`)
+                && svg && (svg.textContent.match(/grad \\?/g) || []).length < before;
+            }""",
+            arg=[k, unknown_before],
+        )
+        return widget_state(page)
+
+    one = after_step(1, before["unknown"])
+    two = after_step(2, one["unknown"])
     screenshot(page, "01-widget-step-2", tmp_path)
     # ▶ moves the highlight along the graph and fills gradients in; the picture keeps its size.
     assert one["marks"] and two["marks"] and one["marks"] != two["marks"]
@@ -654,3 +663,40 @@ def show_output(page, output: dict) -> None:
     """Scroll output ``output["output"]`` of cell ``output["cell"]`` into view."""
     cell = page.locator(".jp-Notebook .jp-Cell").nth(output["cell"])
     cell.locator(".jp-OutputArea-output").nth(output["output"]).scroll_into_view_if_needed()
+
+
+SCRIPT_LABELS = [
+    "<!--<script",
+    "</script><script>document.title = 'ran'</script>",
+    "<!--<script>document.title = 'ran'</script>-->",
+    "<img src=x onerror=\"document.title = 'ran'\">",
+]
+
+
+@pytest.mark.parametrize("label", SCRIPT_LABELS)
+def test_a_saved_player_steps_whatever_its_labels_hold(browser, tmp_path, label):
+    # A label that opens or closes a <script> in the player's embedded JSON would leave the
+    # page without its data: no controls, no stepping. The label is text, and runs nothing.
+    from engine import Value, save_steps
+    from engine.naming import printable
+
+    x = Value(0.5, label=label)
+    y = (x * 2.0).tanh()
+    y.label = "y"
+    (path,) = save_steps(y, tmp_path / "steps.html")
+    page = browser.new_page(viewport=VIEWPORT)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(Path(path).as_uri())
+        player = page.locator(".sf-player")
+        assert player.locator(".sf-controls").is_visible()
+        assert not player.locator(".sf-static").is_visible()
+        for _ in range(2):
+            player.locator(".sf-next").click()
+        text = player.locator(".sf-text").inner_text()
+        assert text.startswith("step 2/3:") and f"∂mul1/∂{printable(label)} ·" in text
+        assert player.locator(".sf-frame svg").count() == 1
+        assert page.title() == "backward, step by step: y" and not errors, errors
+    finally:
+        page.close()

@@ -8,8 +8,8 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import ChainRule, TooManyPathsError, Value, chain_rule, grad
-from engine.chain import count_paths
 from engine.strategies import expressions
+from engine.views.chain import count_paths
 
 
 @given(graphs())

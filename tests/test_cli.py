@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from engine import chain_rule
-from engine.__main__ import main
+from engine.cli import main
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -61,7 +61,7 @@ def test_wrt_and_no_steps(capsys):
 def test_too_many_paths_are_reported_not_listed(capsys, monkeypatch):
     # A formula of at most 1000 characters is a tree over its inputs, so it has fewer
     # than 1000 paths per input; lower the cap to see the message.
-    import engine.__main__ as cli
+    import engine.cli.commands as cli
 
     monkeypatch.setattr(cli, "chain_rule", lambda out, x: chain_rule(out, x, max_paths=2))
     code, out, _ = run(capsys, "graph", "a*a*a", "a=1", "--no-steps")
@@ -235,7 +235,7 @@ def test_dot_vanishing_mid_run_is_one_clear_line(capsys, tmp_path, monkeypatch):
     def missing(*args, **kwargs):
         raise FileNotFoundError(2, "No such file or directory", "dot")
 
-    monkeypatch.setattr(subprocess, "run", missing)  # how engine.graph.render starts dot
+    monkeypatch.setattr(subprocess, "run", missing)  # how engine.views.graph.render starts dot
     code, _, err = run(capsys, "graph", *TANH, "-o", str(tmp_path / "g.svg"))
     assert code == 2 and "'dot' program" in err and err.count("\n") == 1
     assert os.listdir(tmp_path) == []
@@ -286,7 +286,7 @@ def test_a_byte_that_is_not_utf8_is_a_clear_error():
 
 
 def test_parse_raises_expression_error_for_a_lone_surrogate():
-    from engine.expr import ExpressionError, parse
+    from engine.cli.expr import ExpressionError, parse
 
     with pytest.raises(ExpressionError, match="column 3 is not a character"):
         parse("x+\udcff")
@@ -294,7 +294,7 @@ def test_parse_raises_expression_error_for_a_lone_surrogate():
 
 @pytest.mark.parametrize("where", ["_render", "draw_graph", "_explain"])
 def test_ctrl_c_prints_interrupted_and_exits_130(capsys, tmp_path, monkeypatch, where):
-    import engine.__main__ as cli
+    import engine.cli.commands as cli
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -309,10 +309,12 @@ def test_ctrl_c_prints_interrupted_and_exits_130(capsys, tmp_path, monkeypatch, 
                     reason="needs POSIX signals and Graphviz")  # fmt: skip
 def test_sigint_while_drawing_a_program_ends_it_cleanly(tmp_path):
     # A real Ctrl-C: the program stops itself with SIGINT once it starts to render.
+    # raise_signal sends it to this thread: os.kill may hand it to another thread of the
+    # process, and pause() then waits for ever (it did, once, on a loaded machine).
     script = (
-        "import os, signal, sys\n"
-        "import engine.__main__ as cli\n"
-        "def render(*args): os.kill(os.getpid(), signal.SIGINT); signal.pause()\n"
+        "import signal, sys, time\n"
+        "import engine.cli.commands as cli\n"
+        "def render(*args): signal.raise_signal(signal.SIGINT); time.sleep(60)\n"
         "cli._render = render\n"
         "sys.exit(cli.main(sys.argv[1:]))\n"
     )

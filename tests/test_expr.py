@@ -7,7 +7,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from engine import DomainError, Value, topological_order
-from engine.expr import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse
+from engine.cli.expr import MAX_DEPTH, MAX_LENGTH, ExpressionError, parse
 from engine.strategies import expressions
 
 

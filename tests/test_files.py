@@ -1,4 +1,4 @@
-"""engine.files: one file or a set of files appears whole or not at all, with a normal mode."""
+"""engine.utils.files: one file or a set of files appears whole or not at all, normal mode."""
 
 import errno
 import os
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from engine.files import atomic_write, write_together
+from engine.utils.files import atomic_write, write_together
 
 UMASK = 0o027  # distinct from the usual 0o022, so a mode that ignores it shows
 
@@ -246,3 +246,50 @@ def test_a_failure_creating_a_new_folder_leaves_nothing(tmp_path, monkeypatch, e
 def test_write_together_takes_plain_names_only(tmp_path, name):
     with pytest.raises(ValueError, match="plain file names"):
         write_together(tmp_path, {name: b""})
+
+
+# --- write_together: files made one at a time, and names that go with the old ones -------
+
+
+def test_files_made_one_at_a_time_and_old_names_removed_in_the_same_step(previous_run):
+    made = []
+
+    def files():  # as save_steps draws its frames: one in memory at a time
+        for name, data in NEW.items():
+            made.append(name)
+            yield name, data
+
+    (previous_run / "stale.png").write_bytes(b"a longer earlier pass")
+    # A name both written and removed is written; one that is not there is no error.
+    write_together(previous_run, files(), remove=["stale.png", "neuron.png", "gone.txt"])
+    assert made == list(NEW)
+    assert contents(previous_run) == {**dict(sorted(NEW.items())), "notes.txt": b"mine"}
+
+
+@pytest.mark.parametrize("error", [OSError(errno.EIO, "I/O error"), KeyboardInterrupt()])
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5])
+def test_a_failure_while_moving_in_puts_removed_files_back_too(previous_run, monkeypatch, error, k):
+    new = {"loss.png": b"new loss.png", "model.json": b"new model.json"}
+    failing_on_call(monkeypatch, "rename", k, error)  # 2 set aside, 2 moved in, 1 removed
+    with pytest.raises(type(error)):
+        write_together(previous_run, new, remove=["neuron.png"])
+    monkeypatch.undo()
+    assert contents(previous_run) == OLD
+    assert os.listdir(previous_run.parent) == ["out"]
+
+
+def test_a_failure_while_making_the_files_leaves_the_folder_as_it_was(previous_run):
+    def files():
+        yield "loss.png", b"new loss.png"
+        raise KeyboardInterrupt  # Ctrl-C while the second file is being made
+
+    with pytest.raises(KeyboardInterrupt):
+        write_together(previous_run, files(), remove=["neuron.png"])
+    assert contents(previous_run) == OLD
+
+
+@pytest.mark.parametrize("name", ["", "a/b", ".."])
+def test_a_bad_name_made_on_the_way_is_refused_and_nothing_changes(previous_run, name):
+    with pytest.raises(ValueError, match="plain file names"):
+        write_together(previous_run, iter([("loss.png", b"new"), (name, b"")]))
+    assert contents(previous_run) == OLD

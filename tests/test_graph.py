@@ -11,8 +11,8 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import Value, chain_rule, draw_graph, topological_order
-from engine.graph import HIGHLIGHT, _shade
 from engine.naming import format_number
+from engine.views.graph import HIGHLIGHT, _shade
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -318,7 +318,7 @@ def test_highlighting_a_ghosted_use_highlights_its_ghost():
 
 @needs_dot
 def test_render_svg_and_png_and_the_bitmap_size_cap(monkeypatch):
-    from engine import graph
+    from engine.views import graph
 
     *_, y = neuron_tanh()
     assert graph.render(draw_graph(y), "svg").lstrip().startswith(b"<?xml")
@@ -330,7 +330,7 @@ def test_render_svg_and_png_and_the_bitmap_size_cap(monkeypatch):
 
 
 def test_the_quick_layout_moves_edge_numbers_beside_the_edges_and_says_so():
-    from engine.graph import _quick
+    from engine.views.graph import _quick
 
     *_, y = neuron_tanh()
     quick = _quick(draw_graph(y).source)
@@ -341,7 +341,7 @@ def test_the_quick_layout_moves_edge_numbers_beside_the_edges_and_says_so():
 def test_render_falls_back_to_the_quick_layout_then_gives_a_clear_error(monkeypatch):
     import subprocess
 
-    from engine import graph
+    from engine.views import graph
 
     calls = []
 
@@ -366,7 +366,7 @@ def test_render_falls_back_to_the_quick_layout_then_gives_a_clear_error(monkeypa
 
 
 def test_fit_column_scales_down_never_up():
-    from engine.graph import fit_column
+    from engine.views.graph import fit_column
 
     svg = '<?xml version="1.0"?>\n<svg width="1576pt" height="900pt"\n viewBox="0 0 1576 900">'
     fitted = fit_column(svg)
@@ -413,3 +413,133 @@ def test_a_fixed_cell_width_keeps_every_box_one_size():
     *_, y = neuron_tanh()
     source = draw_graph(y, cell_width=100).source
     assert source.count('WIDTH="100"') == len(value_lines(source))
+
+
+# ---------------------------------------------------------------------------
+# Any label draws; a big graph is a bitmap a screen can show (issue 20)
+
+HOSTILE_LABELS = {
+    "ansi": "w\x1b[31mred\x1b[0m",
+    "form feed": "page\x0cbreak",
+    "nul": "nul\x00byte",
+    "surrogate": "lone\ud800half",
+    "non-characters": "x\ufffe\uffff",
+    "16 KB": "L0.N" + "x" * 20_000 + ".w",
+    "backslashes": "\\N\\G ends in \\",
+    "looks like HTML": "<b>bold</b>",
+    "script": "<!--<script>",
+}
+
+
+def hostile_rnn(label: str, steps: int = 6):
+    """An RNN whose every name is ``label``: value boxes, ghosts, a module box, a hand-built op."""
+    w, u, h = Value(0.5, label=label), Value(-0.8, label=label), Value(0.0, label=label)
+    for t in range(steps):
+        h = (w * h + u * Value(0.1 * t - 1, label=label)).tanh()
+    h = Value(h.data, (h,), label) * Value(2.0, label="L0.N" + label + ".w")
+    h.label = label
+    h.backward()
+    return h
+
+
+@needs_dot
+@pytest.mark.parametrize("label", HOSTILE_LABELS.values(), ids=HOSTILE_LABELS.keys())
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+def test_any_label_draws_escaped_and_shortened(label, rankdir):
+    import xml.etree.ElementTree as ElementTree
+
+    from engine.naming import MAX_SHOWN, printable
+    from engine.views.graph import MAX_TITLE, render
+
+    h = hostile_rnn(label)
+    dot = draw_graph(h, rankdir=rankdir, title=label)
+    svg = render(dot, "svg")
+    tree = ElementTree.fromstring(svg)  # well-formed: a browser shows it
+    texts = [t.text or "" for t in tree.iter("{http://www.w3.org/2000/svg}text")]
+    assert all(t.replace("\xa0", " ").isprintable() for t in texts)  # Graphviz writes nbsp
+    # Every name at most MAX_SHOWN characters (and a "#10" that tells it apart); the title at
+    # most MAX_TITLE; the legend names the root.
+    title = printable(label, MAX_TITLE)
+    longer = [t for t in texts if len(t) > MAX_SHOWN + 3 and t != title and "/dnode" not in t]
+    assert not longer, longer
+    assert len(title) <= MAX_TITLE and title in texts
+    assert render(dot, "png").startswith(b"\x89PNG")
+
+
+def test_drawn_names_keep_their_characters_visible():
+    from engine.naming import printable
+
+    assert printable("w\x1b[31m") == "w\\x1b[31m"
+    assert printable("a\x00b\x0c") == "a\\x00b\\x0c"
+    assert printable("lone\ud800") == "lone\\ud800"
+    assert printable("é → ∂L/∂w 👩‍🔬") == "é → ∂L/∂w 👩‍🔬"  # printable text is left alone
+    long = printable("start" + "x" * 20_000 + "#2")
+    assert len(long) == 40 and long.startswith("start") and long.endswith("x#2") and "…" in long
+    # A plain label's backslashes are doubled, so Graphviz draws them instead of reading \N.
+    ghost = draw_graph(hostile_rnn("a\\N")).source  # a ghost box's label is a plain one
+    assert '[label="a\\\\N"' in ghost
+
+
+@needs_dot
+def test_a_long_rnn_as_png_fits_a_screen_however_it_is_made(tmp_path):
+    from PIL import Image
+
+    from engine.views.graph import MAX_SIDE, render
+
+    w, u, h = unrolled_rnn(30)  # 23,000 points long: 30,844 pixels at 96 dpi
+    dot = draw_graph(h)
+
+    def size(png: bytes) -> tuple[int, int]:
+        return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+    sizes = {
+        "pipe": size(dot.pipe(format="png")),
+        "render": size(render(dot, "png")),
+        "format=png": size(draw_graph(h, format="png").pipe()),
+        "jupyter": size(dot._repr_image_png()),
+    }
+    with Image.open(dot.render(tmp_path / "rnn", format="png")) as image:
+        sizes["file"] = image.size
+    with Image.open(dot.render(outfile=tmp_path / "rnn2.png")) as image:
+        sizes["outfile"] = image.size
+    for how, (width, height) in sizes.items():
+        assert MAX_SIDE - 10 <= width <= MAX_SIDE and height < width / 5, (how, width, height)
+    # A small graph keeps its size, and SVG is never scaled.
+    *_, y = neuron_tanh()
+    (width, height), (own_width, own_height) = (
+        size(draw_graph(y).pipe(format="png")),
+        size(graphviz.Digraph.pipe(draw_graph(y), format="png")),  # Graphviz's own, in one go
+    )
+    assert width == own_width and abs(height - own_height) < 10  # drawn from the layout
+    svg = dot.pipe(format="svg").decode()
+    assert float(re.search(r'<svg width="([\d.]+)pt"', svg)[1]) > 20_000  # every detail
+
+
+@needs_dot
+def test_render_checks_its_options():
+    from engine.views.graph import render
+
+    *_, y = neuron_tanh()
+    with pytest.raises(ValueError, match=r"dpi must be in \(0, 1200\], got -5"):
+        render(draw_graph(y), "png", dpi=-5)
+    with pytest.raises(ValueError, match="seconds must be > 0"):
+        render(draw_graph(y), "png", seconds=0)
+
+
+@needs_dot
+def test_a_backslash_in_a_label_is_drawn_as_itself():
+    # Graphviz reads \N (the node's id), \G, \l... in labels, and in a table cell once it
+    # has decoded an entity such as &lt;: every drawn text keeps its backslashes.
+    import xml.etree.ElementTree as ElementTree
+
+    from engine.views.graph import render
+
+    label = "<a>\\N\\G"
+    h = hostile_rnn(label)  # value boxes, ghost boxes, a module box, a hand-built op
+    svg = render(draw_graph(h, title="t" + label), "svg")
+    texts = [t.text for t in ElementTree.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "t<a>\\N\\G" in texts and "<a>\\N\\G" in texts and "<a>\\N\\G#2" in texts
+    assert "L0.N<a>\\N\\G.w" in texts
+    # The first box, the ghost boxes beside far uses, the hand-built op's oval.
+    assert texts.count("<a>\\N\\G") >= 3
+    assert not [t for t in texts if re.search(r"g\d+_\d+_\d+", t)]  # no ghost's id drawn

@@ -73,7 +73,64 @@ def test_layers_and_neurons_and_mistakes():
 
 @pytest.mark.skipif(shutil.which("neato") is None, reason="Graphviz not installed")
 def test_renders():
-    from engine.graph import render
+    from engine.views.graph import render
 
     svg = render(draw_network(MLP(2, [4, 4, 1], seed=0), [0.5, 0.5], loss=squared_error), "svg")
     assert b"<svg" in svg and b"L1.N3" in svg
+
+
+# ---------------------------------------------------------------------------
+# A wide network stays readable and small; any label draws (issue 20)
+
+
+def test_a_wide_network_draws_a_readable_summary_and_says_what_it_left_out():
+    from nn.diagram import SHOWN, STRONGEST
+
+    model = MLP(2, [256, 256, 1], seed=0)
+    source = draw_network(model, [0.1, 0.2], loss=squared_error).source
+    assert len(source) < 100_000  # every weight drawn was 6.9 MB of DOT, 31 MB of SVG
+    boxes = re.findall(r"^\t(\S+) \[label=<", source, re.MULTILINE)
+    assert len(boxes) == 2 + SHOWN + SHOWN + 1
+    assert source.count("… 240 more neurons") == 2
+    # Into each neuron of the wide layer, its strongest weights from the boxes drawn.
+    lines = re.findall(r'^\t"?(L1\.N\d+|x\d+|L0\.N\d+)"? -> "?(L[12]\.N\d+)"?', source, re.M)
+    into_l1 = [(tail, head) for tail, head in lines if head.startswith("L1.")]
+    assert len(into_l1) == SHOWN * STRONGEST
+    neuron = model.layers[1].neurons[0]
+    drawn = {int(tail.split("N")[1]) for tail, head in into_l1 if head == "L1.N0"}
+    strongest = sorted(range(SHOWN), key=lambda i: -abs(neuron.w[i].data))[:STRONGEST]
+    assert drawn == set(strongest)
+    # The note under the picture says what was left out.
+    # 2·16 lines into L0, 16·3 into L1, 16 into L2 (256 weights: not wide)
+    assert "left out to stay readable (96 of 66,304 weights drawn)" in source
+    assert "L0, L1: the first 16 of 256 neurons drawn" in source
+    assert "into each neuron of L1: its 3 strongest weights (largest |w|)" in source
+
+
+def test_many_inputs_are_summarised_too_and_a_small_network_says_nothing():
+    source = draw_network(MLP(784, [10], seed=0)).source
+    assert "inputs: the first 16 of 784 inputs drawn" in source
+    assert "… 768 more inputs" in source and source.count(" -> ") == 10 * 3
+    small = draw_network(MLP(2, [16, 16, 1], seed=0)).source
+    assert "left out" not in small and "more neurons" not in small
+
+
+@pytest.mark.skipif(shutil.which("neato") is None, reason="Graphviz not installed")
+@pytest.mark.parametrize(
+    "label", ["a\x1b[31m", "nul\x00", "lone\ud800", "L" * 20_000, "a\\", "<b>", "a\\N<"]
+)
+def test_any_label_draws(label):
+    import xml.etree.ElementTree as ElementTree
+
+    from engine.views.graph import render
+
+    model = MLP(2, [2, 1], seed=0)
+    for n, p in model.named_parameters():
+        p.label = label + n
+    model.layers[0].neurons[0].activation = lambda z: z  # a function's name is shown too
+    model.layers[0].neurons[0].activation.__name__ = label
+    dot = draw_network(model, [0.5, 0.5], loss=squared_error, title=label)
+    svg = ElementTree.fromstring(render(dot, "svg"))  # Graphviz drew it, a browser can read it
+    texts = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+    if label == "a\\N<":  # drawn as itself: Graphviz reads \N in a label as the node's id
+        assert "a\\N<L1.N0" in texts and "a\\N<" in texts

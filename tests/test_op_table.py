@@ -10,8 +10,8 @@ from hypothesis.errors import NoSuchExample
 
 from engine import DomainError, Value, draw_graph, gradcheck, ops
 from engine import value as value_module
-from engine.expr import ExpressionError, parse
-from engine.strategies import apply_op, expressions, op_inputs
+from engine.cli.expr import ExpressionError, parse
+from engine.testing.strategies import apply_op, expressions, op_inputs
 
 # Two made-up ops: cube(x) = x³, and root(x, n) = x^(1/n) with a domain and a constant,
 # each drawn by a glyph of its own.

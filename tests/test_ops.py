@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from engine import DomainError, Value, grad, gradcheck, gradgradcheck
 from engine.ops import OPS
-from engine.strategies import BINARY, UNARY, apply_op, op_inputs
+from engine.testing.strategies import BINARY, UNARY, apply_op, op_inputs
 
 # Each op's value and local derivatives, derived by hand and written independently of
 # engine/ops.py (e.g. sigmoid' as e^-x / (1 + e^-x)² rather than σ(1 - σ)).

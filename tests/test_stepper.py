@@ -13,7 +13,8 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import BackwardTrace, Value, save_steps, step_through, topological_order, trace_backward
-from engine.graph import fit_column
+from engine.views.graph import fit_column
+from engine.views.stepper import _svg_frames, player_html
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -104,7 +105,8 @@ def test_missing_ipywidgets_says_what_to_install(monkeypatch):
 
 def test_importing_engine_imports_no_heavy_packages():
     code = (
-        "import sys, engine, engine.stepper, engine.graph, engine.expr, engine.chain;"
+        "import sys, engine, engine.views.stepper, engine.views.graph, engine.views.chain;"
+        "import engine.cli.expr;"
         "heavy = {'graphviz', 'ipywidgets', 'PIL', 'matplotlib', 'hypothesis'};"
         "print(sorted(heavy & set(sys.modules)))"
     )
@@ -151,7 +153,7 @@ def test_gif_without_pillow_says_what_to_install(tmp_path, monkeypatch):
 
 
 def test_frames_highlight_the_step_and_pass_drawing_options_through():
-    from engine.stepper import _frame
+    from engine.views.stepper import _frame
 
     a = Value(3.0, label="a")
     b = a * a
@@ -257,7 +259,7 @@ def test_the_player_caps_its_frames_and_says_so(tmp_path):
 
 @needs_dot
 def test_every_frame_has_one_size():
-    from engine.stepper import _frame
+    from engine.views.stepper import _frame
 
     *_, y = tanh_neuron()
     trace = trace_backward(y)
@@ -315,3 +317,228 @@ def test_no_step_uses_one_symbol_for_two_things(graph):
     for k in range(1, len(trace) + 1):
         text = trace.text(k)
         assert local_notation_ok(text.split(":  ", 1)[1]), text
+
+
+# ---------------------------------------------------------------------------
+# Hostile labels, wide passes, bad options and paths (issue 20)
+
+
+def unrolled_rnn(steps: int):
+    """A tanh RNN unrolled ``steps`` times (as in test_graph): about 7 backward steps each."""
+    w, u, h = Value(0.5, label="w"), Value(-0.8, label="u"), Value(0.0, label="h0")
+    for t in range(steps):
+        h = (w * h + u * Value(0.1 * t - 1, label=f"x{t}")).tanh()
+    h.label = "h"
+    return h
+
+
+SCRIPT_LABELS = ["<!--<script", "</script>", "<script>alert(1)</script>", "a&b", "]]>", "<!--"]
+
+
+def embedded_json(page: str) -> str:
+    """The text of the player's data element, as far as an HTML parser reads it."""
+    start = page.index('<script type="application/json" class="sf-data">')
+    body = page[page.index(">", start) + 1 :]
+    return body[: body.index("</script")]
+
+
+@needs_dot
+@pytest.mark.parametrize("label", SCRIPT_LABELS)
+def test_a_label_that_opens_or_closes_a_script_leaves_the_players_data_whole(tmp_path, label):
+    x = Value(0.5, label=label)
+    y = (x * 2).tanh()
+    y.label = label + "!"
+    save_steps(y, tmp_path / "steps.html")
+    page = (tmp_path / "steps.html").read_text()
+    data = embedded_json(page)
+    # Nothing in the data that HTML reads as markup: no "</script", no "<!--<script".
+    assert not set(data) & set("<>&"), data[:200]
+    parsed = player_parts(page)["data"]  # the data element ends where the JSON ends
+    trace = trace_backward(y)
+    assert parsed["texts"] == [trace.text(k) for k in range(len(trace) + 1)]
+    assert label in parsed["texts"][1]
+    # The same for the player a live step-through leaves in the notebook.
+    assert not set(embedded_json(player_html(trace, _svg_frames(trace, None)))) & set("<>&")
+
+
+HOSTILE_LABELS = {
+    "ansi": "w\x1b[31mred\x1b[0m",
+    "form feed": "page\x0cbreak",
+    "nul": "nul\x00byte",
+    "surrogate": "lone\ud800half",
+    "non-character": "x\ufffe",
+    "16 KB": "L" * 20_000,
+    "backslash": "ends in \\",
+}
+
+
+@needs_dot
+@pytest.mark.parametrize("label", HOSTILE_LABELS.values(), ids=HOSTILE_LABELS.keys())
+def test_a_label_with_any_characters_or_length_steps_through_as_pictures(tmp_path, label):
+    image = pytest.importorskip("PIL.Image")
+    x = Value(0.5, label=label)
+    y = (x * x).tanh()
+    y.label = label
+    (gif,) = save_steps(y, tmp_path / "steps.gif", dpi=40)
+    with image.open(gif) as frames:
+        assert frames.n_frames == len(trace_backward(y)) + 1
+    frames = save_steps(y, tmp_path / "frames", dpi=40)
+    assert len(frames) == len(trace_backward(y)) + 1
+    (page,) = save_steps(y, tmp_path / "steps.html")
+    parts = player_parts(open(page, encoding="utf-8").read())
+    assert len(parts["data"]["frames"]) == len(trace_backward(y)) + 1
+    # The text beside the pictures names the nodes as the pictures do: printable, short.
+    assert all(text.isprintable() and len(text) < 400 for text in parts["data"]["texts"])
+
+
+@needs_dot
+def test_a_gif_is_capped_like_the_player_slide_sized_and_says_where_it_stops(tmp_path):
+    image = pytest.importorskip("PIL.Image")
+    from engine.views.stepper import SLIDE
+
+    y = unrolled_rnn(3)  # 22 steps; at 96 dpi its frames are about 3,500 pixels wide
+    steps = len(trace_backward(y))
+    (gif,) = save_steps(y, tmp_path / "rnn.gif", max_frames=5, seconds=0.1)
+    with image.open(gif) as frames:
+        assert frames.n_frames == 5
+        assert frames.width <= SLIDE[0] and frames.height <= SLIDE[1]
+        assert frames.width >= SLIDE[0] - 2  # scaled to the slide, not below it
+    (folder,) = {os.path.dirname(p) for p in save_steps(y, tmp_path / "frames", max_frames=5)}
+    assert sorted(os.listdir(folder)) == [f"step_{k:03d}.png" for k in range(5)]
+    from engine.views.stepper import _frame, _stop_note
+
+    trace = trace_backward(y)
+    last = _frame(trace, 4, _stop_note(trace, 4, 5)).source
+    assert f"frames stop here, 4 of {steps} steps: max_frames=None draws them all" in last
+    assert "frames stop here" not in _frame(trace, 3, _stop_note(trace, 3, 5)).source
+
+
+@needs_dot
+def test_a_gif_of_a_longer_pass_takes_bounded_memory(tmp_path):
+    pytest.importorskip("PIL.Image")
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("reads the peak memory of a process from Linux's /proc")
+    # In a process of its own, so that its peak is its own (VmHWM: ru_maxrss would count the
+    # memory of the process it was forked from): 60 slide-sized frames.
+    code = (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from test_stepper import unrolled_rnn\n"
+        "from engine import save_steps\n"
+        "save_steps(unrolled_rnn(10), sys.argv[2])\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(status.split('VmHWM:')[1].split()[0])\n"
+    )
+    here = os.path.dirname(__file__)
+    result = subprocess.run(
+        [sys.executable, "-c", code, here, str(tmp_path / "rnn.gif")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_mb = int(result.stdout.split()[-1]) / 1024  # Linux reports kB
+    assert peak_mb < 400, f"{peak_mb:.0f} MB"  # every frame held at full size took 3.4 GB
+
+
+def frame_folder(folder, count):
+    folder.mkdir()
+    for k in range(count):
+        (folder / f"step_{k:03d}.png").write_bytes(b"old frame %d" % k)
+    (folder / "notes.txt").write_text("mine")
+
+
+@needs_dot
+def test_saving_frames_over_a_longer_earlier_pass_leaves_exactly_this_pass(tmp_path):
+    *_, y = tanh_neuron()  # 6 frames
+    frame_folder(tmp_path / "frames", 12)
+    (tmp_path / "frames" / "step_0000.png").write_bytes(b"old, 4 digits")
+    written = save_steps(y, tmp_path / "frames")
+    names = [f"step_{k:03d}.png" for k in range(6)]
+    assert [os.path.basename(p) for p in written] == names
+    assert sorted(os.listdir(tmp_path / "frames")) == ["notes.txt", *names]  # others stay
+    assert all((tmp_path / "frames" / n).read_bytes().startswith(b"\x89PNG") for n in names)
+    assert os.listdir(tmp_path) == ["frames"]
+
+
+@needs_dot
+def test_a_failure_while_drawing_frames_leaves_the_earlier_pass_whole(tmp_path, monkeypatch):
+    from engine.views import stepper
+
+    *_, y = tanh_neuron()
+    frame_folder(tmp_path / "frames", 12)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "frames").iterdir()}
+    real, calls = stepper.render, []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # Ctrl-C at the third frame
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(stepper, "render", failing)
+    with pytest.raises(KeyboardInterrupt):
+        save_steps(y, tmp_path / "frames")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "frames").iterdir()} == before
+    assert os.listdir(tmp_path) == ["frames"]
+
+
+BAD_OPTIONS = [
+    ({"max_frames": 0}, ValueError, "max_frames must be a whole number >= 1 or None"),
+    ({"max_frames": 2.5}, ValueError, "max_frames must be a whole number"),
+    ({"seconds": -1}, ValueError, r"seconds must be in \[0.02, 60\], got -1"),
+    ({"seconds": float("nan")}, ValueError, "seconds must be a finite number"),
+    ({"seconds": "1"}, TypeError, "seconds must be a number"),
+    ({"dpi": -5}, ValueError, r"dpi must be in \(0, 1200\], got -5"),
+    ({"dpi": 0}, ValueError, "dpi must be in"),
+    ({"grad": float("inf")}, ValueError, "grad must be a finite number"),
+    ({"rankdir": "XY"}, ValueError, "unknown rankdir 'XY'"),
+]
+
+
+@pytest.mark.parametrize("kind", ["steps.gif", "steps.html", "frames"])
+@pytest.mark.parametrize(("options", "error", "message"), BAD_OPTIONS)
+def test_every_option_is_checked_before_anything_is_drawn(
+    tmp_path, monkeypatch, kind, options, error, message
+):
+    from engine.views import stepper
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("drew a frame before checking the options")
+
+    monkeypatch.setattr(stepper, "render", no_drawing)
+    *_, y = tanh_neuron()
+    with pytest.raises(error, match=message):
+        save_steps(y, tmp_path / kind, **options)
+    assert os.listdir(tmp_path) == []
+
+
+def bad_paths(tmp_path):
+    (tmp_path / "a_file").write_text("x")
+    (tmp_path / "a_folder.gif").mkdir()
+    return [
+        ("", ValueError, "save_steps needs a path: a file name ending in .html or .gif, or a fo"),
+        ("   ", ValueError, "save_steps needs a path"),
+        (None, TypeError, "save_steps needs a path: .* got NoneType: None"),
+        (5, TypeError, "save_steps needs a path: .* got int: 5"),
+        (tmp_path / "missing" / "s.gif", FileNotFoundError, "the folder .*missing' does not exist"),
+        (tmp_path / "a_file" / "s.html", NotADirectoryError, "a_file' is a file, not a folder"),
+        (tmp_path / "a_file", NotADirectoryError, "it is a file, not a folder"),
+        (tmp_path / "a_file" / "frames", NotADirectoryError, "a_file' is a file"),
+        (tmp_path / "a_folder.gif", IsADirectoryError, "it is a folder; give a file name"),
+        (str(tmp_path / "nul\0.gif"), ValueError, "a path cannot hold a NUL character"),
+        (tmp_path / "steps.png", ValueError, "'.*steps.png' is none of these: give a folder name"),
+    ]
+
+
+@needs_dot
+def test_every_bad_path_gets_a_sentence_before_anything_is_drawn(tmp_path, monkeypatch):
+    from engine.views import stepper
+
+    monkeypatch.setattr(stepper, "render", lambda *a, **k: pytest.fail("drew a frame"))
+    *_, y = tanh_neuron()
+    for path, error, message in bad_paths(tmp_path):
+        with pytest.raises(error, match=message) as raised:
+            save_steps(y, path)
+        # A sentence of its own, not "[Errno 2] No such file or directory: ''".
+        assert type(raised.value) is error and not str(raised.value).startswith("[Errno")
+    assert sorted(os.listdir(tmp_path)) == ["a_file", "a_folder.gif"]

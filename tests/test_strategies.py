@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import Value, gradcheck, gradgradcheck
-from engine.strategies import (
+from engine.testing.strategies import (
     BINARY,
     BOUND,
     MARGIN,
@@ -101,7 +101,7 @@ def test_expressions_reject_unknown_ops():
 
 
 def test_expression_source_reads_like_code():
-    from engine.strategies import Step
+    from engine.testing.strategies import Step
 
     e = DrawnExpression(
         [1.0, 2.0], (Step("mul", (0, 1)), Step("tanh", (2,)), Step("pow_const", (3,), 2.0))

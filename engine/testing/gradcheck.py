@@ -15,11 +15,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .autograd import grad
-from .checks import at_least, greater_than, number
-from .errors import GradcheckError
-from .modes import no_grad
-from .value import Value
+from ..autograd import grad
+from ..errors import GradcheckError
+from ..modes import no_grad
+from ..utils.arguments import at_least, greater_than, number
+from ..value import Value
 
 __all__ = ["GradcheckReport", "GradcheckRow", "gradcheck", "gradgradcheck"]
 

@@ -19,7 +19,7 @@ patched):
 >>> trace(step, (1.5,))
 Traceback (most recent call last):
 ...
-engine.trace.TraceError: x > 0 compares a Value while tracing ...
+engine.compiler.trace.TraceError: x > 0 compares a Value while tracing ...
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from .modes import _tracing, enable_grad
-from .naming import printable_label
-from .ops import OPS, Op
+from ..modes import _tracing, enable_grad
+from ..naming import printable
+from ..ops import OPS, Op
+from ..value import Value
 from .symbols import FLOAT_FUNCTIONS
-from .value import Value
 
 __all__ = ["TraceError", "Node", "Graph", "trace", "example_arguments"]
 
@@ -114,7 +114,7 @@ class Graph:
 
 def _name(x: object) -> str:
     if isinstance(x, Value):
-        return printable_label(x.label) or "x"
+        return printable(x.label) or "x"
     return repr(x)
 
 

@@ -1,9 +1,9 @@
 """``engine.compile``: trace a function once, run whole batches as generated code.
 
 A scalar graph of one example has the same shape for every example, so it can
-be traced once (``engine.trace``), written out as straight-line code over the
-whole batch (``engine.codegen``, with layers recognised as matrix products by
-``engine.fusion``), compiled by Python's own ``compile()``, and run on every
+be traced once (``engine.compiler.trace``), written out as straight-line code over the
+whole batch (``engine.compiler.codegen``, with layers recognised as matrix products by
+``engine.compiler.fusion``), compiled by Python's own ``compile()``, and run on every
 batch after that.
 
 >>> from engine import Value, compile
@@ -35,11 +35,12 @@ import struct
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from . import ops
-from .autograd import topological_order
-from .checks import choice, whole_number
-from .errors import describe
-from .naming import printable_label
+from .. import ops
+from ..autograd import topological_order
+from ..errors import describe
+from ..naming import printable
+from ..utils.arguments import choice, whole_number
+from ..value import Value
 from .trace import (
     CONSTANT,
     Graph,
@@ -49,7 +50,6 @@ from .trace import (
     trace,
     trace_signature,
 )
-from .value import Value
 
 __all__ = ["compile", "CompiledStep", "TraceError"]
 
@@ -432,7 +432,7 @@ class CompiledStep:
         )
 
     def _filename(self, kind: str) -> str:
-        name = printable_label(str(getattr(self.fn, "__name__", "fn")))  # compile() refuses a NUL
+        name = printable(str(getattr(self.fn, "__name__", "fn")))  # compile() refuses a NUL
         return f"<engine.compile {name} {kind} {id(self):x}>"
 
     # -- honest tracing ----------------------------------------------------------
@@ -470,7 +470,7 @@ class CompiledStep:
 class _ArrayCode:
     """The array code made for one namespace, and what a call needs around it."""
 
-    run: Callable  # the generated ``run`` (see ``engine.codegen``)
+    run: Callable  # the generated ``run`` (see ``engine.compiler.codegen``)
     check: Callable | None  # with checks=True: stops at the first value not finite
     values: list[Value]  # the state Values in the order of the code's theta (its layout)
     read: Callable  # their .data, a list, into theta

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import ops
+from .. import ops
 from .trace import CONSTANT, INPUT, OPERATION, STATE, Graph
 
 __all__ = ["Scalar", "Layer", "Map", "ParamDot", "Vector", "plan"]

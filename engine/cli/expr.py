@@ -18,9 +18,9 @@ import ast
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from . import ops
-from .checks import finite_float
-from .value import Value
+from .. import ops
+from ..utils.arguments import finite_float
+from ..value import Value
 
 __all__ = ["ExpressionError", "Expression", "parse", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH"]
 
@@ -116,7 +116,7 @@ def parse(text: str) -> Expression:
     >>> parse("x.real")
     Traceback (most recent call last):
     ...
-    engine.expr.ExpressionError: an attribute (a.b) is not allowed (column 1: 'x.real')
+    engine.cli.expr.ExpressionError: an attribute (a.b) is not allowed (column 1: 'x.real')
     """
     if not isinstance(text, str):
         raise TypeError(f"parse needs a str, got {type(text).__name__}")

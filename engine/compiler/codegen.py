@@ -1,11 +1,11 @@
 """Writing a traced graph as Python source: forward, then backward, one commented line each.
 
 Every line comes from the op table: the forward and the local derivatives
-are the table's rules run on ``Symbol``s (see ``engine.symbols``), and the
+are the table's rules run on ``Symbol``s (see ``engine.compiler.symbols``), and the
 comment is the rule's ``formulas`` entry. Two writers:
 
 - ``array_source(graph, plan)``: code over whole batches in an Array API
-  namespace ``xp``; layers (see ``engine.fusion``) are matrix products.
+  namespace ``xp``; layers (see ``engine.compiler.fusion``) are matrix products.
 - ``python_source(graph)``: float code, the whole graph once per example in a
   loop, the chain rule one edge per line.
 
@@ -30,9 +30,9 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from . import ops
+from .. import ops
+from ..naming import printable
 from .fusion import Layer, Map, ParamDot, Plan, Scalar, Vector, input_vector
-from .naming import printable_label
 from .symbols import ARRAY, PYTHON, Symbol, array_symbol, multiply, python_symbol, text
 from .trace import CONSTANT, INPUT, OPERATION, STATE, Graph
 
@@ -137,7 +137,7 @@ class _Writer:
 
 
 def _label(node) -> str:
-    return f" {printable_label(node.label)}" if node.label else ""
+    return f" {printable(node.label)}" if node.label else ""
 
 
 class _Gradients:
@@ -716,7 +716,7 @@ class _FloatCode(_Code):
             if n.kind == STATE:
                 labels.setdefault(n.state, n.label)
         for s in sorted(labels):
-            self.before.line(f"p{s} = theta[{s}]", printable_label(labels[s]))
+            self.before.line(f"p{s} = theta[{s}]", printable(labels[s]))
 
     def forward(self) -> None:
         """One line per operation: before the loop, or inside it if it varies per example."""

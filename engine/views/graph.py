@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -41,11 +42,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import checks, ops
-from .autograd import BackwardStep, topological_order
+from .. import ops
+from ..autograd import BackwardStep, topological_order
+from ..naming import MAX_SHOWN, display_names, format_number, printable
+from ..utils import arguments as checks
+from ..value import Value
 from .chain import ChainPath, ChainRule
-from .naming import display_names, format_number
-from .value import Value
 
 if TYPE_CHECKING:
     import graphviz
@@ -58,6 +60,8 @@ __all__ = [
     "drawing_html",
     "new_drawing",
     "shade",
+    "plain_label",
+    "label_html",
     "RenderTimeout",
 ]
 
@@ -65,6 +69,11 @@ RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
 RENDER_SECONDS = 10.0  # the most a drawing may take, fallback layout included
 MAX_PIXELS = 6_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
+MAX_SIDE = 4_000  # ... and to this many pixels on their long side: a screen or slide shows it
+MAX_DPI = 1_200
+PAD = 4  # points Graphviz leaves around a drawing
+BITMAPS = ("png", "jpg", "jpeg", "gif")
+MAX_TITLE = 400  # characters of a title a drawing shows (names in it are short already)
 GHOST_SPAN = 3  # a use further than this many ranks from its value's box gets a ghost box
 
 FONT = "Helvetica,Arial,sans-serif"
@@ -119,6 +128,13 @@ def draw_graph(
     scales to the width of the output column; ``render`` draws it to bytes
     within a time budget.
 
+    As a bitmap (``format="png"``, ``.pipe(format="png")``, ``.render()``,
+    ``render(dot, "png")``) it comes out at its ``dpi`` (96 unless set),
+    scaled down as a whole if need be to at most ``MAX_SIDE`` = 4,000 pixels
+    on its long side and ``MAX_PIXELS`` = 6 million in all, in about the
+    time of its SVG: a 30-step RNN is a PNG of about 4,000 × 300 pixels that
+    shows its shape; the SVG (or ``max_nodes``) shows its numbers.
+
     >>> from engine import Value
     >>> w = Value(-1.0, label="w"); x = Value(0.5, label="x")
     >>> y = (w * x).tanh(); y.label = "y"
@@ -167,7 +183,7 @@ class _Chosen:
     nodes: list[Value]  # the ones drawn, in that order
     shown: set[Value]  # the same, to look up
     limit: int | None  # max_nodes
-    names: dict[Value, str]
+    names: dict[Value, str]  # as drawn: printable and short (``printable``)
     ids: dict[Value, int]  # a node's place in ``order``: its box is "v{id}", its oval "op{id}"
     ghosts: set[tuple[Value, int]]  # the edges (child, index) whose input is drawn again
     groups: dict[Value, str]  # the module each node is boxed in (absent: in none)
@@ -183,7 +199,7 @@ def _choose_nodes(root: Value, max_nodes: int | None, cluster: bool) -> _Chosen:
         nodes=nodes,
         shown=shown,
         limit=max_nodes,
-        names=display_names(order),
+        names={node: printable(name) for node, name in display_names(order).items()},
         ids={node: i for i, node in enumerate(order)},
         ghosts=_ghosted_uses(order, shown),
         groups=_clusters(nodes) if cluster else {},
@@ -238,7 +254,7 @@ class _Style:
 
     def ghost_box(self, node: Value, k: int, name: str) -> dict[str, str]:
         """The small box with the name of ``node``'s ``k``-th input, drawn beside ``node``."""
-        return {"label": name, **_ghost_style((node, k) in self.bold_edges)}
+        return {"label": plain_label(name), **_ghost_style((node, k) in self.bold_edges)}
 
     def input_edge(self, node: Value, k: int, local: float) -> dict[str, str]:
         """The edge into ``node``'s oval from its ``k``-th input, labelled ∂node/∂input."""
@@ -333,9 +349,10 @@ def _module_box(prefix: str) -> graphviz.Digraph:
     """The dashed box, named for its module (``L0.N3``), that its nodes are drawn in."""
     import graphviz
 
+    prefix = printable(prefix)
     box = graphviz.Digraph(name=f"cluster_{prefix}")
     box.attr(
-        label=prefix,
+        label=plain_label(prefix),
         labelloc="t",
         style="rounded,dashed",
         color=FAINT,
@@ -381,8 +398,8 @@ def _value_label(
 ) -> str:
     """An HTML-like table: name | data | grad, the grad cell shaded by size and sign."""
     cells = [
-        f'<TD BGCOLOR="{NAME_FILL}"><B>{html.escape(name)}</B></TD>',
-        f"<TD>data {format_number(data)}</TD>",
+        f'<TD BGCOLOR="{NAME_FILL}"><B>{label_html(name)}</B></TD>',
+        f"<TD>data {_number(data)}</TD>",
     ]
     if show_grad:
         if grad is None:
@@ -390,7 +407,7 @@ def _value_label(
         else:
             fill, ink = _shade(grad, scale)
             cells.append(
-                f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">grad {format_number(grad)}</FONT></TD>'
+                f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">grad {_number(grad)}</FONT></TD>'
             )
         if cell_width:
             cells[-1] = cells[-1].replace("<TD", f'<TD WIDTH="{round(cell_width)}"', 1)
@@ -403,6 +420,36 @@ def _value_label(
         "".join(f"<TR>{cell}</TR>" for cell in cells) if stacked else f"<TR>{''.join(cells)}</TR>"
     )
     return f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">{rows}</TABLE>>'
+
+
+def _number(x: float) -> str:
+    """A number for an HTML-like label: ``format_number``, made safe like every drawn text."""
+    return label_html(printable(format_number(x)))
+
+
+def label_html(text: str) -> str:
+    r"""Drawn text (``printable``) inside an HTML-like label: escaped, its backslashes too.
+
+    Graphviz decodes a table cell's entities and then reads ``\N``, ``\G``...
+    in it (``&lt;\N`` draws as ``<v3``), so a backslash is written as the
+    entities of an escaped one, which draw as one backslash in any text.
+
+    >>> label_html("a<b>\\N")
+    'a&lt;b&gt;&#92;&#92;N'
+    """
+    return html.escape(text).replace("\\", "&#92;&#92;")
+
+
+def plain_label(text: str, limit: int = MAX_SHOWN) -> str:
+    """``printable(text, limit)`` as a plain (not HTML-like) label, tooltip or other text.
+
+    Marked as no HTML, so that text which looks like ``<b>`` is not read as
+    markup, and with its backslashes doubled: Graphviz reads ``\\N``, ``\\l``
+    and the like in plain labels.
+    """
+    import graphviz
+
+    return graphviz.nohtml(printable(text, limit).replace("\\", "\\\\"))
 
 
 def shade(grad: float, scale: float) -> tuple[str, str]:
@@ -440,7 +487,7 @@ def _op_text(node: Value, glyphs: Mapping[tuple[str, bool], str]) -> str:
     c = node.constant
     glyph = glyphs.get((node.op, c is not None))
     if glyph is None:  # an op built by hand that the table does not have
-        return node.op
+        return plain_label(node.op)
     return glyph.format(f"{c:g}") if c is not None else glyph
 
 
@@ -484,10 +531,10 @@ def _caption(
             parts.append("dashed name: a value drawn again where it is used")
     lines = []
     if title:
-        lines.append(f'<FONT POINT-SIZE="14">{html.escape(title)}</FONT>')
+        lines.append(f'<FONT POINT-SIZE="14">{label_html(printable(title, MAX_TITLE))}</FONT>')
     if parts:
         lines.append(
-            f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{html.escape("   ·   ".join(parts))}</FONT>'
+            f'<FONT POINT-SIZE="10" COLOR="{MUTED}">{label_html("   ·   ".join(parts))}</FONT>'
         )
     return f"<{'<BR/>'.join(lines)}>" if lines else ""
 
@@ -614,6 +661,7 @@ def render(
     *,
     seconds: float = RENDER_SECONDS,
     dpi: float | None = None,
+    fit: tuple[int, int] = (MAX_SIDE, MAX_SIDE),
 ) -> bytes:
     """``dot`` drawn as ``format`` (default ``dot.format``) in at most about ``seconds``.
 
@@ -622,8 +670,16 @@ def render(
     beside the edges instead of on them (labels on edges double the ranks
     Graphviz lays out), straight edges, and bounded crossing and placement
     searches; its caption says it was used. If that runs out too,
-    ``RenderTimeout`` says to draw fewer nodes. Bitmaps larger than
-    ``MAX_PIXELS`` are scaled down, since drawing them is what takes the time.
+    ``RenderTimeout`` says to draw fewer nodes.
+
+    A bitmap (PNG, JPEG, GIF) comes out at ``dpi`` (default: the drawing's
+    own, else 96) unless that would be larger than ``fit`` (width, height in
+    pixels; at most ``MAX_SIDE`` = 4000 on each side by default) or
+    ``MAX_PIXELS`` (6 million) in all: then it is scaled down to fit both,
+    keeping its proportions, since drawing the pixels is what takes the
+    time. So a 30-step RNN, 23,000 points long, is a PNG 4,000 pixels wide
+    drawn in about the time of its SVG (zoom into the SVG for its numbers).
+    Vector formats (SVG, PDF) keep their size.
 
     >>> from engine import Value
     >>> x = Value(2.0, label="x"); y = x * x; y.backward()
@@ -632,6 +688,11 @@ def render(
     """
     import graphviz
 
+    checks.greater_than("seconds", seconds)
+    if dpi is not None:
+        checks.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
+    for name, side in zip(("fit width", "fit height"), fit, strict=True):
+        checks.whole_number(name, side, 1)
     format = format or dot.format
     program = getattr(dot, "engine", None) or "dot"
     exe = shutil.which(program)
@@ -639,7 +700,7 @@ def render(
         raise graphviz.ExecutableNotFound((program,))
     start = time.monotonic()
     source = dot.source
-    bitmap = format in ("png", "jpg", "jpeg", "gif")
+    bitmap = format in BITMAPS
     # A vector format is drawn in one go; a bitmap is laid out first (-Tdot), to learn its
     # size and scale it down if need be, then drawn from the positions by neato -n2.
     first = [exe, "-Tdot" if bitmap else f"-T{format}"]
@@ -659,7 +720,7 @@ def render(
     if not bitmap:
         return laid_out
     resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
-    options = [f"-T{format}", f"-Gdpi={resolution:g}", *_bitmap_limit(laid_out, resolution)]
+    options = [f"-T{format}", f"-Gdpi={_bitmap_dpi(laid_out, resolution, fit):.4f}"]
     # Positions and splines are fixed now: neato -n2 only draws (no second layout); the
     # pixel cap bounds its time, and what is left of the budget (at least 2 s) bounds it too.
     left = max(seconds - (time.monotonic() - start), 2.0)
@@ -702,17 +763,18 @@ def _run(command: list[str], source: str, timeout: float | None, text: bool = Tr
     return completed.stdout.decode() if text else completed.stdout
 
 
-def _bitmap_limit(laid_out: str, dpi: float) -> list[str]:
-    """``-Gsize`` that keeps a bitmap of the laid-out graph under ``MAX_PIXELS``."""
+def _bitmap_dpi(laid_out: str, dpi: float, fit: tuple[int, int]) -> float:
+    """``dpi``, or less if need be to keep a bitmap of the laid-out graph within ``fit`` and
+    ``MAX_PIXELS``: the drawing shrinks as a whole, in proportion."""
     box = re.search(r'bb="([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)"', laid_out)
     if not box:
-        return []
-    width, height = (float(box[3]) - float(box[1])) / 72, (float(box[4]) - float(box[2])) / 72
-    pixels = width * height * dpi * dpi
-    if pixels <= MAX_PIXELS:
-        return []
-    shrink = (MAX_PIXELS / pixels) ** 0.5
-    return [f"-Gsize={width * shrink:.2f},{height * shrink:.2f}"]
+        return dpi
+    # In inches, with the margin ("pad", 4 points a side) Graphviz draws around the box.
+    width = (float(box[3]) - float(box[1]) + 2 * PAD) / 72
+    height = (float(box[4]) - float(box[2]) + 2 * PAD) / 72
+    # A pixel of room on each side: Graphviz rounds the size up.
+    most = min((MAX_PIXELS / (width * height)) ** 0.5, (fit[0] - 1) / width, (fit[1] - 1) / height)
+    return min(dpi, most)
 
 
 _SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
@@ -827,5 +889,55 @@ def _drawing_class() -> type:
                 svg = render(self, "svg").decode()
                 return {"text/html": drawing_html(svg), "image/svg+xml": svg}
 
+            def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
+                     quiet=False, *, engine=None, encoding=None):  # fmt: skip
+                """As ``graphviz.Digraph.pipe``; a bitmap comes out as ``render`` sizes it."""
+                fmt = format or self.format
+                if _plain_call(self, fmt, renderer, formatter, neato_no_op, engine):
+                    data = render(self, fmt)
+                    return data.decode(encoding) if encoding else data
+                return super().pipe(
+                    format, renderer, formatter, neato_no_op, quiet,
+                    engine=engine, encoding=encoding,
+                )  # fmt: skip
+
+            def render(self, *args, **kwargs):
+                """As ``graphviz.Digraph.render``; a bitmap comes out as ``render`` sizes it
+                (at most ``MAX_SIDE`` pixels a side), so a big graph is no 32,767-pixel PNG."""
+                import inspect
+
+                call = inspect.signature(graphviz.Digraph.render).bind(self, *args, **kwargs)
+                given = call.arguments
+                fmt = given.get("format") or _suffix(given.get("outfile")) or self.format
+                options = (given.get(k) for k in ("renderer", "formatter", "neato_no_op"))
+                if not _plain_call(self, fmt, *options, given.get("engine")):
+                    return super().render(*args, **kwargs)
+                # The drawing's own dpi, lowered if need be; Graphviz draws the file as usual.
+                bounded = self.copy()
+                bounded.attr(dpi=f"{_fitting_dpi(self):.4f}")
+                return super(Drawing, bounded).render(*args, **kwargs)
+
         _DRAWING = Drawing
     return _DRAWING
+
+
+def _plain_call(dot: graphviz.Digraph, format: str, renderer, formatter, no_op, engine) -> bool:
+    """True for a bitmap drawn the usual way: the size cap applies (see ``render``)."""
+    plain = renderer is None and formatter is None and not no_op
+    return format in BITMAPS and plain and engine in (None, dot.engine)
+
+
+def _suffix(path: str | os.PathLike | None) -> str | None:
+    """The format a file name asks for (``g.png``: png), as graphviz reads it."""
+    if path is None:
+        return None
+    return os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
+
+
+def _fitting_dpi(dot: graphviz.Digraph) -> float:
+    """The dpi at which ``dot`` drawn as a bitmap fits ``MAX_SIDE`` and ``MAX_PIXELS``."""
+    program = shutil.which(getattr(dot, "engine", None) or "dot") or "dot"
+    # No time budget: graphviz's own render() has none, and waits for the drawing.
+    laid_out = _run([program, "-Tdot"], dot.source, None)
+    dpi = float(dot.graph_attr.get("dpi") or 96)
+    return _bitmap_dpi(laid_out, dpi, (MAX_SIDE, MAX_SIDE))

@@ -16,7 +16,7 @@ import os
 import signal
 import stat
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -61,7 +61,12 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         raise type(error)(error.errno, error.strerror, path) from None
 
 
-def write_together(folder: str | os.PathLike, files: Mapping[str, bytes]) -> None:
+def write_together(
+    folder: str | os.PathLike,
+    files: Mapping[str, bytes] | Iterable[tuple[str, bytes]],
+    *,
+    remove: Iterable[str] = (),
+) -> None:
     """Write ``files`` (name -> data) into ``folder``: all replace their old versions, or none.
 
     Every file is first written in full into a temporary folder, then moved in.
@@ -69,30 +74,53 @@ def write_together(folder: str | os.PathLike, files: Mapping[str, bytes]) -> Non
     Ctrl-C — each name is left as it was (its previous file, or no file), other
     files in ``folder`` are untouched and no temporary folder remains. A missing
     ``folder`` (and its missing parents) is created, and only if everything
-    was written.
+    was written. ``files`` may also be an iterable of (name, data) pairs, made
+    one at a time (frames drawn as they are written: only one is in memory).
+    The files named in ``remove`` (the frames of a longer earlier pass) go in
+    the same step: deleted once every new file is in, kept if anything fails.
 
     >>> import os, tempfile
     >>> folder = os.path.join(tempfile.mkdtemp(), "run")
     >>> write_together(folder, {"a.txt": b"1", "b.txt": b"2"}); sorted(os.listdir(folder))
     ['a.txt', 'b.txt']
+    >>> write_together(folder, [("a.txt", b"3")], remove=["b.txt"]); os.listdir(folder)
+    ['a.txt']
     """
     folder = os.fspath(folder)
-    for name in files:
-        if not name or os.path.basename(name) != name or name in (".", ".."):
-            raise ValueError(f"write_together takes plain file names, got {name!r}")
+    remove = list(remove)
+    if isinstance(files, Mapping):  # every name known: all are checked before any writing
+        for name in [*files, *remove]:
+            _check_name(folder, name)
+        files = files.items()
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise NotADirectoryError(f"cannot write into {folder!r}: it is not a folder")
-    for name in files:
-        target = os.path.join(folder, name)
-        if os.path.isdir(target):
-            raise IsADirectoryError(f"cannot write {target!r}: it is a directory")
     if os.path.isdir(folder):
-        _replace_in(folder, files)
+        _replace_in(folder, files, remove)
     else:
         _create(folder, files)
 
 
-def _create(folder: str, files: Mapping[str, bytes]) -> None:
+def _check_name(folder: str, name: str) -> None:
+    """A plain file name (no folder in it) that no directory in ``folder`` holds."""
+    if not name or os.path.basename(name) != name or name in (".", ".."):
+        raise ValueError(f"write_together takes plain file names, got {name!r}")
+    target = os.path.join(folder, name)
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"cannot write {target!r}: it is a directory")
+
+
+def _stage(stage: str, folder: str, files: Iterable[tuple[str, bytes]]) -> list[str]:
+    """Write ``files`` in full into the temporary folder ``stage``; their names, in order."""
+    names: dict[str, None] = {}
+    for name, data in files:
+        _check_name(folder, name)
+        like = os.path.join(folder, name)
+        os.replace(_write_new_file(stage, data, like=like), os.path.join(stage, name))
+        names[name] = None
+    return list(names)
+
+
+def _create(folder: str, files: Iterable[tuple[str, bytes]]) -> None:
     """A new ``folder`` with ``files`` in it, appearing in one rename once all are written."""
     parent = os.path.dirname(os.path.abspath(folder))
     missing = []  # the parents to make, deepest last; removed again if anything fails
@@ -105,8 +133,7 @@ def _create(folder: str, files: Mapping[str, bytes]) -> None:
         for directory in missing:
             os.mkdir(directory)
         stage = _new_folder(parent)
-        for name, data in files.items():
-            os.replace(_write_new_file(stage, data), os.path.join(stage, name))
+        _stage(stage, folder, files)
         os.rename(stage, folder)
     except BaseException:
         if stage is not None:
@@ -119,27 +146,34 @@ def _create(folder: str, files: Mapping[str, bytes]) -> None:
         raise
 
 
-def _replace_in(folder: str, files: Mapping[str, bytes]) -> None:
-    """Move ``files`` into the existing ``folder``, putting every name back if anything fails."""
+def _replace_in(folder: str, files: Iterable[tuple[str, bytes]], remove: list[str]) -> None:
+    """Move ``files`` into the existing ``folder`` and ``remove`` out of it, putting every
+    name back if anything fails."""
     # The temporary folder goes inside ``folder``, not beside it: renames within one folder
     # never cross file systems (``folder`` may be a mount point), and the parent need not be
     # writable (``--out .`` in a folder whose parent belongs to someone else).
     stage = _new_folder(folder)
     try:
-        for name, data in files.items():
-            like = os.path.join(folder, name)
-            os.replace(_write_new_file(stage, data, like=like), os.path.join(stage, name))
+        names = _stage(stage, folder, files)
+        for name in remove:
+            _check_name(folder, name)
+        gone = [name for name in remove if name not in names]
         previous = _new_folder(stage)
         with _interrupts_deferred() as interrupted:
             done: list[tuple[str, bool]] = []  # (name, whether an old file was set aside)
             try:
-                for name in files:
+                for name in names:
                     target = os.path.join(folder, name)
                     had_one = os.path.lexists(target)
                     if had_one:
                         os.rename(target, os.path.join(previous, name))
                     done.append((name, had_one))
                     os.rename(os.path.join(stage, name), target)
+                for name in gone:  # set aside with the replaced files: deleted with them
+                    target = os.path.join(folder, name)
+                    if os.path.lexists(target):
+                        os.rename(target, os.path.join(previous, name))
+                        done.append((name, True))
                 if interrupted():
                     raise KeyboardInterrupt
             except BaseException:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .autograd import topological_order
-from .naming import display_names, format_number
-from .value import Value
+from ..autograd import topological_order
+from ..naming import display_names, format_number
+from ..value import Value
 
 __all__ = ["ChainPath", "ChainRule", "TooManyPathsError", "chain_rule"]
 

@@ -8,19 +8,23 @@ graph is left exactly as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .autograd import BackwardStep, topological_order
-from .files import atomic_write
-from .graph import as_image, draw_graph, fit_column, render
-from .naming import display_names, format_number
-from .value import Number, Value
+from ..autograd import BackwardStep, topological_order
+from ..naming import display_names, format_number, printable
+from ..utils import arguments as checks
+from ..utils.files import atomic_write, write_together
+from ..value import Number, Value
+from .graph import MAX_DPI, as_image, draw_graph, fit_column, render
 
 __all__ = ["BackwardTrace", "trace_backward", "step_through", "save_steps"]
 
@@ -58,15 +62,23 @@ class BackwardTrace:
             grads[step.parent] = step.parent_grad
         return grads
 
-    def text(self, k: int) -> str:
-        """What happens at step ``k`` (1-based), in words and numbers; step 0 is the seed."""
+    def text(self, k: int, names: Mapping[Value, str] | None = None) -> str:
+        """What happens at step ``k`` (1-based), in words and numbers; step 0 is the seed.
+
+        ``names`` calls the nodes otherwise than ``display_names`` does (the
+        pictures and the player use ``printable`` names: printable and short).
+        """
+        names = self.names if names is None else names
         if k == 0:
-            name = self.names[self.root]
+            name = names[self.root]
             return (
                 f"start: d{name}/d{name} = {format_number(self.start[self.root])}; "
                 f"{len(self.steps)} edges to walk back"
             )
-        return f"step {k}/{len(self.steps)}:  {self.steps[k - 1]}"
+        step = self.steps[k - 1]
+        if names is not self.names:
+            step = dataclasses.replace(step, names=names)
+        return f"step {k}/{len(self.steps)}:  {step}"
 
 
 def trace_backward(root: Value, grad: Number = 1.0) -> BackwardTrace:
@@ -92,22 +104,31 @@ def trace_backward(root: Value, grad: Number = 1.0) -> BackwardTrace:
     return BackwardTrace(root, steps, start, display_names(order))
 
 
-MAX_FRAMES = 60  # a saved player holds at most this many frames ...
-MAX_PLAYER_BYTES = 3_000_000  # ... and at most about this many bytes of pictures
+MAX_FRAMES = 60  # a saved player, GIF or folder of frames holds at most this many frames ...
+MAX_PLAYER_BYTES = 3_000_000  # ... and a player at most about this many bytes of pictures
+SLIDE = (1600, 900)  # pixels a GIF's frames fit in, as a slide shows them
+SECONDS = (0.02, 60.0)  # how long a GIF may show each frame: GIF counts in 1/100 s
 GIF_NOTE = 'save_steps(root, "steps.gif") writes every step as an animation'
 
 
-def _frame(trace: BackwardTrace, k: int, **draw_options: Any):
+def _shown_text(trace: BackwardTrace, k: int) -> str:
+    """``trace.text(k)`` with every name as the pictures show it (``printable``: printable,
+    short), for the pictures' titles and the player's and widget's text."""
+    return trace.text(k, {node: printable(name) for node, name in trace.names.items()})
+
+
+def _frame(trace: BackwardTrace, k: int, note: str = "", /, **draw_options: Any):
     """The graph after ``k`` steps, with step k's edge highlighted and its text as title.
 
     Every frame of a trace has the same layout and size: the grad cells are
     as wide as the widest gradient any frame shows. ``title=None`` leaves the
-    text out (the widget and the player show it above the picture).
+    text out (the widget and the player show it above the picture); ``note``
+    follows the text (the last frame of a capped GIF says so).
     """
 
     options = {
         "highlight": trace.steps[k - 1] if k else trace.root,
-        "title": trace.text(k),
+        "title": _shown_text(trace, k) + note,
         "cell_width": _cell_width(trace),
         **draw_options,  # the caller may restyle anything but the gradients shown
     }
@@ -151,7 +172,7 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
     ``page=True`` gives a whole HTML document (what ``save_steps`` writes).
     """
     count = len(trace) + 1
-    texts = [trace.text(k) for k in range(len(frames))]
+    texts = [_shown_text(trace, k) for k in range(len(frames))]
     note = ""
     if len(frames) < count:
         note = (
@@ -159,7 +180,7 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
             f"capped to keep the file small); the live widget shows them all, and {GIF_NOTE}."
         )
     inline = [fit_column(frame) for frame in frames]
-    data = json.dumps({"frames": inline, "texts": texts}).replace("</", "<\\/")
+    data = json_in_html({"frames": inline, "texts": texts})
     uid = "sf-player-" + hashlib.sha1(data.encode()).hexdigest()[:12]  # the same each run
     body = f"""<div class="sf-player" id="{uid}" style="max-width:100%">
 <div class="sf-controls" style="display:none;align-items:center;gap:.5em;margin:.25em 0">
@@ -179,13 +200,31 @@ def player_html(trace: BackwardTrace, frames: list[str], *, page: bool = False) 
 </div>"""
     if not page:
         return body
-    title = html.escape(f"backward, step by step: {trace.names[trace.root]}")
+    title = html.escape(f"backward, step by step: {printable(trace.names[trace.root])}")
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         '<meta name="viewport" content="width=device-width, initial-scale=1"></head>\n'
         '<body style="font-family:Helvetica,Arial,sans-serif;margin:1em">\n'
         f"{body}\n</body></html>\n"
     )
+
+
+def json_in_html(value: Any) -> str:
+    r"""``value`` as JSON to put in an HTML page's ``<script>``: no ``<``, ``>`` or ``&`` in it.
+
+    Inside a script element the HTML parser looks for ``</script>`` and, after
+    ``<!--``, for ``<script``, which can swallow the rest of the page: a label
+    holding them would leave the player without its data and its controls.
+    As ``\u003c`` and the like they are the same JSON to ``JSON.parse``, and
+    nothing to the parser.
+
+    >>> print(json_in_html({"label": "</script><!--<script>&"}))
+    {"label": "\u003c/script\u003e\u003c!--\u003cscript\u003e\u0026"}
+    """
+    return json.dumps(value).translate(_HTML_SAFE)
+
+
+_HTML_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 # The player's script: plain DOM, no library. It hides itself in a live notebook when the
@@ -300,7 +339,7 @@ def step_through(root: Value, grad: Number = 1.0, **draw_options: Any):
     def show(change: Any = None) -> None:
         k = slider.value
         text.value = (
-            f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(trace.text(k))}</pre>"
+            f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(_shown_text(trace, k))}</pre>"
         )
         picture.value = svg(k)
         previous.disabled = k == 0
@@ -327,47 +366,165 @@ def save_steps(
     *,
     grad: Number = 1.0,
     seconds: float = 1.2,
-    dpi: int = 96,
+    dpi: float = 96,
     max_frames: int | None = MAX_FRAMES,
     **draw_options: Any,
 ) -> list[str]:
     """Write the step-through as an HTML player, an animated GIF, or numbered PNGs.
 
+    Frame k shows the graph after k steps of backward (frame 0: before the
+    first); at most ``max_frames`` frames (None: all), the first ones.
+
     - ``path`` ending in .html: one self-contained page (every frame as SVG,
-      a slider and ◀ ▶ in plain JavaScript; no server, no kernel), holding at
-      most ``max_frames`` frames (None: all) and saying so when it holds fewer.
-    - ending in .gif: each frame shows for ``seconds`` (the last one three
-      times as long); needs Pillow (``pip install pillow``; matplotlib brings it).
-    - anything else is a directory (made if missing) that receives
-      ``step_000.png``, ``step_001.png``, ...
+      a slider and ◀ ▶ in plain JavaScript; no server, no kernel), saying so
+      when it holds fewer frames than the pass has steps.
+    - ending in .gif: each frame shows for ``seconds`` (0.02 to 60; the last
+      one three times as long), scaled down if need be to fit a slide (``SLIDE``,
+      1600 × 900 pixels); needs Pillow (``pip install pillow``; matplotlib
+      brings it). A capped GIF says on its last frame where it stops.
+    - anything else is a folder (made if missing) that receives
+      ``step_000.png``, ``step_001.png``, ... (each at most 4000 pixels a
+      side, see ``render``), and then holds exactly these frames: the
+      ``step_*.png`` of an earlier, longer pass go, other files stay. (A
+      name ending in .png, .svg, .pdf... is refused rather than made a folder.)
 
-    Returns the paths written. The files appear only once every frame has
-    been drawn; ``.grad`` is untouched.
+    Every option and the path are checked before anything is drawn, and the
+    files appear only once every frame has been drawn: on an error or
+    Ctrl-C, what was there before is left as it was. Returns the paths
+    written; ``.grad`` is untouched.
     """
-
+    kind, path = _destination(path)
+    _check_options(root, grad, seconds, dpi, max_frames)
+    if kind == "gif":
+        _pillow()  # missing, it is said before any drawing
     trace = trace_backward(root, grad)
+    _frame(trace, 0, **draw_options)  # a wrong drawing option is said before any drawing
+    with _said_plainly(path):
+        if kind == "html":
+            frames = _svg_frames(trace, max_frames, **draw_options)
+            atomic_write(path, player_html(trace, frames, page=True).encode())
+            return [path]
+        count = len(trace) + 1 if max_frames is None else min(max_frames, len(trace) + 1)
+        if kind == "gif":
+            _write_gif(trace, count, path, seconds, dpi, draw_options)
+            return [path]
+        return _write_frames(trace, count, path, dpi, draw_options)
+
+
+def _write_frames(
+    trace: BackwardTrace, count: int, path: str, dpi: float, draw_options: dict[str, Any]
+) -> list[str]:
+    """The first ``count`` frames as PNGs into the folder ``path``, replacing any earlier ones."""
+    width = max(3, len(str(count - 1)))
+    names = [f"step_{k:0{width}d}.png" for k in range(count)]
+    old = [n for n in os.listdir(path) if _FRAME.fullmatch(n)] if os.path.isdir(path) else []
+
+    def frames() -> Iterator[tuple[str, bytes]]:  # drawn one at a time as they are written
+        for k, name in enumerate(names):
+            drawing = _frame(trace, k, _stop_note(trace, k, count), **draw_options)
+            yield name, render(drawing, "png", dpi=dpi)
+
+    write_together(path, frames(), remove=[n for n in old if n not in names])
+    return [os.path.join(path, name) for name in names]
+
+
+@contextmanager
+def _said_plainly(path: str) -> Iterator[None]:
+    """An error of the file system while writing (a full disk, a folder that went away) as a
+    sentence naming ``path``, not a temporary file."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno is None:  # a sentence already
+            raise
+        raise type(error)(f"cannot write {path!r}: {error.strerror or error}") from None
+
+
+_FRAME = re.compile(r"step_\d+\.png")  # a frame save_steps writes into a folder
+# What a path ending so is for: save_steps would not make a folder of that name.
+_NOT_A_FOLDER = (".png", ".jpg", ".jpeg", ".svg", ".pdf", ".webp", ".apng", ".mp4", ".webm")
+
+
+def _destination(path: object) -> tuple[str, str]:
+    """What ``path`` asks for ("html", "gif" or "folder") and the path as a str, checked
+    at once so that a path that cannot be written is said before any drawing."""
+    wanted = "a file name ending in .html or .gif, or a folder for PNG frames"
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"save_steps needs a path: {wanted}; got {type(path).__name__}: {path!r}")
     path = os.fspath(path)
-    if path.lower().endswith((".html", ".htm")):
-        frames = _svg_frames(trace, max_frames, **draw_options)
-        atomic_write(path, player_html(trace, frames, page=True).encode())
-        return [path]
-    frames = [
-        render(_frame(trace, k, **draw_options), "png", dpi=dpi) for k in range(len(trace) + 1)
-    ]
-    if path.lower().endswith(".gif"):
-        _write_gif(frames, path, seconds)
-        return [path]
-    os.makedirs(path, exist_ok=True)
-    width = max(3, len(str(len(frames) - 1)))
-    written = []
-    for k, png in enumerate(frames):
-        name = os.path.join(path, f"step_{k:0{width}d}.png")
-        atomic_write(name, png)
-        written.append(name)
-    return written
+    if not isinstance(path, str):  # a PathLike giving bytes
+        path = os.fsdecode(path)
+    if not path.strip():
+        raise ValueError(f"save_steps needs a path: {wanted}; got {path!r}")
+    if "\0" in path:
+        raise ValueError(f"save_steps cannot write {path!r}: a path cannot hold a NUL character")
+    lower = path.lower()
+    kind = "html" if lower.endswith((".html", ".htm")) else "gif" if lower.endswith(".gif") else ""
+    if not kind and lower.endswith(_NOT_A_FOLDER):
+        raise ValueError(
+            f"save_steps writes an HTML player (.html), an animated GIF (.gif) or a folder of "
+            f"PNG frames; {path!r} is none of these: give a folder name for the frames "
+            "(step_000.png, step_001.png, ... go in it), or a name ending in .gif or .html"
+        )
+    if kind:
+        _check_file_path(path)
+    else:
+        _check_folder_path(path)
+    return kind or "folder", path
 
 
-def _write_gif(frames: list[bytes], path: str, seconds: float) -> None:
+def _check_file_path(path: str) -> None:
+    """A file that can be written: not a folder, in a folder that exists and is writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"cannot write {path!r}: it is a folder; give a file name")
+    if not os.path.isdir(folder):
+        if os.path.exists(folder):
+            raise NotADirectoryError(f"cannot write {path!r}: {folder!r} is a file, not a folder")
+        raise FileNotFoundError(f"cannot write {path!r}: the folder {folder!r} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write {path!r}: the folder {folder!r} is not writable")
+
+
+def _check_folder_path(path: str) -> None:
+    """A folder that is one, or can be made: its nearest existing ancestor is a folder."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise NotADirectoryError(
+            f"cannot write frames into {path!r}: it is a file, not a folder; give a folder name "
+            "or a name ending in .gif or .html"
+        )
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise NotADirectoryError(f"cannot make the folder {path!r}: {existing!r} is a file")
+    # The frames are written inside the folder if it exists, else where it is to be made.
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write frames into {path!r}: {existing!r} is not writable")
+
+
+def _check_options(root: object, grad: object, seconds: object, dpi: object, frames: object):
+    """Every option of ``save_steps`` checked before any drawing, each error naming it."""
+    if not isinstance(root, Value):
+        raise TypeError(f"save_steps needs a Value to step back from, got {type(root).__name__}")
+    checks.number("grad", grad)
+    checks.in_range("seconds", seconds, *SECONDS, high_open=False)
+    checks.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
+    if frames is not None:
+        checks.whole_number("max_frames", frames, 1, or_else="or None (every frame)")
+
+
+def _stop_note(trace: BackwardTrace, k: int, count: int) -> str:
+    """On the last frame of a capped GIF or folder: where it stops, and how to get them all."""
+    if k < count - 1 or count == len(trace) + 1:
+        return ""
+    return f"   (frames stop here, {k} of {len(trace)} steps: max_frames=None draws them all)"
+
+
+def _pillow():
+    """Pillow's ``Image``, or an error saying how to install it."""
     try:
         from PIL import Image
     except ImportError:
@@ -375,25 +532,45 @@ def _write_gif(frames: list[bytes], path: str, seconds: float) -> None:
             "writing a GIF needs Pillow: pip install pillow (matplotlib installs it too); "
             "or give a directory to get numbered PNG frames"
         ) from None
+    return Image
+
+
+def _write_gif(
+    trace: BackwardTrace,
+    count: int,
+    path: str,
+    seconds: float,
+    dpi: float,
+    draw_options: dict[str, Any],
+) -> None:
+    """The first ``count`` frames as a GIF, each drawn to fit ``SLIDE``, written at once."""
     import io
 
-    images = [Image.open(io.BytesIO(png)).convert("RGB") for png in frames]
-    # Frames differ a little in size (numbers fill in); pad them all onto one white canvas.
-    width = max(image.width for image in images)
-    height = max(image.height for image in images)
-    canvases = []
-    for image in images:
-        canvas = Image.new("RGB", (width, height), "white")
-        canvas.paste(image, ((width - image.width) // 2, 0))
-        canvases.append(canvas.quantize(colors=64, dither=Image.Dither.NONE))
-    durations = [round(seconds * 1000)] * len(canvases)
+    Image = _pillow()
+
+    # Compressed, the frames are small (tens of kB); each is decoded only as it is added.
+    pngs = []
+    for k in range(count):
+        drawing = _frame(trace, k, _stop_note(trace, k, count), **draw_options)
+        pngs.append(render(drawing, "png", dpi=dpi, fit=SLIDE))
+    # Frames differ a little in size (the title's length): each goes on one white canvas.
+    sizes = [(int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) for png in pngs]
+    canvas_size = (max(w for w, _ in sizes), max(h for _, h in sizes))
+
+    def on_canvas(png: bytes):
+        with Image.open(io.BytesIO(png)) as image:
+            canvas = Image.new("RGB", canvas_size, "white")
+            canvas.paste(image.convert("RGB"), ((canvas_size[0] - image.width) // 2, 0))
+        return canvas.quantize(colors=64, dither=Image.Dither.NONE)
+
+    durations = [round(seconds * 1000)] * count
     durations[-1] *= 3
     buffer = io.BytesIO()
-    canvases[0].save(
+    on_canvas(pngs[0]).save(
         buffer,
         format="GIF",
         save_all=True,
-        append_images=canvases[1:],
+        append_images=(on_canvas(png) for png in pngs[1:]),
         duration=durations,
         loop=0,
         optimize=True,
