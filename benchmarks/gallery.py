@@ -1,7 +1,7 @@
 """The drawing gallery: graphs at lesson scale, timed from Values to SVG and to PNG.
 
 Each picture is built (``draw_graph`` / ``nn.diagram.draw_network``) and drawn by
-``engine.views.graph.render`` (Graphviz within its time budget), to SVG and to PNG. The
+``engine.views.render.render`` (Graphviz within its time budget), to SVG and to PNG. The
 pictures take turns in every repetition, in alternating order; the report gives the
 median seconds and the ratio to the lesson's five-node neuron drawn in the same run.
 Goal: every picture under 2 s. The pictures are written to --out, to be looked at.
@@ -110,7 +110,7 @@ def pictures(quick: bool) -> dict:
 
 
 def run(repeats: int = 3, out: str | None = None, quick: bool = False) -> str:
-    from engine.views.graph import RenderTimeout, render
+    from engine.views.render import RenderTimeout, render
 
     chosen = pictures(quick)
     over: set[str] = set()  # pictures that ran out of render()'s budget at least once

@@ -30,7 +30,7 @@ import time
 
 import engine
 from engine import Value, draw_graph, gc_paused
-from engine.errors import UsageError, dot_missing, usage_errors
+from engine.cli.usage import UsageError, dot_missing, usage_errors
 from engine.utils.arguments import at_least, greater_than, whole_number
 from engine.utils.files import write_together
 

@@ -32,17 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from engine import Value, grad
 from engine.naming import format_number, printable
-from engine.views.graph import (
-    FAINT,
-    FONT,
-    INK,
-    MUTED,
-    NAME_FILL,
-    label_html,
-    new_drawing,
-    plain_label,
-    shade,
-)
+from engine.views.render import new_drawing
+from engine.views.style import FAINT, FONT, INK, MUTED, NAME_FILL, label_html, plain_label, shade
 
 if TYPE_CHECKING:
     import graphviz

@@ -235,7 +235,7 @@ def test_dot_vanishing_mid_run_is_one_clear_line(capsys, tmp_path, monkeypatch):
     def missing(*args, **kwargs):
         raise FileNotFoundError(2, "No such file or directory", "dot")
 
-    monkeypatch.setattr(subprocess, "run", missing)  # how engine.views.graph.render starts dot
+    monkeypatch.setattr(subprocess, "run", missing)  # how engine.views.render.render starts dot
     code, _, err = run(capsys, "graph", *TANH, "-o", str(tmp_path / "g.svg"))
     assert code == 2 and "'dot' program" in err and err.count("\n") == 1
     assert os.listdir(tmp_path) == []

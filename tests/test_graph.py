@@ -12,7 +12,7 @@ from random_graphs import graphs
 
 from engine import Value, chain_rule, draw_graph, topological_order
 from engine.naming import format_number
-from engine.views.graph import HIGHLIGHT, _shade
+from engine.views.style import HIGHLIGHT, shade
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -104,10 +104,10 @@ def test_rankdir():
 
 
 def test_gradient_shading_carries_sign_and_size():
-    blue_small, ink = _shade(0.1, 1.0)
-    blue_large, ink_large = _shade(1.0, 1.0)
-    red_large, _ = _shade(-1.0, 1.0)
-    assert _shade(0.0, 1.0) == ("#FFFFFF", "#222222")
+    blue_small, ink = shade(0.1, 1.0)
+    blue_large, ink_large = shade(1.0, 1.0)
+    red_large, _ = shade(-1.0, 1.0)
+    assert shade(0.0, 1.0) == ("#FFFFFF", "#222222")
 
     def rgb(colour):
         return [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
@@ -119,8 +119,8 @@ def test_gradient_shading_carries_sign_and_size():
     assert luminance(blue_large) < luminance(blue_small)  # larger |grad| is darker
     assert rgb(blue_large)[2] > rgb(blue_large)[0] and rgb(red_large)[0] > rgb(red_large)[2]
     assert ink == "#222222" and ink_large == "#FFFFFF"  # text stays readable on dark fills
-    assert _shade(float("nan"), 1.0)[0] == "#BBBBBB"
-    assert _shade(float("inf"), 1.0) == _shade(1.0, 1.0)  # as large as it gets
+    assert shade(float("nan"), 1.0)[0] == "#BBBBBB"
+    assert shade(float("inf"), 1.0) == shade(1.0, 1.0)  # as large as it gets
 
 
 def test_nan_and_inf_gradients_are_drawn():
@@ -318,7 +318,7 @@ def test_highlighting_a_ghosted_use_highlights_its_ghost():
 
 @needs_dot
 def test_render_svg_and_png_and_the_bitmap_size_cap(monkeypatch):
-    from engine.views import graph
+    from engine.views import render as graph
 
     *_, y = neuron_tanh()
     assert graph.render(draw_graph(y), "svg").lstrip().startswith(b"<?xml")
@@ -330,7 +330,7 @@ def test_render_svg_and_png_and_the_bitmap_size_cap(monkeypatch):
 
 
 def test_the_quick_layout_moves_edge_numbers_beside_the_edges_and_says_so():
-    from engine.views.graph import _quick
+    from engine.views.render import _quick
 
     *_, y = neuron_tanh()
     quick = _quick(draw_graph(y).source)
@@ -341,7 +341,7 @@ def test_the_quick_layout_moves_edge_numbers_beside_the_edges_and_says_so():
 def test_render_falls_back_to_the_quick_layout_then_gives_a_clear_error(monkeypatch):
     import subprocess
 
-    from engine.views import graph
+    from engine.views import render as graph
 
     calls = []
 
@@ -366,7 +366,7 @@ def test_render_falls_back_to_the_quick_layout_then_gives_a_clear_error(monkeypa
 
 
 def test_fit_column_scales_down_never_up():
-    from engine.views.graph import fit_column
+    from engine.views.render import fit_column
 
     svg = '<?xml version="1.0"?>\n<svg width="1576pt" height="900pt"\n viewBox="0 0 1576 900">'
     fitted = fit_column(svg)
@@ -449,7 +449,8 @@ def test_any_label_draws_escaped_and_shortened(label, rankdir):
     import xml.etree.ElementTree as ElementTree
 
     from engine.naming import MAX_SHOWN, printable
-    from engine.views.graph import MAX_TITLE, render
+    from engine.views.graph import MAX_TITLE
+    from engine.views.render import render
 
     h = hostile_rnn(label)
     dot = draw_graph(h, rankdir=rankdir, title=label)
@@ -484,7 +485,7 @@ def test_drawn_names_keep_their_characters_visible():
 def test_a_long_rnn_as_png_fits_a_screen_however_it_is_made(tmp_path):
     from PIL import Image
 
-    from engine.views.graph import MAX_SIDE, render
+    from engine.views.render import MAX_SIDE, render
 
     w, u, h = unrolled_rnn(30)  # 23,000 points long: 30,844 pixels at 96 dpi
     dot = draw_graph(h)
@@ -517,7 +518,7 @@ def test_a_long_rnn_as_png_fits_a_screen_however_it_is_made(tmp_path):
 
 @needs_dot
 def test_render_checks_its_options():
-    from engine.views.graph import render
+    from engine.views.render import render
 
     *_, y = neuron_tanh()
     with pytest.raises(ValueError, match=r"dpi must be in \(0, 1200\], got -5"):
@@ -532,7 +533,7 @@ def test_a_backslash_in_a_label_is_drawn_as_itself():
     # has decoded an entity such as &lt;: every drawn text keeps its backslashes.
     import xml.etree.ElementTree as ElementTree
 
-    from engine.views.graph import render
+    from engine.views.render import render
 
     label = "<a>\\N\\G"
     h = hostile_rnn(label)  # value boxes, ghost boxes, a module box, a hand-built op

@@ -73,7 +73,7 @@ def test_layers_and_neurons_and_mistakes():
 
 @pytest.mark.skipif(shutil.which("neato") is None, reason="Graphviz not installed")
 def test_renders():
-    from engine.views.graph import render
+    from engine.views.render import render
 
     svg = render(draw_network(MLP(2, [4, 4, 1], seed=0), [0.5, 0.5], loss=squared_error), "svg")
     assert b"<svg" in svg and b"L1.N3" in svg
@@ -122,7 +122,7 @@ def test_many_inputs_are_summarised_too_and_a_small_network_says_nothing():
 def test_any_label_draws(label):
     import xml.etree.ElementTree as ElementTree
 
-    from engine.views.graph import render
+    from engine.views.render import render
 
     model = MLP(2, [2, 1], seed=0)
     for n, p in model.named_parameters():

@@ -13,7 +13,7 @@ from hypothesis import given
 from random_graphs import graphs
 
 from engine import BackwardTrace, Value, save_steps, step_through, topological_order, trace_backward
-from engine.views.graph import fit_column
+from engine.views.render import fit_column
 from engine.views.stepper import _svg_frames, player_html
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")

@@ -14,15 +14,17 @@ import shutil
 import sys
 from collections.abc import Collection, Sequence
 
-from ..errors import GradcheckError, UsageError, dot_missing, usage_errors
+from ..errors import GradcheckError
 from ..modes import detect_anomaly
 from ..testing.gradcheck import gradcheck
 from ..utils.arguments import at_least, greater_than, number, whole_number
 from ..utils.files import atomic_write
 from ..value import Value
 from ..views.chain import TooManyPathsError, chain_rule
-from ..views.graph import DEFAULT_MAX_NODES, RANKDIRS, RenderTimeout, draw_graph, render
+from ..views.graph import DEFAULT_MAX_NODES, RANKDIRS, draw_graph
+from ..views.render import RenderTimeout, render
 from .expr import FUNCTIONS, Expression, ExpressionError, parse
+from .usage import UsageError, dot_missing, usage_errors
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".gv": "gv", ".dot": "gv"}
 PNG_DPI = "150"  # crisp on a slide, still small
@@ -208,7 +210,7 @@ def _render(dot, fmt: str, path: str) -> bytes:
     if fmt == "png":
         dot.attr(dpi=PNG_DPI)
     try:
-        return render(dot, fmt)  # within graph.RENDER_SECONDS, else a quick layout or a message
+        return render(dot, fmt)  # within render.RENDER_SECONDS, else a quick layout or a message
     except RenderTimeout as error:
         raise UsageError(str(error)) from None
     except graphviz.ExecutableNotFound:

@@ -19,10 +19,9 @@ How to read a drawing:
   its own box (a weight shared by every step of an RNN), instead of an edge
   across the whole drawing.
 
-``render(dot, "svg" | "png" | "pdf")`` draws within a time budget
-(``RENDER_SECONDS``): Graphviz's full layout, else a quick one, else a clear
-``RenderTimeout``. In a notebook a drawing scales down to the output column, and shows
-as a picture even where the notebook is not trusted (``as_image``).
+``render(dot, "svg" | "png" | "pdf")`` (render.py) draws within a time budget, and in
+a notebook a drawing scales down to the output column, and shows as a picture even
+where the notebook is not trusted; the colours and fonts are style.py's.
 
 Models stay legible: parameters labelled like ``L0.N3.w1`` and ``L0.N3.b``
 are boxed together as ``L0.N3`` (see ``_clusters`` for which computed nodes
@@ -31,60 +30,41 @@ join them), and ``max_nodes`` draws only the nodes nearest the root.
 
 from __future__ import annotations
 
-import base64
-import html
-import os
 import re
-import shutil
-import subprocess
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import ops
 from ..autograd import BackwardStep, topological_order
-from ..naming import MAX_SHOWN, display_names, format_number, printable
+from ..naming import display_names, format_number, printable
 from ..utils import arguments as checks
 from ..value import Value
 from .chain import ChainPath, ChainRule
+from .render import new_drawing
+from .style import (
+    FAINT,
+    FONT,
+    HIGHLIGHT,
+    INK,
+    MUTED,
+    NAME_FILL,
+    OP_FILL,
+    label_html,
+    plain_label,
+    shade,
+)
 
 if TYPE_CHECKING:
     import graphviz
 
-__all__ = [
-    "draw_graph",
-    "render",
-    "fit_column",
-    "as_image",
-    "drawing_html",
-    "new_drawing",
-    "shade",
-    "plain_label",
-    "label_html",
-    "RenderTimeout",
-]
+__all__ = ["draw_graph"]
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DEFAULT_MAX_NODES = 250
-RENDER_SECONDS = 10.0  # the most a drawing may take, fallback layout included
-MAX_PIXELS = 6_000_000  # bitmaps are scaled down to this (cairo's time grows with the pixels)
-MAX_SIDE = 4_000  # ... and to this many pixels on their long side: a screen or slide shows it
-MAX_DPI = 1_200
-PAD = 4  # points Graphviz leaves around a drawing
-BITMAPS = ("png", "jpg", "jpeg", "gif")
 MAX_TITLE = 400  # characters of a title a drawing shows (names in it are short already)
 GHOST_SPAN = 3  # a use further than this many ranks from its value's box gets a ghost box
 
-FONT = "Helvetica,Arial,sans-serif"
-POSITIVE = (0x21, 0x66, 0xAC)  # ColorBrewer RdBu blue: safe for the common colour blindnesses
-NEGATIVE = (0xB2, 0x18, 0x2B)  # ColorBrewer RdBu red
-HIGHLIGHT = "#E66100"  # orange, distinct from both; highlights are also drawn thick
-NAME_FILL = "#EEEEEE"
-OP_FILL = "#F7F7F7"
-INK = "#222222"
-MUTED = "#555555"
-FAINT = "#999999"  # table cell lines, module boxes, the edges from "… N more nodes"
 
 # A parameter label such as "L0.N3.w1": a dotted name whose prefix ("L0.N3") names its module.
 _GROUPED_LABEL = re.compile(r"[A-Za-z_]\w*(\.\w+)+")
@@ -299,7 +279,7 @@ def _gradient(node: Value, grads: Mapping[Value, float] | None) -> float | None:
 
 def _canvas(format: str, rankdir: str, caption: str, on_top: bool) -> graphviz.Digraph:
     """An empty drawing with the fonts, colours and spacing of every drawing, and its caption."""
-    dot = _drawing_class()(format=format)
+    dot = new_drawing(format=format)
     dot.attr(rankdir=rankdir, fontname=FONT, nodesep="0.25", ranksep="0.35", bgcolor="white")
     dot.attr("node", fontname=FONT, fontsize="12", color=INK, fontcolor=INK)
     dot.attr("edge", fontname=FONT, fontsize="10", color=MUTED, fontcolor=MUTED, arrowsize="0.7")
@@ -405,7 +385,7 @@ def _value_label(
         if grad is None:
             cells.append(f'<TD><FONT COLOR="{MUTED}">grad ?</FONT></TD>')
         else:
-            fill, ink = _shade(grad, scale)
+            fill, ink = shade(grad, scale)
             cells.append(
                 f'<TD BGCOLOR="{fill}"><FONT COLOR="{ink}">grad {_number(grad)}</FONT></TD>'
             )
@@ -425,52 +405,6 @@ def _value_label(
 def _number(x: float) -> str:
     """A number for an HTML-like label: ``format_number``, made safe like every drawn text."""
     return label_html(printable(format_number(x)))
-
-
-def label_html(text: str) -> str:
-    r"""Drawn text (``printable``) inside an HTML-like label: escaped, its backslashes too.
-
-    Graphviz decodes a table cell's entities and then reads ``\N``, ``\G``...
-    in it (``&lt;\N`` draws as ``<v3``), so a backslash is written as the
-    entities of an escaped one, which draw as one backslash in any text.
-
-    >>> label_html("a<b>\\N")
-    'a&lt;b&gt;&#92;&#92;N'
-    """
-    return html.escape(text).replace("\\", "&#92;&#92;")
-
-
-def plain_label(text: str, limit: int = MAX_SHOWN) -> str:
-    """``printable(text, limit)`` as a plain (not HTML-like) label, tooltip or other text.
-
-    Marked as no HTML, so that text which looks like ``<b>`` is not read as
-    markup, and with its backslashes doubled: Graphviz reads ``\\N``, ``\\l``
-    and the like in plain labels.
-    """
-    import graphviz
-
-    return graphviz.nohtml(printable(text, limit).replace("\\", "\\\\"))
-
-
-def shade(grad: float, scale: float) -> tuple[str, str]:
-    """Fill and text colour for a gradient (see ``_shade``); for other drawings (nn.diagram)."""
-    return _shade(grad, scale)
-
-
-def _shade(grad: float, scale: float) -> tuple[str, str]:
-    """Fill and text colour for a gradient: darker for larger |grad|, blue +, red −."""
-    if grad != grad:  # NaN: no size, no sign
-        return "#BBBBBB", INK
-    if grad == 0 or scale == 0:
-        return "#FFFFFF", INK
-    # sqrt spreads the small gradients out so that they are not all white.
-    t = min(1.0, (abs(grad) / scale) ** 0.5) if abs(grad) != float("inf") else 1.0
-    strength = 0.12 + 0.78 * t
-    base = POSITIVE if grad > 0 else NEGATIVE
-    rgb = [round(255 + (c - 255) * strength) for c in base]
-    luminance = (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255
-    ink = "#FFFFFF" if luminance < 0.5 else INK
-    return "#{:02X}{:02X}{:02X}".format(*rgb), ink
 
 
 def _glyphs() -> dict[tuple[str, bool], str]:
@@ -645,299 +579,3 @@ def _highlights(items: Any) -> tuple[set[Value], set[tuple[Value, int]]]:
                 f"or a list of these; got {type(item).__name__}: {item!r}"
             )
     return nodes, edges
-
-
-# ---------------------------------------------------------------------------
-# Drawing to bytes within a time budget, and showing at the column's width
-
-
-class RenderTimeout(RuntimeError):
-    """Graphviz could not lay the graph out within the time budget, even the quick way."""
-
-
-def render(
-    dot: graphviz.Digraph,
-    format: str | None = None,
-    *,
-    seconds: float = RENDER_SECONDS,
-    dpi: float | None = None,
-    fit: tuple[int, int] = (MAX_SIDE, MAX_SIDE),
-) -> bytes:
-    """``dot`` drawn as ``format`` (default ``dot.format``) in at most about ``seconds``.
-
-    First Graphviz's full layout, given two thirds of the budget. If that
-    runs out, the quick layout in the rest: local derivatives as labels
-    beside the edges instead of on them (labels on edges double the ranks
-    Graphviz lays out), straight edges, and bounded crossing and placement
-    searches; its caption says it was used. If that runs out too,
-    ``RenderTimeout`` says to draw fewer nodes.
-
-    A bitmap (PNG, JPEG, GIF) comes out at ``dpi`` (default: the drawing's
-    own, else 96) unless that would be larger than ``fit`` (width, height in
-    pixels; at most ``MAX_SIDE`` = 4000 on each side by default) or
-    ``MAX_PIXELS`` (6 million) in all: then it is scaled down to fit both,
-    keeping its proportions, since drawing the pixels is what takes the
-    time. So a 30-step RNN, 23,000 points long, is a PNG 4,000 pixels wide
-    drawn in about the time of its SVG (zoom into the SVG for its numbers).
-    Vector formats (SVG, PDF) keep their size.
-
-    >>> from engine import Value
-    >>> x = Value(2.0, label="x"); y = x * x; y.backward()
-    >>> render(draw_graph(y), "svg").startswith(b"<?xml")
-    True
-    """
-    import graphviz
-
-    checks.greater_than("seconds", seconds)
-    if dpi is not None:
-        checks.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
-    for name, side in zip(("fit width", "fit height"), fit, strict=True):
-        checks.whole_number(name, side, 1)
-    format = format or dot.format
-    program = getattr(dot, "engine", None) or "dot"
-    exe = shutil.which(program)
-    if exe is None:
-        raise graphviz.ExecutableNotFound((program,))
-    start = time.monotonic()
-    source = dot.source
-    bitmap = format in BITMAPS
-    # A vector format is drawn in one go; a bitmap is laid out first (-Tdot), to learn its
-    # size and scale it down if need be, then drawn from the positions by neato -n2.
-    first = [exe, "-Tdot" if bitmap else f"-T{format}"]
-    try:
-        laid_out = _run(first, source, seconds * 2 / 3, text=bitmap)
-    except subprocess.TimeoutExpired:
-        left = seconds - (time.monotonic() - start)
-        try:
-            laid_out = _run([*first, *QUICK_LAYOUT], _quick(source), left, text=bitmap)
-        except subprocess.TimeoutExpired:
-            nodes = source.count("[label=<<TABLE")
-            raise RenderTimeout(
-                f"Graphviz could not lay out this graph of {nodes:,} values in {seconds:g} s, "
-                "even the quick way: draw fewer of them with max_nodes (on the command line, "
-                "--max-nodes), e.g. max_nodes=200"
-            ) from None
-    if not bitmap:
-        return laid_out
-    resolution = float(dpi or dot.graph_attr.get("dpi") or 96)
-    options = [f"-T{format}", f"-Gdpi={_bitmap_dpi(laid_out, resolution, fit):.4f}"]
-    # Positions and splines are fixed now: neato -n2 only draws (no second layout); the
-    # pixel cap bounds its time, and what is left of the budget (at least 2 s) bounds it too.
-    left = max(seconds - (time.monotonic() - start), 2.0)
-    try:
-        return _run([shutil.which("neato") or exe, "-n2", *options], laid_out, left, text=False)
-    except subprocess.TimeoutExpired:
-        raise RenderTimeout(
-            f"Graphviz could not draw this {format.upper()} in {seconds:g} s: draw fewer "
-            "values with max_nodes (on the command line, --max-nodes), or write an SVG"
-        ) from None
-
-
-# The quick layout: bounded network-simplex and crossing-minimisation passes, straight edges.
-QUICK_LAYOUT = ("-Gnslimit=1", "-Gmclimit=0.1", "-Gsplines=line")
-_EDGE_LABEL = re.compile(r"^(\s*\S+ -> \S+ \[(?:.* )?)label=", re.MULTILINE)
-_CAPTION_END = re.compile(r"^(\t(?:graph \[)?label=<.*)>( labelloc=)", re.MULTILINE)
-
-
-def _quick(source: str) -> str:
-    """The source for the quick layout: edge labels become xlabels, the caption says so."""
-    quick = _EDGE_LABEL.sub(r"\1xlabel=", source)
-    note = "quick layout (the full one took too long): edge numbers beside their edges"
-    caption = f'<BR/><FONT POINT-SIZE="10" COLOR="{HIGHLIGHT}">{note}</FONT>>'
-    return _CAPTION_END.sub(lambda m: m[1] + caption + m[2], quick, count=1)
-
-
-def _run(command: list[str], source: str, timeout: float | None, text: bool = True):
-    import graphviz
-
-    try:
-        completed = subprocess.run(
-            command, input=source.encode(), capture_output=True, timeout=timeout, check=False
-        )
-    except FileNotFoundError:  # the program went away since shutil.which found it
-        raise graphviz.ExecutableNotFound(command[:1]) from None
-    if completed.returncode != 0:
-        raise graphviz.CalledProcessError(
-            completed.returncode, command, output=completed.stdout, stderr=completed.stderr
-        )
-    return completed.stdout.decode() if text else completed.stdout
-
-
-def _bitmap_dpi(laid_out: str, dpi: float, fit: tuple[int, int]) -> float:
-    """``dpi``, or less if need be to keep a bitmap of the laid-out graph within ``fit`` and
-    ``MAX_PIXELS``: the drawing shrinks as a whole, in proportion."""
-    box = re.search(r'bb="([-\d.]+),([-\d.]+),([-\d.]+),([-\d.]+)"', laid_out)
-    if not box:
-        return dpi
-    # In inches, with the margin ("pad", 4 points a side) Graphviz draws around the box.
-    width = (float(box[3]) - float(box[1]) + 2 * PAD) / 72
-    height = (float(box[4]) - float(box[2]) + 2 * PAD) / 72
-    # A pixel of room on each side: Graphviz rounds the size up.
-    most = min((MAX_PIXELS / (width * height)) ** 0.5, (fit[0] - 1) / width, (fit[1] - 1) / height)
-    return min(dpi, most)
-
-
-_SVG_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
-_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
-
-
-def _svg_element(svg: str) -> str:
-    """Graphviz's SVG from its ``<svg>`` on, without the XML prolog and comments."""
-    start = svg.find("<svg")
-    return _COMMENT.sub("", svg[start:] if start >= 0 else svg)
-
-
-def fit_column(svg: str) -> str:
-    """Graphviz's SVG as inline HTML that scales down to its container's width, never up.
-
-    The ``<svg>`` gets ``width="100%"`` and a ``max-width`` of its own width,
-    so a small graph keeps its size and a large one shrinks to the column
-    (its height follows from the viewBox): no horizontal scrollbar. The XML
-    prolog and comments, which inline HTML needs neither of, are left out.
-
-    >>> fit_column('<?xml ...?>\\n<svg width="300pt" height="100pt" viewBox="0 0 300 100"></svg>')
-    '<svg width="100%" style="max-width:300pt;height:auto" viewBox="0 0 300 100"></svg>'
-    """
-    svg = _svg_element(svg)
-    return _SVG_SIZE.sub(
-        lambda m: f'<svg width="100%" style="max-width:{m[1]}pt;height:auto"', svg, count=1
-    )
-
-
-def as_image(svg: str, alt: str = "graph") -> str:
-    """Graphviz's SVG as an HTML ``<img>`` at its own size that scales down to the column.
-
-    What a notebook shows whether or not it trusts the output. A notebook
-    opened without being run (a fresh clone) is untrusted: JupyterLab then
-    sanitizes HTML, which removes an inline ``<svg>`` and leaves the text of
-    its boxes as loose words, and will not draw an ``image/svg+xml`` output
-    at all; an ``<img>`` with a ``data:`` URL survives, and is as sharp (an
-    SVG inside an image runs no scripts, which is why it is safe).
-
-    >>> image = as_image('<?xml version="1.0"?>\\n<!-- dot -->\\n<svg width="3pt"></svg>')
-    >>> image.split(",")[0], base64.b64decode(image.split(",")[1].split('"')[0])
-    ('<img src="data:image/svg+xml;base64', b'<svg width="3pt"></svg>')
-    >>> image.split('" ', 1)[1]
-    'alt="graph" style="max-width:100%;height:auto">'
-    """
-    data = base64.b64encode(_svg_element(svg).encode())
-    return (
-        f'<img src="data:image/svg+xml;base64,{data.decode()}" alt="{html.escape(alt)}" '
-        'style="max-width:100%;height:auto">'
-    )
-
-
-# Where scripts run (a trusted notebook, an exported page), the image before this script
-# becomes the inline SVG again, sized as fit_column sizes it: an inline SVG's boxes and
-# lines show their tooltips (draw_network puts a wide layer's weights there) and its text
-# can be selected; an image's cannot. Where scripts do not run, the image stays.
-_INLINE_JS = """<script>(function (here) {
-  var img = here && here.previousElementSibling;
-  if (!img || img.tagName !== "IMG" || !window.TextDecoder) return;
-  var text = atob(img.src.split(",")[1]);
-  var bytes = Uint8Array.from(text, function (c) { return c.charCodeAt(0); });
-  var box = document.createElement("div");
-  box.innerHTML = new TextDecoder().decode(bytes);
-  var svg = box.querySelector("svg");
-  if (!svg) return;
-  svg.style.maxWidth = svg.getAttribute("width");
-  svg.style.height = "auto";
-  svg.setAttribute("width", "100%");
-  svg.removeAttribute("height");
-  img.replaceWith(svg);
-})(document.currentScript);</script>"""
-
-
-def drawing_html(svg: str, alt: str = "graph") -> str:
-    """A drawing as a notebook's HTML: ``as_image``, turned back into inline SVG where scripts run.
-
-    >>> html_ = drawing_html('<svg width="3pt"></svg>')
-    >>> html_.startswith("<img ") and "<script>" in html_
-    True
-    """
-    return as_image(svg, alt) + _INLINE_JS
-
-
-_DRAWING: type | None = None
-
-
-def new_drawing(**options: Any) -> graphviz.Digraph:
-    """An empty ``graphviz.Digraph`` that Jupyter shows at the column's width, within budget.
-
-    What ``draw_graph`` builds on; other drawings (``nn.draw_network``) use it too.
-    ``options`` go to ``graphviz.Digraph`` (``format``, ``engine``, ...).
-    """
-    return _drawing_class()(**options)
-
-
-def _drawing_class() -> type:
-    """``graphviz.Digraph`` that shows itself in Jupyter at the column's width, within budget."""
-    global _DRAWING
-    if _DRAWING is None:
-        import graphviz
-
-        class Drawing(graphviz.Digraph):
-            """A ``graphviz.Digraph`` that notebooks show scaled to their column.
-
-            As HTML, an image (``as_image``): JupyterLab renders ``text/html``
-            before any other type whether the notebook is trusted or not (an
-            untrusted one sanitized), so that image is what every view shows;
-            the SVG itself rides along for front ends that want it.
-            """
-
-            def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-                svg = render(self, "svg").decode()
-                return {"text/html": drawing_html(svg), "image/svg+xml": svg}
-
-            def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
-                     quiet=False, *, engine=None, encoding=None):  # fmt: skip
-                """As ``graphviz.Digraph.pipe``; a bitmap comes out as ``render`` sizes it."""
-                fmt = format or self.format
-                if _plain_call(self, fmt, renderer, formatter, neato_no_op, engine):
-                    data = render(self, fmt)
-                    return data.decode(encoding) if encoding else data
-                return super().pipe(
-                    format, renderer, formatter, neato_no_op, quiet,
-                    engine=engine, encoding=encoding,
-                )  # fmt: skip
-
-            def render(self, *args, **kwargs):
-                """As ``graphviz.Digraph.render``; a bitmap comes out as ``render`` sizes it
-                (at most ``MAX_SIDE`` pixels a side), so a big graph is no 32,767-pixel PNG."""
-                import inspect
-
-                call = inspect.signature(graphviz.Digraph.render).bind(self, *args, **kwargs)
-                given = call.arguments
-                fmt = given.get("format") or _suffix(given.get("outfile")) or self.format
-                options = (given.get(k) for k in ("renderer", "formatter", "neato_no_op"))
-                if not _plain_call(self, fmt, *options, given.get("engine")):
-                    return super().render(*args, **kwargs)
-                # The drawing's own dpi, lowered if need be; Graphviz draws the file as usual.
-                bounded = self.copy()
-                bounded.attr(dpi=f"{_fitting_dpi(self):.4f}")
-                return super(Drawing, bounded).render(*args, **kwargs)
-
-        _DRAWING = Drawing
-    return _DRAWING
-
-
-def _plain_call(dot: graphviz.Digraph, format: str, renderer, formatter, no_op, engine) -> bool:
-    """True for a bitmap drawn the usual way: the size cap applies (see ``render``)."""
-    plain = renderer is None and formatter is None and not no_op
-    return format in BITMAPS and plain and engine in (None, dot.engine)
-
-
-def _suffix(path: str | os.PathLike | None) -> str | None:
-    """The format a file name asks for (``g.png``: png), as graphviz reads it."""
-    if path is None:
-        return None
-    return os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
-
-
-def _fitting_dpi(dot: graphviz.Digraph) -> float:
-    """The dpi at which ``dot`` drawn as a bitmap fits ``MAX_SIDE`` and ``MAX_PIXELS``."""
-    program = shutil.which(getattr(dot, "engine", None) or "dot") or "dot"
-    # No time budget: graphviz's own render() has none, and waits for the drawing.
-    laid_out = _run([program, "-Tdot"], dot.source, None)
-    dpi = float(dot.graph_attr.get("dpi") or 96)
-    return _bitmap_dpi(laid_out, dpi, (MAX_SIDE, MAX_SIDE))

@@ -24,7 +24,8 @@ from ..naming import display_names, format_number, printable
 from ..utils import arguments as checks
 from ..utils.files import atomic_write, write_together
 from ..value import Number, Value
-from .graph import MAX_DPI, as_image, draw_graph, fit_column, render
+from .graph import draw_graph
+from .render import MAX_DPI, as_image, fit_column, render
 
 __all__ = ["BackwardTrace", "trace_backward", "step_through", "save_steps"]
 
