@@ -11,6 +11,7 @@ from .activations import linear, log_softmax, relu, sigmoid, softmax, tanh
 from .layers import MLP, Layer, Neuron
 from .losses import bce_with_logits, binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from .module import Module
+from .predict import classify, predict
 from .serialize import CheckpointError
 from .train import History, evaluate, fit
 
@@ -32,6 +33,8 @@ __all__ = [
     "hinge_loss",
     "fit",
     "evaluate",
+    "predict",
+    "classify",
     "History",
     "CheckpointError",
     "datasets",

@@ -1,12 +1,20 @@
 """The demo: ``python -m nn train --dataset moons --optimizer adam --epochs 100 --out out/``.
 
-Trains an MLP on a 2-D dataset with a progress bar (``--compile``: as generated
-code on whole batches, for thousands of points and wide layers), prints the final
-loss and accuracy, and writes into ``--out``: ``loss.png`` (loss and accuracy per
-epoch), ``decision_boundary.png``, ``neuron.png`` (the computation graph of
-one neuron, L0.N0, on the first sample, with its gradients) and
-``model.json`` (the trained weights). Mistakes in the options give one clear
-line and exit status 2.
+Trains an MLP with a progress bar (``--compile``: as generated code on whole
+batches, for thousands of points and wide layers), prints the final loss and
+accuracy, and writes into ``--out``:
+
+- on a 2-D dataset (moons, circles, spirals, blobs, xor): ``loss.png`` (loss and
+  accuracy per epoch), ``decision_boundary.png``, ``neuron.png`` (the computation
+  graph of one neuron, L0.N0, on the first sample, with its gradients) and
+  ``model.json`` (the trained weights);
+- on ``digits`` (1,797 8×8 handwritten digits; 64 inputs have no decision boundary to
+  draw): it trains on 80% of them, reports the accuracy on the 20% held out, and writes
+  ``loss.png``, ``confusion_matrix.png`` (on the held-out digits), ``weights.png`` (each
+  first-layer neuron's 64 weights as an 8×8 image) and ``model.json``.
+
+Eager training (without ``--compile``) says first how long an epoch will take when it
+is slow. Mistakes in the options give one clear line and exit status 2.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import sys
 import time
 
 import engine
-from engine import Value, draw_graph
+from engine import Value, draw_graph, gc_paused
 from engine.cli.usage import UsageError, dot_missing, usage_errors
 from engine.utils.arguments import at_least, greater_than, whole_number
 from engine.utils.files import write_together
@@ -29,11 +37,14 @@ from engine.utils.files import write_together
 from . import datasets, plot
 from .layers import MLP
 from .optim import OPTIMIZERS
+from .predict import classify
 from .serialize import model_json
-from .train import evaluate, fit
+from .train import LOSSES, evaluate, fit
 
 #: What a run writes into --out: all of them, or (if anything fails) none.
 RESULTS = ("loss.png", "decision_boundary.png", "neuron.png", "model.json")
+#: ... on the digits, whose 64 inputs have no decision boundary to draw.
+DIGITS_RESULTS = ("loss.png", "confusion_matrix.png", "weights.png", "model.json")
 
 DATASETS = {
     "moons": lambda n, noise, seed: datasets.moons(n=n, noise=noise, seed=seed),
@@ -41,6 +52,7 @@ DATASETS = {
     "spirals": lambda n, noise, seed: datasets.spirals(n=n, noise=noise, seed=seed),
     "blobs": lambda n, noise, seed: datasets.blobs(n=n, std=noise, seed=seed),
     "xor": lambda n, noise, seed: datasets.xor(),
+    "digits": lambda n, noise, seed: datasets.digits(),
 }
 
 # Learning rates that train the demo's small networks in ~100 epochs (PyTorch's defaults,
@@ -60,6 +72,19 @@ DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor"
 
 # The fewest points each dataset can be drawn with: one per class (xor always has its 4).
 MIN_SAMPLES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "xor": 4}
+
+# The digits: the network, the mini-batches (a full batch of 1,437 images would be a graph
+# of millions of Values when eager), the epochs, and the share held out to test on. With 45
+# steps an epoch, Adam's demo rate of 0.05 jumps about and tests worse than 0.01.
+DIGITS_HIDDEN = [32]
+DIGITS_BATCH = 32
+DIGITS_EPOCHS = 30
+DIGITS_LR = {**DEMO_LR, "adam": 0.01, "adamw": 0.01}
+# Weights start scaled to 64 inputs (He's for relu, Xavier's otherwise), not at micrograd's
+# ±1: weights.png then shows what training wrote more than where the weights began (a pixel
+# blank in every image never moves its weight).
+DIGITS_INIT = {"relu": "he", "tanh": "xavier", "sigmoid": "xavier"}
+DIGITS_TEST = 0.2
 
 
 # Limits that keep a demo run to seconds or minutes. Eager training is pure Python, one
@@ -106,7 +131,8 @@ def _sizes(text: str) -> list[int]:
 def _check_options(args: argparse.Namespace) -> None:
     """Refuse option values out of range, each in one line, before anything runs."""
     with usage_errors():
-        whole_number("--epochs", args.epochs, 1)
+        if args.epochs is not None:
+            whole_number("--epochs", args.epochs, 1)
         for option, low in (("batch_size", 1), ("patience", 0), ("samples", 1)):
             if getattr(args, option) is not None:
                 whole_number(f"--{option.replace('_', '-')}", getattr(args, option), low)
@@ -115,21 +141,28 @@ def _check_options(args: argparse.Namespace) -> None:
         at_least("--min-delta", args.min_delta)
         if args.noise is not None:
             at_least("--noise", args.noise)
-        for size in args.hidden:
+        for size in args.hidden or []:
             whole_number("every --hidden size", size, 1)
     if args.noise is not None and args.noise > MAX_NOISE:
         raise UsageError(
             f"--noise must be at most {MAX_NOISE:g} (the data spans a few units; blobs ~20), "
             f"got {args.noise:g}"
         )
-    if len(args.hidden) > MAX_LAYERS:
+    if args.hidden is not None and len(args.hidden) > MAX_LAYERS:
         raise UsageError(f"--hidden: at most {MAX_LAYERS} hidden layers, got {len(args.hidden)}")
-    if max(args.hidden) > MAX_WIDTH:
+    if args.hidden is not None and max(args.hidden) > MAX_WIDTH:
         raise UsageError(
             f"--hidden: at most {MAX_WIDTH} neurons per layer (every weight is a Value, built "
             f"and, with --compile, traced one at a time), "
             f"got {max(args.hidden)}"
         )
+    if args.dataset == "digits":
+        for option, value in (("--samples", args.samples), ("--noise", args.noise)):
+            if value is not None:
+                raise UsageError(
+                    f"{option} does not apply to digits, which are 1,797 real images (20% of "
+                    f"them held out to test on)"
+                )
     if args.compile and args.samples is not None and args.samples > MAX_SAMPLES_COMPILED:
         raise UsageError(
             f"--samples: at most {MAX_SAMPLES_COMPILED} points with --compile, got {args.samples}"
@@ -147,9 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     train = commands.add_parser(
         "train",
-        help="train an MLP on a 2-D dataset and write pictures of it",
-        description="Train an MLP on a 2-D dataset; write loss.png, decision_boundary.png, "
-        "neuron.png and model.json into --out.",
+        help="train an MLP on a dataset and write pictures of it",
+        description="Train an MLP on a 2-D dataset and write loss.png, decision_boundary.png, "
+        "neuron.png and model.json into --out; or on the handwritten digits (--dataset digits, "
+        "best with --compile), tested on 20% of them held out, and write loss.png, "
+        "confusion_matrix.png, weights.png and model.json.",
     )
     train.add_argument(
         "--dataset", choices=sorted(DATASETS), default="moons", help="(default: moons)"
@@ -161,14 +196,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--lr",
         type=_real,
         default=None,
-        help="learning rate (default: a demo value per optimizer, adam 0.05)",
+        help="learning rate (default: a demo value per optimizer, adam 0.05; digits 0.01)",
     )
-    train.add_argument("--epochs", type=_whole, default=100, help="(default: 100)")
+    train.add_argument(
+        "--epochs", type=_whole, default=None, help=f"(default: 100; digits {DIGITS_EPOCHS})"
+    )
     train.add_argument(
         "--batch-size",
         type=_whole,
         default=None,
-        help="mini-batch size (default: the whole dataset each step)",
+        help=f"mini-batch size (default: the whole dataset each step; digits {DIGITS_BATCH})",
     )
     train.add_argument(
         "--patience",
@@ -185,9 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--hidden",
         type=_sizes,
-        default=[16, 16],
+        default=None,
         help=f"hidden layer sizes, comma separated: at most {MAX_LAYERS} layers of at most "
-        f"{MAX_WIDTH} (default: 16,16)",
+        f"{MAX_WIDTH} (default: 16,16; digits {','.join(map(str, DIGITS_HIDDEN))})",
     )
     train.add_argument(
         "--activation",
@@ -200,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_whole,
         default=None,
         help=f"number of points, at most {MAX_SAMPLES} ({MAX_SAMPLES_COMPILED} with --compile; "
-        "default: 100; xor always has 4)",
+        "default: 100; xor always has 4, digits 1,797)",
     )
     train.add_argument(
         "--noise",
@@ -222,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_out(path: str) -> str:
+def _check_out(path: str, names: tuple[str, ...]) -> str:
     """Refuse an --out that cannot become a writable directory, without creating it yet.
 
     The directory is made only when the results are written, so a mistake or a failed
@@ -239,7 +276,7 @@ def _check_out(path: str) -> str:
         raise UsageError(f"cannot create --out directory {path!r}: {existing!r} is a file")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise UsageError(f"--out directory {path!r} is not writable")
-    for name in RESULTS:
+    for name in names:
         if os.path.isdir(os.path.join(path, name)):
             raise UsageError(f"--out {path!r} has a folder called {name}, where {name} goes")
     return path
@@ -303,33 +340,38 @@ def train_command(args: argparse.Namespace) -> int:
         ) from None
     matplotlib.use("Agg")  # files only: works without a display
 
-    out = _check_out(args.out)
-    if shutil.which("dot") is None:  # said before training, not after 100 epochs
+    digits = args.dataset == "digits"
+    names = DIGITS_RESULTS if digits else RESULTS
+    out = _check_out(args.out, names)
+    if "neuron.png" in names and shutil.which("dot") is None:  # said before training
         raise dot_missing("neuron.png")
-    if args.dataset == "xor" and args.samples is not None:
-        raise UsageError("--samples does not apply to xor, which always has 4 points")
-    noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
-    n = 100 if args.samples is None else args.samples
-    if n < MIN_SAMPLES[args.dataset]:
-        raise UsageError(
-            f"--samples must be at least {MIN_SAMPLES[args.dataset]} for {args.dataset} "
-            "(one per class)"
-        )
-    X, y = DATASETS[args.dataset](n, noise, args.seed)
+    X, y = _data(args)
+    held_out = None  # the digits keep a fifth aside, to test on what training never saw
+    if digits:
+        X, X_test, y, y_test = datasets.train_test_split(X, y, DIGITS_TEST, seed=args.seed)
+        held_out = (X_test, y_test)
     classes = len(set(y))
     loss = "bce_with_logits" if classes == 2 else "cross_entropy"
+    hidden = args.hidden or (DIGITS_HIDDEN if digits else [16, 16])
     model = MLP(
-        2,
-        [*args.hidden, 1 if classes == 2 else classes],
+        len(X[0]),
+        [*hidden, 1 if classes == 2 else classes],
         activation=args.activation,
         seed=args.seed,
+        init=DIGITS_INIT[args.activation] if digits else "uniform",
     )
-    lr = DEMO_LR[args.optimizer] if args.lr is None else args.lr
+    lr = (DIGITS_LR if digits else DEMO_LR)[args.optimizer] if args.lr is None else args.lr
+    batch_size = DIGITS_BATCH if digits and args.batch_size is None else args.batch_size
+    epochs = args.epochs or (DIGITS_EPOCHS if digits else 100)
 
+    what = f"{len(X)} images, {len(held_out[0])} held out" if held_out else f"{len(X)} points"
+    batches = "" if batch_size is None else f", batches of {batch_size}"
     print(
-        f"{args.dataset}: {len(X)} points, {classes} classes; {model}; "
-        f"{args.optimizer} lr={lr:g}; loss {loss}"
+        f"{args.dataset}: {what}, {classes} classes; {model}; "
+        f"{args.optimizer} lr={lr:g}{batches}; loss {loss}"
     )
+    if not args.compile:
+        _say_if_slow(model, X, y, loss, epochs)
     started = time.perf_counter()
     try:
         history = fit(
@@ -339,8 +381,8 @@ def train_command(args: argparse.Namespace) -> int:
             loss=loss,
             optimizer=args.optimizer,
             lr=lr,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
+            epochs=epochs,
+            batch_size=batch_size,
             patience=args.patience,
             min_delta=args.min_delta,
             progress=not args.no_progress,
@@ -359,10 +401,7 @@ def train_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    try:
-        final_loss, accuracy = evaluate(model, X, y, loss=loss, compile=args.compile)
-    except (OverflowError, ValueError):  # e.g. exp of a huge logit
-        final_loss, accuracy = math.nan, None
+    final_loss, accuracy = _evaluate(model, X, y, loss, args.compile)
     # fit measures each epoch's loss before its step, so a last step too far shows only here.
     if not math.isfinite(final_loss):
         largest = max(abs(p.data) for p in model.parameters())
@@ -374,24 +413,25 @@ def train_command(args: argparse.Namespace) -> int:
         return 1
     stopped = " (early stopping)" if history.stop_reason == "early_stopping" else ""
     print(f"trained {history.epochs} epochs in {seconds:.1f}s{stopped}")
-    print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}")
+    on = " (training)" if digits else ""
+    print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}{on}")
+    if held_out is not None:
+        test_loss, test_accuracy = _evaluate(model, *held_out, loss, args.compile)
+        print(
+            f"test loss {test_loss:.4f}, accuracy {test_accuracy:.1%} "
+            f"({len(held_out[0])} held-out images)"
+        )
 
     # Everything is drawn in memory first: if any picture fails, no file has been written.
-    drawn = _one_point_at_a_time(model, X[0]) if args.compile else model
-    results = {}
-    for name, make in (
-        ("loss.png", lambda: plot.loss_curve(history)),
-        ("decision_boundary.png", lambda: plot.decision_boundary(drawn, X, y, resolution=60)),
-    ):
-        fig = make()
-        results[name] = _png(fig)
-        matplotlib.pyplot.close(fig)
-    results["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
+    if digits:
+        results = _digit_pictures(model, history, *held_out, args.compile)
+    else:
+        results = _pictures(model, history, X, y, args.compile)
     results["model.json"] = model_json(model)
     folder = out if out.endswith(os.sep) else out + os.sep
     # One run's results appear together or not at all: never a new loss.png beside an old
     # model.json.
-    unchanged = _unchanged(out)
+    unchanged = _unchanged(out, names)
     try:
         write_together(out, results)
     except KeyboardInterrupt:
@@ -410,9 +450,97 @@ def train_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _unchanged(out: str) -> str:
+def _data(args: argparse.Namespace) -> tuple[list, list]:
+    """The dataset the options name, with its number of points and noise checked."""
+    if args.dataset in ("xor", "digits"):
+        if args.samples is not None:  # digits: refused in _check_options, with --noise
+            raise UsageError("--samples does not apply to xor, which always has 4 points")
+        return DATASETS[args.dataset](None, None, args.seed)
+    noise = DEMO_NOISE[args.dataset] if args.noise is None else args.noise
+    n = 100 if args.samples is None else args.samples
+    if n < MIN_SAMPLES[args.dataset]:
+        raise UsageError(
+            f"--samples must be at least {MIN_SAMPLES[args.dataset]} for {args.dataset} "
+            "(one per class)"
+        )
+    return DATASETS[args.dataset](n, noise, args.seed)
+
+
+def _evaluate(model: MLP, X: list, y: list, loss: str, compiled: bool) -> tuple[float, float]:
+    """The loss and accuracy on (X, y); a loss of nan when the weights make it overflow."""
+    try:
+        return evaluate(model, X, y, loss=loss, compile=compiled)
+    except (OverflowError, ValueError):  # e.g. exp of a huge logit
+        return math.nan, math.nan
+
+
+def _say_if_slow(model: MLP, X: list, y: list, loss: str, epochs: int) -> None:
+    """Before eager training, say how long it will take when an epoch takes a second or more.
+
+    Timed, not guessed: forward, loss and backward on a few samples, scaled to the data.
+    """
+    k = min(len(X), 8)
+    started = time.perf_counter()
+    with gc_paused():
+        LOSSES[loss]([model(x) for x in X[:k]], y[:k]).backward()
+    epoch = (time.perf_counter() - started) / k * len(X)
+    model.zero_grad()  # the probe's gradients are not training's
+    if epoch >= 1.0:
+        total = f", {_duration(epoch * epochs)} for {epochs} epochs" if epochs > 1 else ""
+        print(
+            f"eager training, one Value at a time: about {_duration(epoch)} an epoch{total}; "
+            f"--compile runs the same training as generated code on whole batches, many "
+            f"times faster"
+        )
+
+
+def _duration(seconds: float) -> str:
+    """A rough duration in words: '12 s', '4 min', '1.5 h'."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _pictures(model: MLP, history, X: list, y: list, compiled: bool) -> dict[str, bytes]:
+    """A 2-D run's pictures: the loss curve, the decision boundary and one neuron's graph."""
+    import matplotlib.pyplot as plt
+
+    drawn = _one_point_at_a_time(model, X[0]) if compiled else model
+    results = {}
+    for name, make in (
+        ("loss.png", lambda: plot.loss_curve(history)),
+        ("decision_boundary.png", lambda: plot.decision_boundary(drawn, X, y, resolution=60)),
+    ):
+        fig = make()
+        results[name] = _png(fig)
+        plt.close(fig)
+    results["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
+    return results
+
+
+def _digit_pictures(model: MLP, history, X_test, y_test, compiled: bool) -> dict[str, bytes]:
+    """A digits run's pictures: the loss curve, the confusion matrix on the held-out digits,
+    and the first layer's weights as 8×8 images."""
+    import matplotlib.pyplot as plt
+
+    predicted = classify(model, X_test, compile=compiled)
+    results = {}
+    for name, make in (
+        ("loss.png", lambda: plot.loss_curve(history)),
+        ("confusion_matrix.png", lambda: plot.confusion_matrix(y_test, predicted)),
+        ("weights.png", lambda: plot.weight_images(model.layers[0])),
+    ):
+        fig = make()
+        results[name] = _png(fig)
+        plt.close(fig)
+    return results
+
+
+def _unchanged(out: str, names: tuple[str, ...]) -> str:
     """What a failed write leaves of --out, in words: the previous run's files, or nothing."""
-    previous = [name for name in RESULTS if os.path.lexists(os.path.join(out, name))]
+    previous = [name for name in names if os.path.lexists(os.path.join(out, name))]
     if previous:
         return f"{out} keeps the previous run's {', '.join(previous)}"
     return f"{out} is as it was" if os.path.isdir(out) else f"{out} was not created"

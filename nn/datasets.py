@@ -1,9 +1,11 @@
-"""Small 2-D datasets for classification, in pure Python and seeded.
+"""Datasets for classification: small 2-D ones drawn in pure Python, and real handwritten digits.
 
-Each returns ``(X, y)``: ``X`` a list of ``[x1, x2]`` points and ``y`` a list
-of integer class labels ``0, 1, …``. The same ``seed`` always gives the same
-data (each call uses its own ``random.Random``, never the global one). For
+Each returns ``(X, y)``: ``X`` a list of samples (``[x1, x2]`` points; for
+``digits``, 64 pixels) and ``y`` a list of integer class labels ``0, 1, …``.
+The drawn ones are seeded: the same ``seed`` always gives the same data (each
+call uses its own ``random.Random``, never the global one). For
 ``hinge_loss``, which wants labels ±1, convert with ``[2 * t - 1 for t in y]``.
+``train_test_split`` splits any of them into a training and a test set.
 
 >>> X, y = moons(n=6, noise=0.0, seed=0)
 >>> len(X), sorted(set(y))
@@ -14,14 +16,16 @@ True
 
 from __future__ import annotations
 
+import gzip
 import math
 import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from importlib import resources
 
 from engine.utils.arguments import at_least, in_range, number, whole_number
 
-__all__ = ["xor", "moons", "circles", "spirals", "blobs"]
+__all__ = ["xor", "moons", "circles", "spirals", "blobs", "digits", "train_test_split"]
 
 Data = tuple[list[list[float]], list[int]]
 
@@ -168,3 +172,177 @@ def blobs(
         points.append([cx + rng.gauss(0.0, std), cy + rng.gauss(0.0, std)])
         labels.append(k)
     return _shuffled(points, labels, rng)
+
+
+# -- real data ------------------------------------------------------------------------------
+
+#: The digits as scikit-learn ships them (``sklearn/datasets/data/digits.csv.gz``, byte for
+#: byte): one image a line, 64 pixel counts 0..16 row by row, then the label.
+DIGITS_FILE = "data/digits.csv.gz"
+
+
+def digits() -> Data:
+    """1,797 handwritten digits, each an 8×8 image as 64 floats in [0, 1] row by row; labels 0–9.
+
+    The classic UCI "Optical Recognition of Handwritten Digits" set, as
+    scikit-learn's ``load_digits`` has it, shipped inside this package (57 KB,
+    no download). 43 people filled in forms by hand; each digit was scanned as
+    32×32 black-and-white pixels, and each 4×4 block of those became one pixel
+    here, counting its black pixels (0..16). This returns the counts divided by
+    16, so 0.0 is white paper and 1.0 a block all ink, in the file's order
+    (the first image is a 0; ``y`` has 174 to 183 of each digit). Pixel
+    ``8·r + c`` is row ``r``, column ``c``: ``nn.plot.images(X)`` draws them.
+
+    Source: E. Alpaydin and C. Kaynak (1998), *Optical Recognition of
+    Handwritten Digits* [dataset], UCI Machine Learning Repository,
+    https://doi.org/10.24432/C50P49 (its test set, ``optdigits.tes``).
+    Licence: Creative Commons Attribution 4.0 (CC BY 4.0); cite it as above.
+
+    >>> X, y = digits()
+    >>> len(X), len(X[0]), sorted(set(y)) == list(range(10))
+    (1797, 64, True)
+    >>> y[0], X[0][:8]  # the first image's label and its top row
+    (0, [0.0, 0.0, 0.3125, 0.8125, 0.5625, 0.0625, 0.0, 0.0])
+    """
+    packed = resources.files(__package__).joinpath(DIGITS_FILE).read_bytes()
+    X, y = [], []
+    for line in gzip.decompress(packed).decode("ascii").splitlines():
+        *pixels, label = line.split(",")
+        X.append([int(p) / 16 for p in pixels])
+        y.append(int(label))
+    return X, y
+
+
+# -- splitting ------------------------------------------------------------------------------
+
+
+def train_test_split(
+    X: Sequence, y: Sequence, test_size: float | int = 0.2, seed: int | None = 0
+) -> tuple[list, list, list, list]:
+    """``(X_train, X_test, y_train, y_test)``: a random split with each class in the same share.
+
+    ``test_size`` is the fraction of the samples to hold out (0 < test_size < 1;
+    the test set gets ⌈test_size · n⌉ of them, as in scikit-learn) or their
+    number. The split is *stratified*: every class goes to the test set in the
+    same proportion (its share rounded, at least one sample on each side), so a
+    rare class is neither missing from the test nor from the training set. The
+    same ``seed`` gives the same split (``random.Random(seed)``, never the global
+    generator); both parts come shuffled. The samples themselves are not copied.
+
+    >>> X, y = digits()
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=0)
+    >>> len(X_train), len(X_test), y_test.count(0), y_test.count(8)
+    (1437, 360, 36, 35)
+    >>> train_test_split(X, y, seed=0) == (X_train, X_test, y_train, y_test)
+    True
+    """
+    X, y = samples_and_targets(X, y, "train_test_split")
+    classes = _by_class(y)  # each label's sample indices, in order of first appearance
+    n_test = _test_count(test_size, len(X))
+    for label, members in classes.items():
+        if len(members) < 2:
+            raise ValueError(
+                f"class {label!r} has only 1 sample: a stratified split needs at least 2 of "
+                f"each class (one to train on, one to test); remove it or collect more"
+            )
+    for part, size in (("test", n_test), ("training", len(X) - n_test)):
+        if size < len(classes):
+            raise ValueError(
+                f"test_size={test_size!r} leaves {size} samples for the {part} set, fewer than "
+                f"the {len(classes)} classes: a stratified split puts every class on both sides; "
+                f"choose a test_size nearer 0.5"
+            )
+    rng = random.Random(seed)
+    train, test = [], []
+    shares = _shares([len(m) for m in classes.values()], n_test)
+    for members, share in zip(classes.values(), shares):
+        members = members[:]
+        rng.shuffle(members)
+        test += members[:share]
+        train += members[share:]
+    rng.shuffle(train)  # not grouped by class
+    rng.shuffle(test)
+    return [X[i] for i in train], [X[i] for i in test], [y[i] for i in train], [y[i] for i in test]
+
+
+def samples_and_targets(X: Sequence, y: Sequence, caller: str) -> tuple[list, list]:
+    """X and y as lists (numpy arrays are fine), checked to be non-empty and equally long.
+
+    Shared by everything that takes a data set (``fit``, ``evaluate``, the split);
+    ``caller`` names the function in the message about an empty X.
+
+    >>> samples_and_targets([[0.0]], [], "fit")
+    Traceback (most recent call last):
+    ValueError: X has 1 samples but y has 0 targets
+    """
+    data = []
+    for name, values in (("X", X), ("y", y)):
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise TypeError(f"{name} must be a list, got {type(values).__name__}")
+        data.append(list(values))
+    X, y = data
+    if len(X) == 0:
+        raise ValueError(f"X is empty: {caller} needs at least one sample")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
+    return X, y
+
+
+def _by_class(y: list) -> dict[Hashable, list[int]]:
+    classes: dict[Hashable, list[int]] = {}
+    for i, label in enumerate(y):
+        if not isinstance(label, Hashable) or isinstance(label, float) and math.isnan(label):
+            raise TypeError(
+                f"y[{i}] is {label!r}: a stratified split needs a class label (an int or a "
+                f"string) for every sample; for one-hot targets pass the class indices"
+            )
+        classes.setdefault(label, []).append(i)
+    return classes
+
+
+def _test_count(test_size: float | int, n: int) -> int:
+    """How many samples ``test_size`` holds out of ``n``: a fraction of them, or a number."""
+    if isinstance(test_size, numbers.Integral) and not isinstance(test_size, bool):
+        count = whole_number("test_size", test_size, 1)
+        if count >= n:
+            raise ValueError(
+                f"test_size={count} samples leaves none of the {n} to train on: give fewer, "
+                f"or a fraction such as 0.2"
+            )
+        return count
+    fraction = in_range("test_size", test_size, 0.0, 1.0, low_open=True, high_open=True)
+    # rounded first so that 0.3 · 10 (3.0000000000000004 in floats) holds out 3, not 4
+    count = math.ceil(round(fraction * n, 9))
+    if count >= n:
+        raise ValueError(
+            f"test_size={fraction:g} of {n} samples leaves none to train on: use a smaller fraction"
+        )
+    return count
+
+
+def _shares(sizes: list[int], n_test: int) -> list[int]:
+    """How many of each class go to the test set: ``n_test`` in all, shared in proportion.
+
+    Each class's quota is its size · n_test / n; every class gets the whole part of its
+    quota, and the samples left over go to the largest fractions (Hamilton's method, as
+    seats in a parliament). Then every class gets at least one test sample and keeps at
+    least one for training, each moved from the class its quota favoured most.
+    """
+    n = sum(sizes)
+    quotas = [size * n_test / n for size in sizes]
+    shares = [math.floor(q) for q in quotas]
+    by_fraction = sorted(range(len(sizes)), key=lambda k: shares[k] - quotas[k])
+    for k in by_fraction[: n_test - sum(shares)]:
+        shares[k] += 1
+    for k, size in enumerate(sizes):
+        if shares[k] == 0:  # a small class: one test sample, from the most favoured class
+            donor = max((j for j in range(len(sizes)) if shares[j] > 1),
+                        key=lambda j: shares[j] - quotas[j])  # fmt: skip
+            shares[donor] -= 1
+            shares[k] += 1
+        elif shares[k] == size:  # one left to train on, tested in the least favoured class
+            taker = min((j for j in range(len(sizes)) if shares[j] < sizes[j] - 1),
+                        key=lambda j: shares[j] - quotas[j])  # fmt: skip
+            shares[taker] += 1
+            shares[k] -= 1
+    return shares

@@ -1,5 +1,8 @@
 """Pictures of training: loss curves, decision boundaries, loss surfaces with optimizer paths.
 
+Pictures of images (``images``, ``confusion_matrix``, ``weight_images``) live in
+``nn/plot_images.py`` and are here too, so every picture is ``nn.plot.<name>``.
+
 matplotlib is imported only when a function here draws (``pip install
 scalarflow[plot]``). Each function takes an optional ``ax`` to draw into and
 returns the matplotlib ``Figure``, so notebooks show it and scripts can
@@ -14,29 +17,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from engine import Value, no_grad
 from engine.utils.arguments import finite_float, greater_than, whole_number
 
+from .canvas import figure_and_axes as _figure_and_axes
+from .canvas import pyplot as _pyplot
 from .landscape import loss_grid, trajectory
 from .module import Module
+from .plot_images import confusion_matrix, images, weight_images
 from .train import History
 
-__all__ = ["loss_curve", "decision_boundary", "loss_surface", "trajectory"]
-
-
-def _pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError(
-            "nn.plot needs matplotlib: pip install matplotlib (or scalarflow[plot])"
-        ) from None
-    return plt
-
-
-def _figure_and_axes(ax, figsize):
-    plt = _pyplot()
-    if ax is None:
-        fig, ax = plt.subplots(figsize=figsize)
-        return fig, ax
-    return ax.figure, ax
+__all__ = [
+    "loss_curve",
+    "decision_boundary",
+    "loss_surface",
+    "trajectory",
+    "images",
+    "confusion_matrix",
+    "weight_images",
+]
 
 
 def loss_curve(history: History, ax=None):

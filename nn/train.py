@@ -15,13 +15,14 @@ import math
 import numbers
 import random
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from engine import TraceError, Value, gc_paused, no_grad
 from engine import compile as compile_step
 from engine.utils.arguments import at_least, choice, flag, whole_number
 
+from .datasets import samples_and_targets
 from .losses import (
     bce_with_logits,
     binary_cross_entropy,
@@ -185,21 +186,6 @@ def _correct(preds: list, targets: list, kind: str | None) -> int | None:
     return count
 
 
-def _check_data(X: Sequence, y: Sequence) -> tuple[list, list]:
-    """X and y as lists (numpy arrays are fine), checked to be non-empty and equally long."""
-    data = []
-    for name, values in (("X", X), ("y", y)):
-        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-            raise TypeError(f"{name} must be a list, got {type(values).__name__}")
-        data.append(list(values))
-    X, y = data
-    if len(X) == 0:
-        raise ValueError("X is empty: fit needs at least one sample")
-    if len(X) != len(y):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)} targets")
-    return X, y
-
-
 def evaluate(
     model: Module,
     X: Sequence,
@@ -219,7 +205,7 @@ def evaluate(
     >>> loss, acc        # the score is the bias 0: margin 1 missed by 1, sign 0 counts as -1
     (1.0, 0.0)
     """
-    X, y = _check_data(X, y)
+    X, y = samples_and_targets(X, y, "evaluate")
     loss_fn, kind = _resolve_loss(loss)
     with no_grad():
         preds = _compiled_outputs(model, X) if flag("compile", compile) else [model(x) for x in X]
@@ -296,7 +282,7 @@ def fit(
     """
     if not callable(model):
         raise TypeError(f"model must be callable (e.g. an MLP), got {type(model).__name__}")
-    X, y = _check_data(X, y)
+    X, y = samples_and_targets(X, y, "fit")
     loss_fn, kind = _resolve_loss(loss)
     opt = _resolve_optimizer(optimizer, lr, model)
     epochs = whole_number("epochs", epochs, 1)

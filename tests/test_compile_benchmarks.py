@@ -34,3 +34,12 @@ def test_compile_w1_counts_runs_its_contenders():
     for name in ("compiled numpy", "numpy by hand"):
         done = _run("compile_w1_counts.py", "--child", name, "--steps", "2", "--points", "20")
         assert done.returncode == 0, done.stderr
+
+
+def test_digits_epoch_runs_and_its_contenders_compute_the_same_first_epoch():
+    done = _run("digits_epoch.py", "--processes", "1", "--epochs", "1", "--images", "64")
+    # digits_epoch exits non-zero if a contender's first-epoch loss differs from eager's.
+    assert done.returncode == 0, done.stderr
+    for row in ("scalarflow eager", "compiled numpy", "compiled pure Python", "numpy by hand"):
+        assert row in done.stdout
+    assert "fit(compile=True)" in done.stdout and "(64 images)" in done.stdout

@@ -39,6 +39,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
         (["--dataset", "spirals", "--samples", "2"], "at least 3 for spirals"),
         (["--dataset", "xor", "--samples", "100"], "--samples does not apply to xor"),
         (["--activation", "gelu"], "invalid choice: 'gelu'"),
+        (["--dataset", "digits", "--samples", "500"], "--samples does not apply to digits"),
+        (["--dataset", "digits", "--noise", "0.1"], "--noise does not apply to digits"),
         (["--unknown"], "unrecognized arguments: --unknown"),
     ],
 )
@@ -130,6 +132,82 @@ def test_the_readme_demo_reaches_97_percent_on_moons(tmp_path):
     assert accuracy >= 97.0
     assert "100/100" in result.stderr  # the progress bar ran
     assert all((out / name).exists() for name in ("loss.png", "decision_boundary.png"))
+
+
+# --- the handwritten digits ---------------------------------------------------------------------
+
+DIGITS_RESULTS = ["confusion_matrix.png", "loss.png", "model.json", "weights.png"]
+
+
+def test_digits_writes_the_loss_the_confusion_matrix_and_the_weights(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["train", "--dataset", "digits", "--compile", "--epochs", "3",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    assert stdout.startswith("digits: 1437 images, 360 held out, 10 classes; MLP(nin=64, ")
+    assert "adam lr=0.01, batches of 32" in stdout and "eager" not in stdout
+    assert re.search(r"final loss \d+\.\d{4}, accuracy \d+\.\d% \(training\)", stdout)
+    assert re.search(r"test loss \d+\.\d{4}, accuracy \d+\.\d% \(360 held-out images\)", stdout)
+    assert sorted(os.listdir(out)) == DIGITS_RESULTS  # no decision boundary for 64 inputs
+    for name in DIGITS_RESULTS[:2] + DIGITS_RESULTS[3:]:
+        assert (out / name).read_bytes().startswith(PNG), name
+    MLP(64, [32, 10]).load(out / "model.json")
+
+
+def test_digits_as_the_readme_runs_it_reads_95_percent_of_the_held_out_images(tmp_path):
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "nn", "train", "--dataset", "digits", "--compile",
+           "--out", str(out)]  # fmt: skip
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"test loss .*, accuracy (\d+\.\d)%", result.stdout).group(1))
+    assert accuracy >= 95.0
+    assert "30/30" in result.stderr  # the progress bar ran, over the digits' 30 epochs
+    assert sorted(os.listdir(out)) == DIGITS_RESULTS
+
+
+def test_eager_digits_says_how_long_an_epoch_takes_before_training(tmp_path, capsys, monkeypatch):
+    import nn.__main__ as cli
+
+    def interrupted(*args, **kwargs):  # stands in for the minutes of eager training
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "fit", interrupted)
+    code = main(["train", "--dataset", "digits", "--out", str(tmp_path / "out"), "--no-progress"])
+    stdout, err = capsys.readouterr()
+    assert code == 130 and err == "interrupted\n"
+    said = stdout.splitlines()[1]
+    assert re.fullmatch(
+        r"eager training, one Value at a time: about \d+ (s|min) an epoch, \d+(\.\d)? (s|min|h) "
+        r"for 30 epochs; --compile runs the same training as generated code on whole "
+        r"batches, many times faster",
+        said,
+    ), said
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_estimate_is_measured_and_said_only_when_an_epoch_takes_a_second(monkeypatch, capsys):
+    import nn.__main__ as cli
+
+    ticks = iter([0.0, 0.25])  # the probe of 8 samples takes 0.25 s: 1 s for 32 of them
+    monkeypatch.setattr(cli.time, "perf_counter", lambda: next(ticks))
+    model = MLP(2, [2, 1], seed=0)
+    cli._say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1)
+    assert capsys.readouterr().out.startswith(
+        "eager training, one Value at a time: about 1 s an epoch; --compile runs"
+    )
+    assert all(p.grad == 0.0 for p in model.parameters())  # the probe's gradients are gone
+    ticks = iter([0.0, 0.2])  # 0.8 s an epoch: nothing to say
+    cli._say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1000)
+    assert capsys.readouterr().out == ""
+
+
+def test_digits_need_no_graphviz(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot`: neuron.png is not drawn
+    code = main(["train", "--dataset", "digits", "--compile", "--epochs", "1",
+                 "--out", str(tmp_path / "out"), "--no-progress"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
 
 
 def test_without_graphviz_it_says_so_before_training_and_writes_nothing(

@@ -62,6 +62,14 @@ def test_the_wheel_holds_the_packages_the_licence_and_nothing_else(wheel):
     assert any(re.fullmatch(r"scalarflow-[^/]+\.dist-info/licenses/LICENSE", n) for n in names)
 
 
+def test_the_wheel_ships_the_digits(wheel):
+    # datasets.digits() reads its file from the installed package: without it in the
+    # wheel, the digits, lesson 9 and the digits demo fail once installed.
+    path, _ = wheel
+    names = zipfile.ZipFile(path).namelist()
+    assert {"nn/data/digits.csv.gz", "nn/data/README.md"} <= set(names)
+
+
 def test_the_wheel_says_its_licence_and_pythons(wheel):
     path, _ = wheel
     with zipfile.ZipFile(path) as archive:
