@@ -313,6 +313,7 @@ def test_sigint_while_drawing_a_program_ends_it_cleanly(tmp_path):
     # process, and pause() then waits for ever (it did, once, on a loaded machine).
     script = (
         "import signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # as in a terminal
         "import engine.cli.commands as cli\n"
         "def render(*args): signal.raise_signal(signal.SIGINT); time.sleep(60)\n"
         "cli._render = render\n"

@@ -203,6 +203,16 @@ def test_a_failure_while_moving_in_puts_every_old_file_back(previous_run, monkey
     assert os.listdir(previous_run.parent) == ["out"]
 
 
+@pytest.fixture
+def ctrl_c_as_in_a_terminal():
+    """SIGINT raises KeyboardInterrupt, as in a terminal, even where the tests were started
+    with it ignored (a shell's background job); restored afterwards."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("ctrl_c_as_in_a_terminal")
 def test_ctrl_c_while_moving_in_is_held_back_then_undoes_the_move(previous_run, monkeypatch):
     # A real SIGINT between two renames: the move is not cut in half, it is undone whole,
     # and the interrupt still reaches the caller.

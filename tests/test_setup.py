@@ -45,9 +45,15 @@ def _works(venv: Path) -> bool:
 def interrupted(tmp_path_factory) -> Path:
     """An environment whose first set-up was interrupted by Ctrl-C while it was created."""
     venv = tmp_path_factory.mktemp("setup") / "venv"
+
+    # Ctrl-C as in a terminal: a shell started with SIGINT ignored (a background job)
+    # could not be interrupted at all, and its children inherit that.
+    def as_in_a_terminal():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     first = subprocess.Popen(
         ["bash", str(SETUP)], env=_environment(venv), stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=as_in_a_terminal,
     )  # fmt: skip
     said = ""
     deadline = time.monotonic() + 120
