@@ -153,6 +153,13 @@ def test_any_text_parses_or_gives_an_expression_error(text):
     parses_or_reports(text)
 
 
+@pytest.mark.parametrize("text", ["\x00", "x\x00", "x + \x00y", "\x00 1"])
+def test_a_nul_character_is_an_expression_error_on_every_python(text):
+    # Python 3.10's own parser raises ValueError for it (3.11 a SyntaxError): named here.
+    with pytest.raises(ExpressionError, match=r"column \d+ is a NUL character"):
+        parse(text)
+
+
 @given(st.text(alphabet="xy0123456789.+-*/() e", max_size=30))
 def test_arithmetic_soup_never_escapes_as_another_error(text):
     parses_or_reports(text)

@@ -130,6 +130,8 @@ def parse(text: str) -> Expression:
         )
     if not text.strip():
         raise ExpressionError("the expression is empty")
+    if "\0" in text:  # Python 3.10's parser raises ValueError for it, 3.11's SyntaxError
+        raise ExpressionError(f"column {text.index(chr(0)) + 1} is a NUL character")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
