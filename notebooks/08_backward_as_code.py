@@ -63,6 +63,15 @@ def loss(x, y):
 
 
 step = compile(loss, (1.0, 0.0), params=[w, b])
+print(step.graph)
+
+# %% [markdown]
+# That is what the trace recorded, one equation per node: `p0` and `p1` are the
+# parameters `w` and `b`, `x` and `y` the example, and each `v` a node of the graph,
+# named by its place in it. `compile` writes these equations out as Python, forward
+# and backward:
+
+# %%
 print(step.source_per_node)
 
 # %% [markdown]
@@ -73,9 +82,12 @@ print(step.source_per_node)
 #   `w · x`, then `+ b`, `tanh`, `− y`, the square. The comment names the operation.
 # - **backward**, from `g8 = scale` down: one line per arrow, in the order
 #   `backward()` walks them. Each one is the local derivative `∂child/∂parent` times
-#   the gradient that has arrived at the child: `g4 = (1.0 - v5 * v5) * g5` is tanh's
-#   derivative `1 − tanh²` times `dL/d(tanh)`. The lines for `w` and `b` say `+=`,
-#   because every example of the batch adds its share to their gradients.
+#   the gradient that has arrived at the child, and its comment is that derivative's
+#   rule written in the code's own names: `g4 = (1.0 - v5 * v5) * g5` is tanh's
+#   derivative `1 − tanh²` times `dL/d(tanh)`, and its comment says so,
+#   `∂v5/∂v4 = 1 - tanh(v4)²`. The gradients
+#   of `w` and `b`, `gp0` and `gp1`, say `+=`, because every example of the batch adds
+#   its share to them.
 #
 # Nothing here is new: it is notebook 1's chain rule, written out once instead of
 # rediscovered for every example.
