@@ -25,11 +25,15 @@ The usual loop::
 >>> abs(w.data) < 1e-4                        # w² is smallest at 0
 True
 
-Each optimizer writes its update once, as ``rule(θ, g, state, hyper, xp)``,
-in arithmetic that works on one float and on a whole array alike.
-``opt.step()`` runs it on every parameter's float; ``opt.packed()`` runs it
-on one array holding all of them (a training loop's fast path), and its
-``write_back()`` leaves the same numbers as as many ``step()`` calls.
+Each optimizer writes its update rule once, as ``rule(group, xp)``: it reads
+its hyperparameters from the group by name, as torch's optimizers do, and
+returns ``update(θ, g, state)``, arithmetic that works on one float and on a
+whole array alike. ``opt.step()`` runs it on every parameter's float;
+``opt.packed()`` runs it on one array holding all of them (a training loop's
+fast path), and its ``write_back()`` leaves the same numbers as as many
+``step()`` calls. The base class, ``Optimizer``, lives in ``nn.optimizer``;
+``@register`` there makes each optimizer known to ``fit`` and ``python -m nn``
+by name (``OPTIMIZERS``).
 
 Learning-rate schedules live in ``nn.lr_scheduler`` and the path an optimizer
 takes in ``nn.landscape``; both are importable from here too, so that
@@ -47,7 +51,15 @@ from engine.utils.arguments import at_least, flag, in_range, number
 
 from .landscape import trajectory
 from .lr_scheduler import ExponentialLR, StepLR
-from .optimizer import FLOATS, Optimizer, Packed, Tensor  # noqa: F401 - FLOATS: as before
+from .optimizer import (
+    FLOATS,  # noqa: F401 - importable from here, as before
+    OPTIMIZERS,
+    Optimizer,
+    Packed,
+    Tensor,
+    Update,
+    register,
+)
 
 __all__ = [
     "Optimizer",
@@ -60,6 +72,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "OPTIMIZERS",
+    "register",
     # importable from here as before; they live in nn.lr_scheduler and nn.landscape
     "StepLR",
     "ExponentialLR",
@@ -92,6 +105,7 @@ def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., 
     return __init__
 
 
+@register("sgd", demo_lr=0.3)
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (torch.optim.SGD).
 
@@ -140,21 +154,30 @@ class SGD(Optimizer):
         return {"momentum_buffer": None} if group["momentum"] != 0 else {}
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, momentum, dampening, weight_decay, nesterov = hyper
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty folded into the gradient
-        if momentum != 0:
-            b = state["momentum_buffer"]
-            if b is None:
-                b = g  # first step: the buffer is the gradient, not dampened
-            else:
-                b = momentum * b + (1 - dampening) * g  # velocity
-            state["momentum_buffer"] = b
-            g = g + momentum * b if nesterov else b  # nesterov looks ahead along b
-        return theta - lr * g  # step downhill
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        momentum = group["momentum"]  # μ
+        dampening = group["dampening"]  # τ
+        weight_decay = group["weight_decay"]  # λ
+        nesterov = group["nesterov"]
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty folded into the gradient
+            if momentum != 0:
+                b = state["momentum_buffer"]
+                if b is None:
+                    b = g  # first step: the buffer is the gradient, not dampened
+                else:
+                    b = momentum * b + (1 - dampening) * g  # velocity
+                state["momentum_buffer"] = b
+                g = g + momentum * b if nesterov else b  # nesterov looks ahead along b
+            return theta - lr * g  # step downhill
+
+        return update
 
 
+@register("momentum", demo_lr=0.05)
 class Momentum(SGD):
     """SGD with momentum 0.9: ``SGD(params, lr, momentum=0.9, …)``; the rule is SGD's.
 
@@ -169,6 +192,7 @@ class Momentum(SGD):
     __init__ = _with_defaults(SGD.__init__, momentum=0.9)
 
 
+@register("adagrad", demo_lr=0.1)
 class AdaGrad(Optimizer):
     r"""Adagrad (torch.optim.Adagrad): each weight's step shrinks with its gradient history.
 
@@ -218,16 +242,24 @@ class AdaGrad(Optimizer):
         return {"step": 0, "sum": group["initial_accumulator_value"]}
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, lr_decay, weight_decay, initial_accumulator_value, eps = hyper
-        t = state["step"] = state["step"] + 1
-        clr = lr / (1 + (t - 1) * lr_decay)  # decayed learning rate
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
-        return theta - clr * (g / (xp.sqrt(s) + eps))  # big history, small step
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        lr_decay = group["lr_decay"]  # η
+        weight_decay = group["weight_decay"]  # λ
+        eps = group["eps"]  # ε (τ, initial_accumulator_value, is the state's start)
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            t = state["step"] = state["step"] + 1
+            clr = lr / (1 + (t - 1) * lr_decay)  # decayed learning rate
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
+            return theta - clr * (g / (xp.sqrt(s) + eps))  # big history, small step
+
+        return update
 
 
+@register("rmsprop", demo_lr=0.01)
 class RMSProp(Optimizer):
     r"""RMSprop (torch.optim.RMSprop): divide by a running RMS of recent gradients.
 
@@ -289,23 +321,33 @@ class RMSProp(Optimizer):
         return state
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, alpha, eps, weight_decay, momentum, centered = hyper
-        state["step"] += 1
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g  # mean g²
-        if centered:
-            g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g  # mean g
-            # v - ḡ² >= 0 in exact arithmetic; the maximum guards a rounding error below zero.
-            v = xp.maximum(v - g_avg * g_avg, 0.0)
-        denom = xp.sqrt(v) + eps  # the running RMS
-        if momentum > 0:
-            b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / denom
-            return theta - lr * b  # momentum on the normalised step
-        return theta - lr * (g / denom)  # the normalised step
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        alpha = group["alpha"]  # α
+        eps = group["eps"]  # ε
+        weight_decay = group["weight_decay"]  # λ
+        momentum = group["momentum"]  # μ
+        centered = group["centered"]
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            state["step"] += 1
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g  # mean g²
+            if centered:
+                g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g  # mean g
+                # v - ḡ² >= 0 in exact arithmetic; the maximum guards a rounding error below 0.
+                v = xp.maximum(v - g_avg * g_avg, 0.0)
+            denom = xp.sqrt(v) + eps  # the running RMS
+            if momentum > 0:
+                b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / denom
+                return theta - lr * b  # momentum on the normalised step
+            return theta - lr * (g / denom)  # the normalised step
+
+        return update
 
 
+@register("adadelta", demo_lr=1.0)
 class AdaDelta(Optimizer):
     r"""Adadelta (torch.optim.Adadelta): steps sized by past steps, so units match.
 
@@ -354,18 +396,28 @@ class AdaDelta(Optimizer):
         return {"step": 0, "square_avg": 0.0, "acc_delta": 0.0}
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, rho, eps, weight_decay = hyper
-        state["step"] += 1
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g  # mean g²
-        u = state["acc_delta"]
-        delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g  # RMS of steps / RMS of g
-        state["acc_delta"] = rho * u + (1 - rho) * delta * delta  # running mean of Δx²
-        return theta - lr * delta
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        rho = group["rho"]  # ρ
+        eps = group["eps"]  # ε
+        weight_decay = group["weight_decay"]  # λ
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            state["step"] += 1
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g  # mean g²
+            u = state["acc_delta"]
+            delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g  # RMS of steps / RMS of g
+            state["acc_delta"] = rho * u + (1 - rho) * delta * delta  # running mean of Δx²
+            return theta - lr * delta  # step
+
+        return update
 
 
+# With 45 mini-batch steps an epoch on the digits, Adam's demo rate of 0.05 jumps about
+# and tests worse than 0.01.
+@register("adam", demo_lr=0.05, digits_lr=0.01)
 class Adam(Optimizer):
     r"""Adam (torch.optim.Adam): momentum plus RMSprop, with bias correction.
 
@@ -428,26 +480,39 @@ class Adam(Optimizer):
         return state
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, betas, eps, weight_decay, amsgrad = hyper
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        return _adam(theta, g, state, lr, betas, eps, amsgrad, xp)
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        weight_decay = group["weight_decay"]  # λ
+        moments = _adam_moments(group, xp)
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            return moments(theta, g, state)  # then the step from the moments
+
+        return update
 
 
-def _adam(theta: Tensor, g: Tensor, state: dict, lr, betas, eps, amsgrad, xp: Any) -> Tensor:
+def _adam_moments(group: Mapping[str, Any], xp: Any) -> Update:
     """Adam's rule from the moments on: what Adam and AdamW share."""
-    beta1, beta2 = betas
-    t = state["step"] = state["step"] + 1
-    m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g  # first moment
-    v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g  # second moment
-    m_hat = m / (1 - beta1**t)  # bias correction: m and v started at 0
-    if amsgrad:
-        v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)  # never shrinks
-    v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (xp.sqrt(v_hat) + eps)  # eps outside the root
+    lr = group["lr"]  # γ
+    beta1, beta2 = group["betas"]  # β₁, β₂
+    eps = group["eps"]  # ε
+    amsgrad = group["amsgrad"]
+
+    def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+        t = state["step"] = state["step"] + 1
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g  # first moment
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g  # 2nd
+        m_hat = m / (1 - beta1**t)  # bias correction: m and v started at 0
+        if amsgrad:
+            v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)  # never shrinks
+        v_hat = v / (1 - beta2**t)
+        return theta - lr * m_hat / (xp.sqrt(v_hat) + eps)  # eps outside the root
+
+    return update
 
 
+@register("adamw", demo_lr=0.05, digits_lr=0.01)
 class AdamW(Adam):
     r"""AdamW (torch.optim.AdamW): Adam with decoupled weight decay, default 1e-2.
 
@@ -479,22 +544,16 @@ class AdamW(Adam):
     __init__ = _with_defaults(Adam.__init__, weight_decay=1e-2)
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, betas, eps, weight_decay, amsgrad = hyper
-        theta = theta * (1 - lr * weight_decay)  # θ ← θ - γλθ: shrink θ itself, not its gradient
-        return _adam(theta, g, state, lr, betas, eps, amsgrad, xp)  # then Adam's moments
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        weight_decay = group["weight_decay"]  # λ
+        moments = _adam_moments(group, xp)
 
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            theta = theta * (1 - lr * weight_decay)  # θ ← θ - γλθ: shrink θ, not its gradient
+            return moments(theta, g, state)  # then Adam's moments
 
-#: Optimizers by the lower-case names ``fit`` and the command line accept.
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD,
-    "momentum": Momentum,
-    "adagrad": AdaGrad,
-    "rmsprop": RMSProp,
-    "adadelta": AdaDelta,
-    "adam": Adam,
-    "adamw": AdamW,
-}
+        return update
 
 
 def _betas(betas: object) -> tuple[float, float]:

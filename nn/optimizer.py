@@ -1,10 +1,11 @@
-"""The base of every optimizer, shaped like ``torch.optim.Optimizer``, and its packed run.
+"""The base of every optimizer, shaped like ``torch.optim.Optimizer``, and the list of them.
 
 ``nn.optim`` holds the published update rules (SGD, Adam, ...); this module holds
 what they share: the parameters, ``defaults`` and ``param_groups``, a state dict
 per parameter, ``zero_grad``, ``step``, ``state_dict`` / ``load_state_dict``
-(checked, JSON-safe), and ``Packed``: the same rule run on one array holding
-every parameter, for fast training loops.
+(checked, JSON-safe); ``Packed``, the same rule run on one array holding every
+parameter, for fast training loops; and ``register``, which makes an optimizer
+known by name to ``fit``, the command line and the tests (``OPTIMIZERS``).
 """
 
 from __future__ import annotations
@@ -12,17 +13,20 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from engine import Value
-from engine.utils.arguments import number, whole_number
+from engine.utils.arguments import greater_than, number, whole_number
 
 #: What an update rule computes with: one float, or an array of them (numpy, …).
 Tensor = Any
+#: A rule's update of one parameter (or of the array of all of them): ``update(θ, g, state)``
+#: returns the new θ and changes ``state`` in place.
+Update = Callable[[Tensor, Tensor, dict], Tensor]
 
-__all__ = ["Optimizer", "Packed", "FLOATS"]
+__all__ = ["Optimizer", "Packed", "FLOATS", "OPTIMIZERS", "register"]
 
 
 class Optimizer:
@@ -38,19 +42,20 @@ class Optimizer:
     - ``state_dict()`` / ``load_state_dict()``: all of that as plain JSON data, so a
       run saved mid-way and resumed continues exactly as if never stopped.
 
-    A subclass checks its arguments, passes them to ``__init__`` as ``defaults``,
-    says what a parameter's state starts as (``_initial_state``) and writes its
-    update once, as ``rule(theta, g, state, hyper, xp)``: arithmetic, plus
-    ``xp.sqrt``/``xp.maximum`` where it needs them, so the same rule moves one
-    float parameter (``step``; ``xp`` is ``FLOATS``) or an array of all of them
-    (``packed``; ``xp`` is the array's namespace). ``hyper`` holds the
-    hyperparameters in the order of ``defaults``; the rule updates ``state`` and
-    returns the new θ. Floats in, floats out, so an update never records graph.
-    Its constructor takes ``(params, **defaults)``.
+    A subclass checks its arguments and passes them to ``__init__`` as ``defaults``
+    (its constructor takes ``(params, **defaults)``), says what a parameter's state
+    starts as (``_initial_state``) and writes its update rule once, as
+    ``rule(group, xp)``: it reads each hyperparameter from the group by name
+    (``momentum = group["momentum"]``, as torch's optimizers do) and returns
+    ``update(theta, g, state)``, which changes ``state`` in place and returns the
+    new θ. The update is arithmetic, plus ``xp.sqrt``, ``xp.maximum``, … where it
+    needs them, so the same rule moves one float parameter (``step``; ``xp`` is
+    ``FLOATS``) or an array of all of them (``packed``; ``xp`` is the array's
+    namespace). Floats in, floats out, so an update never records graph.
+    ``register`` then makes it known by name.
 
     >>> from engine import Value
-
-    >>> from nn.optim import SGD, Adam
+    >>> from nn.optim import SGD
     >>> opt = SGD([Value(1.0)], lr=0.1, momentum=0.9)
     >>> opt.defaults["momentum"], opt.param_groups[0]["lr"], opt.lr
     (0.9, 0.1, 0.1)
@@ -61,6 +66,9 @@ class Optimizer:
     #: The state entries the rule takes a square root of, each with what it is: sums
     #: and means of squares, never below 0. ``load_state_dict`` refuses one that is.
     _non_negative: Mapping[str, str] = {}
+    #: Set by ``register``: the learning rates the command line's demos train with.
+    demo_lr: ClassVar[float | None] = None
+    digits_lr: ClassVar[float | None] = None
 
     def __init__(self, params: Iterable[Value], defaults: Mapping[str, Any]) -> None:
         self.params: list[Value] = _parameter_list(params)
@@ -86,25 +94,25 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter from its ``.grad``: one step of the optimizer's ``rule``."""
-        rule, states = self.rule, self.state
+        states = self.state
         for group in self.param_groups:
-            # Read once per step, not once per parameter.
-            hyper = _rule_hyperparameters(group, self.defaults)
+            update = self.rule(group, FLOATS)  # reads the hyperparameters, once a step
             initial = self._initial_state(group)
             for p in group["params"]:
                 state = states[p]
                 if not state and initial:
                     state.update(initial)  # created at the first step, as torch does
-                p.data = rule(p.data, p.grad, state, hyper, FLOATS)
+                p.data = update(p.data, p.grad, state)
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        """The new θ after one step from gradient g; updates ``state`` in place.
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        """The update of one step, ``update(theta, g, state) -> new theta``.
 
-        θ and g are floats (``xp`` is ``FLOATS``) or arrays (``xp`` their namespace);
-        ``hyper`` holds the group's hyperparameters in the order of ``defaults``.
+        ``group`` holds the hyperparameters, read by name; θ and g are floats (``xp``
+        is ``FLOATS``) or arrays (``xp`` is their namespace); ``update`` changes
+        ``state`` in place.
         """
-        raise NotImplementedError
+        raise NotImplementedError("an optimizer writes its update as rule(group, xp)")
 
     def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
         """What a parameter's state holds before its first step (nothing, by default)."""
@@ -120,8 +128,7 @@ class Optimizer:
         reached in as many steps. ``xp`` is the array namespace (numpy by default).
 
         >>> from engine import Value
-
-        >>> from nn.optim import SGD, Adam
+        >>> from nn.optim import Adam
         >>> w, b = Value(1.0), Value(-2.0)
         >>> opt = Adam([w, b], lr=0.1)
         >>> run = opt.packed()
@@ -212,7 +219,6 @@ class Optimizer:
         parameter, and leaves the optimizer as it was.
 
         >>> from engine import Value
-
         >>> from nn.optim import SGD, Adam
         >>> w, b = Value(1.0), Value(2.0)
         >>> opt = Adam([w, b])
@@ -279,14 +285,32 @@ class Optimizer:
         return f"{type(self).__name__}({n} parameter{'' if n == 1 else 's'}, {hyper})"
 
 
-def _float_maximum(a: float, b: float) -> float:
-    """max(a, b) as numpy's maximum: a NaN on either side wins, and a tie gives b."""
+def _maximum(a: float, b: float) -> float:
+    """numpy's maximum of two floats: a NaN on either side wins, and a tie gives b."""
     return a if a > b or a != a else b
 
 
-#: What ``xp`` is when a rule updates one float: the two functions rules call besides
-#: arithmetic. A rule on arrays gets the arrays' own namespace (numpy, …) instead.
-FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=_float_maximum)
+def _minimum(a: float, b: float) -> float:
+    """numpy's minimum of two floats: a NaN on either side wins, and a tie gives b."""
+    return a if a < b or a != a else b
+
+
+def _sign(x: float) -> float:
+    """numpy's sign of a float: 1.0 or -1.0, 0.0 for either zero, NaN for NaN."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else x if x != x else 0.0
+
+
+#: What ``xp`` is when a rule updates one float: every function of ``math`` under its own
+#: name (``sqrt``, ``exp``, ``log``, …, as math computes them), and the element-wise
+#: functions of the array libraries that math lacks, with numpy's results for NaN and
+#: signed zeros, so that a rule computes the same bits on a float as on an array. A rule
+#: on arrays gets the arrays' own namespace (numpy, …) instead.
+FLOATS = SimpleNamespace(
+    **{name: f for name, f in vars(math).items() if callable(f) and not name.startswith("_")},
+    maximum=_maximum,
+    minimum=_minimum,
+    sign=_sign,
+)
 
 
 class Packed:
@@ -335,8 +359,8 @@ class Packed:
         if not self.state:  # the first step, as in Optimizer.step
             initial = opt._initial_state(group)
             self.state.update({k: _column(v, self.data.shape, xp) for k, v in initial.items()})
-        hyper = _rule_hyperparameters(group, opt.defaults)
-        self.data = opt.rule(self.data, g, self.state, hyper, xp)
+        update = opt.rule(group, xp)  # the same rule as step(), on the whole arrays
+        self.data = update(self.data, g, self.state)
 
     def write_back(self) -> None:
         """Put the packed data and state into the Values and ``optimizer.state``."""
@@ -350,12 +374,54 @@ class Packed:
             )
 
 
+# -- the optimizers by name ---------------------------------------------------------------
+
+#: The optimizers by the lower-case names ``fit`` and ``python -m nn train --optimizer``
+#: take, in the order the command line lists them. ``register`` fills it: it is the one
+#: list of optimizers, which the command line and the tests read too.
+OPTIMIZERS: dict[str, type[Optimizer]] = {}
+
+_O = TypeVar("_O", bound=type[Optimizer])
+
+
+def register(name: str, *, demo_lr: float, digits_lr: float | None = None) -> Callable[[_O], _O]:
+    """A class decorator: make an optimizer known as ``name`` to ``fit`` and the command line.
+
+    ``demo_lr`` is the learning rate ``python -m nn train --optimizer name`` trains
+    with when ``--lr`` is not given: one that trains the demo's small networks on a
+    2-D dataset in ~100 full-batch epochs (torch's defaults are tuned for big
+    networks: Adam's 1e-3 would need thousands of epochs here). ``digits_lr`` is
+    the same for ``--dataset digits``, 30 epochs of 45 mini-batches each (default:
+    ``demo_lr``). The class keeps both (``cls.demo_lr``, ``cls.digits_lr``).
+
+    >>> from nn.optim import Adam
+    >>> OPTIMIZERS["adam"] is Adam, Adam.demo_lr, Adam.digits_lr
+    (True, 0.05, 0.01)
+    """
+    if not (isinstance(name, str) and name.isidentifier() and name == name.lower()):
+        raise ValueError(
+            f"an optimizer's name is a lower-case word (what --optimizer takes), got {name!r}"
+        )
+    demo_lr = greater_than("demo_lr", demo_lr)
+    digits_lr = demo_lr if digits_lr is None else greater_than("digits_lr", digits_lr)
+
+    def decorate(cls: _O) -> _O:
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise TypeError(f"register({name!r}) takes an Optimizer class, got {cls!r}")
+        if cls.rule is Optimizer.rule:
+            raise TypeError(f"{cls.__name__} has no update rule: write rule(group, xp)")
+        if "lr" not in inspect.signature(cls).parameters:
+            raise TypeError(f"{cls.__name__} takes no lr=: fit and the command line pass one")
+        if OPTIMIZERS.get(name, cls) is not cls:
+            raise ValueError(f"the name {name!r} is taken by {OPTIMIZERS[name].__name__}")
+        cls.demo_lr, cls.digits_lr = demo_lr, digits_lr
+        OPTIMIZERS[name] = cls
+        return cls
+
+    return decorate
+
+
 # -- helpers ------------------------------------------------------------------------------
-
-
-def _rule_hyperparameters(group: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple:
-    """The group's hyperparameters in the order the rule takes them: that of ``defaults``."""
-    return tuple([group[name] for name in defaults])
 
 
 def _shared(value: object) -> bool:

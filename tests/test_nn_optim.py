@@ -9,12 +9,14 @@ nothing else.
 """
 
 import inspect
+import itertools
 import math
 
 import pytest
 
 from engine import Value
 from nn.optim import (
+    FLOATS,
     OPTIMIZERS,
     SGD,
     AdaDelta,
@@ -1099,25 +1101,46 @@ def test_packed_refuses_a_wrong_gradient_and_mixed_states():
         opt.packed()
 
 
-def test_each_rule_unpacks_the_hyperparameters_in_the_order_step_passes_them():
-    # step and packed pass tuple(group[k] for k in defaults); the rule's first line unpacks it.
-    for cls in TORCH_SIGNATURES:
-        opt = cls([Value(0.0)], **({"lr": 0.1} if cls.default_lr() is None else {}))
-        code = cls.rule.__code__
-        first_locals = code.co_varnames[code.co_argcount : code.co_argcount + len(opt.defaults)]
-        assert first_locals == tuple(opt.defaults), cls.__name__
+@pytest.mark.parametrize("cls, hyper", PACKED_CASES, ids=_case_id)
+def test_a_rule_reads_its_hyperparameters_by_name_not_by_position(cls, hyper):
+    # As torch's optimizers read group["momentum"]: the order a group lists its
+    # hyperparameters in, or an entry the rule does not know, cannot change a step.
+    opt = cls([Value(0.5)], **hyper)
+    (group,) = opt.param_groups
+    reordered = {"unknown": 0.5, **dict(reversed(list(group.items())))}
+    paths = []
+    for g in (group, reordered):
+        theta, state = 0.5, dict(opt._initial_state(group))
+        update = cls.rule(g, FLOATS)
+        path = []
+        for grad in (0.3, -1.2, 0.7, 0.0, 2.5):
+            theta = update(theta, grad, state)
+            path.append((theta, dict(state)))
+        paths.append(path)
+    assert paths[0] == paths[1]
+    assert paths[0][-1][0] != 0.5, "the rule moved nothing: the test would prove nothing"
 
 
-def test_the_float_maximum_is_numpys_even_for_nan_and_signed_zeros():
+# Every function FLOATS adds to math's, for a rule to call on a float as on an array.
+ADDED_TO_MATH = sorted(set(vars(FLOATS)) - set(vars(math)))
+SPECIAL = [1.0, 2.0, -3.0, 0.0, -0.0, math.nan, math.inf, -math.inf, 1e-300]
+
+
+def test_floats_is_maths_functions_and_the_array_functions_math_lacks():
+    assert FLOATS.sqrt is math.sqrt and FLOATS.exp is math.exp and FLOATS.log is math.log
+    assert ADDED_TO_MATH == ["maximum", "minimum", "sign"]
+
+
+@pytest.mark.parametrize("name", ADDED_TO_MATH)
+def test_what_floats_adds_to_math_is_numpys_even_for_nan_and_signed_zeros(name):
     np = pytest.importorskip("numpy")
-    from nn.optim import FLOATS
-
-    nan = math.nan
-    cases = [(1.0, 2.0), (2.0, 1.0), (nan, 1.0), (1.0, nan), (0.0, -0.0), (-0.0, 0.0), (3.0, 3.0)]
-    for a, b in cases:
-        got, expected = FLOATS.maximum(a, b), float(np.maximum(a, b))
-        assert repr(got) == repr(expected), (a, b)  # repr tells -0.0 from 0.0 and keeps nan
-        assert math.copysign(1.0, got) == math.copysign(1.0, expected)
+    ours, numpys = getattr(FLOATS, name), getattr(np, name)
+    arity = 1 if name == "sign" else 2
+    for args in itertools.product(SPECIAL, repeat=arity):
+        got, expected = ours(*args), float(numpys(*args))
+        assert type(got) is float, (name, args)
+        assert repr(got) == repr(expected), (name, args)  # tells -0.0 from 0.0, keeps nan
+        assert math.copysign(1.0, got) == math.copysign(1.0, expected), (name, args)
 
 
 def test_amsgrad_keeps_a_nan_gradient_in_its_maximum_as_torch_maximum_does():
