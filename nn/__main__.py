@@ -55,18 +55,6 @@ DATASETS = {
     "digits": lambda n, noise, seed: datasets.digits(),
 }
 
-# Learning rates that train the demo's small networks in ~100 epochs (PyTorch's defaults,
-# tuned for big networks, are slower here: Adam's 1e-3 would need thousands of epochs).
-DEMO_LR = {
-    "sgd": 0.3,
-    "momentum": 0.05,
-    "adagrad": 0.1,
-    "rmsprop": 0.01,
-    "adadelta": 1.0,
-    "adam": 0.05,
-    "adamw": 0.05,
-}
-
 # The noise each dataset is drawn with unless --noise says otherwise (blobs: the std).
 DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor": 0.0}
 
@@ -74,12 +62,11 @@ DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor"
 MIN_SAMPLES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "xor": 4}
 
 # The digits: the network, the mini-batches (a full batch of 1,437 images would be a graph
-# of millions of Values when eager), the epochs, and the share held out to test on. With 45
-# steps an epoch, Adam's demo rate of 0.05 jumps about and tests worse than 0.01.
+# of millions of Values when eager), the epochs, and the share held out to test on. Each
+# optimizer's learning rates for the demos come with it (nn.optimizer.register).
 DIGITS_HIDDEN = [32]
 DIGITS_BATCH = 32
 DIGITS_EPOCHS = 30
-DIGITS_LR = {**DEMO_LR, "adam": 0.01, "adamw": 0.01}
 # Weights start scaled to 64 inputs (He's for relu, Xavier's otherwise), not at micrograd's
 # ±1: weights.png then shows what training wrote more than where the weights began (a pixel
 # blank in every image never moves its weight).
@@ -192,12 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--optimizer", choices=list(OPTIMIZERS), default="adam", help="(default: adam)"
     )
-    train.add_argument(
-        "--lr",
-        type=_real,
-        default=None,
-        help="learning rate (default: a demo value per optimizer, adam 0.05; digits 0.01)",
-    )
+    train.add_argument("--lr", type=_real, default=None, help=_lr_help())
     train.add_argument(
         "--epochs", type=_whole, default=None, help=f"(default: 100; digits {DIGITS_EPOCHS})"
     )
@@ -257,6 +239,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
+
+
+def _lr_help() -> str:
+    """--lr's help: each registered optimizer's demo learning rates."""
+    demo = ", ".join(f"{name} {cls.demo_lr:g}" for name, cls in OPTIMIZERS.items())
+    digits = [
+        f"{name} {cls.digits_lr:g}"
+        for name, cls in OPTIMIZERS.items()
+        if cls.digits_lr != cls.demo_lr
+    ]
+    on_digits = f"; on digits {', '.join(digits)}" if digits else ""
+    return f"learning rate (default, per optimizer: {demo}{on_digits})"
 
 
 def _check_out(path: str, names: tuple[str, ...]) -> str:
@@ -360,7 +354,8 @@ def train_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         init=DIGITS_INIT[args.activation] if digits else "uniform",
     )
-    lr = (DIGITS_LR if digits else DEMO_LR)[args.optimizer] if args.lr is None else args.lr
+    chosen = OPTIMIZERS[args.optimizer]
+    lr = (chosen.digits_lr if digits else chosen.demo_lr) if args.lr is None else args.lr
     batch_size = DIGITS_BATCH if digits and args.batch_size is None else args.batch_size
     epochs = args.epochs or (DIGITS_EPOCHS if digits else 100)
 
