@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from engine import Value, no_grad
 from engine.utils.arguments import flag, number
 
-from .train import _compiled_outputs
+from .train_compiled import compiled_outputs
 
 __all__ = ["predict", "classify"]
 
@@ -55,7 +55,7 @@ def predict(model: Callable, X: Sequence, *, compile: bool = False) -> list:  # 
     if not samples:
         return []
     if flag("compile", compile):
-        return _compiled_outputs(model, samples)
+        return compiled_outputs(model, samples)
     with no_grad():  # no parents recorded: each sample's nodes go as soon as it is read
         return [_floats(model(x)) for x in samples]
 

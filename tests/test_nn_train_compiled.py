@@ -12,8 +12,7 @@ import math
 import pytest
 
 from engine import Value
-from nn import MLP, datasets, evaluate, fit, hinge_loss
-from nn import train as train_module
+from nn import MLP, datasets, evaluate, fit, hinge_loss, train_compiled
 from nn.optim import OPTIMIZERS, SGD, Packed
 
 pytest.importorskip("numpy")
@@ -116,7 +115,7 @@ def test_a_nan_feature_diverges_naming_the_first_bad_weight_as_eager_does():
 def test_without_numpy_compile_runs_on_plain_floats(monkeypatch):
     eager = both(moons_model, *MOONS, loss="bce_with_logits", optimizer="adam", lr=0.05,
                  epochs=5, batch_size=9, seed=1)[0]  # fmt: skip
-    monkeypatch.setattr(train_module, "_numpy", lambda: None)
+    monkeypatch.setattr(train_compiled, "numpy_or_none", lambda: None)
     monkeypatch.setattr(Packed, "__init__", None)  # packing would need numpy: it must not run
     model = moons_model()
     history = fit(model, *MOONS, loss="bce_with_logits", optimizer="adam", lr=0.05, epochs=5,
