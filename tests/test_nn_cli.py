@@ -155,6 +155,33 @@ def test_digits_writes_the_loss_the_confusion_matrix_and_the_weights(tmp_path, c
     MLP(64, [32, 10]).load(out / "model.json")
 
 
+def test_the_held_out_digits_go_through_the_network_once(tmp_path, capsys, monkeypatch):
+    # The test loss, the test accuracy and the confusion matrix are read from one forward
+    # pass over the held-out images (there were two: evaluate's and classify's).
+    import nn.__main__ as cli
+    from nn import History, plot, train_compiled
+
+    history = History(loss=[2.0], accuracy=[0.1], best_epoch=0, best_loss=2.0)
+    monkeypatch.setattr(cli, "fit", lambda *args, **kwargs: history)  # the untrained network
+    compiled, compile_model = [], train_compiled.compile_step
+    monkeypatch.setattr(
+        train_compiled,
+        "compile_step",
+        lambda fn, example: compiled.append(len(example[0])) or compile_model(fn, example),
+    )
+    drawn, draw = [], plot.confusion_matrix
+    monkeypatch.setattr(plot, "confusion_matrix", lambda t, p: drawn.append((t, p)) or draw(t, p))
+    code = main(["train", "--dataset", "digits", "--compile", "--out", str(tmp_path / "out"),
+                 "--no-progress"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert compiled == [64, 64]  # one compiled forward for the training images, one held out
+    ((y_test, predicted),) = drawn
+    printed = float(re.search(r"test loss .*, accuracy (\d+\.\d)%", out).group(1))
+    agreed = sum(t == p for t, p in zip(y_test, predicted, strict=True)) / len(y_test)
+    assert printed == round(100 * agreed, 1)
+
+
 def test_digits_as_the_readme_runs_it_reads_95_percent_of_the_held_out_images(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "nn", "train", "--dataset", "digits", "--compile",
@@ -188,18 +215,18 @@ def test_eager_digits_says_how_long_an_epoch_takes_before_training(tmp_path, cap
 
 
 def test_the_estimate_is_measured_and_said_only_when_an_epoch_takes_a_second(monkeypatch, capsys):
-    import nn.__main__ as cli
+    from nn import demo
 
     ticks = iter([0.0, 0.25])  # the probe of 8 samples takes 0.25 s: 1 s for 32 of them
-    monkeypatch.setattr(cli.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(demo.time, "perf_counter", lambda: next(ticks))
     model = MLP(2, [2, 1], seed=0)
-    cli._say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1)
+    demo.say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1)
     assert capsys.readouterr().out.startswith(
         "eager training, one Value at a time: about 1 s an epoch; --compile runs"
     )
     assert all(p.grad == 0.0 for p in model.parameters())  # the probe's gradients are gone
     ticks = iter([0.0, 0.2])  # 0.8 s an epoch: nothing to say
-    cli._say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1000)
+    demo.say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1000)
     assert capsys.readouterr().out == ""
 
 
