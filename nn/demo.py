@@ -23,6 +23,7 @@ from .accuracy import predicted_class
 from .layers import MLP
 from .predict import predict
 from .train import LOSSES, evaluate, score
+from .train_compiled import numpy_or_none
 
 #: What a run writes into --out: all of them, or (if anything fails) none.
 RESULTS = ("loss.png", "decision_boundary.png", "neuron.png", "model.json")
@@ -77,10 +78,7 @@ def _neuron_graph(model: MLP, x: list[float]):
 def _one_point_at_a_time(model: MLP, x: list[float]):
     """``model`` as compiled code, called on one point as plot.decision_boundary calls it."""
     forward = engine.compile(model, (x,))
-    try:
-        import numpy as np
-    except ImportError:  # pure-Python floats: slower per point, still no graph
-        np = None
+    np = numpy_or_none()  # without numpy: pure-Python floats, slower per point, still no graph
 
     def run(point: list[float]):
         batch = [point] if np is None else np.asarray([point], dtype=np.float64)

@@ -256,11 +256,13 @@ class Optimizer:
         checked = self._checked(hyper)  # JSON's list of betas becomes a tuple again
         seen: set[int] = set()
         for i in ids:
-            if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+            try:
+                whole_number("a parameter id", i, 0)
+            except ValueError:  # said with the id shortened: a state_dict can hold anything
                 raise ValueError(
                     f"the state_dict's 'params' holds {_shown(i)}: parameter ids are whole "
                     "numbers >= 0"
-                )
+                ) from None
             if i in seen:
                 raise ValueError(f"the state_dict's 'params' lists parameter {_shown(i)} twice")
             seen.add(i)

@@ -18,28 +18,24 @@ KINDS = sorted(CLASSIFICATION) + ["mse", None]
 SCORES = st.sampled_from([0.0, -0.0, 0.5, 1.0, -1.0, 2.0, math.nan, math.inf, -math.inf])
 
 
-ROWS = st.integers(1, 6).flatmap(
-    lambda k: st.lists(st.lists(SCORES, min_size=k, max_size=k), min_size=1)
-)
+# The outputs of a batch: one score per sample (a 1-D array) or several (a row per sample).
+OUTPUTS = {
+    "one output": st.lists(SCORES, min_size=1),
+    "several outputs": st.integers(1, 6).flatmap(
+        lambda k: st.lists(st.lists(SCORES, min_size=k, max_size=k), min_size=1)
+    ),
+}
 
 
-@given(rows=ROWS)
 @pytest.mark.parametrize("kind", KINDS)
-def test_the_classes_of_an_array_are_each_rows_class_nan_and_ties_included(kind, rows):
+@pytest.mark.parametrize("shape", sorted(OUTPUTS))
+@given(data=st.data())
+def test_the_classes_of_an_array_are_each_samples_class_nan_and_ties_included(shape, kind, data):
     # fit(compile=True) counts accuracy on the array its compiled forward returns; the
     # eager loop asks predicted_class of each sample. The counts must be the same.
-    expected = [predicted_class(row, kind) for row in rows]
-    got = classes_of(np.asarray(rows, dtype=np.float64), kind, np)
-    assert (got is None) == (expected[0] is None)
-    if got is not None:
-        assert got.tolist() == expected
-
-
-@given(scores=st.lists(SCORES, min_size=1))
-@pytest.mark.parametrize("kind", KINDS)
-def test_the_classes_of_one_output_each_are_its_thresholds(kind, scores):
-    expected = [predicted_class(s, kind) for s in scores]
-    got = classes_of(np.asarray(scores, dtype=np.float64), kind, np)
+    outputs = data.draw(OUTPUTS[shape])
+    expected = [predicted_class(out, kind) for out in outputs]
+    got = classes_of(np.asarray(outputs, dtype=np.float64), kind, np)
     assert (got is None) == (expected[0] is None)
     if got is not None:
         assert got.tolist() == expected
