@@ -80,31 +80,6 @@ __all__ = [
 ]
 
 
-def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
-    """``init`` with other defaults for some arguments, its signature otherwise unchanged.
-
-    For an optimizer that is another with other defaults (``Momentum`` is SGD
-    with momentum=0.9): its signature still lists, in torch's order, every
-    argument, and is written once, in the optimizer it is made from.
-    """
-    signature = inspect.signature(init)
-    assert set(defaults) <= set(signature.parameters), "only existing arguments get new defaults"
-    changed = signature.replace(
-        parameters=[
-            p.replace(default=defaults[p.name]) if p.name in defaults else p
-            for p in signature.parameters.values()
-        ]
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        bound = changed.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        init(*bound.args, **bound.kwargs)
-
-    __init__.__signature__ = changed  # type: ignore[attr-defined]
-    return __init__
-
-
 @register("sgd", demo_lr=0.3)
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (torch.optim.SGD).
@@ -175,6 +150,31 @@ class SGD(Optimizer):
             return theta - lr * g  # step downhill
 
         return update
+
+
+def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
+    """``init`` with other defaults for some arguments, its signature otherwise unchanged.
+
+    For an optimizer that is another with other defaults (``Momentum`` is SGD
+    with momentum=0.9): its signature still lists, in torch's order, every
+    argument, and is written once, in the optimizer it is made from.
+    """
+    signature = inspect.signature(init)
+    assert set(defaults) <= set(signature.parameters), "only existing arguments get new defaults"
+    changed = signature.replace(
+        parameters=[
+            p.replace(default=defaults[p.name]) if p.name in defaults else p
+            for p in signature.parameters.values()
+        ]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        bound = changed.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        init(*bound.args, **bound.kwargs)
+
+    __init__.__signature__ = changed  # type: ignore[attr-defined]
+    return __init__
 
 
 @register("momentum", demo_lr=0.05)
