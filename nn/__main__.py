@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"noise of the data, 0 to {MAX_NOISE:g} (default: moons 0.1, circles 0.05, ...)",
     )
     train.add_argument(
-        "--seed", type=int, default=0, help="seeds the data and the weights (default: 0)"
+        "--seed", type=_whole, default=0, help="seeds the data and the weights (default: 0)"
     )
     train.add_argument("--out", default="out", help="directory for the images (default: out)")
     train.add_argument(

@@ -23,6 +23,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
         (["--optimizer", "adamax"], "invalid choice: 'adamax'"),
         (["--epochs", "0"], "--epochs must be a whole number >= 1, got 0"),
         (["--epochs", "ten"], "--epochs: expected a whole number, got 'ten'"),
+        (["--seed", "x"], "--seed: expected a whole number, got 'x'"),
         (["--lr", "-1"], "--lr must be > 0, got -1"),
         (["--lr", "inf"], "--lr must be a finite number, got inf"),
         (["--batch-size", "0"], "--batch-size must be a whole number >= 1"),
