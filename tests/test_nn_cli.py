@@ -183,6 +183,23 @@ def test_the_held_out_digits_go_through_the_network_once(tmp_path, capsys, monke
     assert printed == round(100 * agreed, 1)
 
 
+def test_held_out_outputs_that_overflow_exit_1_and_write_nothing(tmp_path, capsys, monkeypatch):
+    # classify raised a ValueError on a nan output: a traceback from the command line.
+    import nn.__main__ as cli
+    from nn import History, demo
+
+    history = History(loss=[2.0], accuracy=[0.1], best_epoch=0, best_loss=2.0)
+    monkeypatch.setattr(cli, "fit", lambda *args, **kwargs: history)
+    monkeypatch.setattr(demo, "predict", lambda model, X, **kw: [[math.nan] * 10 for _ in X])
+    out = tmp_path / "out"
+    code = main(["train", "--dataset", "digits", "--compile", "--out", str(out), "--no-progress"])
+    stdout, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith("error: the held-out images give a loss of nan: the trained weights")
+    assert "test loss nan, accuracy" in stdout
+    assert not out.exists()
+
+
 def test_digits_as_the_readme_runs_it_reads_95_percent_of_the_held_out_images(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "nn", "train", "--dataset", "digits", "--compile",
