@@ -29,3 +29,12 @@ def _no_leaked_modes():
     yield
     after = is_grad_enabled(), is_anomaly_enabled(), _tracing.get()
     assert after == before, "a test leaked no_grad/detect_anomaly/tracing state"
+
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a test opened; modules that draw use it for each test."""
+    yield
+    import matplotlib.pyplot as plt  # loaded already by the test that drew
+
+    plt.close("all")
