@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from types import MethodType
 from typing import TYPE_CHECKING
 
-from . import autograd, ops
+from . import autograd, fast, ops
 from .errors import describe
 from .modes import ANOMALY, NO_GRAD, _mode, _tracing
 
@@ -186,69 +186,6 @@ def _overflow(op: ops.Op, parents: tuple, constant: float | None = None) -> Over
 
 
 _new = object.__new__
-
-
-def _backward_walk(root: Value) -> list[Value]:
-    """The backward walk from ``root`` (``autograd``'s ``_walk``), read straight from the slots.
-
-    The same depth-first walk, in the same order: output first, each node after
-    every node it feeds into, leaves left out. It reads a node's inputs from
-    ``_x``/``_y`` instead of building ``.parents`` tuples, and where the plain
-    walk keeps a set of the nodes it has reached, this one marks them: it sets
-    their ``.grad``, which backward resets right after the walk anyway, to an
-    object made for this call. Together about twice as fast as the plain walk
-    (benchmarks/README.md); tests/test_autograd.py checks the two give the same order.
-    """
-    reached = object()  # new on every call, so no mark an earlier walk left counts
-    order: list[Value] = []
-    stack: list[Value | None] = [root] if root._x is not None else []
-    try:
-        while stack:
-            node = stack.pop()
-            if node is None:  # all it feeds into is done
-                order.append(stack.pop())
-                continue
-            if node.grad is reached:
-                continue
-            node.grad = reached
-            stack.append(node)
-            stack.append(None)
-            if node._dx is None:  # runs a closure: no recorded local gradients, any parents
-                stack += [p for p in node.parents[::-1] if p._x is not None]
-                continue
-            y = node._y
-            if y is not None and y._x is not None and y.grad is not reached:
-                stack.append(y)
-            x = node._x
-            if x._x is not None and x.grad is not reached:
-                stack.append(x)
-    except BaseException:  # interrupted (Ctrl-C, out of memory): leave numbers, not marks
-        for node in order + stack:
-            if node is not None:
-                node.grad = 0.0
-        raise
-    order.reverse()
-    return order
-
-
-def _backward_pass(nodes: list[Value]) -> None:
-    """``node._backward()`` for each node in turn, with the table's rule written into the loop.
-
-    What ``Value._chain_rule`` does, without a method call per node: the edge
-    x -> node adds ``∂node/∂x · node.grad`` to ``x.grad``, then the same for y.
-    A node that runs a closure (micrograd's way) runs it. Tested bit for bit
-    equal to calling ``_backward()`` on each node (tests/test_autograd.py).
-    """
-    for node in nodes:
-        local = node._dx
-        if local is None:  # runs a closure
-            node._backward()
-            continue
-        upstream = node.grad
-        node._x.grad += local * upstream
-        y = node._y
-        if y is not None:
-            y.grad += node._dy * upstream
 
 
 @dataclass(frozen=True, slots=True)
@@ -700,9 +637,9 @@ class Value:
 
     # -- gradients ----------------------------------------------------------
 
-    # backward's fast path: the walk and the pass read from the slots (see the functions)
-    _backward_walk = staticmethod(_backward_walk)
-    _backward_pass = staticmethod(_backward_pass)
+    # backward's fast path (engine/fast.py): the walk and the pass read from the slots
+    _backward_walk = staticmethod(fast.walk)
+    _backward_pass = staticmethod(fast.backward_pass)
 
     def _chain_rule(self) -> None:
         """Push this node's gradient to its parents once: ``parent.grad += ∂self/∂parent · grad``.

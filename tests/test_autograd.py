@@ -10,8 +10,6 @@ import threading
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
-from random_graphs import graphs
 
 from engine import (
     Value,
@@ -22,7 +20,6 @@ from engine import (
     is_grad_enabled,
     no_grad,
     topological_order,
-    value,
 )
 from engine.strategies import expressions
 
@@ -337,7 +334,7 @@ def test_detect_anomaly_catches_nan_from_a_nan_input():
         Value(math.nan, label="n") + 1
 
 
-# -- one walk: Value.backward's fast path is the plain walk ------------------------------
+# -- nodes built micrograd's way, and the walk --------------------------------------------
 
 
 def hand_built_square(x):
@@ -349,56 +346,6 @@ def hand_built_square(x):
 
     out._backward = _backward
     return out
-
-
-@st.composite
-def graphs_with_hand_built_nodes(draw):
-    leaves, out = draw(graphs())
-    if draw(st.booleans()):
-        out = hand_built_square(out) * leaves[0]
-    return leaves, out
-
-
-@given(graphs_with_hand_built_nodes())
-def test_the_fast_walk_is_the_plain_walk(graph):
-    leaves, out = graph
-    assert value._backward_walk(out) == autograd._walk(out)
-
-
-@given(graphs_with_hand_built_nodes())
-def test_value_backward_equals_the_plain_walk_bit_for_bit(graph):
-    leaves, out = graph
-    order = topological_order(out)
-    out.backward()
-    fast = [node.grad for node in order]
-    for node in order:
-        node.grad = 0.0
-    autograd.backward(out, plain=True)  # the plain walk and pass, over .parents
-    assert [node.grad for node in order] == fast
-
-
-def test_an_interrupted_walk_leaves_numbers_and_hides_nothing_from_the_next(monkeypatch):
-    # The fast walk marks each node it reaches in its .grad; after Ctrl-C in the middle,
-    # every .grad is a number again and the next backward sees every node. The
-    # interruption comes from a hand-built node's parents.
-    x = Value(2.0, label="x")
-    inner = (x * 3).tanh() + x
-    hand = hand_built_square(inner)
-    out = (hand * 2).relu() * inner
-    parents = Value.parents
-
-    def interrupted(node):
-        if node is hand:
-            raise KeyboardInterrupt
-        return parents.fget(node)
-
-    monkeypatch.setattr(Value, "parents", property(interrupted))
-    with pytest.raises(KeyboardInterrupt):
-        out.backward()
-    monkeypatch.undo()
-    assert all(isinstance(node.grad, float) for node in topological_order(out))
-    out.backward()  # and the next backward is as if nothing had happened
-    assert x.grad == grad(out, [x])[0] != 0
 
 
 def test_a_non_leaf_grad_set_to_none_does_not_hide_it_from_the_walk():
