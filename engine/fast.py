@@ -2,7 +2,7 @@
 
 Every function here has a plain counterpart, written to be read, that it is
 tested equal to, bit for bit (tests/test_fast.py): the walk is
-``autograd._walk``, the pass is ``node._backward()`` at every node. What
+``autograd._walk``, the pass is ``autograd.chain_rule_at`` at every node. What
 makes these fast is that they read a ``Value``'s slots (``_x``, ``_y`` its
 inputs, ``_dx``, ``_dy`` the local derivatives) where the plain ones ask for
 ``.parents`` and ``.local_grads`` tuples, and that they are written out for
@@ -12,7 +12,16 @@ benchmarks/README.md measures what each trick buys.
 
 from __future__ import annotations
 
-__all__ = ["walk", "backward_pass"]
+__all__ = ["backward", "walk", "backward_pass"]
+
+
+def backward(root, seed: float) -> None:
+    """``autograd.backward(root, seed)`` for a Value: the walk, the resets, the seed, the pass."""
+    nodes = walk(root)
+    for node in nodes:
+        node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
+    root.grad += seed
+    backward_pass(nodes)
 
 
 def walk(root) -> list:
@@ -57,7 +66,7 @@ def walk(root) -> list:
 
 
 def backward_pass(nodes: list) -> None:
-    """The chain rule at each node of the walk, ``node._backward()``, written into the loop.
+    """The chain rule at each node of the walk, ``autograd.chain_rule_at``, written into the loop.
 
     The edge x -> node adds ``∂node/∂x · node.grad`` to ``x.grad``, then the
     same for y, without a generator or a method call per node. A node that runs a

@@ -637,9 +637,8 @@ class Value:
 
     # -- gradients ----------------------------------------------------------
 
-    # backward's fast path (engine/fast.py): the walk and the pass read from the slots
-    _backward_walk = staticmethod(fast.walk)
-    _backward_pass = staticmethod(fast.backward_pass)
+    # backward's fast path (engine/fast.py): the same walk and sums, read from the slots
+    _fast_backward = staticmethod(fast.backward)
 
     def _chain_rule(self) -> None:
         """Push this node's gradient to its parents once: ``parent.grad += ∂self/∂parent · grad``.
@@ -656,12 +655,7 @@ class Value:
         >>> a.grad, b.grad
         (8.0, 6.0)
         """
-        x = self._x
-        if x is not None:
-            x.grad += self._dx * self.grad
-            y = self._y
-            if y is not None:
-                y.grad += self._dy * self.grad
+        autograd.chain_rule_once(self)
 
     _backward = _Backward()  # micrograd's name: _chain_rule, or the closure a node was given
 

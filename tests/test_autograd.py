@@ -446,3 +446,51 @@ def test_autograd_does_not_import_value():
     # so value.py imports autograd and never the other way round.
     assert "value" not in _imports("autograd")
     assert "autograd" in _imports("value")
+
+
+# -- one chain rule --------------------------------------------------------------------
+
+
+def _backward_plain(out, x):
+    autograd.backward(out, plain=True)
+    return x.grad
+
+
+def _steps(out, x):
+    list(out.backward_steps())
+    return x.grad
+
+
+def _micrograds_step(out, x):
+    out.grad = 1.0
+    out._backward()
+    return x.grad
+
+
+@pytest.mark.parametrize(
+    "gradient_of_x",
+    [
+        _backward_plain,
+        _steps,
+        lambda out, x: grad(out, [x])[0],
+        lambda out, x: grad(out, [x], create_graph=True)[0].data,
+        _micrograds_step,
+    ],
+    ids=["backward", "backward_steps", "grad", "create_graph", "_backward"],
+)
+def test_every_way_of_differentiating_runs_the_one_chain_rule(gradient_of_x, monkeypatch):
+    # The multiply-and-add lives in chain_rule_at alone: replace it by one that takes
+    # every local derivative as 10, and each of them gives 10 for d(2x)/dx.
+    def every_slope_is_ten(node, grads, local_grads):
+        for index, parent in enumerate(node.parents):
+            before = grads[parent] if parent in grads else None
+            contribution = 10 * grads[node]
+            grads[parent] = contribution if before is None else before + contribution
+            yield autograd.Edge(node, index, parent, 10, grads[node], contribution, before)
+
+    x = Value(3.0, label="x")
+    out = x * 2.0
+    assert gradient_of_x(out, x) == 2.0
+    x.grad = 0.0
+    monkeypatch.setattr(autograd, "chain_rule_at", every_slope_is_ten)
+    assert gradient_of_x(out, x) == 10.0
