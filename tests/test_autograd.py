@@ -494,3 +494,11 @@ def test_every_way_of_differentiating_runs_the_one_chain_rule(gradient_of_x, mon
     x.grad = 0.0
     monkeypatch.setattr(autograd, "chain_rule_at", every_slope_is_ten)
     assert gradient_of_x(out, x) == 10.0
+
+
+def test_create_graph_puts_no_times_one_nodes_into_the_gradients_graph():
+    # An add's and a sub's local derivatives, ±1, pass the gradient on unmultiplied.
+    x = Value(2.0, label="x")
+    (dx,) = grad(x + x - x, [x], create_graph=True)
+    assert dx.data == 1.0
+    assert [node.op for node in topological_order(dx) if not node.is_leaf] == ["neg", "+", "+"]
