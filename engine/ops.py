@@ -31,7 +31,7 @@ exponent of ``x ** 2``, the slope of ``leaky_relu``).
 ((0.0,), (1.0,))
 >>> TANH.formulas
 ('1 - tanh(x)²',)
->>> LOG.check(-1.0)[1]
+>>> LOG.outside_domain(-1.0)[1]
 'log of {0}: log is defined for positive inputs only'
 """
 
@@ -88,7 +88,7 @@ class Excluded:
         return args[at] is None or _is(args[at], condition)
 
 
-# What each word of a domain means, as (comparison, bound): check runs for every node, and
+# What each word of a domain means, as (comparison, bound): outside_domain runs for every node;
 # a comparison from the operator module is one C call.
 _TESTS = {
     "< 0": (operator.lt, 0.0),
@@ -111,7 +111,7 @@ class Op:
     Everything else that needs to know the ops reads this table: the parser
     offers each op whose ``syntax`` is a call of its name, the strategies draw
     points inside each ``domain`` and away from each kink, the drawing shows
-    each ``glyph``, and ``check`` is derived from the domain.
+    each ``glyph``, and ``outside_domain`` is derived from the domain.
     """
 
     name: str  # unique; messages, generated node names ("mul1"), the parser's function names
@@ -133,8 +133,9 @@ class Op:
     # The forward on arrays, written with the helpers; by default ``forward`` itself,
     # for ops made of operators, which work on arrays as they do on floats.
     forward_array: Callable | None = field(default=None, compare=False)
-    # None where the inputs are inside the domain, else (error class, message); derived.
-    check: Callable[..., tuple[type[Exception], str] | None] | None = field(
+    # None where the inputs are inside the domain, else (error class, message); derived
+    # from ``domain``, and None for an op defined everywhere.
+    outside_domain: Callable[..., tuple[type[Exception], str] | None] | None = field(
         init=False, compare=False
     )
 
@@ -145,7 +146,8 @@ class Op:
         if not self.glyph:
             glyph = f"{self.symbol}({{0}})" if self.has_constant else self.symbol
             object.__setattr__(self, "glyph", glyph)
-        object.__setattr__(self, "check", _checker(self.domain) if self.domain else None)
+        outside = _outside(self.domain) if self.domain else None
+        object.__setattr__(self, "outside_domain", outside)
 
     @property
     def has_constant(self) -> bool:
@@ -158,17 +160,17 @@ class Op:
         return self.syntax.startswith(f"{self.name}(")
 
 
-def _checker(domain: tuple[Excluded, ...]) -> Callable:
-    """``check`` for ``domain``: runs for every node of the op, so each test is looked up once."""
+def _outside(domain: tuple[Excluded, ...]) -> Callable:
+    """``outside_domain`` for ``domain``: runs for every node, so each test is looked up once."""
     tests = [(*_TESTS[e.where], e.at, e, (e.error, e.message)) for e in domain]
 
-    def check(*args):
+    def outside_domain(*args):
         for compare, bound, at, excluded, problem in tests:
             if compare(args[at], bound) and excluded.applies(args):
                 return problem
         return None
 
-    return check
+    return outside_domain
 
 
 # ---------------------------------------------------------------------------

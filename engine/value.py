@@ -74,7 +74,7 @@ def _data(x: object) -> float:
 def _unary(op: ops.Op, x: Value) -> Value:
     """``op(x)`` as a new node."""
     a = x.data
-    if op.check is not None:
+    if op.outside_domain is not None:
         _check(op, (x,), (a,))
     try:
         data = op.forward(a)
@@ -98,7 +98,7 @@ def _binary(op: ops.Op, x: Value, y: Value) -> Value:
     """``op(x, y)`` as a new node."""
     a = x.data
     b = y.data
-    if op.check is not None:
+    if op.outside_domain is not None:
         _check(op, (x, y), (a, b))
     try:
         data = op.forward(a, b)
@@ -121,7 +121,7 @@ def _binary(op: ops.Op, x: Value, y: Value) -> Value:
 def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
     """``op(x, constant)`` as a new node whose one parent is ``x``."""
     a = x.data
-    if op.check is not None:
+    if op.outside_domain is not None:
         _check(op, (x,), (a, constant), constant)
     try:
         data = op.forward(a, constant)
@@ -170,7 +170,7 @@ def _finish_in_mode(out: Value, op: ops.Op, inputs: tuple, constant: float | Non
 
 def _check(op: ops.Op, parents: tuple, xs: tuple, constant: float | None = None) -> None:
     """Raise the op's domain error if ``xs`` (the inputs' data) is outside its domain."""
-    problem = op.check(*xs)
+    problem = op.outside_domain(*xs)
     if problem is not None:
         error, message = problem
         raise error(message.format(*map(describe, parents), constant))
