@@ -9,7 +9,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-__all__ = ["DomainError", "describe", "GradcheckError", "UsageError", "usage_errors", "dot_missing"]
+__all__ = [
+    "DomainError",
+    "describe",
+    "anomaly_error",
+    "GradcheckError",
+    "UsageError",
+    "usage_errors",
+    "dot_missing",
+]
 
 
 class DomainError(ValueError):
@@ -80,3 +88,9 @@ def describe(value: object) -> str:
     data = getattr(value, "data", value)
     label = getattr(value, "label", "")
     return f"{data!r} (node {label!r})" if label else repr(data)
+
+
+def anomaly_error(symbol: str, data: float, operands: tuple) -> FloatingPointError:
+    """What ``detect_anomaly`` raises for an op that made a NaN or inf from ``operands``."""
+    described = " and ".join(map(describe, operands))
+    return FloatingPointError(f"{symbol} produced {data!r} from {described}")

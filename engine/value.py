@@ -17,13 +17,12 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from types import MethodType
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from . import autograd, fast, ops
 from .errors import describe
+from .micrograd import HandBuilt, Micrograd, build_by_hand, label_argument, probe_local_grads
 from .modes import ANOMALY, NO_GRAD, _mode, _tracing
 
 if TYPE_CHECKING:
@@ -188,106 +187,16 @@ def _overflow(op: ops.Op, parents: tuple, constant: float | None = None) -> Over
 _new = object.__new__
 
 
-@dataclass(frozen=True, slots=True)
-class HandBuilt:
-    """What a node built by hand, micrograd's way (``Value(t, (x,), "tanh")``), records.
-
-    Such a node has no rule in the table: its ``_backward`` is a closure the
-    user assigns. It keeps the op's string and its parents (each once, in the
-    order given, like the set micrograd keeps).
-    """
-
-    symbol: str
-    parents: tuple
-
-    @property
-    def name(self) -> str:
-        """A stem for generated node names: the op's string if it is a word, else "v"."""
-        return self.symbol if self.symbol.isidentifier() else "v"
-
-
-def _no_backward() -> None:
-    """A hand-built node's ``_backward`` until one is assigned (micrograd's ``lambda: None``)."""
-
-
-class _Backward:
-    """``node._backward``: the chain rule for this node, or the closure assigned in its place.
-
-    Reading it gives ``Value._chain_rule`` bound to the node, unless a closure
-    was assigned (micrograd's way of defining an op): then that closure.
-    Assigning one also drops the node's recorded local derivatives, so that
-    "``_dx`` is None" is how every walk knows a node runs a closure; its local
-    derivatives are then what the closure adds (see ``Value.local_grads``).
-    """
-
-    def __get__(self, node: Value | None, owner: type | None = None):
-        if node is None:
-            return self
-        if node._dx is None:  # a leaf, or a node that runs a closure
-            closure = node.__dict__.get("_backward")
-            if closure is not None:
-                return closure
-        return MethodType(Value._chain_rule, node)
-
-    def __set__(self, node: Value, closure: Callable[[], None]) -> None:
-        if not callable(closure):
-            raise TypeError(
-                f"_backward must be a function of no arguments, got "
-                f"{type(closure).__name__}: {closure!r}"
-            )
-        node.__dict__["_backward"] = closure
-        node._dx = node._dy = None
-
-
-def _hand_built_parents(children: object, op: str) -> tuple:
-    """micrograd's ``_children`` as parents: each Value once, in the order given."""
-    if not isinstance(children, (tuple, list, set, frozenset)):
-        raise TypeError(
-            f"Value(data, _children, _op): _children must be a tuple (or list or set) of "
-            f"Values, got {type(children).__name__}: {children!r}"
-        )
-    for child in children:
-        if not isinstance(child, Value):
-            raise TypeError(
-                f"Value(data, _children, _op): every child must be a Value, "
-                f"got {type(child).__name__}: {child!r}"
-            )
-    if not isinstance(op, str):
-        raise TypeError(f"_op must be a str, got {type(op).__name__}: {op!r}")
-    return tuple(dict.fromkeys(children))
-
-
-def _probe_local_grads(node: Value) -> tuple[float, ...]:
-    """∂node/∂parent of a node whose ``_backward`` is a closure: what it adds for a unit gradient.
-
-    The closure runs once with ``node.grad = 1`` and every parent's gradient at
-    0; every gradient touched is then put back as it was.
-    """
-    parents = node.parents
-    saved = node.grad, [parent.grad for parent in parents]
-    try:
-        for parent in parents:
-            parent.grad = 0.0
-        node.grad = 1.0
-        node._backward()
-        return tuple(float(parent.grad) for parent in parents)
-    finally:
-        node.grad = saved[0]
-        for parent, grad in zip(parents, saved[1]):
-            parent.grad = grad
-
-
-class Value:
+class Value(Micrograd):
     """A scalar that records how it was computed, so its gradient can flow back.
 
     ``Value(data, label="")``: ``data`` is any real number (stored as a float);
     ``label`` names the node in graphs, chain rules and error messages.
 
-    micrograd's constructor works too: ``Value(data, _children=(), _op="",
-    label="")``. A string second argument is a label (``Value(2.0, "x")``); a
-    tuple, list or set of Values builds a node by hand, whose ``_backward`` is
-    whatever closure is assigned to it (see ``local_grads`` for what steps and
-    drawings show for it).
+    micrograd's constructor works too (engine/micrograd.py): ``Value(data,
+    _children=(), _op="", label="")``. A string second argument is a label
+    (``Value(2.0, "x")``); a tuple, list or set of Values builds a node by hand,
+    whose ``_backward`` is whatever closure is assigned to it.
 
     >>> a = Value(3.0, label="a")
     >>> b = a.tanh()
@@ -310,9 +219,7 @@ class Value:
 
     def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = "") -> None:
         if isinstance(_children, str):  # Value(2.0, "x"): the second argument is the label
-            if label:
-                raise TypeError(f"Value got two labels: {_children!r} and {label!r}")
-            _children, label = (), _children
+            _children, label = (), label_argument(_children, label)
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
         self.data: float = _as_float(data)
@@ -325,20 +232,7 @@ class Value:
         self._dy: float | None = None
         self._constant: float | None = None
         if _children or _op:
-            self._build_by_hand(_children, _op)
-
-    def _build_by_hand(self, children: object, op: str) -> None:
-        """Record ``children`` and ``op`` as micrograd does; backward will call ``_backward``."""
-        parents = _hand_built_parents(children, op)
-        mode = _mode.get()
-        if mode & ANOMALY and not math.isfinite(self.data):
-            described = " and ".join(map(describe, parents))
-            raise FloatingPointError(f"{op} produced {self.data!r} from {described}")
-        if mode & NO_GRAD:  # as for the table's ops: no graph is recorded
-            return
-        self._primitive = HandBuilt(op, parents)
-        self._x = parents[0] if parents else None
-        self._backward = _no_backward
+            build_by_hand(self, _children, _op)
 
     # -- the node -----------------------------------------------------------
 
@@ -379,8 +273,8 @@ class Value:
         """
         if self._x is None:
             return ()
-        if self._runs_a_closure():
-            return _probe_local_grads(self)
+        if self._dx is None:  # it runs a closure
+            return probe_local_grads(self)
         return (self._dx,) if self._y is None else (self._dx, self._dy)
 
     def local_grad_values(self) -> tuple[Value | float, ...]:
@@ -403,20 +297,6 @@ class Value:
             )
         inputs = self.parents if self._constant is None else (*self.parents, self._constant)
         return self._primitive.derivative(self, *inputs)
-
-    def _runs_a_closure(self) -> bool:
-        """True if backward runs a closure assigned to this node (it recorded no derivatives)."""
-        return self._dx is None and self._x is not None
-
-    @property
-    def _prev(self) -> set[Value]:
-        """micrograd's name: the parents, as a set."""
-        return set(self.parents)
-
-    @property
-    def _op(self) -> str:
-        """micrograd's name for ``op``: the operation's string, '' for a leaf."""
-        return self.op
 
     @property
     def is_leaf(self) -> bool:
@@ -639,25 +519,6 @@ class Value:
 
     # backward's fast path (engine/fast.py): the same walk and sums, read from the slots
     _fast_backward = staticmethod(fast.backward)
-
-    def _chain_rule(self) -> None:
-        """Push this node's gradient to its parents once: ``parent.grad += ∂self/∂parent · grad``.
-
-        What ``node._backward()`` runs: micrograd's per-node step, which its
-        lecture calls by hand after setting ``o.grad = 1.0``. A closure
-        assigned to a node's ``_backward`` (micrograd's way of defining an op)
-        runs instead for that node.
-
-        >>> a = Value(3.0); b = Value(4.0)
-        >>> c = a * b
-        >>> c.grad = 1.0
-        >>> c._backward(); c._backward()
-        >>> a.grad, b.grad
-        (8.0, 6.0)
-        """
-        autograd.chain_rule_once(self)
-
-    _backward = _Backward()  # micrograd's name: _chain_rule, or the closure a node was given
 
     def backward(self, grad: Number = 1.0) -> None:
         """Fill in ``.grad`` of every node this one depends on (d self / d node).
