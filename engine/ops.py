@@ -4,9 +4,9 @@ Each entry says how to compute the op (``forward`` on floats, ``forward_array``
 on arrays), its local derivative with respect to each input (``derivative``),
 where it is defined (``domain``, as data), and how it is written and shown
 (``syntax``, ``symbol``, ``glyph``, ``formulas``). This is the only list of ops:
-the parser (``engine.cli.expr``), the property-test strategies (``engine.strategies``)
-and the drawing (``engine.views.graph``) read it, so adding an op is one entry here and
-one ``Value`` method.
+``Value`` takes its methods from it (``method``; ``engine.value.register``), and the
+parser (``engine.cli.expr``), the property-test strategies (``engine.strategies``) and
+the drawing (``engine.views.graph``) read it, so adding an op is one entry here.
 
 One rule, many interpreters. A derivative rule is written with operators and
 with the helpers below (``where``, ``exp``, ``log``, ``sigmoid``, ...), never
@@ -85,7 +85,8 @@ class Excluded:
         if self.when is None:
             return True
         at, condition = self.when
-        return args[at] is None or _is(args[at], condition)
+        compare, bound = _TESTS[condition]
+        return args[at] is None or compare(args[at], bound)
 
 
 # What each word of a domain means, as (comparison, bound): outside_domain runs for every node;
@@ -97,11 +98,6 @@ _TESTS = {
     "±inf": (lambda v, _: math.isinf(v), None),
     "fractional": (lambda v, _: math.isfinite(v) and not float(v).is_integer(), None),
 }
-
-
-def _is(value: float, test: str) -> bool:
-    compare, bound = _TESTS[test]
-    return compare(value, bound)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +129,7 @@ class Op:
     # The forward on arrays, written with the helpers; by default ``forward`` itself,
     # for ops made of operators, which work on arrays as they do on floats.
     forward_array: Callable | None = field(default=None, compare=False)
+    default: float | None = None  # the constant when a method call leaves it out (slope)
     # None where the inputs are inside the domain, else (error class, message); derived
     # from ``domain``, and None for an op defined everywhere.
     outside_domain: Callable[..., tuple[type[Exception], str] | None] | None = field(
@@ -549,6 +546,7 @@ LEAKY_RELU = Op(
     lambda out, x, slope: (where(x > 0, 1.0, slope),),
     ("1 if x > 0 else slope",),
     syntax="leaky_relu({0}, {1})", method="leaky_relu", kinks=(0.0,), constant="slope",
+    default=0.01,
     forward_array=lambda x, slope: where(x > 0, x, slope * x),
 )  # fmt: skip
 SOFTPLUS = Op(

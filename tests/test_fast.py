@@ -1,12 +1,85 @@
-"""engine/fast.py is the plain code, faster: every fast function equals its plain
-counterpart, bit for bit, on random graphs (hand-built nodes included)."""
+"""engine/fast.py is the plain code, faster: every method equals ``value.apply`` of its op
+on a grid of hostile points in every mode, and the walk and the pass equal the plain ones
+on random graphs (hand-built nodes included), bit for bit."""
+
+import contextlib
+import itertools
+import math
+import struct
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from random_graphs import graphs
 
-from engine import Value, autograd, fast, grad, topological_order
+from engine import Value, autograd, detect_anomaly, fast, grad, no_grad, ops, topological_order
+from engine.value import apply
+
+# -- the methods: each is value.apply of its op ------------------------------------------
+
+SLOTS = ("data", "grad", "label", "_primitive", "_x", "_y", "_dx", "_dy", "_constant")
+POINTS = (-1000.0, -2.5, -1.0, -0.0, 0.0, 1e-310, 0.5, 2.0, 710.0, math.inf, -math.inf, math.nan)
+CONSTANTS = (-1.0, 0.0, 0.5, 2.0, 3.0)
+
+
+def bits(x):
+    """A slot's content, compared exactly: floats by their bits (-0.0, NaN), nodes by slots."""
+    if isinstance(x, float):
+        return struct.pack("<d", x)
+    if isinstance(x, Value):
+        return tuple(bits(getattr(x, slot)) for slot in SLOTS)
+    return x
+
+
+def outcome(make, *args):
+    """The node ``make(*args)`` returns, slot by slot, or the error it raises."""
+    try:
+        return bits(make(*args))
+    except Exception as error:  # the same error, with the same message, is the same outcome
+        return type(error), str(error)
+
+
+def cases(op):
+    """Every combination of the points (and constants) for ``op``'s inputs."""
+    inputs = itertools.product(POINTS, repeat=op.arity)
+    constants = CONSTANTS if op.has_constant else (None,)
+    return [(xs, c) for xs in inputs for c in constants]
+
+
+def through_the_method(op, xs, c):
+    """``op`` as a user writes it: the Value method its entry names, the operator."""
+    x, *ys = (Value(v, label=f"x{i}") for i, v in enumerate(xs))
+    extra = [] if c is None else [c]
+    return getattr(x, op.method)(*ys, *extra)
+
+
+def through_apply(op, xs, c):
+    """``op`` through the plain code."""
+    extra = [] if c is None else [c]
+    return apply(op, *(Value(v, label=f"x{i}") for i, v in enumerate(xs)), *extra)
+
+
+@pytest.mark.parametrize("mode", [None, no_grad, detect_anomaly])
+@pytest.mark.parametrize("op", ops.OPS, ids=lambda op: op.name)
+def test_each_method_is_apply_of_its_op_bit_for_bit(op, mode):
+    for xs, c in cases(op):
+        with mode() if mode else contextlib.nullcontext():
+            fast_node = outcome(through_the_method, op, xs, c)
+            plain_node = outcome(through_apply, op, xs, c)
+        assert fast_node == plain_node, (op.name, xs, c)
+
+
+@pytest.mark.parametrize("op", [op for op in ops.OPS if op.arity == 2], ids=lambda op: op.name)
+def test_a_number_on_either_side_is_a_constant_leaf_as_apply_makes_it(op):
+    x = Value(1.5, label="x")
+    if op is not ops.POW:  # x ** 2 is pow_const, with 2 as its constant (the grid above)
+        assert bits(getattr(x, op.method)(2)) == bits(apply(op, x, 2))
+    if op.method.startswith("__"):  # 2 + x asks x.__radd__(2)
+        reflected = getattr(x, f"__r{op.method[2:]}")
+        assert bits(reflected(2)) == bits(apply(op, 2, x))
+
+
+# -- backward: the walk and the pass ---------------------------------------------------
 
 
 def hand_built_square(x):
