@@ -130,6 +130,9 @@ class Op:
     # for ops made of operators, which work on arrays as they do on floats.
     forward_array: Callable | None = field(default=None, compare=False)
     default: float | None = None  # the constant when a method call leaves it out (slope)
+    # Where it is defined, as a test of its inputs' data, for an op whose domain is not
+    # written as ``domain`` (one made by ``engine.define_op``): False is outside.
+    defined: Callable[..., bool] | None = field(default=None, compare=False)
     # None where the inputs are inside the domain, else (error class, message); derived
     # from ``domain``, and None for an op defined everywhere.
     outside_domain: Callable[..., tuple[type[Exception], str] | None] | None = field(
@@ -143,8 +146,7 @@ class Op:
         if not self.glyph:
             glyph = f"{self.symbol}({{0}})" if self.has_constant else self.symbol
             object.__setattr__(self, "glyph", glyph)
-        outside = _outside(self.domain) if self.domain else None
-        object.__setattr__(self, "outside_domain", outside)
+        object.__setattr__(self, "outside_domain", _outside(self))
 
     @property
     def has_constant(self) -> bool:
@@ -157,9 +159,15 @@ class Op:
         return self.syntax.startswith(f"{self.name}(")
 
 
-def _outside(domain: tuple[Excluded, ...]) -> Callable:
-    """``outside_domain`` for ``domain``: runs for every node, so each test is looked up once."""
-    tests = [(*_TESTS[e.where], e.at, e, (e.error, e.message)) for e in domain]
+def _outside(op: Op) -> Callable | None:
+    """``outside_domain`` for ``op``: runs for every node, so each test is looked up once."""
+    if op.defined is not None:  # NaN passes, as it does through the table's ops
+        defined, inputs = op.defined, " and ".join(f"{{{i}}}" for i in range(op.arity))
+        problem = (DomainError, f"{op.name} of {inputs}: outside the domain given for {op.name}")
+        return lambda *args: None if defined(*args) or any(map(math.isnan, args)) else problem
+    if not op.domain:
+        return None
+    tests = [(*_TESTS[e.where], e.at, e, (e.error, e.message)) for e in op.domain]
 
     def outside_domain(*args):
         for compare, bound, at, excluded, problem in tests:
@@ -348,21 +356,11 @@ def _softplus_array(x):
 # errors of the sum and of the quotient computed exactly and added back.
 
 _TANH_SERIES = (  # tanh x = x + x³ (c₀ + c₁x² + c₂x⁴ + ...), cₖ = 2²ⁿ(2²ⁿ - 1)·B₂ₙ/(2n)!, n = k+2
-    -0.3333333333333333,
-    0.13333333333333333,
-    -0.05396825396825397,
-    0.021869488536155203,
-    -0.008863235529902197,
-    0.003592128036572481,
-    -0.0014558343870513183,
-    0.000590027440945586,
-    -0.00023912911424355248,
-    9.691537956929451e-05,
-    -3.927832388331683e-05,
-    1.5918905069328964e-05,
-    -6.451689215655431e-06,
-    2.6147711512907546e-06,
-)
+    -0.3333333333333333, 0.13333333333333333, -0.05396825396825397, 0.021869488536155203,
+    -0.008863235529902197, 0.003592128036572481, -0.0014558343870513183, 0.000590027440945586,
+    -0.00023912911424355248, 9.691537956929451e-05, -3.927832388331683e-05,
+    1.5918905069328964e-05, -6.451689215655431e-06, 2.6147711512907546e-06,
+)  # fmt: skip
 _TANH_HORNER = _TANH_SERIES[::-1]
 _SPLIT = 2.0**27 + 1.0  # Dekker's constant: splits a float into two 26-bit halves
 

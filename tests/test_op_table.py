@@ -207,3 +207,21 @@ def test_every_op_method_of_value_comes_from_its_entry():
     for op in ops.OPS:
         assert op.method in value._GIVEN and f"def {op.method}(" not in source
     assert {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__"} <= value._GIVEN
+
+
+# A domain given as a test of the inputs (what define_op makes of its domain=).
+HALF_LOG = ops.Op(
+    "half_log", "half_log", 1, lambda x: math.log(x) / 2, lambda out, x: (0.5 / x,), ("1/(2x)",),
+    syntax="half_log({0})", method="half_log", defined=lambda x: x > 1,
+)  # fmt: skip
+
+
+def test_a_domain_given_as_a_test_is_checked_and_drawn_inside(register_op):
+    register_op(HALF_LOG)
+    with pytest.raises(DomainError, match=r"half_log of 0.5 \(node 'x'\): outside the domain"):
+        Value(0.5, label="x").half_log()
+    assert math.isnan(Value(math.nan).half_log().data)  # NaN passes, as through every op
+    with pytest.raises(NoSuchExample):  # at least MARGIN inside: never below 1.1
+        find(op_inputs("half_log"), lambda xs: xs[0] < 1.1, settings=settings(max_examples=200))
+    e = find(expressions(ops=["half_log", "mul"], min_ops=2), lambda e: "half_log" in e.source)
+    gradcheck(e.fn, e.inputs)
