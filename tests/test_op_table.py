@@ -225,3 +225,26 @@ def test_a_domain_given_as_a_test_is_checked_and_drawn_inside(register_op):
         find(op_inputs("half_log"), lambda xs: xs[0] < 1.1, settings=settings(max_examples=200))
     e = find(expressions(ops=["half_log", "mul"], min_ops=2), lambda e: "half_log" in e.source)
     gradcheck(e.fn, e.inputs)
+
+
+# An op whose rules are written with math, one number at a time: they cannot run on symbols.
+MATH_SWISH = ops.Op(
+    "math_swish", "math_swish", 1, lambda x: x / (1 + math.exp(-x)),
+    lambda out, x: ((1 + math.exp(-x) + x * math.exp(-x)) / (1 + math.exp(-x)) ** 2,),
+    ("σ(x)·(1 + x·(1 − σ(x)))",), syntax="math_swish({0})", method="math_swish",
+)  # fmt: skip
+
+
+def test_compiled_float_code_calls_a_rule_written_with_math_by_name(register_op):
+    import engine
+
+    register_op(MATH_SWISH)
+    w = Value(0.8, label="w")
+    step = engine.compile(lambda a: (a * w).math_swish(), (1.0,), params=[w])
+    xs = [0.5, -1.2, 2.0]
+    loss = step(xs)
+    w_grad, w.grad = w.grad, 0.0
+    for a in xs:
+        ((a * w).math_swish() * (1 / 3)).backward()
+    eager = sum((a * 0.8) / (1 + math.exp(-a * 0.8)) for a in xs) / 3
+    assert loss == pytest.approx(eager, rel=1e-12) and w_grad == pytest.approx(w.grad, rel=1e-12)
