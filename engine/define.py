@@ -188,16 +188,24 @@ def _inputs(name: str, forward: object, derivative: object) -> tuple[str, ...]:
     if not 1 <= len(parameters) <= 2:
         raise ValueError(f"an op takes one or two inputs; {name}'s forward takes {len(parameters)}")
     inputs = tuple(p.name for p in parameters)
-    try:
-        inspect.signature(derivative).bind(*range(len(inputs) + 1))
-    except TypeError:
+    if not _takes(derivative, len(inputs) + 1):
         raise TypeError(
             f"{name}'s derivative must take the op's result first, then its inputs: "
             f"derivative(out, {', '.join(inputs)})"
-        ) from None
-    except ValueError:  # a builtin whose signature cannot be read: take it as it is
-        pass
+        )
     return inputs
+
+
+def _takes(function: Callable, count: int) -> bool:
+    """Whether ``function`` can be called with ``count`` arguments (a builtin whose
+    signature cannot be read is taken as it is)."""
+    try:
+        inspect.signature(function).bind(*range(count))
+    except TypeError:
+        return False
+    except ValueError:
+        pass
+    return True
 
 
 def _formulas(name: str, formulas: object, inputs: tuple[str, ...]) -> tuple[str, ...]:
@@ -212,17 +220,11 @@ def _formulas(name: str, formulas: object, inputs: tuple[str, ...]) -> tuple[str
 
 
 def _domain(name: str, domain: object, inputs: tuple[str, ...]) -> Callable[..., bool] | None:
-    if domain is None:
-        return None
-    try:
-        inspect.signature(domain).bind(*inputs)
-    except TypeError:
+    if domain is not None and (not callable(domain) or not _takes(domain, len(inputs))):
         raise TypeError(
             f"{name}'s domain must be a function of its inputs ({', '.join(inputs)}) that says "
             f"True where the op is defined (lambda x: x > 0), got {domain!r}"
-        ) from None
-    except ValueError:  # a builtin whose signature cannot be read: take it as it is
-        pass
+        )
     return domain
 
 

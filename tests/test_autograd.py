@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from hypothesis import given
+from random_graphs import hand_built_square
 
 from engine import (
     Value,
@@ -334,18 +335,7 @@ def test_detect_anomaly_catches_nan_from_a_nan_input():
         Value(math.nan, label="n") + 1
 
 
-# -- nodes built micrograd's way, and the walk --------------------------------------------
-
-
-def hand_built_square(x):
-    """x², built micrograd's way: a node with a closure."""
-    out = Value(x.data**2, (x,), "sq")
-
-    def _backward():
-        x.grad += 2 * x.data * out.grad
-
-    out._backward = _backward
-    return out
+# -- nodes built micrograd's way, and the walk -------------------------------------------
 
 
 def test_a_non_leaf_grad_set_to_none_does_not_hide_it_from_the_walk():

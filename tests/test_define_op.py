@@ -361,3 +361,9 @@ def test_a_single_derivative_may_be_returned_bare_and_formulas_default_to_the_na
     assert square.op.formulas == ("∂square/∂t",) and Value(3.0).square().local_grads == (6.0,)
     with pytest.raises(ValueError, match=r"formulas: one string per input of square \(t\)"):
         define_op("square", lambda t: t * t, lambda out, t: 2 * t, formulas=("a", "b"))
+
+
+@pytest.mark.parametrize("domain", [0.0, lambda: True, lambda x, y: True])
+def test_a_domain_must_be_a_test_of_the_inputs(domain):
+    with pytest.raises(TypeError, match=r"domain must be a function of its inputs \(x\)"):
+        define_op("odd", lambda x: x, lambda out, x: (1.0,), domain=domain)

@@ -10,7 +10,7 @@ import struct
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from random_graphs import graphs
+from random_graphs import graphs, hand_built_square
 
 from engine import Value, autograd, detect_anomaly, fast, grad, no_grad, ops, topological_order
 from engine.value import apply
@@ -80,17 +80,6 @@ def test_a_number_on_either_side_is_a_constant_leaf_as_apply_makes_it(op):
 
 
 # -- backward: the walk and the pass ---------------------------------------------------
-
-
-def hand_built_square(x):
-    """x², built micrograd's way: a node with a closure."""
-    out = Value(x.data**2, (x,), "sq")
-
-    def _backward():
-        x.grad += 2 * x.data * out.grad
-
-    out._backward = _backward
-    return out
 
 
 @st.composite
