@@ -170,12 +170,11 @@ def chain_rule_once(node: Node) -> None:
 
 
 def _run_closure(node: Node, check: bool) -> None:
-    """``node._backward()``; under ``detect_anomaly``, each edge's term checked."""
-    upstream = node.grad
-    edges = list(zip(node.parents, node.local_grads)) if check else ()
+    """``node._backward()``; under ``detect_anomaly``, each term it adds is checked."""
+    terms = list(chain_rule_at(node, {node: node.grad}, node.local_grads)) if check else ()
     node._backward()
-    for parent, local in edges:
-        _check_finite(Edge(node, 0, parent, local, upstream, local * upstream, None))
+    for edge in terms:
+        _check_finite(edge)
 
 
 def _check_finite(edge: Edge) -> None:
