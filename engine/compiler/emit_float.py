@@ -68,13 +68,14 @@ class _FloatCode(Code):
         """Node ``i``'s gradient in the code: ``g`` and its name (``gp0`` for ``p0``, ``g7``)."""
         return f"g{self.name(i).lstrip('v')}"
 
-    def call(self, op: ops.Op, args: list) -> str:
-        """A call of the op's float forward by name (a distinct name per distinct forward)."""
-        key = op.name
+    def call(self, op: ops.Op, args: list, function: Callable | None = None) -> str:
+        """A call of the op's float forward (or ``function``) by name, one name per function."""
+        function = op.forward if function is None else function
+        key = op.name if function is op.forward else f"{op.name}_derivative"
         taken = self.graph.arg_names  # an argument may be called tanh_ (fn's tanh, renamed)
-        while key in taken or (key in self.functions and self.functions[key] is not op.forward):
+        while key in taken or (key in self.functions and self.functions[key] is not function):
             key += "_"
-        self.functions[key] = op.forward
+        self.functions[key] = function
         return f"{key}({', '.join(map(text, args))})"
 
     # -- forward ----------------------------------------------------------------
@@ -121,7 +122,12 @@ class _FloatCode(Code):
             return
         if not any(self.needs[p] for p in node.parents):
             return
-        locals_ = self.derivatives_of(node.op, f"v{i}", self.arguments(node))
+        try:
+            locals_ = self.derivatives_of(node.op, f"v{i}", self.arguments(node))
+        except TypeError:  # written with math (engine.define_op): called, as forwards are
+            op = self.rule(node.op)
+            call = self.call(op, [python_symbol(f"v{i}"), *self.arguments(node)], op.derivative)
+            locals_ = [python_symbol(f"{call}[{k}]") for k in range(op.arity)]
         for k, p in enumerate(node.parents):
             if self.needs[p]:
                 expr = text(multiply(locals_[k], python_symbol(self.gradient(i))))
