@@ -204,9 +204,7 @@ def call(function: Callable, args: Sequence, name: str) -> Any:
     except Exception as error:  # the learner's code: whatever it raises is reported
         if "ellipsis" in str(error):  # arithmetic with a placeholder still left in
             raise Reject(
-                Feedback.not_done(
-                    f"{name} still has a ... in it ({error}): fill in every line marked ..."
-                )
+                Feedback.not_done(f"{name} still has a ... in it: fill in every ...")
             ) from None
         shown = ", ".join(fmt(a) if isinstance(a, float) else repr(a) for a in args)
         raise Reject(

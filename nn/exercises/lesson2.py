@@ -172,25 +172,27 @@ def check_softmax(probs: Any) -> Feedback:
     return Feedback.wrong("not yet: " + why, details)
 
 
-def _weights(hidden: Any, output: Any) -> tuple[list[list[float]], list[float]]:
-    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, (list, tuple)):
+def _weights(xor_hidden: Any, xor_output: Any) -> tuple[list[list[float]], list[float]]:
+    if isinstance(xor_hidden, (str, bytes)) or not isinstance(xor_hidden, (list, tuple)):
         raise Reject(Feedback.wrong(
-            f"not yet: hidden should be a list of two lists [w1, w2, b]; it is a "
-            f"{type(hidden).__name__}"
+            f"not yet: xor_hidden should be a list of two lists [w1, w2, b]; it is a "
+            f"{type(xor_hidden).__name__}"
         ))  # fmt: skip
-    if len(hidden) != 2:
+    if len(xor_hidden) != 2:
         raise Reject(Feedback.wrong(
-            f"not yet: hidden should hold two neurons, each [w1, w2, b]; it holds {len(hidden)}"
+            f"not yet: xor_hidden should hold two neurons, each [w1, w2, b]; it holds "
+            f"{len(xor_hidden)}"
         ))  # fmt: skip
-    rows = [numbers_of(row, f"hidden[{j}]", 3) for j, row in enumerate(hidden)]
-    return rows, numbers_of(output, "output", 3)
+    rows = [numbers_of(row, f"xor_hidden[{j}]", 3) for j, row in enumerate(xor_hidden)]
+    return rows, numbers_of(xor_output, "xor_output", 3)
 
 
 @checker
-def check_xor(hidden: Any, output: Any) -> Feedback:
+def check_xor(xor_hidden: Any, xor_output: Any) -> Feedback:
     """Check hand-set weights of ``MLP(2, [2, 1], activation="relu")`` against XOR's corners.
 
-    ``hidden``: two neurons, each ``[w1, w2, b]``; ``output``: ``[w1, w2, b]`` for h1, h2.
+    ``xor_hidden``: two neurons, each ``[w1, w2, b]``; ``xor_output``: ``[w1, w2, b]`` for
+    h1 and h2.
     A corner is class 1 where the output's score is above 0.
 
     >>> print(check_xor([[1, 1, 0], [1, 1, -1]], [1, -2, -0.5]))  # doctest: +NORMALIZE_WHITESPACE
@@ -201,14 +203,14 @@ def check_xor(hidden: Any, output: Any) -> Feedback:
       ✓ (1, 0): score 0.5, class 1
       ✓ (1, 1): score -0.5, class 0
     """
-    if undone(hidden) or undone(output):
+    if undone(xor_hidden) or undone(xor_output):
         return Feedback.not_done(
-            "set hidden (two neurons, each [w1, w2, b]) and output ([w1, w2, b] for h1 and "
-            "h2) so that (0, 1) and (1, 0) score above 0 and (0, 0) and (1, 1) do not"
+            "set xor_hidden (two neurons, each [w1, w2, b]) and xor_output ([w1, w2, b] for "
+            "h1 and h2) so that (0, 1) and (1, 0) score above 0 and (0, 0) and (1, 1) do not"
         )
     from nn import MLP, datasets
 
-    rows, out = _weights(hidden, output)
+    rows, out = _weights(xor_hidden, xor_output)
     net = MLP(2, [2, 1], activation="relu", seed=0)
     for neuron, (a, c, bias) in zip(net.layers[0].neurons, rows):
         neuron.w[0].data, neuron.w[1].data, neuron.b.data = a, c, bias

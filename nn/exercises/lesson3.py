@@ -67,7 +67,7 @@ def check_step(slope: Any, w_new: Any) -> Feedback:
     want_slope = _slope(W)
     want_w = W - LR * want_slope
     details = []
-    slope_right = False
+    slope_right = follows = False
     if undone(slope):
         details.append(off("slope is still ..."))
     else:
@@ -89,6 +89,7 @@ def check_step(slope: Any, w_new: Any) -> Feedback:
         if step_right:
             details.append(ok(f"w_new = {fmt(W)} - {LR} · ({fmt(want_slope)}) = {fmt(want_w)}"))
         elif not slope_right and close(new, W - LR * theirs):
+            follows = True
             details.append(off(
                 f"w_new: {fmt(new)} follows from your slope (the update w - lr · slope is "
                 f"right), but with the right slope it is {fmt(want_w)}"
@@ -115,6 +116,8 @@ def check_step(slope: Any, w_new: Any) -> Feedback:
         summary = "not yet: your slope is right, the step is not"
     elif step_right:
         summary = "not yet: your step is right, the slope is not"
+    elif follows:
+        summary = "not yet: your update is right, but the slope it starts from is not"
     else:
         summary = "not yet: neither the slope nor the step is right yet"
     return Feedback.wrong(summary, details)
