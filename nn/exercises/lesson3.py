@@ -14,7 +14,7 @@ from typing import Any
 
 from .feedback import Feedback, checker, close, fmt, number, off, ok, undone
 
-__all__ = ["XS", "YS", "loss", "check_step", "check_largest_lr", "check_hump"]
+__all__ = ["XS", "YS", "loss", "bumpy", "check_step", "check_largest_lr", "check_hump"]
 
 XS = [1.0, 2.0, 3.0, 4.0]  # the lesson's four measurements
 YS = [2.1, 3.9, 6.2, 7.8]
@@ -185,7 +185,11 @@ def check_largest_lr(largest_lr: Any) -> Feedback:
 
 
 def bumpy(w: float) -> float:
-    """The lesson's loss with two valleys: ``w⁴ - 3w² + w``."""
+    """The lesson's loss with two valleys: ``w⁴ - 3w² + w``.
+
+    >>> bumpy(2.0), round(bumpy(-1.3), 3)
+    (6.0, -3.514)
+    """
     return w**4 - 3 * w**2 + w
 
 

@@ -28,7 +28,13 @@ STEPS = 10
 
 
 def valley(a: Any, b: Any) -> Any:
-    """The lesson's curved valley, minimum 0 at (1, 1); works on numbers and Values."""
+    """The lesson's curved valley, ``(1 - a)² + 10·(b - a²)²``: minimum 0 at (1, 1).
+
+    It works on numbers and Values alike.
+
+    >>> valley(1, 1), valley(-1.5, 2.0)
+    (0, 6.875)
+    """
     return (1 - a) ** 2 + 10 * (b - a**2) ** 2
 
 
