@@ -227,7 +227,7 @@ plt.show()
 # Two things to do, each ended by a check that says what is right and what is not yet.
 # (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
 #
-# **1. Backward, written by you.** The neuron of the top of this notebook, with a sigmoid
+# **1. Backward, written by you.** The neuron at the top of this notebook, with a sigmoid
 # instead of tanh: `L = (sigmoid(w·x + b) − y)²`. Write its backward the way `compile`
 # writes it, one line per arrow: each `...` is one local derivative, multiplied by the
 # gradient that has arrived. The check compares your `dL/dw` and `dL/db` with
