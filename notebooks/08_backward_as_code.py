@@ -228,9 +228,9 @@ plt.show()
 # (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
 #
 # **1. Backward, written by you.** The neuron at the top of this notebook, with a sigmoid
-# instead of tanh: `L = (sigmoid(w·x + b) − y)²`. Write its backward the way `compile`
-# writes it, one line per arrow: each `...` is one local derivative, multiplied by the
-# gradient that has arrived. The check compares your `dL/dw` and `dL/db` with
+# instead of tanh: its loss is `(sigmoid(w·x + b) − y)²`. Write its backward the way
+# `compile` writes it, one line per arrow: each `...` is one local derivative, multiplied
+# by the gradient that has arrived. The check compares your `dL/dw` and `dL/db` with
 # `backward()` on the three examples above.
 
 
