@@ -698,13 +698,14 @@ class _FloatCode(_Code):
             return f"p{node.state}"
         return f"v{i}"
 
-    def call(self, op: ops.Op, args: list) -> str:
-        """A call of the op's float forward by name (a distinct name per distinct forward)."""
-        key = op.name
+    def call(self, op: ops.Op, args: list, function: Callable | None = None) -> str:
+        """A call of the op's float forward (or ``function``) by name, one name per function."""
+        function = op.forward if function is None else function
+        key = op.name if function is op.forward else f"{op.name}_derivative"
         taken = self.graph.arg_names  # an argument may be called tanh_ (fn's tanh, renamed)
-        while key in taken or (key in self.functions and self.functions[key] is not op.forward):
+        while key in taken or (key in self.functions and self.functions[key] is not function):
             key += "_"
-        self.functions[key] = op.forward
+        self.functions[key] = function
         return f"{key}({', '.join(map(text, args))})"
 
     # -- forward ----------------------------------------------------------------
@@ -753,7 +754,11 @@ class _FloatCode(_Code):
         if not any(self.needs[p] for p in node.parents):
             return
         op = self.rule(node.op)
-        locals_ = derivative_rule(op, python_symbol(f"v{i}"), self.arguments(node))
+        try:
+            locals_ = derivative_rule(op, python_symbol(f"v{i}"), self.arguments(node))
+        except TypeError:  # written with math (engine.define_op): call it, as forwards are
+            call = self.call(op, [python_symbol(f"v{i}"), *self.arguments(node)], op.derivative)
+            locals_ = [python_symbol(f"{call}[{k}]") for k in range(op.arity)]
         for k, p in enumerate(node.parents):
             if self.needs[p]:
                 expr = text(multiply(locals_[k], python_symbol(f"g{i}")))
