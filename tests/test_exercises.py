@@ -204,11 +204,14 @@ WRONG = [
         "✗ ∂s/∂x: you gave 0.75, it is 1.5: that is x itself", "✓ ∂u/∂s = -1",
         "✗ ∂g/∂u: you gave -0.8547, it is 0.56978: that is the whole slope dg/dx"]),
     (lesson1.check_bell_op, (wrong_sign,), [
-        "the sign is flipped everywhere: at x = 0.75 yours is 0.85467, finite differences "
+        "define_op compared your derivative with finite differences: bell's derivative is "
+        "wrong at 10 of 11 points.",
+        "The sign is flipped everywhere: at x = 0.75 yours is 0.85467, finite differences "
         "give -0.85467"]),
-    (lesson1.check_bell_op, (wrong_factor,), ["yours is 0.5× the right value at every point"]),
-    (lesson1.check_bell_op, (wrong_chain,), ["yours equals bell(x) itself", "-2x as well"]),
-    (lesson1.check_bell_op, (lambda out, x: -2 * x * out,), ["not a tuple", "return (...,)"]),
+    (lesson1.check_bell_op, (wrong_factor,), ["Yours is 0.5× the right value at every point"]),
+    (lesson1.check_bell_op, (wrong_chain,), ["Yours equals bell(x) itself", "-2x as well"]),
+    (lesson1.check_bell_op, (lambda out, x: (-2 * x * out, 0.0),), [
+        "bell_derivative returned 2 numbers; bell has one input"]),
     (lesson2.check_composed, (-3.5, -3.2, 0.3), [
         "2 of w1, w2, b are right", "✓ w1 = -3.5", "✓ w2 = -3.2",
         "✗ b: you gave 0.3, it is 1.9: the output's own bias only",
@@ -360,6 +363,20 @@ def test_a_learners_function_that_raises_is_reported_with_its_call():
     feedback = lesson1.check_bell_op(lambda out, x: (1 / x,))
     assert feedback.status == "wrong"
     assert "bell_derivative(1, 0) raised ZeroDivisionError" in feedback.text
+
+
+def test_a_right_derivative_becomes_an_op_that_works_like_a_built_in():
+    from engine import Value, gradcheck
+
+    first = lesson1.check_bell_op(lambda out, x: (-2 * x * out,))
+    again = lesson1.check_bell_op(lambda out, x: -2 * x * out)  # a bare number, run again
+    assert first.passed and again.passed, again.text
+    bell = again.result
+    x = Value(0.75, label="x")
+    y = bell(x)
+    y.backward()
+    assert y.op == "bell" and x.grad == y.local_grads[0] == -2 * 0.75 * y.data
+    gradcheck(lambda v: bell(v[0] * 2.0), [0.3])
 
 
 def test_a_value_counts_as_its_data():
