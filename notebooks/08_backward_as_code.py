@@ -30,6 +30,7 @@
 
 # %%
 # %matplotlib inline
+import math
 import random
 import time
 
@@ -38,6 +39,7 @@ import numpy as np
 
 from engine import Value, compile
 from nn import MLP, datasets
+from nn.exercises.lesson8 import check_backward, check_line_count  # the exercises
 from nn.optim import Adam
 
 SEED = 0
@@ -230,3 +232,38 @@ plt.show()
 # - Run on arrays, the same code handles a whole batch at once, with each layer as a
 #   matrix product — the step from a teaching engine to the way frameworks such as
 #   PyTorch run.
+
+# %% [markdown]
+# ## Exercises
+#
+# Two things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. Backward, written by you.** The neuron at the top of this notebook, with a sigmoid
+# instead of tanh: its loss is `(sigmoid(w·x + b) − y)²`. Write its backward the way
+# `compile` writes it, one line per arrow: each `...` is one local derivative, multiplied
+# by the gradient that has arrived. The check compares your `dL/dw` and `dL/db` with
+# `backward()` on the three examples above.
+
+
+# %%
+def neuron_backward(w, b, x, y):
+    """dL/dw and dL/db of L = (sigmoid(w·x + b) - y)², one line per arrow."""
+    a = 1 / (1 + math.exp(-(w * x + b)))  # forward: the sigmoid of the weighted sum
+    g_a = 2 * (a - y)  # dL/da: the square's local derivative (times dL/dL = 1)
+    g_z = ... * g_a  # dL/dz = ∂a/∂z · dL/da
+    return ... * g_z, ... * g_z  # dL/dw = ∂z/∂w · dL/dz, and dL/db = ∂z/∂b · dL/dz
+
+
+check_backward(neuron_backward)
+
+# %% [markdown]
+# **2. Predict the code.** Give the neuron a second input:
+# `((w1·x1 + w2·x2 + b).tanh() − y)²`, with `w1, w2, b` the parameters. Before you compile
+# it, predict its backward: how many lines, from `g… = scale` down, and how many of them
+# say `+=`? The check compiles it, counts, and shows you the lines.
+
+# %%
+lines = ...  # backward lines, the g... = scale line included
+accumulating = ...  # how many of them say +=
+check_line_count(lines, accumulating)
