@@ -112,7 +112,7 @@ print("dy/dx =", x.grad)
 #
 # ## A small neuron, drawn
 #
-# A neuron of a network computes a weighted sum of its input and passes it through an
+# A neuron of a network computes a weighted sum of its inputs and passes it through an
 # **activation function** (활성화 함수) such as `tanh`:
 #
 # `a = tanh(w · x + b)`
@@ -154,10 +154,10 @@ draw_graph(a)
 # How does `w` affect `a`? Not directly: `w` changes `mul1 = w · x`, which changes `z`,
 # which changes `a`. Each link has its local derivative, written on its arrow:
 #
-# - `dmul1/dw = x = 0.5` (a product's derivative with respect to one factor is the
+# - `∂mul1/∂w = x = 0.5` (a product's derivative with respect to one factor is the
 #   other factor),
-# - `dz/dmul1 = 1` (adding `b` passes changes through unchanged),
-# - `da/dz = 1 − tanh(z)² = 1 − a²`.
+# - `∂z/∂mul1 = 1` (adding `b` passes changes through unchanged),
+# - `∂a/∂z = 1 − tanh(z)² = 1 − a²`.
 #
 # The **chain rule** says the effects multiply: if `z` moves twice as fast as `w`, and
 # `a` moves a third as fast as `z`, then `a` moves two thirds as fast as `w`. Let us

@@ -251,7 +251,7 @@ plt.show()
 
 # %% [markdown]
 # The same four runs as loss against step number (log scale, so that both tiny and huge
-# losses fit): the crawl barely moves, the good rate drops fast, the oscillating one
+# losses fit): the crawl barely moves, the good rate's loss drops fast, the oscillating one
 # falls just as smoothly, and the diverging one climbs. The oscillation does not show
 # here: the weight jumps from one side of the minimum to the other (the panels above),
 # but the loss only depends on how far from the minimum it lands, and that distance

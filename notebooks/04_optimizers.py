@@ -219,7 +219,7 @@ plt.show()
 # it after 80 epochs. (Momentum was given a tenth of SGD's learning rate: on a steady
 # slope its velocity grows to ten times the gradient, so their long-run step is the
 # same.) AdaDelta again starts slowly. Adam and AdamW draw almost the same curve: with
-# only 33 weights and 80 epochs, the weight decay hardly has anything to act on.
+# only 33 parameters and 80 epochs, the weight decay hardly has anything to act on.
 #
 # Do not read this as a ranking. Each result depends on the learning rate we picked,
 # and with more epochs or other rates the order changes. What the race does show is

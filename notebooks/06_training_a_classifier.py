@@ -116,9 +116,9 @@ print(history)
 # The **learning curve** — loss and accuracy per epoch — shows the usual shape: a fast
 # drop, then a long flattening tail, until early stopping ends it. The dotted line marks
 # the "best" epoch in the early-stopping sense: the last one that improved on the best
-# loss so far by more than `min_delta`. Later epochs may still shave off a little (the
-# final loss in the summary line is lower than the best epoch's), but less than
-# `min_delta` each time: not worth waiting for.
+# loss so far by more than `min_delta`. Later epochs may still shave off a little (compare
+# the final loss in the summary line with the best epoch's), but less than `min_delta`
+# each time: not worth waiting for.
 # (`fit(..., restore_best_weights=True)` would put back that epoch's weights.)
 
 # %%

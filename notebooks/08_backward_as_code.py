@@ -25,7 +25,7 @@
 #
 # 1. compile one neuron and read the code: the chain rule as lines of Python;
 # 2. check that it computes exactly what `backward()` computes;
-# 3. compile a network of 4,417 weights, time it against the eager engine, and train it
+# 3. compile a network of 4,417 parameters, time it against the eager engine, and train it
 #    on 2,000 points.
 
 # %%

@@ -204,11 +204,11 @@ plt.show()
 #
 # ## What the hidden neurons look for
 #
-# The post's car photo had layers that found the wheels and the logo by themselves:
-# feature extraction. Here we can look. A hidden neuron's 64 weights line up with the
-# 64 pixels, so they can be drawn as an 8×8 image: red where ink *raises* the neuron's
-# sum, blue where ink lowers it, white where the pixel does not matter. All 32 share one
-# colour scale.
+# The blog post these lessons grew from showed a car photo whose layers found the wheels
+# and the logo by themselves: feature extraction. Here we can look. A hidden neuron's 64
+# weights line up with the 64 pixels, so they can be drawn as an 8×8 image: red where ink
+# *raises* the neuron's sum, blue where ink lowers it, white where the pixel does not
+# matter. All 32 share one colour scale.
 
 # %%
 plot.weight_images(model.layers[0])
