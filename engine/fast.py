@@ -50,11 +50,7 @@ def unary(op: Op, kind: type) -> Callable:
             data = forward(a)
         except OverflowError:
             raise overflow_error(op.name, (x,)) from None
-        out = _new(kind)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._constant = None
+        out = _node(kind, data, None)
         if mode():
             return _finish_in_mode(out, op, (x,), None)
         out._primitive = op
@@ -84,11 +80,7 @@ def binary(op: Op, kind: type) -> Callable:
             data = forward(a, b)
         except OverflowError:
             raise overflow_error(op.name, (x, y)) from None
-        out = _new(kind)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._constant = None
+        out = _node(kind, data, None)
         if mode():
             return _finish_in_mode(out, op, (x, y), None)
         out._primitive = op
@@ -123,11 +115,7 @@ def with_constant(op: Op, kind: type) -> Callable:
             data = forward(a, c)
         except OverflowError:
             raise overflow_error(op.name, (x,), c) from None
-        out = _new(kind)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._constant = c
+        out = _node(kind, data, c)
         if mode():
             return _finish_in_mode(out, op, (x,), c)
         out._primitive = op
@@ -181,12 +169,23 @@ def lift(x: object, kind: type):
     """
     if isinstance(x, kind):
         return x
-    leaf = _new(kind)
-    leaf.data = x if type(x) is float else as_float(x)
-    leaf.grad = 0.0
-    leaf.label = ""
-    leaf._primitive = leaf._x = leaf._y = leaf._dx = leaf._dy = leaf._constant = None
+    leaf = _node(kind, x if type(x) is float else as_float(x), None)
+    leaf._primitive = leaf._x = leaf._y = leaf._dx = leaf._dy = None
     return leaf
+
+
+def _node(kind: type, data: float, constant: float | None):
+    """A new node of ``kind`` holding ``data``, gradient 0, no label; what made it comes next.
+
+    ``kind(data)`` without ``__init__``'s checks: every op makes one, so it is written
+    once, here; its other slots are the caller's to fill.
+    """
+    out = _new(kind)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out._constant = constant
+    return out
 
 
 def _finish_in_mode(out, op: Op, inputs: tuple, constant: float | None):
