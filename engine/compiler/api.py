@@ -244,7 +244,8 @@ class CompiledStep:
             from .plan import plan
 
             fused = self.fuse and product_rule_holds(self.rules)
-            statements = plan(self.graph, fuse=fused)
+            reducible = tuple(op for op in (ops.ADD, ops.MAXIMUM) if op not in self.rules)
+            statements = plan(self.graph, fuse=fused, reducible=reducible)
             source = array_source(
                 self.graph, statements, self.loss, self.rules, self.detect_anomaly
             )

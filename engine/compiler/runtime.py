@@ -242,7 +242,7 @@ class ArrayProgram:
         if getattr(xp, "__name__", "") == "numpy":
             xp = fast_numpy()
         self.xp, self.source, self.state = xp, source, state
-        names = {"sigmoid": ops.sigmoid}
+        names = {"sigmoid": ops.sigmoid, "max_slopes": _max_slopes(xp)}
         for name, index in source.indices.items():
             names[name] = xp.asarray(index, dtype=xp.int64)
         for name, offset in source.offsets.items():
@@ -295,7 +295,37 @@ class ArrayProgram:
         if self.spread is None:
             return totals
         xp = self.xp
+        if len(self.receivers) == len(self.state):  # every Value has a total: reorder them
+            return xp.take(totals, self.spread)
         return xp.take(xp.concat([totals, xp.zeros(1, dtype=xp.float64)]), self.spread)
+
+
+def _max_slopes(xp) -> Callable:
+    """``max_slopes(z, m)``: the slope of ``m``, a chain of maximum over the lanes of ``z``
+    (``m = max(...max(max(z0, z1), z2)..., zk)``), with respect to every lane, per example.
+
+    The table's maximum gives 1 to the larger input and ½ to each where they tie, so the
+    chain gives 1 to the largest lane; where t lanes tie for the largest, each link that
+    meets a tie halves the slope of what came before: the first of them gets ½^(t-1),
+    each later one ½ for its own tie times ½ for every tie after it.
+
+    >>> import numpy as np
+    >>> from engine.compiler.runtime import fast_numpy
+    >>> z = np.array([[1.0, 3.0, 2.0], [3.0, 3.0, 3.0]])
+    >>> _max_slopes(fast_numpy())(z, z.max(axis=1)).tolist()
+    [[0.0, 1.0, 0.0], [0.25, 0.25, 0.5]]
+    """
+
+    def max_slopes(z, m):
+        largest = z == m[:, None]
+        at_max = xp.astype(largest, xp.float64)
+        if int(xp.count_nonzero(largest)) == z.shape[0]:  # one largest lane each: no tie
+            return at_max
+        ties = xp.cumulative_sum(at_max, axis=1)  # the lanes at the maximum so far
+        later = ties[:, -1:] - ties + xp.astype(ties > 1.0, xp.float64)
+        return at_max * 0.5**later
+
+    return max_slopes
 
 
 def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
@@ -355,7 +385,7 @@ _FAST_NUMPY = []
 
 
 class _FastNumpy:
-    """numpy, with ``sum``, ``take`` and ``reshape`` calling the C methods directly.
+    """numpy, with ``sum``, ``max``, ``take``, ``reshape`` and ``astype`` calling C directly.
 
     numpy's module functions wrap these in Python (argument dispatch, keyword
     handling); on W1's small arrays that wrapping is a third of the step. The
@@ -373,8 +403,15 @@ class _FastNumpy:
             return add_reduce(x, axis)
 
         self.sum = sum
+        maximum_reduce = np.maximum.reduce
+
+        def max(x, axis=None):  # noqa: A001 - the Array API's name
+            return maximum_reduce(x, axis)
+
+        self.max = max
         self.take = lambda x, indices: x.take(indices)
         self.reshape = lambda x, shape: x.reshape(shape)
+        self.astype = lambda x, dtype: x.astype(dtype)
 
     def __getattr__(self, name: str):
         value = getattr(self._np, name)
