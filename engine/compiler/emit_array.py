@@ -12,10 +12,11 @@ products.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from .. import ops
-from .emit import Code, Source, Writer, derivative_rule, label
+from .emit import Code, Source, Writer, derivative_rule, label, relined
 from .emit_vectors import Piece, VectorStatements
 from .plan import Layer, Map, ParamDot, Plan, Reduce, Scalar
 from .symbols import ARRAY, array_symbol, multiply, text
@@ -126,8 +127,8 @@ class _ArrayCode(VectorStatements, Code):
         """Node ``i`` in the code: its lane's column, its input, its parameter, or ``v{i}``."""
         node = self.nodes[i]
         lane = self.plan.lane.get(i)
-        if lane is not None:
-            return f"{lane.vector.name}[:, {lane.column}]"
+        if lane is not None and not isinstance(node, Input):
+            return f"{lane.vector.name}[{lane.column}, :]"
         if i in self.plan.named:  # a reduction's result
             return self.plan.named[i]
         if isinstance(node, Input):
@@ -176,7 +177,7 @@ class _ArrayCode(VectorStatements, Code):
 
     def forward(self) -> None:
         """The plan's statements in order, each as its lines of array code."""
-        self.w.line("# forward")
+        self.w.line("# forward (each array is let go right after its last use: a del not shown)")
         write = {
             Scalar: self._forward_scalar,
             Layer: self._forward_layer,
@@ -285,8 +286,36 @@ class _ArrayCode(VectorStatements, Code):
 
     def source(self) -> Source:
         """The lines written, as the function ``run``, and what running it needs."""
-        self.src.text, self.src.code = self.function(self.w.lines, "xp, ")
+        self.src.text, self.src.code = self.function(_released(self.w.lines), "xp, ")
         return self.src
+
+
+_ASSIGNED = re.compile(r"\s*(\w+) = ")
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
+def _released(lines: list[str]) -> list[str]:
+    """The lines, each array dropped (``del``) after the last line that reads it, so that its
+    memory is reused at once rather than held to the end of the call."""
+    last: dict[str, int] = {}
+    assigned: set[str] = set()
+    for k, line in enumerate(lines):
+        code = getattr(line, "code", line)
+        if (m := _ASSIGNED.match(code)) is not None:
+            assigned.add(m.group(1))
+        for name in _NAME.findall(code):
+            last[name] = k
+    dropped: dict[int, list[str]] = {}
+    for name in assigned:
+        dropped.setdefault(last[name], []).append(name)
+    out = []
+    for k, line in enumerate(lines):
+        names = sorted(n for n in dropped.get(k, []) if n not in ("loss", "grads"))
+        if names and not getattr(line, "code", line).lstrip().startswith("return"):
+            code = f"{getattr(line, 'code', line)}; del {', '.join(names)}"
+            line = relined(line, code)
+        out.append(line)
+    return out
 
 
 def _layout(graph: Graph, plan: Plan) -> list[int]:

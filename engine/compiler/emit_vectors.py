@@ -3,14 +3,20 @@
 The methods of ``emit_array``'s program writer for the plan's vector statements (see
 ``engine.compiler.plan``), forward and backward:
 
-- ``Layer``: ``z = x @ W.T + b``; backward ``gW = g.T @ x``, ``gb = sum(g, axis=0)``,
-  ``gx = g @ W``;
-- ``Map``: the op's array form on whole vectors (``h = xp.tanh(z)``, ``h = z - m[:, None]``);
+- ``Layer``: ``z = W @ x + b``; backward ``gW = g @ x.T``, ``gb = sum(g, axis=1)``,
+  ``gx = W.T @ g``;
+- ``Map``: the op's array form on whole vectors (``h = xp.tanh(z)``, ``h = z - m``);
   backward the op's derivative rule on the same vectors, summed over the lanes for an
   input every lane shares;
-- ``Reduce``: ``s = xp.sum(h, axis=1)``, ``m = xp.max(z, axis=1)``; backward 1 for every
+- ``Reduce``: ``s = xp.sum(h, axis=0)``, ``m = xp.max(z, axis=0)``; backward 1 for every
   lane of a sum, and for a maximum the slopes its chain of ``maximum`` gives;
 - ``ParamDot``: ``Σ l·r`` over parameters, once per call.
+
+A vector is an array of shape (lanes, batch): lane j is its row ``z[j]``, one example its
+column, as in the textbook's ``z = W x + b``. A value per example (shape (batch,)) then
+meets every lane by broadcasting, as it is; a sum or maximum over the lanes adds rows
+one after another, in the order the traced chain adds them; both run at full speed, as
+the rows are contiguous.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ class VectorStatements:
     # -- forward ----------------------------------------------------------------
 
     def _forward_layer(self, st: Layer) -> None:
-        """A layer of neurons as one matrix product: ``z = x @ W.T + b``."""
+        """A layer of neurons as one matrix product: ``z = W @ x + b``."""
         out = st.out.name
         m, n_in = len(st.W), len(st.x)
         x = self._layer_input(st)
@@ -49,31 +55,34 @@ class VectorStatements:
             f"W_{out} = xp.reshape({self.gather(flat)}, ({m}, {n_in}))",
             f"the {m}×{n_in} weights, from the parameters",
         )
-        terms = f"{x} @ W_{out}.T"
+        terms = f"W_{out} @ {x}"
         if st.bias is not None:
-            self.w.line(f"b_{out} = {self.gather(st.bias)}", f"the {m} bias{'es' if m > 1 else ''}")
+            biases = f"the {m} bias{'es' if m > 1 else ''}, as a column"
+            self.w.line(f"b_{out} = xp.reshape({self.gather(st.bias)}, ({m}, 1))", biases)
             terms += f" + b_{out}"
         if any(o != 0 for o in st.offset):
-            self.src.offsets[f"o_{out}"] = st.offset
+            self.src.offsets[f"o_{out}"] = [[o] for o in st.offset]
             terms += f" + o_{out}"
+        neurons = f"{m} neuron{'s' if m > 1 else ''}"
         self.w.line(
             f"{out} = {terms}",
-            f"{m} neuron{'s' if m > 1 else ''} at once: Σ w·x{' + b' if st.bias else ''}",
+            f"{neurons} at once: Σ w·x{' + b' if st.bias else ''}, a column per example",
         )
         self.check(out, f"layer {out}")
 
     def _layer_input(self, st: Layer) -> str:
-        """The layer's input matrix: a vector or an argument as it is, else its columns stacked."""
+        """The layer's input, a row per input: a vector as it is, an argument turned (``x.T``),
+        else the inputs stacked."""
         vector = _layer_source_vector(self.plan, st)
         if vector is not None:
             x = vector.name
         elif (arg := input_vector(self.graph, st.x)) is not None:
-            x = self.graph.arg_names[arg]
+            x = f"{self.graph.arg_names[arg]}.T"
         else:
             x = f"x_{st.out.name}"
             self.w.line(
-                f"{x} = xp.stack([{', '.join(self.name(i) for i in st.x)}], axis=1)",
-                "the layer's inputs as columns",
+                f"{x} = xp.stack([{', '.join(self.name(i) for i in st.x)}])",
+                "the layer's inputs, a row each",
             )
         self.inputs_of[id(st)] = x
         return x
@@ -88,11 +97,11 @@ class VectorStatements:
         """A chain of add or maximum over every lane of a vector, as one call."""
         source, k = st.source.name, len(st.source.lanes)
         if st.op is ops.ADD:
-            value, what = f"xp.sum({source}, axis=1)", f"Σ of the {k} lanes of {source}"
+            value, what = f"xp.sum({source}, axis=0)", f"Σ of the {k} lanes of {source}"
             if st.start:  # sum() started from a number that is not 0
                 value += f" + {text(st.start)}"
         else:
-            value, what = f"xp.max({source}, axis=1)", f"the largest of the {k} lanes of {source}"
+            value, what = f"xp.max({source}, axis=0)", f"the largest of the {k} lanes of {source}"
         self.w.line(f"{st.name} = {value}", f"{what} (a chain of {len(st.chain) + 1} {st.op.name})")
         self.check(st.name, f"{st.op.name} over {source} ({st.name})")
 
@@ -121,12 +130,14 @@ class VectorStatements:
         if g is None:
             return
         out, x = st.out.name, self.inputs_of[id(st)]
-        self.w.line(f"gW_{out} = {g}.T @ {x}", f"∂{out}/∂W_{out} = {x}, summed over the batch")
+        self.w.line(
+            f"gW_{out} = {g} @ {_turned(x)}", f"∂{out}/∂W_{out} = {x}, summed over the batch"
+        )
         flat = [i for row in st.W for i in row]
         self.pieces.append(Piece(self.positions(flat), f"xp.reshape(gW_{out}, (-1,))"))
         if st.bias is not None:
             self.w.line(
-                f"gb_{out} = xp.sum({g}, axis=0)", f"∂{out}/∂b_{out} = 1, summed over the batch"
+                f"gb_{out} = xp.sum({g}, axis=1)", f"∂{out}/∂b_{out} = 1, summed over the batch"
             )
             self.pieces.append(Piece(self.positions(st.bias), f"gb_{out}"))
         if any(self.needs[i] for i in st.x):
@@ -137,12 +148,13 @@ class VectorStatements:
         out, x = st.out.name, self.inputs_of[id(st)]
         source = _layer_source_vector(self.plan, st)
         if source is not None:
-            self.grads.add(source.name, f"{g} @ W_{out}", True, True, f"∂{out}/∂{x} = W_{out}")
+            comment = f"∂{out}/∂{x} = W_{out}"
+            self.grads.add(source.name, f"W_{out}.T @ {g}", True, True, comment)
             return
-        self.w.line(f"gx_{out} = {g} @ W_{out}", f"∂{out}/∂{x} = W_{out}")
+        self.w.line(f"gx_{out} = W_{out}.T @ {g}", f"∂{out}/∂{x} = W_{out}")
         for j, i in enumerate(st.x):
             if self.needs[i]:
-                self.grads.add(i, f"gx_{out}[:, {j}]", True, True)
+                self.grads.add(i, f"gx_{out}[{j}, :]", True, True)
 
     def _backward_map(self, st: Map) -> None:
         """Every lane at once: the out vector's gradient times the op's local derivatives,
@@ -175,7 +187,7 @@ class VectorStatements:
             self.w.line(f"{g} = xp.broadcast_to({g}, {st.out.name}.shape)", "every lane")
             self.grads.narrow.discard(st.out.name)
         batched = self.nodes[arg].batched
-        axis = ", axis=1" if batched else ""  # a parameter: over the batch too
+        axis = ", axis=0" if batched else ""  # a parameter: over the batch too
         if isinstance(local, (int, float)):
             expr = text(multiply(local, array_symbol(f"xp.sum({g}{axis})")))
         else:
@@ -187,11 +199,11 @@ class VectorStatements:
         if not self.grads.has(st.node) or not any(self.needs[i] for i in st.source.lanes):
             return
         g, source = self.gradient_name(st.node), st.source.name
-        if st.op is ops.ADD:  # one column, which meets every lane where it is used
+        if st.op is ops.ADD:  # one value per example, which meets every lane where it is used
             comment = f"∂{st.name}/∂{source} = 1, every lane"
-            self.grads.add(source, f"{g}[:, None]", True, True, comment, narrow=True)
+            self.grads.add(source, g, True, True, comment, narrow=True)
         else:
-            expr = f"max_slopes({source}, {st.name}) * {g}[:, None]"
+            expr = f"max_slopes({source}, {st.name}) * {g}"
             comment = f"∂{st.name}/∂{source} = 1 at the largest lane, else 0 (a tie: ½ a link)"
             self.grads.add(source, expr, True, True, comment)
 
@@ -226,14 +238,12 @@ class VectorStatements:
             columns = ", ".join(
                 self.gradient_name(i) if has else "zeros" for i, has in zip(vector.lanes, lanes)
             )
-            if len(vector.lanes) == 1:  # one column: a reshape, cheaper than a stack
+            if len(vector.lanes) == 1:  # one row: a reshape, cheaper than a stack
                 self.grads.add(
-                    vector.name, f"xp.reshape({columns}, (n, 1))", True, True, "as a column"
+                    vector.name, f"xp.reshape({columns}, (1, n))", True, True, "as a row"
                 )
             else:
-                self.grads.add(
-                    vector.name, f"xp.stack([{columns}], axis=1)", True, True, "lanes as columns"
-                )
+                self.grads.add(vector.name, f"xp.stack([{columns}])", True, True, "lanes as rows")
         if not self.grads.has(vector.name):
             return None
         g = self.gradient_name(vector.name)
@@ -255,35 +265,21 @@ class VectorStatements:
         return self.dots[id(st)]
 
     def _map_arguments(self, st: Map) -> list:
-        """A map's rule arguments: each vector's symbol, a shared batched input as a column
-        (``m[:, None]``, so that it meets every lane), a shared constant or parameter as it
-        is; then the op's constant, if any."""
-        args: list = []
-        for a in st.args:
-            if isinstance(a, Vector):
-                args.append(array_symbol(a.name))
-            elif self.nodes[a].batched:
-                args.append(array_symbol(_column(self.name(a))))
-            else:
-                args.append(self.sym(a))
+        """A map's rule arguments: each vector's symbol, and an input every lane shares as it
+        is (one value per example meets every lane by broadcasting); then the op's constant."""
+        args = [array_symbol(a.name) if isinstance(a, Vector) else self.sym(a) for a in st.args]
         return args if st.constant is None else [*args, st.constant]
 
 
 def _whole(local, names: list[str]) -> bool:
     """Whether a local derivative has a value per lane: it reads a vector as a whole."""
     source = text(local) if not isinstance(local, (int, float)) else ""
-    return any(re.search(rf"\b{name}\b(?!\[)", source) for name in names)
+    return any(re.search(rf"\b{re.escape(name)}\b(?!\[)", source) for name in names)
 
 
-_LANE = re.compile(r"(\w+)\[:, (\d+)\]")
-
-
-def _column(name: str) -> str:
-    """A batched value of shape (n,) as an (n, 1) column: ``v7[:, None]``, ``z3[:, 2:3]``."""
-    if (lane := _LANE.fullmatch(name)) is not None:
-        j = int(lane.group(2))
-        return f"{lane.group(1)}[:, {j}:{j + 1}]"
-    return f"{name}[:, None]"
+def _turned(x: str) -> str:
+    """The layer input ``x`` with the batch first: ``h2.T``, or ``x`` for ``x.T``."""
+    return x[:-2] if x.endswith(".T") else f"{x}.T"
 
 
 def _layer_source_vector(plan: Plan, st: Layer) -> Vector | None:

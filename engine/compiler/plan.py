@@ -6,11 +6,11 @@ inputs ``x``, then applies one activation to each; a softmax shifts, exponentiat
 adds up every output alike. ``plan(graph)`` finds these and turns the graph into a list
 of statements:
 
-- ``Layer``: m such sums over the same n inputs, ``z = x @ W.T + b``;
+- ``Layer``: m such sums over the same n inputs, ``z = W @ x + b``;
 - ``Map``: the same op on every lane of a vector, its other inputs lanes of vectors too
-  or one value for every lane: ``h = tanh(z)``, ``h = z - m[:, None]``, ``h = t * h``;
+  or one value for every lane: ``h = tanh(z)``, ``h = z - m``, ``h = t.T * h``;
 - ``Reduce``: a chain of ``add`` or ``maximum`` over every lane of a vector, in order,
-  ``s = sum(h, axis=1)``, ``m = max(z, axis=1)``;
+  ``s = sum(h, axis=0)``, ``m = max(z, axis=0)``;
 - ``ParamDot``: a sum of products of parameters only (an L2 penalty,
   ``Σ p·p``), computed once per call, without the batch axis;
 - ``Scalar``: any other node, one line of its own (correct, just slower).
@@ -34,7 +34,7 @@ __all__ = ["Plan", "Scalar", "Layer", "Map", "Reduce", "ParamDot", "Vector", "La
 
 @dataclass
 class Vector:
-    """Lanes computed together as the columns of one (batch, len(lanes)) array."""
+    """Lanes computed together as the rows of one (len(lanes), batch) array."""
 
     name: str
     lanes: list[int]
@@ -330,7 +330,7 @@ class _Planner:
                 if isinstance(node, Input) and node.arg == arg:
                     lanes[node.position] = i
             if -1 not in lanes:
-                vector = Vector(self.graph.arg_names[arg], lanes)
+                vector = Vector(f"{self.graph.arg_names[arg]}.T", lanes)  # a row per number
                 self._known(vector)
                 found.append(vector)
         return found

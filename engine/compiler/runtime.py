@@ -301,8 +301,9 @@ class ArrayProgram:
 
 
 def _max_slopes(xp) -> Callable:
-    """``max_slopes(z, m)``: the slope of ``m``, a chain of maximum over the lanes of ``z``
-    (``m = max(...max(max(z0, z1), z2)..., zk)``), with respect to every lane, per example.
+    """``max_slopes(z, m)``: the slope of ``m``, a chain of maximum over the lanes (rows) of
+    ``z`` (``m = max(...max(max(z[0], z[1]), z[2])..., z[k])``), with respect to every lane,
+    for every example (column).
 
     The table's maximum gives 1 to the larger input and ½ to each where they tie, so the
     chain gives 1 to the largest lane; where t lanes tie for the largest, each link that
@@ -311,18 +312,18 @@ def _max_slopes(xp) -> Callable:
 
     >>> import numpy as np
     >>> from engine.compiler.runtime import fast_numpy
-    >>> z = np.array([[1.0, 3.0, 2.0], [3.0, 3.0, 3.0]])
-    >>> _max_slopes(fast_numpy())(z, z.max(axis=1)).tolist()
+    >>> z = np.array([[1.0, 3.0], [3.0, 3.0], [2.0, 3.0]])   # 3 lanes, 2 examples
+    >>> _max_slopes(fast_numpy())(z, z.max(axis=0)).T.tolist()
     [[0.0, 1.0, 0.0], [0.25, 0.25, 0.5]]
     """
 
     def max_slopes(z, m):
-        largest = z == m[:, None]
+        largest = z == m
         at_max = xp.astype(largest, xp.float64)
-        if int(xp.count_nonzero(largest)) == z.shape[0]:  # one largest lane each: no tie
+        if int(xp.count_nonzero(largest)) == z.shape[1]:  # one largest lane each: no tie
             return at_max
-        ties = xp.cumulative_sum(at_max, axis=1)  # the lanes at the maximum so far
-        later = ties[:, -1:] - ties + xp.astype(ties > 1.0, xp.float64)
+        ties = xp.cumulative_sum(at_max, axis=0)  # the lanes at the maximum so far
+        later = ties[-1, :] - ties + xp.astype(ties > 1.0, xp.float64)
         return at_max * 0.5**later
 
     return max_slopes
