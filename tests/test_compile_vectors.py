@@ -65,8 +65,8 @@ def test_softmax_cross_entropy_is_one_line_per_vector_op_and_equals_eager(backen
     assert "m4 = xp.max(z3, axis=0)" in source  # the log-sum-exp shift: one call
     assert "h5 = z3 - m4" in source  # the shift of every output: one line
     assert "xp.exp(h5)" in source and "s7 = xp.sum(h6, axis=0)" in source
-    assert "t.T * h" in source  # the one-hot product, every class at once
-    assert "z3[" not in source  # no output is computed on its own
+    assert "t_T * h" in source  # the one-hot product, every class at once
+    assert " z3[" not in source  # no output is computed on its own
     assert "max_slopes(z3, m4)" in source
     assert len(source.splitlines()) < 50
 

@@ -116,6 +116,11 @@ class _ArrayCode(VectorStatements, Code):
         self.inputs_of: dict[int, str] = {}  # id(layer statement) -> its input matrix
         self.grads = _Gradients(self.w, lambda e: f"xp.sum({e})", self.gradient_name)
         self.pieces: list[Piece] = []  # the flat gradient, piece by piece
+        # The arguments' vectors that maps or reductions read, lane by lane (a layer reads an
+        # argument as it is, x.T).
+        read = [v for st in plan.statements if isinstance(st, Map) for v in st.vectors]
+        read += [st.source for st in plan.statements if isinstance(st, Reduce)]
+        self.turned = {vector.name for vector in read if vector.name in plan.inputs}
         self.zeros_written = False
         self.src.layout = _layout(graph, plan)
         self.position = {s: k for k, s in enumerate(self.src.layout)}  # state index -> theta
@@ -178,6 +183,11 @@ class _ArrayCode(VectorStatements, Code):
     def forward(self) -> None:
         """The plan's statements in order, each as its lines of array code."""
         self.w.line("# forward (each array is let go right after its last use: a del not shown)")
+        for vector, arg in self.plan.inputs.items():  # turned once, for the maps that read it
+            if vector in self.turned:
+                self.w.line(
+                    f"{vector} = xp.permute_dims({arg}, (1, 0))", f"{arg}, a row per number"
+                )
         write = {
             Scalar: self._forward_scalar,
             Layer: self._forward_layer,
@@ -321,15 +331,21 @@ def _released(lines: list[str]) -> list[str]:
 def _layout(graph: Graph, plan: Plan) -> list[int]:
     """The order of the parameters in the array code's theta, as state indices.
 
-    Each layer's weights row by row, then its biases, in the order the layers run,
-    so ``W = reshape(theta[a:b], (m, n))`` is a view, not a gather; then the
-    parameters of sums of products, the lone ones, and any the graph never reads.
+    A layer whose parameters ``state`` already lists neuron by neuron, each neuron's
+    weights then its bias (as ``nn.Layer`` does), keeps that order: it reads them as one
+    (neurons, inputs + 1) view of theta, so a step that is given theta (``with_params``)
+    gathers nothing, and its gradient comes back laid out the same. Any other layer
+    gets its weights row by row, then its biases, so ``W = reshape(theta[a:b], (m, n))``
+    is a view too. Then the parameters of sums of products, the lone ones, and any the
+    graph never reads.
     """
     order: dict[int, None] = {}  # insertion-ordered set
     nodes = graph.nodes
     for st in plan.statements:
         if isinstance(st, Layer):
-            used = [i for row in st.W for i in row] + (st.bias or [])
+            used = _neuron_by_neuron(graph, st) or [i for row in st.W for i in row] + (
+                st.bias or []
+            )
         elif isinstance(st, ParamDot):
             used = st.left + st.right
         else:
@@ -338,6 +354,16 @@ def _layout(graph: Graph, plan: Plan) -> list[int]:
     order.update((n.index, None) for n in nodes if isinstance(n, State))
     order.update((s, None) for s in range(len(graph.state)))
     return list(order)
+
+
+def _neuron_by_neuron(graph: Graph, st: Layer) -> list[int] | None:
+    """The layer's weight and bias nodes, neuron by neuron, if ``state`` lists them so, in
+    one run (``w0 … w(n-1), b`` for each neuron in turn); else None."""
+    if st.bias is None:
+        return None
+    used = [i for row, b in zip(st.W, st.bias) for i in (*row, b)]
+    indices = [graph.nodes[i].index for i in used]
+    return used if indices == list(range(indices[0], indices[0] + len(indices))) else None
 
 
 def _side_by_side(pieces: list[Piece]) -> list[list[Piece]] | None:

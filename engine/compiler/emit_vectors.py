@@ -50,15 +50,25 @@ class VectorStatements:
         out = st.out.name
         m, n_in = len(st.W), len(st.x)
         x = self._layer_input(st)
-        flat = [i for row in st.W for i in row]
-        self.w.line(
-            f"W_{out} = xp.reshape({self.gather(flat)}, ({m}, {n_in}))",
-            f"the {m}×{n_in} weights, from the parameters",
-        )
+        biases = f"the {m} bias{'es' if m > 1 else ''}, as a column"
+        if self._by_neuron(st):  # theta holds each neuron's weights, then its bias
+            block = [i for row, b in zip(st.W, st.bias) for i in (*row, b)]
+            self.w.line(
+                f"P_{out} = xp.reshape({self.gather(block)}, ({m}, {n_in + 1}))",
+                f"the {m} neurons' parameters, a row each: {n_in} weights, then the bias",
+            )
+            self.w.line(f"W_{out} = P_{out}[:, :{n_in}]", f"the {m}×{n_in} weights")
+            self.w.line(f"b_{out} = P_{out}[:, {n_in}:]", biases)
+        else:
+            flat = [i for row in st.W for i in row]
+            self.w.line(
+                f"W_{out} = xp.reshape({self.gather(flat)}, ({m}, {n_in}))",
+                f"the {m}×{n_in} weights, from the parameters",
+            )
+            if st.bias is not None:
+                self.w.line(f"b_{out} = {self.gather(st.bias)}[:, None]", biases)
         terms = f"W_{out} @ {x}"
         if st.bias is not None:
-            biases = f"the {m} bias{'es' if m > 1 else ''}, as a column"
-            self.w.line(f"b_{out} = xp.reshape({self.gather(st.bias)}, ({m}, 1))", biases)
             terms += f" + b_{out}"
         if any(o != 0 for o in st.offset):
             self.src.offsets[f"o_{out}"] = [[o] for o in st.offset]
@@ -74,8 +84,10 @@ class VectorStatements:
         """The layer's input, a row per input: a vector as it is, an argument turned (``x.T``),
         else the inputs stacked."""
         vector = _layer_source_vector(self.plan, st)
-        if vector is not None:
-            x = vector.name
+        if vector is not None and (
+            vector.name not in self.plan.inputs or vector.name in self.turned
+        ):
+            x = vector.name  # a vector computed, or an argument turned already
         elif (arg := input_vector(self.graph, st.x)) is not None:
             x = f"{self.graph.arg_names[arg]}.T"
         else:
@@ -133,13 +145,20 @@ class VectorStatements:
         self.w.line(
             f"gW_{out} = {g} @ {_turned(x)}", f"∂{out}/∂W_{out} = {x}, summed over the batch"
         )
-        flat = [i for row in st.W for i in row]
-        self.pieces.append(Piece(self.positions(flat), f"xp.reshape(gW_{out}, (-1,))"))
-        if st.bias is not None:
+        bias = f"∂{out}/∂b_{out} = 1, summed over the batch"
+        if self._by_neuron(st):  # the gradient laid out as theta holds the parameters
+            self.w.line(f"gb_{out} = xp.sum({g}, axis=1, keepdims=True)", bias)
             self.w.line(
-                f"gb_{out} = xp.sum({g}, axis=1)", f"∂{out}/∂b_{out} = 1, summed over the batch"
+                f"gP_{out} = xp.concat([gW_{out}, gb_{out}], axis=1)", "a row per neuron, as P"
             )
-            self.pieces.append(Piece(self.positions(st.bias), f"gb_{out}"))
+            block = [i for row, b in zip(st.W, st.bias) for i in (*row, b)]
+            self.pieces.append(Piece(self.positions(block), f"xp.reshape(gP_{out}, (-1,))"))
+        else:
+            flat = [i for row in st.W for i in row]
+            self.pieces.append(Piece(self.positions(flat), f"xp.reshape(gW_{out}, (-1,))"))
+            if st.bias is not None:
+                self.w.line(f"gb_{out} = xp.sum({g}, axis=1)", bias)
+                self.pieces.append(Piece(self.positions(st.bias), f"gb_{out}"))
         if any(self.needs[i] for i in st.x):
             self._layer_input_gradient(st, g)
 
@@ -253,6 +272,14 @@ class VectorStatements:
         return g
 
     # -- helpers -----------------------------------------------------------------
+
+    def _by_neuron(self, st: Layer) -> bool:
+        """Whether theta holds the layer's parameters neuron by neuron, weights then bias."""
+        if st.bias is None:
+            return False
+        block = [i for row, b in zip(st.W, st.bias) for i in (*row, b)]
+        positions = self.positions(block)
+        return positions == list(range(positions[0], positions[0] + len(positions)))
 
     def factors(self, st: ParamDot) -> tuple[list[int], list[int]]:
         """A sum of products' factors, the products in theta's order (a sum in any order)."""

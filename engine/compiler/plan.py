@@ -112,6 +112,7 @@ class Plan:
     statements: list[Statement] = field(default_factory=list)
     lane: dict[int, Lane] = field(default_factory=dict)  # for every lane of a vector
     named: dict[int, str] = field(default_factory=dict)  # a reduction's node -> its name
+    inputs: dict[str, str] = field(default_factory=dict)  # an argument's vector -> the argument
 
 
 class Product(NamedTuple):
@@ -255,6 +256,7 @@ def plan(graph: Graph, fuse: bool = True, reducible: tuple = (ops.ADD, ops.MAXIM
                 placed[st.node] = st  # a reduction, a sum of products: where its result is
         covered = planner.covered
         result.lane = planner.lane
+        result.inputs = planner.inputs
         result.named = {st.node: st.name for st in planner.statements if isinstance(st, Reduce)}
     for i, node in enumerate(graph.nodes):
         if i in placed:
@@ -291,6 +293,7 @@ class _Planner:
         self.covered: set[int] = set()
         self.lane: dict[int, Lane] = {}
         self.vectors: list[Vector] = []
+        self.inputs: dict[str, str] = {}  # an argument's vector -> the argument
         inputs = self._input_vectors()
         layers, dots = self._layers_and_dots()
         for st, inner in layers + dots:  # theirs before any map can take one
@@ -330,7 +333,9 @@ class _Planner:
                 if isinstance(node, Input) and node.arg == arg:
                     lanes[node.position] = i
             if -1 not in lanes:
-                vector = Vector(f"{self.graph.arg_names[arg]}.T", lanes)  # a row per number
+                name = self.graph.arg_names[arg]
+                vector = Vector(f"{name}_T", lanes)  # the argument turned: a row per number
+                self.inputs[vector.name] = name
                 self._known(vector)
                 found.append(vector)
         return found

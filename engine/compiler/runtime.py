@@ -386,7 +386,8 @@ _FAST_NUMPY = []
 
 
 class _FastNumpy:
-    """numpy, with ``sum``, ``max``, ``take``, ``reshape`` and ``astype`` calling C directly.
+    """numpy, with ``sum``, ``max``, ``take``, ``reshape`` and ``astype`` calling C directly,
+    and ``permute_dims`` giving contiguous rows.
 
     numpy's module functions wrap these in Python (argument dispatch, keyword
     handling); on W1's small arrays that wrapping is a third of the step. The
@@ -400,8 +401,8 @@ class _FastNumpy:
         self._np = np
         add_reduce = np.add.reduce
 
-        def sum(x, axis=None):  # noqa: A001 - the Array API's name
-            return add_reduce(x, axis)
+        def sum(x, axis=None, keepdims=False):  # noqa: A001 - the Array API's name
+            return add_reduce(x, axis, None, None, keepdims)
 
         self.sum = sum
         maximum_reduce = np.maximum.reduce
@@ -413,6 +414,9 @@ class _FastNumpy:
         self.take = lambda x, indices: x.take(indices)
         self.reshape = lambda x, shape: x.reshape(shape)
         self.astype = lambda x, dtype: x.astype(dtype)
+        # An argument turned for lane-by-lane code, copied so that its rows are contiguous:
+        # a sum over them then adds whole rows (numpy's transpose, a view, would not).
+        self.permute_dims = lambda x, axes: np.ascontiguousarray(np.transpose(x, axes))
 
     def __getattr__(self, name: str):
         value = getattr(self._np, name)
