@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -211,3 +212,42 @@ def test_each_array_is_let_go_right_after_its_last_use():
     tanh = next(line for line in code.splitlines() if "xp.tanh(z1)" in line)
     assert tanh.endswith("; del z1")  # tanh' reads its output, h2: z1 is done with here
     assert not any("del h2" in line for line in code.splitlines()[:12])  # backward reads h2
+
+
+KEPT_MEMORY = """
+import resource, sys
+import numpy as np
+import engine
+from engine import Value
+w = [Value(0.1 * k) for k in range(4)]
+step = engine.compile(lambda x: sum(((wk * x[0]).tanh() for wk in w), Value(0.0)), ([1.0],),
+                      params=w)
+X = np.linspace(-1.0, 1.0, 100_000)[:, None]   # arrays of 800 kB: malloc maps them afresh
+step(X)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(10):
+    step(X)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) // 10)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_compiled_numpy_code_keeps_the_memory_it_frees_for_the_next_call():
+    """The step's arrays are made and freed at every call; with malloc keeping freed memory
+    they land on pages already touched, without it every call faults them in again."""
+    import os
+    import subprocess
+
+    def faults(**env) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", KEPT_MEMORY],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            check=True,
+        )
+        return int(done.stdout)
+
+    kept, not_kept = faults(), faults(SCALARFLOW_KEEP_MEMORY="0")
+    assert not_kept > 100  # the arrays' pages, again at every call
+    assert kept < not_kept / 10
