@@ -34,3 +34,12 @@ def test_compile_w1_counts_runs_its_contenders():
     for name in ("compiled numpy", "numpy by hand"):
         done = _run("compile_w1_counts.py", "--child", name, "--steps", "2", "--points", "20")
         assert done.returncode == 0, done.stderr
+
+
+def test_compile_digits_runs_and_every_contender_computes_the_same_step():
+    done = _run("compile_digits.py", "--processes", "1", "--steps", "1", "--batches", "16,64")
+    # compile_digits exits non-zero if any contender's loss or gradient differs from by hand's.
+    assert done.returncode == 0, done.stderr
+    for row in ("| compiled ", "compiled, into p.grad", "numpy by hand ", "memory kept"):
+        assert row in done.stdout
+    assert "batch 64 (/ by hand)" in done.stdout

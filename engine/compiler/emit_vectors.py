@@ -55,7 +55,8 @@ class VectorStatements:
             block = [i for row, b in zip(st.W, st.bias) for i in (*row, b)]
             self.w.line(
                 f"P_{out} = xp.reshape({self.gather(block)}, ({m}, {n_in + 1}))",
-                f"the {m} neurons' parameters, a row each: {n_in} weights, then the bias",
+                f"the parameters of {_several(m, 'neuron')}, a row each: "
+                f"{_several(n_in, 'weight')}, then the bias",
             )
             self.w.line(f"W_{out} = P_{out}[:, :{n_in}]", f"the {m}×{n_in} weights")
             self.w.line(f"b_{out} = P_{out}[:, {n_in}:]", biases)
@@ -302,6 +303,11 @@ def _whole(local, names: list[str]) -> bool:
     """Whether a local derivative has a value per lane: it reads a vector as a whole."""
     source = text(local) if not isinstance(local, (int, float)) else ""
     return any(re.search(rf"\b{re.escape(name)}\b(?!\[)", source) for name in names)
+
+
+def _several(count: int, thing: str) -> str:
+    """``1 neuron``, ``32 neurons``."""
+    return f"{count} {thing}{'s' if count != 1 else ''}"
 
 
 def _turned(x: str) -> str:
