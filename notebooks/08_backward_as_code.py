@@ -124,10 +124,10 @@ print(f"dL/db       compiled {compiled_grads[1]:.15f}   eager {b.grad:.15f}")
 print(step.source)
 
 # %% [markdown]
-# The same neuron, batch-wide: `z1 = x_z1 @ W_z1.T + b_z1` is `w · x + b` for every
-# example at once (here the weight matrix is 1×1; in a layer of 64 neurons it has 64
-# rows), and at the end of backward `gW_z1 = g_z1.T @ x_z1` is every weight's gradient,
-# summed over the batch, in one matrix product.
+# The same neuron, batch-wide: `z1 = W_z1 @ x_z1 + b_z1` is `w · x + b` for every
+# example at once, one column per example (here the weight matrix is 1×1; in a layer of
+# 64 neurons it has 64 rows), and at the end of backward `gW_z1 = g_z1 @ x_z1.T` is
+# every weight's gradient, summed over the batch, in one matrix product.
 
 # %% [markdown]
 # ## A real network: eager against compiled

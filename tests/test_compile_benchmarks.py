@@ -43,3 +43,12 @@ def test_digits_epoch_runs_and_its_contenders_compute_the_same_first_epoch():
     for row in ("scalarflow eager", "compiled numpy", "compiled pure Python", "numpy by hand"):
         assert row in done.stdout
     assert "fit(compile=True)" in done.stdout and "(64 images)" in done.stdout
+
+
+def test_compile_digits_runs_and_every_contender_computes_the_same_step():
+    done = _run("compile_digits.py", "--processes", "1", "--steps", "1", "--batches", "16,64")
+    # compile_digits exits non-zero if any contender's loss or gradient differs from by hand's.
+    assert done.returncode == 0, done.stderr
+    for row in ("| compiled ", "compiled, into p.grad", "numpy by hand ", "memory kept"):
+        assert row in done.stdout
+    assert "batch 64 (/ by hand)" in done.stdout

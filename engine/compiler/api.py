@@ -194,6 +194,10 @@ class CompiledStep:
                 f"without params"
             )
         self._validated = validate == 0
+        # A loss that is the same for every example (no input in it) sums to n times itself.
+        self._repeated = (
+            self.loss and reduce == "sum" and not self.graph.nodes[self.graph.outputs[0]].batched
+        )
         self._programs: dict[int, runtime.FloatProgram | runtime.ArrayProgram] = {}
         self._sources: dict[str, tuple] = {}  # "array", "float" -> (Source, code object)
         self._last_kinds: list | None = None  # the last batch of arrays that was measured
@@ -244,7 +248,8 @@ class CompiledStep:
             from .plan import plan
 
             fused = self.fuse and product_rule_holds(self.rules)
-            statements = plan(self.graph, fuse=fused)
+            reducible = tuple(op for op in (ops.ADD, ops.MAXIMUM) if op not in self.rules)
+            statements = plan(self.graph, fuse=fused, reducible=reducible)
             source = array_source(
                 self.graph, statements, self.loss, self.rules, self.detect_anomaly
             )
@@ -330,17 +335,12 @@ class CompiledStep:
         if not self.loss:
             return result
         loss, grads = result
-        loss = float(loss) * self._repeats(n)
+        loss = float(loss) * n if self._repeated else float(loss)
         if theta is not None:
             return loss, program.per_state_value(grads)
         if deliver:
             program.deliver(grads)
         return loss
-
-    def _repeats(self, n: int) -> int:
-        """A loss that is the same for every example (no input in it) sums to n times itself."""
-        unbatched = not self.graph.nodes[self.graph.outputs[0]].batched
-        return n if unbatched and self.reduce == "sum" else 1
 
     def _measured(self, batch):
         """The batch's namespace and size, once it is checked (and, the first time, the trace

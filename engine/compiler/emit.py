@@ -105,6 +105,13 @@ def _line(code: str, comment: str = "") -> str:
     return line
 
 
+def relined(line: str, code: str) -> str:
+    """``line`` as people read it, running ``code`` instead of its own code."""
+    new = _Line(str(line))
+    new.code = code
+    return new
+
+
 def text_and_code(lines: list[str]) -> tuple[str, str]:
     """The lines as (text with comments, code without them): the same lines, one for one."""
     return "\n".join(lines) + "\n", "\n".join(getattr(x, "code", x) for x in lines) + "\n"

@@ -12,12 +12,13 @@ products.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
 
 from .. import ops
-from .emit import Code, Source, Writer, derivative_comment, derivative_rule, label
-from .plan import Layer, Map, ParamDot, Plan, Scalar, Vector, input_vector
+from .emit import Code, Source, Writer, derivative_rule, label, relined
+from .emit_vectors import Piece, VectorStatements
+from .plan import Layer, Map, ParamDot, Plan, Reduce, Scalar
 from .symbols import ARRAY, array_symbol, multiply, text
 from .trace import Constant, Graph, Input, State
 
@@ -45,9 +46,24 @@ class _Gradients:
         # Gradients whose sum over the batch is known without summing (the seed, every
         # entry scale, and what is only another name for it): name -> that sum.
         self.sums: dict[str, str] = {}
+        # Vector gradients that are still one column, (n, 1), the same for every lane (a
+        # sum's): broadcasting makes them whole where they meet a whole one.
+        self.narrow: set = set()
 
-    def add(self, key, expr: str, expr_batched: bool, target_batched: bool, comment: str = ""):
+    def add(
+        self,
+        key,
+        expr: str,
+        expr_batched: bool,
+        target_batched: bool,
+        comment: str = "",
+        narrow: bool = False,
+    ) -> None:
         g = self.name(key)
+        if not narrow:
+            self.narrow.discard(key)
+        elif key not in self.assigned:
+            self.narrow.add(key)
         if expr_batched and not target_batched:
             if expr in self.sums:
                 expr, comment = self.sums[expr], f"{comment}, summed over the batch"
@@ -85,19 +101,7 @@ def array_source(
     return code.source()
 
 
-def _gradient_name(key) -> str:
-    """``g7`` for node 7's gradient, ``g_z1`` for vector ``z1``'s."""
-    return f"g{key}" if isinstance(key, int) else f"g_{key}"
-
-
-class Piece(NamedTuple):
-    """Part of the flat gradient: the theta positions it covers, and its expression."""
-
-    positions: list[int]
-    expr: str
-
-
-class _ArrayCode(Code):
+class _ArrayCode(VectorStatements, Code):
     """One array program being written: its names, its lines, the gradients so far."""
 
     symbol = staticmethod(array_symbol)
@@ -110,8 +114,13 @@ class _ArrayCode(Code):
         self.w = Writer()
         self.gathers = 0  # parameter gathers written so far: I1, I2, ...
         self.inputs_of: dict[int, str] = {}  # id(layer statement) -> its input matrix
-        self.grads = _Gradients(self.w, lambda e: f"xp.sum({e})", _gradient_name)
+        self.grads = _Gradients(self.w, lambda e: f"xp.sum({e})", self.gradient_name)
         self.pieces: list[Piece] = []  # the flat gradient, piece by piece
+        # The arguments' vectors that maps or reductions read, lane by lane (a layer reads an
+        # argument as it is, x.T).
+        read = [v for st in plan.statements if isinstance(st, Map) for v in st.vectors]
+        read += [st.source for st in plan.statements if isinstance(st, Reduce)]
+        self.turned = {vector.name for vector in read if vector.name in plan.inputs}
         self.zeros_written = False
         self.src.layout = _layout(graph, plan)
         self.position = {s: k for k, s in enumerate(self.src.layout)}  # state index -> theta
@@ -123,8 +132,10 @@ class _ArrayCode(Code):
         """Node ``i`` in the code: its lane's column, its input, its parameter, or ``v{i}``."""
         node = self.nodes[i]
         lane = self.plan.lane.get(i)
-        if lane is not None:
-            return f"{lane.vector.name}[:, {lane.column}]"
+        if lane is not None and not isinstance(node, Input):
+            return f"{lane.vector.name}[{lane.column}, :]"
+        if i in self.plan.named:  # a reduction's result
+            return self.plan.named[i]
         if isinstance(node, Input):
             arg = self.graph.arg_names[node.arg]
             return arg if node.position is None else f"{arg}[:, {node.position}]"
@@ -133,6 +144,12 @@ class _ArrayCode(Code):
         if isinstance(node, Constant):
             return text(node.data)
         return f"v{i}"
+
+    def gradient_name(self, key: int | str) -> str:
+        """``g7`` for node 7's gradient, ``g_z1`` for vector ``z1``'s or reduction ``z1``'s."""
+        if isinstance(key, int):
+            return f"g_{self.plan.named[key]}" if key in self.plan.named else f"g{key}"
+        return f"g_{key}"
 
     def check(self, what: str, description: str) -> None:
         """With ``detect_anomaly``, a line that stops at the first value of ``what`` not finite.
@@ -161,25 +178,21 @@ class _ArrayCode(Code):
         self.src.indices[key] = positions
         return f"xp.take(theta, {key})"
 
-    def factors(self, st: ParamDot) -> tuple[list[int], list[int]]:
-        """A sum of products' factors, the products in theta's order (a sum in any order)."""
-        if id(st) not in self.dots:
-            position = self.position
-            pairs = sorted(
-                zip(st.left, st.right), key=lambda pair: position[self.nodes[pair[0]].index]
-            )
-            self.dots[id(st)] = ([a for a, _ in pairs], [b for _, b in pairs])
-        return self.dots[id(st)]
-
     # -- forward, one statement at a time ---------------------------------------
 
     def forward(self) -> None:
         """The plan's statements in order, each as its lines of array code."""
-        self.w.line("# forward")
+        self.w.line("# forward (each array is let go right after its last use: a del not shown)")
+        for vector, arg in self.plan.inputs.items():  # turned once, for the maps that read it
+            if vector in self.turned:
+                self.w.line(
+                    f"{vector} = xp.permute_dims({arg}, (1, 0))", f"{arg}, a row per number"
+                )
         write = {
             Scalar: self._forward_scalar,
             Layer: self._forward_layer,
             Map: self._forward_map,
+            Reduce: self._forward_reduce,
             ParamDot: self._forward_param_dot,
         }
         for st in self.plan.statements:
@@ -191,68 +204,6 @@ class _ArrayCode(Code):
         value = self.forward_of(node.op, self.arguments(node))
         self.w.line(f"v{st.node} = {text(value)}", f"{node.op.name}{label(node)}")
         self.check(f"v{st.node}", f"{node.op.name} (node v{st.node}{label(node)})")
-
-    def _forward_layer(self, st: Layer) -> None:
-        """A layer of neurons as one matrix product: ``z = x @ W.T + b``."""
-        out = st.out.name
-        m, n_in = len(st.W), len(st.x)
-        x = self._layer_input(st)
-        flat = [i for row in st.W for i in row]
-        self.w.line(
-            f"W_{out} = xp.reshape({self.gather(flat)}, ({m}, {n_in}))",
-            f"the {m}×{n_in} weights, from the parameters",
-        )
-        terms = f"{x} @ W_{out}.T"
-        if st.bias is not None:
-            self.w.line(f"b_{out} = {self.gather(st.bias)}", f"the {m} bias{'es' if m > 1 else ''}")
-            terms += f" + b_{out}"
-        if any(o != 0 for o in st.offset):
-            self.src.offsets[f"o_{out}"] = st.offset
-            terms += f" + o_{out}"
-        self.w.line(
-            f"{out} = {terms}",
-            f"{m} neuron{'s' if m > 1 else ''} at once: Σ w·x{' + b' if st.bias else ''}",
-        )
-        self.check(out, f"layer {out}")
-
-    def _layer_input(self, st: Layer) -> str:
-        """The layer's input matrix: a vector or an argument as it is, else its columns stacked."""
-        vector = _layer_source_vector(self.plan, st)
-        if vector is not None:
-            x = vector.name
-        elif (arg := input_vector(self.graph, st.x)) is not None:
-            x = self.graph.arg_names[arg]
-        else:
-            x = f"x_{st.out.name}"
-            self.w.line(
-                f"{x} = xp.stack([{', '.join(self.name(i) for i in st.x)}], axis=1)",
-                "the layer's inputs as columns",
-            )
-        self.inputs_of[id(st)] = x
-        return x
-
-    def _forward_map(self, st: Map) -> None:
-        """One op on every lane of a vector at once."""
-        value = self.forward_of(st.op, _map_arguments(st))
-        self.w.line(f"{st.out.name} = {text(value)}", f"{st.op.name}, every lane")
-        self.check(st.out.name, f"{st.op.name} ({st.out.name})")
-
-    def _forward_param_dot(self, st: ParamDot) -> None:
-        """A sum of products of parameters (an L2 penalty), once for the whole batch."""
-        i = st.node
-        left, right = self.factors(st)
-        self.w.line(f"l{i} = {self.gather(left)}", "the parameters multiplied")
-        if right == left:
-            terms = f"xp.sum(l{i} * l{i})"
-        else:
-            self.w.line(f"r{i} = {self.gather(right)}")
-            terms = f"xp.sum(l{i} * r{i})"
-        for e in st.extra:
-            terms += f" + {self.name(e)}"
-        if st.offset != 0:
-            terms += f" + {text(st.offset)}"
-        self.w.line(f"v{i} = {terms}", f"Σ of {len(st.left)} products of parameters, once")
-        self.check(f"v{i}", f"sum of products (node v{i})")
 
     # -- the ends of the forward ------------------------------------------------
 
@@ -289,11 +240,12 @@ class _ArrayCode(Code):
             seed = "xp.asarray(n * scale, dtype=xp.float64)"
         self.grads.add(o, seed, batched, batched, "d loss / d output")
         if batched:
-            self.grads.sums[_gradient_name(o)] = "xp.asarray(n * scale, dtype=xp.float64)"
+            self.grads.sums[self.gradient_name(o)] = "xp.asarray(n * scale, dtype=xp.float64)"
         write = {
             Scalar: self._backward_scalar,
             Layer: self._backward_layer,
             Map: self._backward_map,
+            Reduce: self._backward_reduce,
             ParamDot: self._backward_param_dot,
         }
         for st in reversed(self.plan.statements):
@@ -308,88 +260,8 @@ class _ArrayCode(Code):
         locals_ = self.derivatives_of(node.op, f"v{i}", self.arguments(node))
         for k, p in enumerate(node.parents):
             if self.needs[p]:
-                expr = text(multiply(locals_[k], array_symbol(_gradient_name(i))))
+                expr = text(multiply(locals_[k], array_symbol(self.gradient_name(i))))
                 self.grads.add(p, expr, node.batched, self.nodes[p].batched, self.comment(i, k))
-
-    def _backward_map(self, st: Map) -> None:
-        """Every lane at once: the vector's gradient times the op's derivative."""
-        g = self._vector_gradient(st.out)
-        if g is None or not any(self.needs[i] for i in st.source.lanes):
-            return
-        args = _map_arguments(st)
-        (local,) = self.derivatives_of(st.op, st.out.name, args)
-        expr = text(multiply(local, array_symbol(g)))
-        comment = derivative_comment(st.op, 0, st.out.name, [text(a) for a in args])
-        self.grads.add(st.source.name, expr, True, True, comment)
-
-    def _backward_layer(self, st: Layer) -> None:
-        """A layer: its weights' and biases' gradients summed over the batch, then its input's."""
-        g = self._vector_gradient(st.out)
-        if g is None:
-            return
-        out, x = st.out.name, self.inputs_of[id(st)]
-        self.w.line(f"gW_{out} = {g}.T @ {x}", f"∂{out}/∂W_{out} = {x}, summed over the batch")
-        flat = [i for row in st.W for i in row]
-        self.pieces.append(Piece(self.positions(flat), f"xp.reshape(gW_{out}, (-1,))"))
-        if st.bias is not None:
-            self.w.line(
-                f"gb_{out} = xp.sum({g}, axis=0)", f"∂{out}/∂b_{out} = 1, summed over the batch"
-            )
-            self.pieces.append(Piece(self.positions(st.bias), f"gb_{out}"))
-        if any(self.needs[i] for i in st.x):
-            self._layer_input_gradient(st, g)
-
-    def _layer_input_gradient(self, st: Layer, g: str) -> None:
-        """``∂z/∂x = W``: to the vector the layer read, or column by column to its inputs."""
-        out, x = st.out.name, self.inputs_of[id(st)]
-        source = _layer_source_vector(self.plan, st)
-        if source is not None:
-            self.grads.add(source.name, f"{g} @ W_{out}", True, True, f"∂{out}/∂{x} = W_{out}")
-            return
-        self.w.line(f"gx_{out} = {g} @ W_{out}", f"∂{out}/∂{x} = W_{out}")
-        for j, i in enumerate(st.x):
-            if self.needs[i]:
-                self.grads.add(i, f"gx_{out}[:, {j}]", True, True)
-
-    def _backward_param_dot(self, st: ParamDot) -> None:
-        """A sum of products of parameters: each factor's gradient is the other factor."""
-        i = st.node
-        if not self.grads.has(i):
-            return
-        g = _gradient_name(i)
-        left, right = self.factors(st)
-        if right == left:  # p · p: both factors are the same parameter
-            self.w.line(f"gl{i} = {g} * l{i}", f"∂v{i}/∂l{i} = l{i}, product by product")
-            self.w.line(f"gl{i} = gl{i} + gl{i}", f"l{i} is both factors: both slopes reach it")
-            self.pieces.append(Piece(self.positions(left), f"gl{i}"))
-        else:
-            self.w.line(f"gl{i} = {g} * r{i}", f"∂v{i}/∂l{i} = r{i}, product by product")
-            self.w.line(f"gr{i} = {g} * l{i}", f"∂v{i}/∂r{i} = l{i}, product by product")
-            self.pieces.append(Piece(self.positions(left), f"gl{i}"))
-            self.pieces.append(Piece(self.positions(right), f"gr{i}"))
-        for e in st.extra:
-            self.grads.add(e, g, False, False, f"∂v{i}/∂{self.name(e)} = 1")
-
-    def _vector_gradient(self, vector: Vector) -> str | None:
-        """The gradient of a vector statement's output, its lanes' gradients stacked as columns
-        (a lane with none gets zeros); None if no lane has one."""
-        lanes = [self.grads.has(i) for i in vector.lanes]
-        if any(lanes):
-            if not all(lanes) and not self.zeros_written:
-                self.w.line("zeros = xp.zeros((n,), dtype=xp.float64)")
-                self.zeros_written = True
-            columns = ", ".join(
-                _gradient_name(i) if has else "zeros" for i, has in zip(vector.lanes, lanes)
-            )
-            if len(vector.lanes) == 1:  # one column: a reshape, cheaper than a stack
-                self.grads.add(
-                    vector.name, f"xp.reshape({columns}, (n, 1))", True, True, "as a column"
-                )
-            else:
-                self.grads.add(
-                    vector.name, f"xp.stack([{columns}], axis=1)", True, True, "lanes as columns"
-                )
-        return _gradient_name(vector.name) if self.grads.has(vector.name) else None
 
     # -- the gradients, gathered ----------------------------------------------------
 
@@ -407,7 +279,7 @@ class _ArrayCode(Code):
         leaves = [i for i, n in enumerate(self.nodes) if isinstance(n, State) and has(i)]
         pieces = list(self.pieces)
         if leaves:
-            stacked = f"xp.stack([{', '.join(_gradient_name(i) for i in leaves)}])"
+            stacked = f"xp.stack([{', '.join(self.gradient_name(i) for i in leaves)}])"
             pieces.append(Piece(self.positions(leaves), stacked))
         layout = self.src.layout
         self.w.blank()
@@ -424,22 +296,56 @@ class _ArrayCode(Code):
 
     def source(self) -> Source:
         """The lines written, as the function ``run``, and what running it needs."""
-        self.src.text, self.src.code = self.function(self.w.lines, "xp, ")
+        self.src.text, self.src.code = self.function(_released(self.w.lines), "xp, ")
         return self.src
+
+
+_ASSIGNED = re.compile(r"\s*(\w+) = ")
+_NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
+def _released(lines: list[str]) -> list[str]:
+    """The lines, each array dropped (``del``) after the last line that reads it, so that its
+    memory is reused at once rather than held to the end of the call."""
+    last: dict[str, int] = {}
+    assigned: set[str] = set()
+    for k, line in enumerate(lines):
+        code = getattr(line, "code", line)
+        if (m := _ASSIGNED.match(code)) is not None:
+            assigned.add(m.group(1))
+        for name in _NAME.findall(code):
+            last[name] = k
+    dropped: dict[int, list[str]] = {}
+    for name in assigned:
+        dropped.setdefault(last[name], []).append(name)
+    out = []
+    for k, line in enumerate(lines):
+        names = sorted(n for n in dropped.get(k, []) if n not in ("loss", "grads"))
+        if names and not getattr(line, "code", line).lstrip().startswith("return"):
+            code = f"{getattr(line, 'code', line)}; del {', '.join(names)}"
+            line = relined(line, code)
+        out.append(line)
+    return out
 
 
 def _layout(graph: Graph, plan: Plan) -> list[int]:
     """The order of the parameters in the array code's theta, as state indices.
 
-    Each layer's weights row by row, then its biases, in the order the layers run,
-    so ``W = reshape(theta[a:b], (m, n))`` is a view, not a gather; then the
-    parameters of sums of products, the lone ones, and any the graph never reads.
+    A layer whose parameters ``state`` already lists neuron by neuron, each neuron's
+    weights then its bias (as ``nn.Layer`` does), keeps that order: it reads them as one
+    (neurons, inputs + 1) view of theta, so a step that is given theta (``with_params``)
+    gathers nothing, and its gradient comes back laid out the same. Any other layer
+    gets its weights row by row, then its biases, so ``W = reshape(theta[a:b], (m, n))``
+    is a view too. Then the parameters of sums of products, the lone ones, and any the
+    graph never reads.
     """
     order: dict[int, None] = {}  # insertion-ordered set
     nodes = graph.nodes
     for st in plan.statements:
         if isinstance(st, Layer):
-            used = [i for row in st.W for i in row] + (st.bias or [])
+            used = _neuron_by_neuron(graph, st) or [i for row in st.W for i in row] + (
+                st.bias or []
+            )
         elif isinstance(st, ParamDot):
             used = st.left + st.right
         else:
@@ -448,6 +354,16 @@ def _layout(graph: Graph, plan: Plan) -> list[int]:
     order.update((n.index, None) for n in nodes if isinstance(n, State))
     order.update((s, None) for s in range(len(graph.state)))
     return list(order)
+
+
+def _neuron_by_neuron(graph: Graph, st: Layer) -> list[int] | None:
+    """The layer's weight and bias nodes, neuron by neuron, if ``state`` lists them so, in
+    one run (``w0 … w(n-1), b`` for each neuron in turn); else None."""
+    if st.bias is None:
+        return None
+    used = [i for row, b in zip(st.W, st.bias) for i in (*row, b)]
+    indices = [graph.nodes[i].index for i in used]
+    return used if indices == list(range(indices[0], indices[0] + len(indices))) else None
 
 
 def _side_by_side(pieces: list[Piece]) -> list[list[Piece]] | None:
@@ -478,19 +394,3 @@ def _contiguous(positions: list[int]) -> bool:
 
 def _joined(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else f"xp.concat([{', '.join(parts)}])"
-
-
-def _map_arguments(st: Map) -> list:
-    """A map's rule arguments: its source vector's symbol, then its constant if any."""
-    args: list = [array_symbol(st.source.name)]
-    if st.constant is not None:
-        args.append(st.constant)
-    return args
-
-
-def _layer_source_vector(plan: Plan, st: Layer) -> Vector | None:
-    """The vector statement whose lanes are exactly the layer's inputs, in order, if any."""
-    first = plan.lane.get(st.x[0])
-    if first is None:
-        return None
-    return first.vector if first.vector.lanes == st.x else None

@@ -1,18 +1,24 @@
-"""Recognising layers in a traced graph: sums of products that share one input vector.
+"""Planning: the traced graph as statements over whole vectors, where it repeats itself.
 
-A scalar graph of a neural network is mostly dot products: ``nn.Layer``
-builds ``b + w0·x0 + w1·x1 + ...`` for every neuron, all reading the same
-inputs ``x``. ``plan(graph)`` finds these and turns the graph into a list of
-statements over whole vectors:
+A scalar graph of a neural network is mostly the same work done once per neuron:
+``nn.Layer`` builds ``b + w0·x0 + w1·x1 + ...`` for every neuron, all reading the same
+inputs ``x``, then applies one activation to each; a softmax shifts, exponentiates and
+adds up every output alike. ``plan(graph)`` finds these and turns the graph into a list
+of statements:
 
-- ``Layer``: m such sums over the same n inputs, ``z = x @ W.T + b``;
-- ``Map``: the same unary op on every lane of a vector, ``h = relu(z)``;
+- ``Layer``: m such sums over the same n inputs, ``z = W @ x + b``;
+- ``Map``: the same op on every lane of a vector, its other inputs lanes of vectors too
+  or one value for every lane: ``h = tanh(z)``, ``h = z - m``, ``h = t.T * h``;
+- ``Reduce``: a chain of ``add`` or ``maximum`` over every lane of a vector, in order,
+  ``s = sum(h, axis=0)``, ``m = max(z, axis=0)``;
 - ``ParamDot``: a sum of products of parameters only (an L2 penalty,
   ``Σ p·p``), computed once per call, without the batch axis;
 - ``Scalar``: any other node, one line of its own (correct, just slower).
 
-A sum is only taken apart when nothing else reads its partial sums or its
-products, so fusing never changes what is computed, only how.
+The vectors are the layers' outputs and the batch arguments that are lists (a one-hot
+row), then what maps make of them. A sum is only taken apart when nothing else reads its
+partial sums or its products, so fusing never changes what is computed, only how (and,
+for sums, the order the terms are added in).
 """
 
 from __future__ import annotations
@@ -23,12 +29,12 @@ from typing import NamedTuple
 from .. import ops
 from .trace import Constant, Graph, Input, Operation, State
 
-__all__ = ["Plan", "Scalar", "Layer", "Map", "ParamDot", "Vector", "Lane", "plan"]
+__all__ = ["Plan", "Scalar", "Layer", "Map", "Reduce", "ParamDot", "Vector", "Lane", "plan"]
 
 
 @dataclass
 class Vector:
-    """Lanes computed together as the columns of one (batch, len(lanes)) array."""
+    """Lanes computed together as the rows of one (len(lanes), batch) array."""
 
     name: str
     lanes: list[int]
@@ -54,12 +60,28 @@ class Layer:
 
 @dataclass
 class Map:
-    """``out = op(source)`` lane by lane."""
+    """``out = op(*args)`` lane by lane: lane j of each vector argument, or one node for all."""
 
     out: Vector
-    source: Vector
     op: ops.Op
+    args: list[Vector | int]  # per input of the op: a vector, or the node every lane reads
     constant: float | None
+
+    @property
+    def vectors(self) -> list[Vector]:
+        return [a for a in self.args if isinstance(a, Vector)]
+
+
+@dataclass
+class Reduce:
+    """``node = op(...op(op(start, source[0]), source[1])..., source[-1])``: one call."""
+
+    node: int  # the last link of the chain: its result
+    name: str
+    op: ops.Op  # ADD or MAXIMUM
+    source: Vector
+    chain: list[int]  # the links before the last, computed by the same call
+    start: float | None  # add: a constant the chain starts from (sum()'s 0), if any
 
 
 @dataclass
@@ -73,7 +95,7 @@ class ParamDot:
     offset: float
 
 
-Statement = Scalar | Layer | Map | ParamDot
+Statement = Scalar | Layer | Map | Reduce | ParamDot
 
 
 class Lane(NamedTuple):
@@ -88,7 +110,9 @@ class Plan:
     """The statements in an order that computes everything before its use."""
 
     statements: list[Statement] = field(default_factory=list)
-    lane: dict[int, Lane] = field(default_factory=dict)  # for every lane of a vector statement
+    lane: dict[int, Lane] = field(default_factory=dict)  # for every lane of a vector
+    named: dict[int, str] = field(default_factory=dict)  # a reduction's node -> its name
+    inputs: dict[str, str] = field(default_factory=dict)  # an argument's vector -> the argument
 
 
 class Product(NamedTuple):
@@ -213,89 +237,236 @@ class _Names:
         return f"{prefix}{self.count}"
 
 
-def _maps(graph: Graph, users: list[list[int]], vector: Vector, names: _Names) -> list[Map]:
-    """Unary ops applied to every lane of ``vector`` alike, and then to their results."""
-    found = []
-    first = vector.lanes[0]
-    for candidate in users[first]:
-        node = graph.nodes[candidate]
-        if not isinstance(node, Operation) or node.op.arity != 1:
-            continue
-        lanes = []
-        for lane in vector.lanes:
-            match = next(
-                (
-                    u
-                    for u in users[lane]
-                    if isinstance(graph.nodes[u], Operation)
-                    and graph.nodes[u].op is node.op
-                    and graph.nodes[u].constant == node.constant
-                    and graph.nodes[u].parents == (lane,)
-                ),
-                None,
-            )
-            if match is None:
-                break
-            lanes.append(match)
-        if len(lanes) != len(vector.lanes) or len(set(lanes)) != len(lanes):
-            continue
-        out = Vector(names("h"), lanes)
-        found.append(Map(out, vector, node.op, node.constant))
-        found.extend(_maps(graph, users, out, names))
-    return found
+def plan(graph: Graph, fuse: bool = True, reducible: tuple = (ops.ADD, ops.MAXIMUM)) -> Plan:
+    """The graph as statements, in an order that computes everything before its use.
 
-
-def plan(graph: Graph, fuse: bool = True) -> Plan:
-    """The graph as statements, in an order that computes everything before its use."""
+    ``fuse=False``: one statement per node. ``reducible``: the ops whose chains over a
+    vector may become one call (the code writer must know their slopes: the table's own
+    add and maximum).
+    """
     result = Plan()
-    vector_of: dict[int, Statement] = {}  # its first node -> a statement that fuses nodes
+    placed: dict[int, Statement] = {}  # node -> a statement that computes it and others
     covered: set[int] = set()  # the nodes those statements compute
     if fuse:
-        for st, inner in _fused(graph):
-            lanes = st.out.lanes if isinstance(st, (Layer, Map)) else [st.node]
-            covered.update(inner, lanes)
-            vector_of[min(lanes)] = st
+        planner = _Planner(graph, reducible)
+        for st in planner.statements:
             if isinstance(st, (Layer, Map)):
-                for j, lane in enumerate(lanes):
-                    result.lane[lane] = Lane(st.out, j)
+                placed[min(st.out.lanes)] = st  # before any lane's first use
+            else:
+                placed[st.node] = st  # a reduction, a sum of products: where its result is
+        covered = planner.covered
+        result.lane = planner.lane
+        result.inputs = planner.inputs
+        result.named = {st.node: st.name for st in planner.statements if isinstance(st, Reduce)}
     for i, node in enumerate(graph.nodes):
-        if i in vector_of:
-            result.statements.append(vector_of[i])
+        if i in placed:
+            result.statements.append(placed[i])
         elif isinstance(node, Operation) and i not in covered:
             result.statements.append(Scalar(i))
+    _number(result)
     return result
 
 
-def _fused(graph: Graph) -> list[tuple[Statement, set[int]]]:
-    """The layers (with the maps that follow them) and the sums of products of parameters,
-    each with the inner sums and products it computes."""
-    users = graph.consumers()
-    outputs = set(graph.outputs)
-    layers: dict[tuple[int, ...], list[_Neuron]] = {}  # the neurons of each input vector
-    dots = []
-    for s in _sums(graph, users, outputs):
-        neuron = _as_neuron(graph, s)
-        if neuron is not None:
-            layers.setdefault(neuron.inputs, []).append(neuron)
-        elif (dot := _as_param_dot(graph, s)) is not None:
-            dots.append((dot, _inner(graph, s)))
-    names = _Names()
-    fused: list[tuple[Statement, set[int]]] = []
-    for x, neurons in layers.items():
-        if len({neuron.bias is None for neuron in neurons}) != 1:
-            continue  # some lanes have a bias, some not: leave them unfused
-        out = Vector(names("z"), [neuron.sum.root for neuron in neurons])
-        biased = neurons[0].bias is not None
-        layer = Layer(
-            out,
-            list(x),
-            [neuron.weights for neuron in neurons],
-            [neuron.bias for neuron in neurons] if biased else None,
-            [neuron.offset for neuron in neurons],
+def _number(result: Plan) -> None:
+    """Number the vectors and reductions in the order the code computes them: z1, h2, m3."""
+    count = 0
+    for st in result.statements:
+        if isinstance(st, (Layer, Map, Reduce)):
+            count += 1
+            if isinstance(st, Reduce):
+                st.name = f"{st.name.rstrip('0123456789')}{count}"
+                result.named[st.node] = st.name
+            else:
+                st.out.name = f"{st.out.name.rstrip('0123456789')}{count}"
+
+
+class _Planner:
+    """Finds the statements: layers and sums of products first, then what repeats lane by
+    lane from the vectors, the layers' outputs and the batch's list arguments."""
+
+    def __init__(self, graph: Graph, reducible: tuple) -> None:
+        self.graph, self.nodes, self.reducible = graph, graph.nodes, reducible
+        self.users = graph.consumers()
+        self.outputs = set(graph.outputs)
+        self.names = _Names()
+        self.statements: list[Statement] = []
+        self.covered: set[int] = set()
+        self.lane: dict[int, Lane] = {}
+        self.vectors: list[Vector] = []
+        self.inputs: dict[str, str] = {}  # an argument's vector -> the argument
+        inputs = self._input_vectors()
+        layers, dots = self._layers_and_dots()
+        for st, inner in layers + dots:  # theirs before any map can take one
+            self.covered.update(inner, st.out.lanes if isinstance(st, Layer) else [st.node])
+        for layer, _ in layers:
+            layer.out.name = self.names("z")  # numbered in the order the code reads them
+            self._add(layer, set())
+            self._grow(layer.out)
+        for vector in inputs:
+            self._grow(vector)
+        while any([self._grow(vector) for vector in list(self.vectors)]):
+            pass  # a map of two vectors is found once both are known
+        self.statements.extend(dot for dot, _ in dots)
+
+    def _add(self, st: Statement, inner: set[int]) -> None:
+        self.statements.append(st)
+        self.covered.update(inner)
+        if isinstance(st, (Layer, Map)):
+            self._known(st.out)
+            self.covered.update(st.out.lanes)
+        else:
+            self.covered.add(st.node)
+
+    def _known(self, vector: Vector) -> None:
+        self.vectors.append(vector)
+        for j, lane in enumerate(vector.lanes):
+            self.lane[lane] = Lane(vector, j)
+
+    def _input_vectors(self) -> list[Vector]:
+        """Each list argument whose every number the graph reads, as a vector of its own."""
+        found = []
+        for arg, shape in enumerate(self.graph.shapes):
+            if shape is None:
+                continue
+            lanes = [-1] * shape
+            for i, node in enumerate(self.nodes):
+                if isinstance(node, Input) and node.arg == arg:
+                    lanes[node.position] = i
+            if -1 not in lanes:
+                name = self.graph.arg_names[arg]
+                vector = Vector(f"{name}_T", lanes)  # the argument turned: a row per number
+                self.inputs[vector.name] = name
+                self._known(vector)
+                found.append(vector)
+        return found
+
+    def _layers_and_dots(self):
+        """The layers (sums of weight·input over one input vector) and the sums of products
+        of parameters, each with the inner sums and products it computes."""
+        graph = self.graph
+        layers: dict[tuple[int, ...], list[_Neuron]] = {}  # the neurons of each input vector
+        dots = []
+        for s in _sums(graph, self.users, self.outputs):
+            neuron = _as_neuron(graph, s)
+            if neuron is not None:
+                layers.setdefault(neuron.inputs, []).append(neuron)
+            elif (dot := _as_param_dot(graph, s)) is not None:
+                dots.append((dot, _inner(graph, s)))
+        found = []
+        for x, neurons in layers.items():
+            if len({neuron.bias is None for neuron in neurons}) != 1:
+                continue  # some lanes have a bias, some not: leave them unfused
+            biased = neurons[0].bias is not None
+            layer = Layer(
+                Vector("", [neuron.sum.root for neuron in neurons]),  # named when added
+                list(x),
+                [neuron.weights for neuron in neurons],
+                [neuron.bias for neuron in neurons] if biased else None,
+                [neuron.offset for neuron in neurons],
+            )
+            found.append((layer, set().union(*(_inner(graph, n.sum) for n in neurons))))
+        return found, dots
+
+    def _grow(self, vector: Vector) -> bool:
+        """The maps and reductions that read ``vector``, depth first; True if any was new."""
+        grew = False
+        for candidate in self.users[vector.lanes[0]]:
+            st = self._map(vector, candidate)
+            if st is not None:
+                self._add(st, set())
+                self._grow(st.out)
+                grew = True
+        st = self._reduction(vector)
+        if st is not None:
+            self._add(st, set(st.chain))
+            grew = True
+        return grew
+
+    def _map(self, vector: Vector, candidate: int) -> Map | None:
+        """The family of ``candidate``: its op on every lane of ``vector``, or None."""
+        node = self.nodes[candidate]
+        if candidate in self.covered or not isinstance(node, Operation):
+            return None
+        width = len(vector.lanes)
+        args: list[Vector | int] = []
+        for p in node.parents:  # a lane 0 of a vector as wide: that vector; else one node
+            lane = self.lane.get(p)
+            if lane is not None and lane.column == 0 and len(lane.vector.lanes) == width:
+                args.append(lane.vector)
+            else:
+                args.append(p)
+        if width < 2 and (len(args) > 1 or not isinstance(args[0], Vector)):
+            return None  # a lone lane with other inputs: as a scalar, it is one line anyway
+        lanes: list[int] = []
+        for j in range(width):
+            want = tuple(a.lanes[j] if isinstance(a, Vector) else a for a in args)
+            anchor = next(a.lanes[j] for a in args if isinstance(a, Vector))
+            match = next((u for u in self.users[anchor] if self._is(u, node, want)), None)
+            if match is None or match in lanes:
+                return None
+            lanes.append(match)
+        return Map(Vector(self.names("h"), lanes), node.op, args, node.constant)
+
+    def _is(self, u: int, like: Operation, parents: tuple) -> bool:
+        node = self.nodes[u]
+        return (
+            u not in self.covered
+            and isinstance(node, Operation)
+            and node.op is like.op
+            and node.constant == like.constant
+            and node.parents == parents
         )
-        fused.append((layer, set().union(*(_inner(graph, n.sum) for n in neurons))))
-        fused.extend((m, set()) for m in _maps(graph, users, out, names))
-    return fused + dots
+
+    def _reduction(self, vector: Vector) -> Reduce | None:
+        """A chain of add or maximum over every lane of ``vector``, in order, or None."""
+        lanes = vector.lanes
+        if len(lanes) < 3:
+            return None
+        for op in self.reducible:
+            start, rest = None, lanes[1:]
+            link = self._link(lanes[0], lanes[1], op)
+            if link is not None:
+                rest = lanes[2:]
+            elif op is ops.ADD:  # sum() starts from 0: 0 + v0 + v1 + ...
+                link, start = self._first_of_a_sum(lanes[0])
+            chain = []
+            for lane in rest:
+                if link is None or not self._private(link):
+                    link = None
+                    break
+                chain.append(link)
+                link = self._link(link, lane, op)
+            if link is not None:
+                return Reduce(
+                    link, self.names("s" if op is ops.ADD else "m"), op, vector, chain, start
+                )
+        return None
+
+    def _link(self, a: int, b: int, op: ops.Op) -> int | None:
+        """The node ``op(a, b)`` or ``op(b, a)`` that nothing else has computed, or None."""
+        for u in self.users[a]:
+            node = self.nodes[u]
+            if (
+                u not in self.covered
+                and isinstance(node, Operation)
+                and node.op is op
+                and node.parents in ((a, b), (b, a))
+            ):
+                return u
+        return None
+
+    def _first_of_a_sum(self, lane: int) -> tuple[int | None, float | None]:
+        for u in self.users[lane]:
+            node = self.nodes[u]
+            if u in self.covered or not isinstance(node, Operation) or node.op is not ops.ADD:
+                continue
+            other = [p for p in node.parents if p != lane]
+            if len(other) == 1 and isinstance(self.nodes[other[0]], Constant):
+                return u, self.nodes[other[0]].data
+        return None, None
+
+    def _private(self, i: int) -> bool:
+        return len(self.users[i]) == 1 and i not in self.outputs
 
 
 def _inner(graph: Graph, s: _Sum) -> set[int]:

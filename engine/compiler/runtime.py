@@ -242,7 +242,7 @@ class ArrayProgram:
         if getattr(xp, "__name__", "") == "numpy":
             xp = fast_numpy()
         self.xp, self.source, self.state = xp, source, state
-        names = {"sigmoid": ops.sigmoid}
+        names = {"sigmoid": ops.sigmoid, "max_slopes": _max_slopes(xp)}
         for name, index in source.indices.items():
             names[name] = xp.asarray(index, dtype=xp.int64)
         for name, offset in source.offsets.items():
@@ -295,7 +295,38 @@ class ArrayProgram:
         if self.spread is None:
             return totals
         xp = self.xp
+        if len(self.receivers) == len(self.state):  # every Value has a total: reorder them
+            return xp.take(totals, self.spread)
         return xp.take(xp.concat([totals, xp.zeros(1, dtype=xp.float64)]), self.spread)
+
+
+def _max_slopes(xp) -> Callable:
+    """``max_slopes(z, m)``: the slope of ``m``, a chain of maximum over the lanes (rows) of
+    ``z`` (``m = max(...max(max(z[0], z[1]), z[2])..., z[k])``), with respect to every lane,
+    for every example (column).
+
+    The table's maximum gives 1 to the larger input and ½ to each where they tie, so the
+    chain gives 1 to the largest lane; where t lanes tie for the largest, each link that
+    meets a tie halves the slope of what came before: the first of them gets ½^(t-1),
+    each later one ½ for its own tie times ½ for every tie after it.
+
+    >>> import numpy as np
+    >>> from engine.compiler.runtime import fast_numpy
+    >>> z = np.array([[1.0, 3.0], [3.0, 3.0], [2.0, 3.0]])   # 3 lanes, 2 examples
+    >>> _max_slopes(fast_numpy())(z, z.max(axis=0)).T.tolist()
+    [[0.0, 1.0, 0.0], [0.25, 0.25, 0.5]]
+    """
+
+    def max_slopes(z, m):
+        largest = z == m
+        at_max = xp.astype(largest, xp.float64)
+        if int(xp.count_nonzero(largest)) == z.shape[1]:  # one largest lane each: no tie
+            return at_max
+        ties = xp.cumulative_sum(at_max, axis=0)  # the lanes at the maximum so far
+        later = ties[-1, :] - ties + xp.astype(ties > 1.0, xp.float64)
+        return at_max * 0.5**later
+
+    return max_slopes
 
 
 def _collect(slots: list[int]) -> tuple[list[int], list[int], int]:
@@ -355,7 +386,8 @@ _FAST_NUMPY = []
 
 
 class _FastNumpy:
-    """numpy, with ``sum``, ``take`` and ``reshape`` calling the C methods directly.
+    """numpy, with ``sum``, ``max``, ``take``, ``reshape`` and ``astype`` calling C directly,
+    and ``permute_dims`` giving contiguous rows.
 
     numpy's module functions wrap these in Python (argument dispatch, keyword
     handling); on W1's small arrays that wrapping is a third of the step. The
@@ -369,12 +401,22 @@ class _FastNumpy:
         self._np = np
         add_reduce = np.add.reduce
 
-        def sum(x, axis=None):  # noqa: A001 - the Array API's name
-            return add_reduce(x, axis)
+        def sum(x, axis=None, keepdims=False):  # noqa: A001 - the Array API's name
+            return add_reduce(x, axis, None, None, keepdims)
 
         self.sum = sum
+        maximum_reduce = np.maximum.reduce
+
+        def max(x, axis=None):  # noqa: A001 - the Array API's name
+            return maximum_reduce(x, axis)
+
+        self.max = max
         self.take = lambda x, indices: x.take(indices)
         self.reshape = lambda x, shape: x.reshape(shape)
+        self.astype = lambda x, dtype: x.astype(dtype)
+        # An argument turned for lane-by-lane code, copied so that its rows are contiguous:
+        # a sum over them then adds whole rows (numpy's transpose, a view, would not).
+        self.permute_dims = lambda x, axes: np.ascontiguousarray(np.transpose(x, axes))
 
     def __getattr__(self, name: str):
         value = getattr(self._np, name)
@@ -386,8 +428,39 @@ def fast_numpy() -> _FastNumpy:
     if not _FAST_NUMPY:
         import numpy as np
 
+        keep_freed_memory()
         _FAST_NUMPY.append(_FastNumpy(np))
     return _FAST_NUMPY[0]
+
+
+#: glibc's mallopt parameters, and what the compiled numpy code asks of them.
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+KEPT = {_M_MMAP_THRESHOLD: 32 << 20, _M_TRIM_THRESHOLD: 64 << 20}
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep the memory numpy frees for the next call; True if it did.
+
+    A compiled step makes and frees the same arrays at every call. By default glibc
+    maps every array over 128 kB afresh and hands freed memory back to the system, so
+    each call touches its arrays' pages anew: at 1,437 digits that is 400 page faults
+    a step, half its time. Arrays up to 32 MB then come from the heap, and up to 64 MB
+    that is free at its top stays there (PyTorch's allocator and XLA keep theirs too).
+    Done once, the first time compiled code runs on numpy; the setting is the
+    process's, so ``SCALARFLOW_KEEP_MEMORY=0`` in the environment leaves malloc as it
+    is. Elsewhere than glibc (macOS, Windows) it does nothing.
+    """
+    import os
+
+    if os.environ.get("SCALARFLOW_KEEP_MEMORY", "1") == "0":
+        return False
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    return all(mallopt(parameter, value) == 1 for parameter, value in KEPT.items())
 
 
 # ---------------------------------------------------------------------------
