@@ -63,3 +63,27 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     ]
     lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def w1_main(doc: str, contenders, child: Callable, run: Callable, report: Callable,
+            check: Callable, steps: int) -> None:  # fmt: skip
+    """The command line of a W1 benchmark whose contenders each run in a fresh process.
+
+    ``--child NAME`` runs one contender and prints its figures as JSON (what ``run``
+    starts for each); otherwise ``run`` times them all, ``report`` prints the table and
+    ``check`` exits non-zero if their losses disagree.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=steps)
+    parser.add_argument("--points", type=int, default=100)
+    parser.add_argument("--child", choices=contenders, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.steps, args.points)))
+        return
+    summary = run(args.processes, args.steps, args.points)
+    print(report(summary))
+    check(summary)

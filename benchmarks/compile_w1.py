@@ -20,8 +20,6 @@ round; medians, then ratios. The losses of all contenders must agree.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -34,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from common import fmt_time, have_micrograd, in_fresh_process, median, table  # noqa: E402
+from common import w1_main  # noqa: E402
 
 FUSED, PER_NODE, PYTHON = "compiled numpy", "compiled numpy, per node", "compiled pure Python"
 HAND, EAGER, FLOATS, MICROGRAD = "numpy by hand", "scalarflow eager", "floats by hand", "micrograd"
@@ -325,18 +324,7 @@ def check_losses_agree(summary: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--processes", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--points", type=int, default=100)
-    parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child, args.steps, args.points)))
-        return
-    summary = run(args.processes, args.steps, args.points)
-    print(report(summary))
-    check_losses_agree(summary)
+    w1_main(__doc__, CONTENDERS, child, run, report, check_losses_agree, steps=5)
 
 
 if __name__ == "__main__":

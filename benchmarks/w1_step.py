@@ -11,8 +11,6 @@ time and the loss of each. The losses of all contenders must agree.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import time
@@ -21,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 from common import fmt_time, have_micrograd, in_fresh_process, median, table  # noqa: E402
+from common import w1_main  # noqa: E402
 
 
 def have_nn() -> bool:
@@ -123,18 +122,7 @@ def report(summary: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--processes", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--points", type=int, default=100)
-    parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(child(args.child, args.steps, args.points)))
-        return
-    summary = run(args.processes, args.steps, args.points)
-    print(report(summary))
-    check_losses_agree(summary)
+    w1_main(__doc__, CONTENDERS, child, run, report, check_losses_agree, steps=3)
 
 
 def check_losses_agree(summary: dict) -> None:

@@ -20,29 +20,7 @@ from engine.strategies import expressions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import workloads  # noqa: E402
-
-xp_strict = pytest.importorskip("array_api_strict")
-
-# Generated code adds in a different order than eager backward (a layer is one matrix
-# product; a batch's gradients are summed at once): agreement is to rounding, 1e-12.
-RTOL = 1e-12
-
-BACKENDS = ("python", "numpy", "strict")
-
-
-def as_batch(rows, backend):
-    """A batch argument (a list over examples) in the backend's form."""
-    if backend == "python":
-        return rows
-    if backend == "numpy":
-        return np.asarray(rows, dtype=float)
-    return xp_strict.asarray(rows, dtype=xp_strict.float64)
-
-
-def close(a: float, b: float, rtol: float = RTOL, floor: float = 0.0) -> bool:
-    if math.isnan(a) or math.isnan(b) or math.isinf(a) or math.isinf(b):
-        return a == b or (math.isnan(a) and math.isnan(b))
-    return abs(a - b) <= rtol * max(abs(a), abs(b)) + floor + 1e-300
+from batches import BACKENDS, RTOL, as_batch, close  # noqa: E402
 
 
 def eager_mean(fn, rows, params):

@@ -19,29 +19,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from batches import BACKENDS, as_batch, close
 from hypothesis import given
 from hypothesis import strategies as st
 
 import engine
 from engine import TraceError, Value, ops
 from engine.compiler.symbols import FLOAT_FUNCTIONS
-
-xp_strict = pytest.importorskip("array_api_strict")
-
-RTOL = 1e-12  # as tests/test_compile.py: generated code adds in another order than eager
-BACKENDS = ("python", "numpy", "strict")
-
-
-def as_batch(rows, backend):
-    if backend == "python":
-        return rows
-    if backend == "numpy":
-        return np.asarray(rows, dtype=float)
-    return xp_strict.asarray(rows, dtype=xp_strict.float64)
-
-
-def close(a: float, b: float) -> bool:
-    return abs(a - b) <= RTOL * max(abs(a), abs(b)) + 1e-300
 
 
 def eager_step(loss, rows, params) -> tuple[float, list[float]]:
