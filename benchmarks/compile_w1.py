@@ -31,8 +31,8 @@ os.environ.update(THREADS)
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import common  # noqa: E402
 from common import fmt_time, have_micrograd, in_fresh_process, median, table  # noqa: E402
-from common import w1_main  # noqa: E402
 
 FUSED, PER_NODE, PYTHON = "compiled numpy", "compiled numpy, per node", "compiled pure Python"
 HAND, EAGER, FLOATS, MICROGRAD = "numpy by hand", "scalarflow eager", "floats by hand", "micrograd"
@@ -324,7 +324,7 @@ def check_losses_agree(summary: dict) -> None:
 
 
 def main() -> None:
-    w1_main(__doc__, CONTENDERS, child, run, report, check_losses_agree, steps=5)
+    common.w1_main(__doc__, CONTENDERS, child, run, report, check_losses_agree, steps=5)
 
 
 if __name__ == "__main__":

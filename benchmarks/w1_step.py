@@ -18,8 +18,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import common  # noqa: E402
 from common import fmt_time, have_micrograd, in_fresh_process, median, table  # noqa: E402
-from common import w1_main  # noqa: E402
 
 
 def have_nn() -> bool:
@@ -122,7 +122,7 @@ def report(summary: dict) -> str:
 
 
 def main() -> None:
-    w1_main(__doc__, CONTENDERS, child, run, report, check_losses_agree, steps=3)
+    common.w1_main(__doc__, CONTENDERS, child, run, report, check_losses_agree, steps=3)
 
 
 def check_losses_agree(summary: dict) -> None:
