@@ -16,10 +16,9 @@
 # %% [markdown]
 # # 1 · 미분과 연쇄 법칙
 #
-# 신경망이 배우는 모든 것은 가중치 하나하나에 던지는 한 가지 질문에서 출발합니다. *이 숫자를
-# 조금 움직이면 출력은 얼마나, 어느 방향으로 움직일까?* 이 질문의 답이
-# **미분**(derivative)입니다. 이 노트북은 엔진이 미분을 쓰는 순서 그대로 이 개념을 차근차근 쌓아
-# 갑니다.
+# 신경망이 배우는 모든 것은 가중치 하나하나에 던지는 한 가지 질문에서 출발합니다. *이 숫자를 조금
+# 움직이면 출력은 얼마나, 어느 방향으로 움직일까?* 이 질문의 답이 **미분**(derivative)입니다. 이
+# 장에서는 엔진이 미분을 쓰는 순서 그대로 이 개념을 차근차근 쌓아 갑니다.
 #
 # 1. 값을 살짝 움직여서 잰 미분, 그리고 엔진이 계산한 같은 값
 # 2. 자신을 만든 연산과 그 연산의 *국소* 미분(local derivative)을 기억하는 `Value`
@@ -41,7 +40,7 @@ from IPython.display import HTML, display
 
 from engine import Value, chain_rule, draw_graph, gradcheck, save_steps, step_through
 
-random.seed(0)  # 아래에 무작위인 것은 없지만, 모든 노트북은 같은 방식으로 시작합니다
+random.seed(0)  # 아래에 무작위인 것은 없지만, 모든 장은 같은 방식으로 시작합니다
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
 
 
@@ -252,7 +251,7 @@ with tempfile.TemporaryDirectory() as folder:
 display(HTML(f'<img src="data:image/gif;base64,{data}" alt="backward, step by step">'))
 
 # %% [markdown]
-# ## 믿더라도 확인은 합니다: 유한 차분
+# ## 믿되 검증합니다: 유한 차분
 #
 # 입력을 살짝 움직이는 데서 시작했으니, 끝도 그렇게 맺겠습니다. `gradcheck`는 모든 기울기를
 # `(f(v + ε) − f(v − ε)) / 2ε`로 다시 계산해서 `backward()`의 결과와 비교합니다. 이 식은
@@ -276,5 +275,4 @@ print(report)
 #   `backward_steps`, `step_through`, `chain_rule`로 그 과정을 지켜볼 수 있고, `gradcheck`로
 #   검증할 수 있습니다.
 #
-# 다음으로, 노트북 2에서는 뉴런을 엮어 신경망을 만들고, 노트북 3에서는 이 기울기를 써서
-# 학습합니다.
+# 다음 2장에서는 뉴런을 엮어 신경망을 만들고, 3장에서는 이 기울기를 써서 학습합니다.
