@@ -43,8 +43,7 @@ def fit_epochs(points: int, epochs: int) -> dict:
     """Train W1 with fit(compile=True) for ``epochs``; the time of each epoch and the losses."""
     import workloads as w
 
-    from nn import fit, hinge_loss
-    from nn import train as train_module
+    from nn import fit, hinge_loss, train_compiled
     from nn.optim import SGD
 
     X, y = w.moons(points)
@@ -55,13 +54,13 @@ def fit_epochs(points: int, epochs: int) -> dict:
         return hinge_loss(preds, targets) + w.ALPHA * sum(p * p for p in params)
 
     starts = []
-    run_epoch = train_module._CompiledLoop.run_epoch
+    run_epoch = train_compiled.CompiledLoop.run_epoch
 
     def timed(self, batches):
         starts.append(time.perf_counter())
         return run_epoch(self, batches)
 
-    train_module._CompiledLoop.run_epoch = timed
+    train_compiled.CompiledLoop.run_epoch = timed
     start = time.perf_counter()
     history = fit(model, X, y, loss=loss, optimizer=SGD(params, lr=LR), epochs=epochs + 1,
                   progress=False, compile=True)  # fmt: skip

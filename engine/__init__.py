@@ -10,9 +10,11 @@
 
 from .autograd import BackwardStep, grad, topological_order
 from .compiler import CompiledStep, TraceError, compile
+from .define import DefinedOp, define_op
 from .errors import DomainError, GradcheckError
 from .modes import detect_anomaly, enable_grad, gc_paused, is_grad_enabled, no_grad
-from .testing import GradcheckReport, gradcheck, gradgradcheck
+from .ops import cos, exp, log, maximum, sigmoid, sin, sqrt, tanh, where
+from .testing import GradcheckReport, gradcheck, gradgradcheck, opcheck
 from .value import Value
 from .views import (
     BackwardTrace,
@@ -53,4 +55,16 @@ __all__ = [
     "compile",
     "CompiledStep",
     "TraceError",
+    "define_op",
+    "DefinedOp",
+    "opcheck",
+    "where",
+    "exp",
+    "log",
+    "sqrt",
+    "tanh",
+    "sigmoid",
+    "sin",
+    "cos",
+    "maximum",
 ]

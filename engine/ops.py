@@ -4,9 +4,9 @@ Each entry says how to compute the op (``forward`` on floats, ``forward_array``
 on arrays), its local derivative with respect to each input (``derivative``),
 where it is defined (``domain``, as data), and how it is written and shown
 (``syntax``, ``symbol``, ``glyph``, ``formulas``). This is the only list of ops:
-the parser (``engine.cli.expr``), the property-test strategies (``engine.strategies``)
-and the drawing (``engine.views.graph``) read it, so adding an op is one entry here and
-one ``Value`` method.
+``Value`` takes its methods from it (``method``; ``engine.value.register``), and the
+parser (``engine.cli.expr``), the property-test strategies (``engine.strategies``) and
+the drawing (``engine.views.graph``) read it, so adding an op is one entry here.
 
 One rule, many interpreters. A derivative rule is written with operators and
 with the helpers below (``where``, ``exp``, ``log``, ``sigmoid``, ...), never
@@ -31,7 +31,7 @@ exponent of ``x ** 2``, the slope of ``leaky_relu``).
 ((0.0,), (1.0,))
 >>> TANH.formulas
 ('1 - tanh(x)²',)
->>> LOG.check(-1.0)[1]
+>>> LOG.outside_domain(-1.0)[1]
 'log of {0}: log is defined for positive inputs only'
 """
 
@@ -85,10 +85,11 @@ class Excluded:
         if self.when is None:
             return True
         at, condition = self.when
-        return args[at] is None or _is(args[at], condition)
+        compare, bound = _TESTS[condition]
+        return args[at] is None or compare(args[at], bound)
 
 
-# What each word of a domain means, as (comparison, bound): check runs for every node, and
+# What each word of a domain means, as (comparison, bound): outside_domain runs for every node;
 # a comparison from the operator module is one C call.
 _TESTS = {
     "< 0": (operator.lt, 0.0),
@@ -99,11 +100,6 @@ _TESTS = {
 }
 
 
-def _is(value: float, test: str) -> bool:
-    compare, bound = _TESTS[test]
-    return compare(value, bound)
-
-
 @dataclass(frozen=True, slots=True)
 class Op:
     """One primitive: how to compute it, differentiate it, where it is defined, how it reads.
@@ -111,7 +107,7 @@ class Op:
     Everything else that needs to know the ops reads this table: the parser
     offers each op whose ``syntax`` is a call of its name, the strategies draw
     points inside each ``domain`` and away from each kink, the drawing shows
-    each ``glyph``, and ``check`` is derived from the domain.
+    each ``glyph``, and ``outside_domain`` is derived from the domain.
     """
 
     name: str  # unique; messages, generated node names ("mul1"), the parser's function names
@@ -133,8 +129,13 @@ class Op:
     # The forward on arrays, written with the helpers; by default ``forward`` itself,
     # for ops made of operators, which work on arrays as they do on floats.
     forward_array: Callable | None = field(default=None, compare=False)
-    # None where the inputs are inside the domain, else (error class, message); derived.
-    check: Callable[..., tuple[type[Exception], str] | None] | None = field(
+    default: float | None = None  # the constant when a method call leaves it out (slope)
+    # Where it is defined, as a test of its inputs' data, for an op whose domain is not
+    # written as ``domain`` (one made by ``engine.define_op``): False is outside.
+    defined: Callable[..., bool] | None = field(default=None, compare=False)
+    # None where the inputs are inside the domain, else (error class, message); derived
+    # from ``domain``, and None for an op defined everywhere.
+    outside_domain: Callable[..., tuple[type[Exception], str] | None] | None = field(
         init=False, compare=False
     )
 
@@ -145,7 +146,7 @@ class Op:
         if not self.glyph:
             glyph = f"{self.symbol}({{0}})" if self.has_constant else self.symbol
             object.__setattr__(self, "glyph", glyph)
-        object.__setattr__(self, "check", _checker(self.domain) if self.domain else None)
+        object.__setattr__(self, "outside_domain", _outside(self))
 
     @property
     def has_constant(self) -> bool:
@@ -158,17 +159,23 @@ class Op:
         return self.syntax.startswith(f"{self.name}(")
 
 
-def _checker(domain: tuple[Excluded, ...]) -> Callable:
-    """``check`` for ``domain``: runs for every node of the op, so each test is looked up once."""
-    tests = [(*_TESTS[e.where], e.at, e, (e.error, e.message)) for e in domain]
+def _outside(op: Op) -> Callable | None:
+    """``outside_domain`` for ``op``: runs for every node, so each test is looked up once."""
+    if op.defined is not None:  # NaN passes, as it does through the table's ops
+        defined, inputs = op.defined, " and ".join(f"{{{i}}}" for i in range(op.arity))
+        problem = (DomainError, f"{op.name} of {inputs}: outside the domain given for {op.name}")
+        return lambda *args: None if defined(*args) or any(map(math.isnan, args)) else problem
+    if not op.domain:
+        return None
+    tests = [(*_TESTS[e.where], e.at, e, (e.error, e.message)) for e in op.domain]
 
-    def check(*args):
+    def outside_domain(*args):
         for compare, bound, at, excluded, problem in tests:
             if compare(args[at], bound) and excluded.applies(args):
                 return problem
         return None
 
-    return check
+    return outside_domain
 
 
 # ---------------------------------------------------------------------------
@@ -349,21 +356,11 @@ def _softplus_array(x):
 # errors of the sum and of the quotient computed exactly and added back.
 
 _TANH_SERIES = (  # tanh x = x + x³ (c₀ + c₁x² + c₂x⁴ + ...), cₖ = 2²ⁿ(2²ⁿ - 1)·B₂ₙ/(2n)!, n = k+2
-    -0.3333333333333333,
-    0.13333333333333333,
-    -0.05396825396825397,
-    0.021869488536155203,
-    -0.008863235529902197,
-    0.003592128036572481,
-    -0.0014558343870513183,
-    0.000590027440945586,
-    -0.00023912911424355248,
-    9.691537956929451e-05,
-    -3.927832388331683e-05,
-    1.5918905069328964e-05,
-    -6.451689215655431e-06,
-    2.6147711512907546e-06,
-)
+    -0.3333333333333333, 0.13333333333333333, -0.05396825396825397, 0.021869488536155203,
+    -0.008863235529902197, 0.003592128036572481, -0.0014558343870513183, 0.000590027440945586,
+    -0.00023912911424355248, 9.691537956929451e-05, -3.927832388331683e-05,
+    1.5918905069328964e-05, -6.451689215655431e-06, 2.6147711512907546e-06,
+)  # fmt: skip
 _TANH_HORNER = _TANH_SERIES[::-1]
 _SPLIT = 2.0**27 + 1.0  # Dekker's constant: splits a float into two 26-bit halves
 
@@ -547,6 +544,7 @@ LEAKY_RELU = Op(
     lambda out, x, slope: (where(x > 0, 1.0, slope),),
     ("1 if x > 0 else slope",),
     syntax="leaky_relu({0}, {1})", method="leaky_relu", kinks=(0.0,), constant="slope",
+    default=0.01,
     forward_array=lambda x, slope: where(x > 0, x, slope * x),
 )  # fmt: skip
 SOFTPLUS = Op(

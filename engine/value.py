@@ -10,6 +10,10 @@ the output back to the leaves: the chain rule, one edge at a time.
 >>> y.backward()
 >>> y.data, x.grad
 (7.0, 4.0)
+
+Each operator and method (``x * y``, ``x.tanh()``) is an op of the table in
+engine/ops.py, and ``apply`` below is what each of them does; ``register`` gives
+Value the method an op's entry names.
 """
 
 from __future__ import annotations
@@ -18,339 +22,31 @@ import copy
 import math
 import numbers
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from types import MethodType
 from typing import TYPE_CHECKING
 
-from . import autograd, ops
-from .errors import describe
+from . import autograd, fast, ops
+from .errors import anomaly_error, as_float, describe, domain_error, overflow_error
+from .micrograd import HandBuilt, Micrograd, build_by_hand, label_argument, probe_local_grads
 from .modes import ANOMALY, NO_GRAD, _mode, _tracing
 
 if TYPE_CHECKING:
     from .autograd import BackwardStep
 
-__all__ = ["Value"]
+__all__ = ["Value", "apply", "register"]
 
 Number = int | float
 
 
-def _as_float(data: object) -> float:
-    """``data`` as a float, or TypeError if it is not a real number."""
-    if type(data) is float:
-        return data
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)  # int, bool, Fraction, numpy scalars
-    raise TypeError(
-        f"Value needs a real number (int, float, bool or numpy scalar), "
-        f"got {type(data).__name__}: {data!r}"
-    )
-
-
-def _lift(x: object) -> Value:
-    """An operand as a Value: Values pass through, numbers become constant leaves."""
-    if isinstance(x, Value):
-        return x
-    # Value(x), minus the label check: this runs for every number in an expression.
-    leaf = _new(Value)
-    leaf.data = x if type(x) is float else _as_float(x)
-    leaf.grad = 0.0
-    leaf.label = ""
-    leaf._primitive = leaf._x = leaf._y = leaf._dx = leaf._dy = leaf._constant = None
-    return leaf
-
-
-def _data(x: object) -> float:
-    """The number behind an operand of a comparison."""
-    return x.data if isinstance(x, Value) else _as_float(x)
-
-
-# Applying an op. These run once per node of every graph, so each arity has
-# its own straight path: operands as arguments (no lists, no *args), the
-# table's forward and derivative called directly, and the node's slots written
-# in place. The modes (no_grad, detect_anomaly) take the general path in
-# _finish_in_mode, which is where to read what recording a node means.
-
-
-def _unary(op: ops.Op, x: Value) -> Value:
-    """``op(x)`` as a new node."""
-    a = x.data
-    if op.check is not None:
-        _check(op, (x,), (a,))
-    try:
-        data = op.forward(a)
-    except OverflowError:
-        raise _overflow(op, (x,)) from None
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._constant = None
-    if _mode.get():
-        return _finish_in_mode(out, op, (x,), None)
-    out._primitive = op
-    out._x = x
-    out._y = out._dy = None
-    (out._dx,) = op.derivative(data, a)
-    return out
-
-
-def _binary(op: ops.Op, x: Value, y: Value) -> Value:
-    """``op(x, y)`` as a new node."""
-    a = x.data
-    b = y.data
-    if op.check is not None:
-        _check(op, (x, y), (a, b))
-    try:
-        data = op.forward(a, b)
-    except OverflowError:
-        raise _overflow(op, (x, y)) from None
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._constant = None
-    if _mode.get():
-        return _finish_in_mode(out, op, (x, y), None)
-    out._primitive = op
-    out._x = x
-    out._y = y
-    out._dx, out._dy = op.derivative(data, a, b)
-    return out
-
-
-def _with_constant(op: ops.Op, x: Value, constant: float) -> Value:
-    """``op(x, constant)`` as a new node whose one parent is ``x``."""
-    a = x.data
-    if op.check is not None:
-        _check(op, (x,), (a, constant), constant)
-    try:
-        data = op.forward(a, constant)
-    except OverflowError:
-        raise _overflow(op, (x,), constant) from None
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._constant = constant
-    if _mode.get():
-        return _finish_in_mode(out, op, (x,), constant)
-    out._primitive = op
-    out._x = x
-    out._y = out._dy = None
-    (out._dx,) = op.derivative(data, a, constant)
-    return out
-
-
-def _finish_in_mode(out: Value, op: ops.Op, inputs: tuple, constant: float | None) -> Value:
-    """Record ``out`` (data already set) as ``op`` of ``inputs``, honouring the active modes.
-
-    In ``detect_anomaly`` a NaN or inf raises; in ``no_grad`` the node is a
-    leaf (no op, no parents, no local gradients); otherwise it records ``op``,
-    its inputs and the local derivative with respect to each.
-    """
-    mode = _mode.get()
-    if mode & ANOMALY and not math.isfinite(out.data):
-        operands = [*inputs] if constant is None else [*inputs, constant]
-        described = " and ".join(map(describe, operands))
-        raise FloatingPointError(f"{op.symbol} produced {out.data!r} from {described}")
-    if mode & NO_GRAD:
-        out._primitive = out._x = out._y = out._dx = out._dy = None
-        return out
-    xs = [x.data for x in inputs]
-    if constant is not None:
-        xs.append(constant)
-    local_grads = op.derivative(out.data, *xs)
-    out._primitive = op
-    out._x = inputs[0]
-    out._dx = local_grads[0]
-    out._y = inputs[1] if len(inputs) == 2 else None
-    out._dy = local_grads[1] if len(inputs) == 2 else None
-    return out
-
-
-def _check(op: ops.Op, parents: tuple, xs: tuple, constant: float | None = None) -> None:
-    """Raise the op's domain error if ``xs`` (the inputs' data) is outside its domain."""
-    problem = op.check(*xs)
-    if problem is not None:
-        error, message = problem
-        raise error(message.format(*map(describe, parents), constant))
-
-
-def _overflow(op: ops.Op, parents: tuple, constant: float | None = None) -> OverflowError:
-    inputs = ", ".join(map(describe, parents))
-    extra = f" and {constant!r}" if constant is not None else ""
-    return OverflowError(
-        f"{op.name} of {inputs}{extra} overflows: the result is beyond the largest "
-        f"float (~1.8e308); scale the input down"
-    )
-
-
-_new = object.__new__
-
-
-def _backward_walk(root: Value) -> list[Value]:
-    """The backward walk from ``root`` (``autograd``'s ``_walk``), read straight from the slots.
-
-    The same depth-first walk, in the same order: output first, each node after
-    every node it feeds into, leaves left out. It reads a node's inputs from
-    ``_x``/``_y`` instead of building ``.parents`` tuples, and where the plain
-    walk keeps a set of the nodes it has reached, this one marks them: it sets
-    their ``.grad``, which backward resets right after the walk anyway, to an
-    object made for this call. Together about twice as fast as the plain walk
-    (benchmarks/README.md); tests/test_autograd.py checks the two give the same order.
-    """
-    reached = object()  # new on every call, so no mark an earlier walk left counts
-    order: list[Value] = []
-    stack: list[Value | None] = [root] if root._x is not None else []
-    try:
-        while stack:
-            node = stack.pop()
-            if node is None:  # all it feeds into is done
-                order.append(stack.pop())
-                continue
-            if node.grad is reached:
-                continue
-            node.grad = reached
-            stack.append(node)
-            stack.append(None)
-            if node._dx is None:  # runs a closure: no recorded local gradients, any parents
-                stack += [p for p in node.parents[::-1] if p._x is not None]
-                continue
-            y = node._y
-            if y is not None and y._x is not None and y.grad is not reached:
-                stack.append(y)
-            x = node._x
-            if x._x is not None and x.grad is not reached:
-                stack.append(x)
-    except BaseException:  # interrupted (Ctrl-C, out of memory): leave numbers, not marks
-        for node in order + stack:
-            if node is not None:
-                node.grad = 0.0
-        raise
-    order.reverse()
-    return order
-
-
-def _backward_pass(nodes: list[Value]) -> None:
-    """``node._backward()`` for each node in turn, with the table's rule written into the loop.
-
-    What ``Value._chain_rule`` does, without a method call per node: the edge
-    x -> node adds ``∂node/∂x · node.grad`` to ``x.grad``, then the same for y.
-    A node that runs a closure (micrograd's way) runs it. Tested bit for bit
-    equal to calling ``_backward()`` on each node (tests/test_autograd.py).
-    """
-    for node in nodes:
-        local = node._dx
-        if local is None:  # runs a closure
-            node._backward()
-            continue
-        upstream = node.grad
-        node._x.grad += local * upstream
-        y = node._y
-        if y is not None:
-            y.grad += node._dy * upstream
-
-
-@dataclass(frozen=True, slots=True)
-class HandBuilt:
-    """What a node built by hand, micrograd's way (``Value(t, (x,), "tanh")``), records.
-
-    Such a node has no rule in the table: its ``_backward`` is a closure the
-    user assigns. It keeps the op's string and its parents (each once, in the
-    order given, like the set micrograd keeps).
-    """
-
-    symbol: str
-    parents: tuple
-
-    @property
-    def name(self) -> str:
-        """A stem for generated node names: the op's string if it is a word, else "v"."""
-        return self.symbol if self.symbol.isidentifier() else "v"
-
-
-def _no_backward() -> None:
-    """A hand-built node's ``_backward`` until one is assigned (micrograd's ``lambda: None``)."""
-
-
-class _Backward:
-    """``node._backward``: the chain rule for this node, or the closure assigned in its place.
-
-    Reading it gives ``Value._chain_rule`` bound to the node, unless a closure
-    was assigned (micrograd's way of defining an op): then that closure.
-    Assigning one also drops the node's recorded local derivatives, so that
-    "``_dx`` is None" is how every walk knows a node runs a closure; its local
-    derivatives are then what the closure adds (see ``Value.local_grads``).
-    """
-
-    def __get__(self, node: Value | None, owner: type | None = None):
-        if node is None:
-            return self
-        if node._dx is None:  # a leaf, or a node that runs a closure
-            closure = node.__dict__.get("_backward")
-            if closure is not None:
-                return closure
-        return MethodType(Value._chain_rule, node)
-
-    def __set__(self, node: Value, closure: Callable[[], None]) -> None:
-        if not callable(closure):
-            raise TypeError(
-                f"_backward must be a function of no arguments, got "
-                f"{type(closure).__name__}: {closure!r}"
-            )
-        node.__dict__["_backward"] = closure
-        node._dx = node._dy = None
-
-
-def _hand_built_parents(children: object, op: str) -> tuple:
-    """micrograd's ``_children`` as parents: each Value once, in the order given."""
-    if not isinstance(children, (tuple, list, set, frozenset)):
-        raise TypeError(
-            f"Value(data, _children, _op): _children must be a tuple (or list or set) of "
-            f"Values, got {type(children).__name__}: {children!r}"
-        )
-    for child in children:
-        if not isinstance(child, Value):
-            raise TypeError(
-                f"Value(data, _children, _op): every child must be a Value, "
-                f"got {type(child).__name__}: {child!r}"
-            )
-    if not isinstance(op, str):
-        raise TypeError(f"_op must be a str, got {type(op).__name__}: {op!r}")
-    return tuple(dict.fromkeys(children))
-
-
-def _probe_local_grads(node: Value) -> tuple[float, ...]:
-    """∂node/∂parent of a node whose ``_backward`` is a closure: what it adds for a unit gradient.
-
-    The closure runs once with ``node.grad = 1`` and every parent's gradient at
-    0; every gradient touched is then put back as it was.
-    """
-    parents = node.parents
-    saved = node.grad, [parent.grad for parent in parents]
-    try:
-        for parent in parents:
-            parent.grad = 0.0
-        node.grad = 1.0
-        node._backward()
-        return tuple(float(parent.grad) for parent in parents)
-    finally:
-        node.grad = saved[0]
-        for parent, grad in zip(parents, saved[1]):
-            parent.grad = grad
-
-
-class Value:
+class Value(Micrograd):
     """A scalar that records how it was computed, so its gradient can flow back.
 
     ``Value(data, label="")``: ``data`` is any real number (stored as a float);
     ``label`` names the node in graphs, chain rules and error messages.
 
-    micrograd's constructor works too: ``Value(data, _children=(), _op="",
-    label="")``. A string second argument is a label (``Value(2.0, "x")``); a
-    tuple, list or set of Values builds a node by hand, whose ``_backward`` is
-    whatever closure is assigned to it (see ``local_grads`` for what steps and
-    drawings show for it).
+    micrograd's constructor works too (engine/micrograd.py): ``Value(data,
+    _children=(), _op="", label="")``. A string second argument is a label
+    (``Value(2.0, "x")``); a tuple, list or set of Values builds a node by hand,
+    whose ``_backward`` is whatever closure is assigned to it.
 
     >>> a = Value(3.0, label="a")
     >>> b = a.tanh()
@@ -365,6 +61,7 @@ class Value:
     #   _x, _y    the op's inputs, in order (None where the op has fewer)
     #   _dx, _dy  ∂self/∂x and ∂self/∂y, recorded during the forward pass
     #   _primitive  the table's Op, a HandBuilt record, or None for a leaf
+    #   _constant   the op's plain-number argument (the 2 of x ** 2), if any
     # ``__dict__`` holds what users add (``p.m``, micrograd's ``_backward`` closures);
     # no dict is made until one is set (benchmarks/README.md gives the node's size).
     __slots__ = (
@@ -373,12 +70,10 @@ class Value:
 
     def __init__(self, data: Number, _children: tuple = (), _op: str = "", label: str = "") -> None:
         if isinstance(_children, str):  # Value(2.0, "x"): the second argument is the label
-            if label:
-                raise TypeError(f"Value got two labels: {_children!r} and {label!r}")
-            _children, label = (), _children
+            _children, label = (), label_argument(_children, label)
         if not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r}")
-        self.data: float = _as_float(data)
+        self.data: float = as_float(data)
         self.grad: float = 0.0
         self.label: str = label
         self._primitive: ops.Op | HandBuilt | None = None
@@ -388,20 +83,7 @@ class Value:
         self._dy: float | None = None
         self._constant: float | None = None
         if _children or _op:
-            self._build_by_hand(_children, _op)
-
-    def _build_by_hand(self, children: object, op: str) -> None:
-        """Record ``children`` and ``op`` as micrograd does; backward will call ``_backward``."""
-        parents = _hand_built_parents(children, op)
-        mode = _mode.get()
-        if mode & ANOMALY and not math.isfinite(self.data):
-            described = " and ".join(map(describe, parents))
-            raise FloatingPointError(f"{op} produced {self.data!r} from {described}")
-        if mode & NO_GRAD:  # as for the table's ops: no graph is recorded
-            return
-        self._primitive = HandBuilt(op, parents)
-        self._x = parents[0] if parents else None
-        self._backward = _no_backward
+            build_by_hand(self, _children, _op)
 
     # -- the node -----------------------------------------------------------
 
@@ -428,9 +110,8 @@ class Value:
 
         A node whose ``_backward`` is a closure (built by hand, micrograd's way)
         recorded none: its local derivatives are what the closure adds to each
-        parent's gradient for a unit gradient of this node. They are found by
-        running it once on scratch gradients and putting every gradient back,
-        so such a node draws and steps like any other.
+        parent's gradient for a unit gradient of this node, found by running it
+        once on scratch gradients, so that such a node draws and steps like any other.
 
         >>> x = Value(0.5, label="x")
         >>> out = Value(2 * x.data, (x,), "double")
@@ -442,8 +123,8 @@ class Value:
         """
         if self._x is None:
             return ()
-        if self._runs_a_closure():
-            return _probe_local_grads(self)
+        if self._dx is None:  # it runs a closure
+            return probe_local_grads(self)
         return (self._dx,) if self._y is None else (self._dx, self._dy)
 
     def local_grad_values(self) -> tuple[Value | float, ...]:
@@ -467,20 +148,6 @@ class Value:
         inputs = self.parents if self._constant is None else (*self.parents, self._constant)
         return self._primitive.derivative(self, *inputs)
 
-    def _runs_a_closure(self) -> bool:
-        """True if backward runs a closure assigned to this node (it recorded no derivatives)."""
-        return self._dx is None and self._x is not None
-
-    @property
-    def _prev(self) -> set[Value]:
-        """micrograd's name: the parents, as a set."""
-        return set(self.parents)
-
-    @property
-    def _op(self) -> str:
-        """micrograd's name for ``op``: the operation's string, '' for a leaf."""
-        return self.op
-
     @property
     def is_leaf(self) -> bool:
         """True for a node no recorded operation made: an input, weight or constant."""
@@ -499,98 +166,48 @@ class Value:
             parts.append(f"op={self.op!r}")
         return f"Value({', '.join(parts)})"
 
-    # -- copying and pickling ---------------------------------------------------
-
-    def __deepcopy__(self, memo: dict) -> Value:
-        """``copy.deepcopy``: this node and the whole graph below it, copied without recursion.
-
-        Nodes are copied parents first (``topological_order``), so a graph of
-        any depth works; a node shared in the original is shared in the copy,
-        and ``memo`` keeps nodes copied earlier in the same ``deepcopy`` call.
-        The table's ops are immutable records: the copy refers to the same ones.
-        """
-        for node in autograd.topological_order(self):
-            if id(node) in memo:
-                continue
-            if type(node._primitive) is HandBuilt or node._runs_a_closure():
-                raise TypeError(
-                    f"copy.deepcopy cannot copy {describe(node)}, made by {node.op!r} by hand: "
-                    f"its _backward closure refers to the original nodes. Copy the numbers "
-                    f"(Value(v.data)) and build the copy again"
-                )
-            twin = _new(Value)
-            twin.data, twin.grad, twin.label = node.data, node.grad, node.label
-            twin._primitive, twin._constant = node._primitive, node._constant
-            twin._x = None if node._x is None else memo[id(node._x)]
-            twin._y = None if node._y is None else memo[id(node._y)]
-            twin._dx, twin._dy = node._dx, node._dy
-            if node.__dict__:  # user attributes (p.m, ...)
-                twin.__dict__.update(copy.deepcopy(node.__dict__, memo))
-            memo[id(node)] = twin
-        return memo[id(self)]
-
-    def __reduce_ex__(self, protocol: int):
-        """Pickling: a leaf pickles (data, grad, label, user attributes); a computed node refuses.
-
-        A computed node's graph holds the engine's derivative rules (functions
-        that do not pickle) and, pickled alone, would lose its identity with
-        the leaves it was computed from.
-        """
-        if self._x is not None:
-            raise TypeError(
-                f"cannot pickle {describe(self)}, computed by {self.op!r}: a computed Value "
-                f"carries its graph. Pickle its number (v.data) or a leaf "
-                f"(Value(v.data, label=v.label)); for a model, save its parameters "
-                f"(Module.save, state_dict); copy.deepcopy copies whole graphs"
-            )
-        return super().__reduce_ex__(protocol)
-
     def __format__(self, spec: str) -> str:
         """Format the data: ``f"{v:.3f}"``."""
         return format(self.data, spec) if spec else repr(self)
 
-    # -- arithmetic (each operator is its own primitive, so graphs show what was typed)
+    # -- gradients ----------------------------------------------------------
 
-    def __add__(self, other: Value | Number) -> Value:
-        return _binary(ops.ADD, self, other if type(other) is Value else _lift(other))
+    def backward(self, grad: Number = 1.0) -> None:
+        """Fill in ``.grad`` of every node this one depends on (d self / d node).
 
-    def __radd__(self, other: Number) -> Value:
-        return _binary(ops.ADD, _lift(other), self)
+        Leaves accumulate (``+=``) across calls, as in PyTorch, so zero them
+        between training steps; every other node holds this call's gradient.
 
-    def __sub__(self, other: Value | Number) -> Value:
-        return _binary(ops.SUB, self, other if type(other) is Value else _lift(other))
+        >>> x = Value(3.0)
+        >>> y = x * x
+        >>> y.backward(); y.backward()
+        >>> x.grad      # 6.0 twice: leaves accumulate
+        12.0
+        """
+        autograd.backward(self, grad)
 
-    def __rsub__(self, other: Number) -> Value:
-        return _binary(ops.SUB, _lift(other), self)
+    # backward's fast path (engine/fast.py): the same walk and sums, read from the slots
+    _fast_backward = staticmethod(fast.backward)
 
-    def __mul__(self, other: Value | Number) -> Value:
-        return _binary(ops.MUL, self, other if type(other) is Value else _lift(other))
+    def backward_steps(self, grad: Number = 1.0) -> Iterator[BackwardStep]:
+        """``backward()`` one edge at a time: yields a ``BackwardStep`` after applying each.
 
-    def __rmul__(self, other: Number) -> Value:
-        return _binary(ops.MUL, _lift(other), self)
+        >>> w = Value(2.0, label="w"); x = Value(0.5, label="x")
+        >>> L = w * x; L.label = "L"
+        >>> for step in L.backward_steps():
+        ...     print(step)
+        dL/dw += ∂L/∂w · dL/dL = 0.5000 · 1.0000 = 0.5000
+        dL/dx += ∂L/∂x · dL/dL = 2.0000 · 1.0000 = 2.0000
+        """
+        return autograd.backward_steps(self, grad)
 
-    def __truediv__(self, other: Value | Number) -> Value:
-        return _binary(ops.DIV, self, other if type(other) is Value else _lift(other))
-
-    def __rtruediv__(self, other: Number) -> Value:
-        return _binary(ops.DIV, _lift(other), self)
-
-    def __pow__(self, exponent: Value | Number) -> Value:
-        if isinstance(exponent, Value):
-            return _binary(ops.POW, self, exponent)
-        return _with_constant(ops.POW_CONST, self, _as_float(exponent))
-
-    def __rpow__(self, base: Number) -> Value:
-        return _binary(ops.POW, _lift(base), self)
-
-    def __neg__(self) -> Value:
-        return _unary(ops.NEG, self)
+    # -- the operators and functions ------------------------------------------
+    # Every one (+ - * / ** -x abs, exp log tanh ...) is an op of the table, and
+    # ``register`` (below) gives Value its method: ``x * y`` is ``apply(ops.MUL, x, y)``.
+    # Each is its own primitive, so a drawn graph shows what was written.
 
     def __pos__(self) -> Value:
         return self
-
-    def __abs__(self) -> Value:
-        return _unary(ops.ABS, self)
 
     # -- comparisons look at the data; equality stays identity ----------------
     # While engine.compile traces fn (in this thread or task only), each of them asks
@@ -643,117 +260,209 @@ class Value:
             refuse(self, "bool", None)
         return True
 
-    # -- functions ----------------------------------------------------------
+    # -- copying and pickling ---------------------------------------------------
 
-    def exp(self) -> Value:
-        """e ** self; the local derivative is the output itself."""
-        return _unary(ops.EXP, self)
+    def __deepcopy__(self, memo: dict) -> Value:
+        """``copy.deepcopy``: this node and the whole graph below it, copied without recursion.
 
-    def log(self) -> Value:
-        """Natural logarithm; defined for positive data only."""
-        return _unary(ops.LOG, self)
-
-    def sqrt(self) -> Value:
-        """Square root; defined for data >= 0."""
-        return _unary(ops.SQRT, self)
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent, in (-1, 1); local derivative 1 - tanh²."""
-        return _unary(ops.TANH, self)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x), in (0, 1), computed without overflow; local derivative σ(1 - σ)."""
-        return _unary(ops.SIGMOID, self)
-
-    def relu(self) -> Value:
-        """max(0, x); its slope at 0 is taken as 0, as in PyTorch."""
-        return _unary(ops.RELU, self)
-
-    def leaky_relu(self, slope: Number = 0.01) -> Value:
-        """x for x > 0, else slope · x."""
-        return _with_constant(ops.LEAKY_RELU, self, _as_float(slope))
-
-    def softplus(self) -> Value:
-        """log(1 + e^x), a smooth relu, computed without overflow; local derivative σ(x)."""
-        return _unary(ops.SOFTPLUS, self)
-
-    def maximum(self, other: Value | Number) -> Value:
-        """The larger of self and other (NaN if either is NaN), as ``torch.maximum``.
-
-        The gradient goes to the larger input; at a tie each gets half of it.
-
-        >>> a, b = Value(2.0), Value(2.0)
-        >>> m = a.maximum(b)
-        >>> m.backward()
-        >>> m.data, a.grad, b.grad
-        (2.0, 0.5, 0.5)
+        Nodes are copied parents first (``topological_order``), so a graph of
+        any depth works; a node shared in the original is shared in the copy,
+        and ``memo`` keeps nodes copied earlier in the same ``deepcopy`` call.
+        The table's ops are immutable records: the copy refers to the same ones.
         """
-        return _binary(ops.MAXIMUM, self, other if type(other) is Value else _lift(other))
+        for node in autograd.topological_order(self):
+            if id(node) in memo:
+                continue
+            if type(node._primitive) is HandBuilt or node._runs_a_closure():
+                raise TypeError(
+                    f"copy.deepcopy cannot copy {describe(node)}, made by {node.op!r} by hand: "
+                    f"its _backward closure refers to the original nodes. Copy the numbers "
+                    f"(Value(v.data)) and build the copy again"
+                )
+            twin = object.__new__(Value)
+            twin.data, twin.grad, twin.label = node.data, node.grad, node.label
+            twin._primitive, twin._constant = node._primitive, node._constant
+            twin._x = None if node._x is None else memo[id(node._x)]
+            twin._y = None if node._y is None else memo[id(node._y)]
+            twin._dx, twin._dy = node._dx, node._dy
+            if node.__dict__:  # user attributes (p.m, ...)
+                twin.__dict__.update(copy.deepcopy(node.__dict__, memo))
+            memo[id(node)] = twin
+        return memo[id(self)]
 
-    def sin(self) -> Value:
-        """Sine (radians)."""
-        return _unary(ops.SIN, self)
+    def __reduce_ex__(self, protocol: int):
+        """Pickling: a leaf pickles (data, grad, label, user attributes); a computed node refuses.
 
-    def cos(self) -> Value:
-        """Cosine (radians)."""
-        return _unary(ops.COS, self)
-
-    # -- gradients ----------------------------------------------------------
-
-    # backward's fast path: the walk and the pass read from the slots (see the functions)
-    _backward_walk = staticmethod(_backward_walk)
-    _backward_pass = staticmethod(_backward_pass)
-
-    def _chain_rule(self) -> None:
-        """Push this node's gradient to its parents once: ``parent.grad += ∂self/∂parent · grad``.
-
-        What ``node._backward()`` runs: micrograd's per-node step, which its
-        lecture calls by hand after setting ``o.grad = 1.0``. A closure
-        assigned to a node's ``_backward`` (micrograd's way of defining an op)
-        runs instead for that node.
-
-        >>> a = Value(3.0); b = Value(4.0)
-        >>> c = a * b
-        >>> c.grad = 1.0
-        >>> c._backward(); c._backward()
-        >>> a.grad, b.grad
-        (8.0, 6.0)
+        A computed node's graph holds the engine's derivative rules (functions
+        that do not pickle) and, pickled alone, would lose its identity with
+        the leaves it was computed from.
         """
-        x = self._x
-        if x is not None:
-            x.grad += self._dx * self.grad
-            y = self._y
-            if y is not None:
-                y.grad += self._dy * self.grad
-
-    _backward = _Backward()  # micrograd's name: _chain_rule, or the closure a node was given
-
-    def backward(self, grad: Number = 1.0) -> None:
-        """Fill in ``.grad`` of every node this one depends on (d self / d node).
-
-        Leaves accumulate (``+=``) across calls, as in PyTorch, so zero them
-        between training steps; every other node holds this call's gradient.
-
-        >>> x = Value(3.0)
-        >>> y = x * x
-        >>> y.backward(); y.backward()
-        >>> x.grad      # 6.0 twice: leaves accumulate
-        12.0
-        """
-        autograd.backward(self, grad)
-
-    def backward_steps(self, grad: Number = 1.0) -> Iterator[BackwardStep]:
-        """``backward()`` one edge at a time: yields a ``BackwardStep`` after applying each.
-
-        >>> w = Value(2.0, label="w"); x = Value(0.5, label="x")
-        >>> L = w * x; L.label = "L"
-        >>> for step in L.backward_steps():
-        ...     print(step)
-        dL/dw += ∂L/∂w · dL/dL = 0.5000 · 1.0000 = 0.5000
-        dL/dx += ∂L/∂x · dL/dL = 2.0000 · 1.0000 = 2.0000
-        """
-        return autograd.backward_steps(self, grad)
+        if self._x is not None:
+            raise TypeError(
+                f"cannot pickle {describe(self)}, computed by {self.op!r}: a computed Value "
+                f"carries its graph. Pickle its number (v.data) or a leaf "
+                f"(Value(v.data, label=v.label)); for a model, save its parameters "
+                f"(Module.save, state_dict); copy.deepcopy copies whole graphs"
+            )
+        return super().__reduce_ex__(protocol)
 
 
-# A node has slots for two inputs (_x, _y): every primitive in the table must fit.
-assert all(op.arity <= 2 for op in ops.OPS), "an op with more inputs needs more slots in Value"
+def _data(x: object) -> float:
+    """The number behind an operand of a comparison."""
+    return x.data if isinstance(x, Value) else as_float(x)
+
+
+# -- applying an op ------------------------------------------------------------------
+
+
+def apply(op: ops.Op, *args: Value | Number) -> Value:
+    """``op`` of ``args`` as a new node: what each operator and method of ``Value`` does.
+
+    ``args`` are the op's inputs (Values, or numbers, which become constant
+    leaves), then its constant if it takes one (the 2 of ``x ** 2``). The op's
+    ``forward`` gives the node's data; its ``derivative`` gives, now, during the
+    forward pass, the local derivative with respect to each input, which
+    ``backward`` multiplies later. Outside the op's domain it raises, naming the
+    inputs; under ``no_grad`` the node records nothing; under ``detect_anomaly`` a
+    NaN or inf raises. (The methods run engine/fast.py's equivalent.)
+
+    >>> x = Value(3.0, label="x")
+    >>> y = apply(ops.MUL, x, 2)
+    >>> y.data, y.op, y.local_grads
+    (6.0, '*', (2.0, 3.0))
+    """
+    inputs = tuple(a if isinstance(a, Value) else Value(a) for a in args[: op.arity])
+    constant = as_float(args[op.arity]) if op.has_constant else None
+    xs = [x.data for x in inputs] + ([constant] if op.has_constant else [])
+    problem = op.outside_domain(*xs) if op.outside_domain is not None else None
+    if problem is not None:
+        raise domain_error(problem, inputs, constant)
+    try:
+        data = op.forward(*xs)
+    except OverflowError:
+        raise overflow_error(op.name, inputs, constant) from None
+    out = Value(data)
+    out._constant = constant
+    mode = _mode.get()
+    if mode & ANOMALY and not math.isfinite(data):
+        raise anomaly_error(op.symbol, data, inputs if constant is None else (*inputs, constant))
+    if mode & NO_GRAD:
+        return out  # a leaf: no parents, no local derivatives
+    local_grads = op.derivative(data, *xs)
+    out._primitive = op
+    out._x, out._dx = inputs[0], local_grads[0]
+    if op.arity == 2:
+        out._y, out._dy = inputs[1], local_grads[1]
+    return out
+
+
+# -- Value's methods come from the table -------------------------------------------
+
+
+def register(op: ops.Op) -> ops.Op | None:
+    """Make ``op`` one of Value's ops: an entry of the table, and the method it names.
+
+    An op with the name of one already in the table replaces it (entry and
+    method); the op it replaced is returned, so that registering that one again
+    puts everything back. Each method holds its op, so a changed rule reaches
+    Value only by registering it.
+
+    >>> cube = ops.Op("cube", "cube", 1, lambda x: x**3, lambda out, x: (3 * x * x,),
+    ...               ("3x²",), syntax="cube({0})", method="cube")
+    >>> register(cube) is None
+    True
+    >>> Value(2.0).cube().local_grads
+    (12.0,)
+    >>> _ = unregister("cube")
+    """
+    if op.arity > 2:
+        raise ValueError(f"op {op.name!r} takes {op.arity} inputs; a Value node holds two")
+    if hasattr(Value, op.method) and op.method not in _GIVEN:
+        raise ValueError(
+            f"op {op.name!r} cannot have the method {op.method!r}: Value has its own "
+            f"{op.method!r}, which no op of the table gives it"
+        )
+    for known in ops.OPS:
+        if known.method == op.method and known.name != op.name:
+            if known.has_constant == op.has_constant:  # (x ** y and x ** 2 share __pow__)
+                raise ValueError(
+                    f"op {op.name!r} cannot have the method {op.method!r}: op {known.name!r} has it"
+                )
+    replaced = _entry(op.name)
+    if replaced is None:
+        ops.OPS = (*ops.OPS, op)
+    else:
+        ops.OPS = tuple(op if known is replaced else known for known in ops.OPS)
+    _give_method(op.method)
+    if replaced is not None and replaced.method != op.method:
+        _give_method(replaced.method)
+    return replaced
+
+
+def unregister(name: str) -> ops.Op:
+    """Take the op called ``name`` out of the table, and its method off Value; return it."""
+    removed = _entry(name)
+    if removed is None:
+        raise KeyError(f"no op is called {name!r}")
+    ops.OPS = tuple(known for known in ops.OPS if known is not removed)
+    _give_method(removed.method)
+    return removed
+
+
+def _entry(name: str) -> ops.Op | None:
+    return next((known for known in ops.OPS if known.name == name), None)
+
+
+def _give_method(name: str) -> None:
+    """Value's method ``name`` (and its reflection, ``__radd__`` for ``__add__``), made from
+    the op(s) of the table that name it; none left: the method goes."""
+    named = [op for op in ops.OPS if op.method == name]
+    by_value = next((op for op in named if not op.has_constant), None)
+    by_number = next((op for op in named if op.has_constant), None)
+    reflection = f"__r{name[2:]}" if name.startswith("__") else None
+    method = reflected = None
+    if by_value is not None:
+        method = (fast.unary if by_value.arity == 1 else fast.binary)(by_value, Value)
+        if reflection is not None and by_value.arity == 2:
+            reflected = fast.reflected(method, Value)
+    if by_number is not None:
+        number_method = fast.constant_method(by_number, Value)
+        method = number_method if method is None else fast.either(method, number_method, Value)
+    _set_method(name, method, named)
+    if reflection is not None:
+        _set_method(reflection, reflected, [by_value] if reflected else [])
+
+
+_GIVEN: set[str] = set()  # the names of the methods the table gave Value
+
+
+def _set_method(name: str, method: Callable | None, named: list[ops.Op]) -> None:
+    if method is None:
+        if name in _GIVEN:
+            delattr(Value, name)
+            _GIVEN.discard(name)
+        return
+    _GIVEN.add(name)
+    method.__name__ = name
+    method.__qualname__ = f"Value.{name}"
+    method.__doc__ = "\n".join(map(_doc, named))
+    setattr(Value, name, method)
+
+
+def _doc(op: ops.Op) -> str:
+    """A method's docstring, from its op's entry: what it computes, its local derivatives."""
+    names = ["x", "y"][: op.arity] + ([op.constant] if op.has_constant else [])
+    where = "".join(f" {_sentence(e.message.partition(': ')[2])}." for e in op.domain)
+    return (
+        f"{op.syntax.format(*names)} as a new node (op {op.name!r}); its local derivatives, "
+        f"as the table writes them: {', '.join(op.formulas)}.{where}"
+    )
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+for _op in ops.OPS:
+    _give_method(_op.method)
+del _op

@@ -20,72 +20,39 @@ is slow. Mistakes in the options give one clear line and exit status 2.
 from __future__ import annotations
 
 import argparse
-import copy
-import io
 import math
 import os
 import shutil
 import sys
 import time
+from dataclasses import dataclass
 
-import engine
-from engine import Value, draw_graph, gc_paused
 from engine.cli.usage import UsageError, dot_missing, usage_errors
 from engine.utils.arguments import at_least, greater_than, whole_number
 from engine.utils.files import write_together
 
-from . import datasets, plot
+from . import datasets
+from .demo import (
+    DATASETS,
+    DEMO_NOISE,
+    DIGITS_BATCH,
+    DIGITS_EPOCHS,
+    DIGITS_HIDDEN,
+    DIGITS_INIT,
+    DIGITS_RESULTS,
+    DIGITS_TEST,
+    MIN_SAMPLES,
+    RESULTS,
+    digit_pictures,
+    evaluated,
+    held_out_results,
+    pictures,
+    say_if_slow,
+)
 from .layers import MLP
 from .optim import OPTIMIZERS
-from .predict import classify
 from .serialize import model_json
-from .train import LOSSES, evaluate, fit
-
-#: What a run writes into --out: all of them, or (if anything fails) none.
-RESULTS = ("loss.png", "decision_boundary.png", "neuron.png", "model.json")
-#: ... on the digits, whose 64 inputs have no decision boundary to draw.
-DIGITS_RESULTS = ("loss.png", "confusion_matrix.png", "weights.png", "model.json")
-
-DATASETS = {
-    "moons": lambda n, noise, seed: datasets.moons(n=n, noise=noise, seed=seed),
-    "circles": lambda n, noise, seed: datasets.circles(n=n, noise=noise, seed=seed),
-    "spirals": lambda n, noise, seed: datasets.spirals(n=n, noise=noise, seed=seed),
-    "blobs": lambda n, noise, seed: datasets.blobs(n=n, std=noise, seed=seed),
-    "xor": lambda n, noise, seed: datasets.xor(),
-    "digits": lambda n, noise, seed: datasets.digits(),
-}
-
-# Learning rates that train the demo's small networks in ~100 epochs (PyTorch's defaults,
-# tuned for big networks, are slower here: Adam's 1e-3 would need thousands of epochs).
-DEMO_LR = {
-    "sgd": 0.3,
-    "momentum": 0.05,
-    "adagrad": 0.1,
-    "rmsprop": 0.01,
-    "adadelta": 1.0,
-    "adam": 0.05,
-    "adamw": 0.05,
-}
-
-# The noise each dataset is drawn with unless --noise says otherwise (blobs: the std).
-DEMO_NOISE = {"moons": 0.1, "circles": 0.05, "spirals": 0.2, "blobs": 1.0, "xor": 0.0}
-
-# The fewest points each dataset can be drawn with: one per class (xor always has its 4).
-MIN_SAMPLES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "xor": 4}
-
-# The digits: the network, the mini-batches (a full batch of 1,437 images would be a graph
-# of millions of Values when eager), the epochs, and the share held out to test on. With 45
-# steps an epoch, Adam's demo rate of 0.05 jumps about and tests worse than 0.01.
-DIGITS_HIDDEN = [32]
-DIGITS_BATCH = 32
-DIGITS_EPOCHS = 30
-DIGITS_LR = {**DEMO_LR, "adam": 0.01, "adamw": 0.01}
-# Weights start scaled to 64 inputs (He's for relu, Xavier's otherwise), not at micrograd's
-# ±1: weights.png then shows what training wrote more than where the weights began (a pixel
-# blank in every image never moves its weight).
-DIGITS_INIT = {"relu": "he", "tanh": "xavier", "sigmoid": "xavier"}
-DIGITS_TEST = 0.2
-
+from .train import History, fit
 
 # Limits that keep a demo run to seconds or minutes. Eager training is pure Python, one
 # scalar at a time: 10,000 points through a 256-wide network take hours per epoch.
@@ -192,12 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--optimizer", choices=list(OPTIMIZERS), default="adam", help="(default: adam)"
     )
-    train.add_argument(
-        "--lr",
-        type=_real,
-        default=None,
-        help="learning rate (default: a demo value per optimizer, adam 0.05; digits 0.01)",
-    )
+    train.add_argument("--lr", type=_real, default=None, help=_lr_help())
     train.add_argument(
         "--epochs", type=_whole, default=None, help=f"(default: 100; digits {DIGITS_EPOCHS})"
     )
@@ -246,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"noise of the data, 0 to {MAX_NOISE:g} (default: moons 0.1, circles 0.05, ...)",
     )
     train.add_argument(
-        "--seed", type=int, default=0, help="seeds the data and the weights (default: 0)"
+        "--seed", type=_whole, default=0, help="seeds the data and the weights (default: 0)"
     )
     train.add_argument("--out", default="out", help="directory for the images (default: out)")
     train.add_argument(
@@ -257,6 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     return parser
+
+
+def _lr_help() -> str:
+    """--lr's help: each registered optimizer's demo learning rates."""
+    demo = ", ".join(f"{name} {cls.demo_lr:g}" for name, cls in OPTIMIZERS.items())
+    digits = [
+        f"{name} {cls.digits_lr:g}"
+        for name, cls in OPTIMIZERS.items()
+        if cls.digits_lr != cls.demo_lr
+    ]
+    on_digits = f"; on digits {', '.join(digits)}" if digits else ""
+    return f"learning rate (default, per optimizer: {demo}{on_digits})"
 
 
 def _check_out(path: str, names: tuple[str, ...]) -> str:
@@ -282,55 +256,74 @@ def _check_out(path: str, names: tuple[str, ...]) -> str:
     return path
 
 
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    return buffer.getvalue()
-
-
-def _neuron_graph(model: MLP, x: list[float]):
-    """The computation of neuron L0.N0 on sample ``x``, on a copy so the model is untouched."""
-    neuron = copy.deepcopy(model.layers[0].neurons[0])  # backward fills the copy's grads
-    out = neuron([Value(xi, label=f"x{i + 1}") for i, xi in enumerate(x)])
-    if len(out.parents) == 1:  # act(z): name the weighted sum as the lesson does
-        out.parents[0].label = "z"
-    out.label = "L0.N0"
-    out.backward()
-    return draw_graph(out)
-
-
-def _one_point_at_a_time(model: MLP, x: list[float]):
-    """``model`` as compiled code, called on one point as plot.decision_boundary calls it."""
-    forward = engine.compile(model, (x,))
-    try:
-        import numpy as np
-    except ImportError:  # pure-Python floats: slower per point, still no graph
-        np = None
-
-    def run(point: list[float]):
-        batch = [point] if np is None else np.asarray([point], dtype=np.float64)
-        out = forward(batch)
-        row = out[0] if np is None else out.tolist()[0]
-        return [Value(v) for v in row] if isinstance(row, list) else Value(row)
-
-    return run
-
-
-def _render_png(graph) -> bytes:
-    import graphviz
-
-    try:
-        return graph.pipe(format="png")
-    except graphviz.ExecutableNotFound:  # dot vanished after the check at the start
-        raise dot_missing("neuron.png") from None
-    except graphviz.CalledProcessError as e:
-        lines = (e.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise OSError(f"Graphviz failed to draw neuron.png: {lines[-1] if lines else e}") from None
-
-
 def train_command(args: argparse.Namespace) -> int:
-    """Train as ``args`` say, print the result, write the pictures and weights; the exit code."""
+    """Train as ``args`` say, print the result, write the pictures and weights; the exit code.
+
+    The steps: check the options and --out → the data and the network → train →
+    evaluate → draw in memory → write every result at once.
+    """
     _check_options(args)
+    _load_matplotlib()
+    run = _Run.of(args)
+    out = _check_out(args.out, run.results)
+    if "neuron.png" in run.results and shutil.which("dot") is None:  # said before training
+        raise dot_missing("neuron.png")
+    X, y = _data(args)
+    held_out = None  # the digits keep a fifth aside, to test on what training never saw
+    if run.digits:
+        X, X_test, y, y_test = datasets.train_test_split(X, y, DIGITS_TEST, seed=args.seed)
+        held_out = (X_test, y_test)
+    model, loss = _network(run, X, y, held_out)
+    try:
+        history = _train(run, model, X, y, loss)
+        _report(run, model, history, X, y, loss)
+        if held_out is not None:
+            predicted = _report_held_out(run, model, *held_out, loss)
+    except _RunFailed as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    # Everything is drawn in memory first: if any picture fails, no file has been written.
+    if held_out is not None:
+        results = digit_pictures(model, history, held_out[1], predicted)
+    else:
+        results = pictures(model, history, X, y, args.compile)
+    results["model.json"] = model_json(model)
+    return _write(out, results, run.results)
+
+
+class _RunFailed(Exception):
+    """Training went wrong, not the options: one line on stderr, nothing written, status 1."""
+
+
+@dataclass
+class _Run:
+    """The options of a run, with its dataset's defaults filled in."""
+
+    args: argparse.Namespace
+    digits: bool
+    results: tuple[str, ...]  # the files it writes
+    hidden: list[int]
+    lr: float
+    batch_size: int | None
+    epochs: int
+    seconds: float = 0.0  # how long training took
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> _Run:
+        digits = args.dataset == "digits"
+        chosen = OPTIMIZERS[args.optimizer]  # each optimizer brings its demo learning rates
+        return cls(
+            args=args,
+            digits=digits,
+            results=DIGITS_RESULTS if digits else RESULTS,
+            hidden=args.hidden or (DIGITS_HIDDEN if digits else [16, 16]),
+            lr=(chosen.digits_lr if digits else chosen.demo_lr) if args.lr is None else args.lr,
+            batch_size=DIGITS_BATCH if digits and args.batch_size is None else args.batch_size,
+            epochs=args.epochs or (DIGITS_EPOCHS if digits else 100),
+        )
+
+
+def _load_matplotlib() -> None:
     try:
         import matplotlib
     except ImportError:
@@ -340,38 +333,32 @@ def train_command(args: argparse.Namespace) -> int:
         ) from None
     matplotlib.use("Agg")  # files only: works without a display
 
-    digits = args.dataset == "digits"
-    names = DIGITS_RESULTS if digits else RESULTS
-    out = _check_out(args.out, names)
-    if "neuron.png" in names and shutil.which("dot") is None:  # said before training
-        raise dot_missing("neuron.png")
-    X, y = _data(args)
-    held_out = None  # the digits keep a fifth aside, to test on what training never saw
-    if digits:
-        X, X_test, y, y_test = datasets.train_test_split(X, y, DIGITS_TEST, seed=args.seed)
-        held_out = (X_test, y_test)
-    classes = len(set(y))
+
+def _network(run: _Run, X: list, y: list, held_out: tuple | None) -> tuple[MLP, str]:
+    """The network for the data (one output for two classes) and its loss, said in a line."""
+    args, classes = run.args, len(set(y))
     loss = "bce_with_logits" if classes == 2 else "cross_entropy"
-    hidden = args.hidden or (DIGITS_HIDDEN if digits else [16, 16])
     model = MLP(
         len(X[0]),
-        [*hidden, 1 if classes == 2 else classes],
+        [*run.hidden, 1 if classes == 2 else classes],
         activation=args.activation,
         seed=args.seed,
-        init=DIGITS_INIT[args.activation] if digits else "uniform",
+        init=DIGITS_INIT[args.activation] if run.digits else "uniform",
     )
-    lr = (DIGITS_LR if digits else DEMO_LR)[args.optimizer] if args.lr is None else args.lr
-    batch_size = DIGITS_BATCH if digits and args.batch_size is None else args.batch_size
-    epochs = args.epochs or (DIGITS_EPOCHS if digits else 100)
-
     what = f"{len(X)} images, {len(held_out[0])} held out" if held_out else f"{len(X)} points"
-    batches = "" if batch_size is None else f", batches of {batch_size}"
+    batches = "" if run.batch_size is None else f", batches of {run.batch_size}"
     print(
         f"{args.dataset}: {what}, {classes} classes; {model}; "
-        f"{args.optimizer} lr={lr:g}{batches}; loss {loss}"
+        f"{args.optimizer} lr={run.lr:g}{batches}; loss {loss}"
     )
+    return model, loss
+
+
+def _train(run: _Run, model: MLP, X: list, y: list, loss: str) -> History:
+    """``fit`` as the options say, timed; a run that diverges is a failure."""
+    args = run.args
     if not args.compile:
-        _say_if_slow(model, X, y, loss, epochs)
+        say_if_slow(model, X, y, loss, run.epochs)
     started = time.perf_counter()
     try:
         history = fit(
@@ -380,9 +367,9 @@ def train_command(args: argparse.Namespace) -> int:
             y,
             loss=loss,
             optimizer=args.optimizer,
-            lr=lr,
-            epochs=epochs,
-            batch_size=batch_size,
+            lr=run.lr,
+            epochs=run.epochs,
+            batch_size=run.batch_size,
             patience=args.patience,
             min_delta=args.min_delta,
             progress=not args.no_progress,
@@ -390,44 +377,50 @@ def train_command(args: argparse.Namespace) -> int:
             compile=args.compile,
         )
     except (OverflowError, ValueError) as e:  # e.g. exp overflowing after a huge step
-        print(f"error: training failed: {e}; try a smaller --lr", file=sys.stderr)
-        return 1
-    seconds = time.perf_counter() - started
+        raise _RunFailed(f"training failed: {e}; try a smaller --lr") from None
+    run.seconds = time.perf_counter() - started
     if history.stop_reason == "diverged":
         bad = "" if history.bad_parameter is None else f", {history.bad_parameter} is nan or inf"
-        print(
-            f"error: training diverged in epoch {history.epochs} (loss {history.loss[-1]}{bad}); "
-            f"nothing written; try a smaller --lr than {lr:g}",
-            file=sys.stderr,
+        raise _RunFailed(
+            f"training diverged in epoch {history.epochs} (loss {history.loss[-1]}{bad}); "
+            f"nothing written; try a smaller --lr than {run.lr:g}"
         )
-        return 1
-    final_loss, accuracy = _evaluate(model, X, y, loss, args.compile)
+    return history
+
+
+def _report(run: _Run, model: MLP, history: History, X: list, y: list, loss: str) -> None:
+    """Print how training went and the loss and accuracy it reached on its data."""
+    final_loss, accuracy = evaluated(model, X, y, loss, run.args.compile)
     # fit measures each epoch's loss before its step, so a last step too far shows only here.
     if not math.isfinite(final_loss):
         largest = max(abs(p.data) for p in model.parameters())
-        print(
-            f"error: training diverged: after epoch {history.epochs} the loss is {final_loss} "
-            f"(weights up to {largest:.3g}); nothing written; try a smaller --lr than {lr:g}",
-            file=sys.stderr,
+        raise _RunFailed(
+            f"training diverged: after epoch {history.epochs} the loss is {final_loss} "
+            f"(weights up to {largest:.3g}); nothing written; try a smaller --lr than {run.lr:g}"
         )
-        return 1
     stopped = " (early stopping)" if history.stop_reason == "early_stopping" else ""
-    print(f"trained {history.epochs} epochs in {seconds:.1f}s{stopped}")
-    on = " (training)" if digits else ""
+    print(f"trained {history.epochs} epochs in {run.seconds:.1f}s{stopped}")
+    on = " (training)" if run.digits else ""
     print(f"final loss {final_loss:.4f}, accuracy {accuracy:.1%}{on}")
-    if held_out is not None:
-        test_loss, test_accuracy = _evaluate(model, *held_out, loss, args.compile)
-        print(
-            f"test loss {test_loss:.4f}, accuracy {test_accuracy:.1%} "
-            f"({len(held_out[0])} held-out images)"
-        )
 
-    # Everything is drawn in memory first: if any picture fails, no file has been written.
-    if digits:
-        results = _digit_pictures(model, history, *held_out, args.compile)
-    else:
-        results = _pictures(model, history, X, y, args.compile)
-    results["model.json"] = model_json(model)
+
+def _report_held_out(run: _Run, model: MLP, X_test: list, y_test: list, loss: str) -> list:
+    """Print the loss and accuracy on the held-out images; their predicted classes."""
+    results = held_out_results(model, X_test, y_test, loss, run.args.compile)
+    test_loss, test_accuracy, predicted = results
+    print(
+        f"test loss {test_loss:.4f}, accuracy {test_accuracy:.1%} ({len(X_test)} held-out images)"
+    )
+    if predicted is None:
+        raise _RunFailed(
+            f"the held-out images give a loss of {test_loss}: the trained weights overflow "
+            f"on them; nothing written; try a smaller --lr than {run.lr:g}"
+        )
+    return predicted
+
+
+def _write(out: str, results: dict[str, bytes], names: tuple[str, ...]) -> int:
+    """Write every result into ``out`` at once, or none; the exit code."""
     folder = out if out.endswith(os.sep) else out + os.sep
     # One run's results appear together or not at all: never a new loss.png beside an old
     # model.json.
@@ -464,78 +457,6 @@ def _data(args: argparse.Namespace) -> tuple[list, list]:
             "(one per class)"
         )
     return DATASETS[args.dataset](n, noise, args.seed)
-
-
-def _evaluate(model: MLP, X: list, y: list, loss: str, compiled: bool) -> tuple[float, float]:
-    """The loss and accuracy on (X, y); a loss of nan when the weights make it overflow."""
-    try:
-        return evaluate(model, X, y, loss=loss, compile=compiled)
-    except (OverflowError, ValueError):  # e.g. exp of a huge logit
-        return math.nan, math.nan
-
-
-def _say_if_slow(model: MLP, X: list, y: list, loss: str, epochs: int) -> None:
-    """Before eager training, say how long it will take when an epoch takes a second or more.
-
-    Timed, not guessed: forward, loss and backward on a few samples, scaled to the data.
-    """
-    k = min(len(X), 8)
-    started = time.perf_counter()
-    with gc_paused():
-        LOSSES[loss]([model(x) for x in X[:k]], y[:k]).backward()
-    epoch = (time.perf_counter() - started) / k * len(X)
-    model.zero_grad()  # the probe's gradients are not training's
-    if epoch >= 1.0:
-        total = f", {_duration(epoch * epochs)} for {epochs} epochs" if epochs > 1 else ""
-        print(
-            f"eager training, one Value at a time: about {_duration(epoch)} an epoch{total}; "
-            f"--compile runs the same training as generated code on whole batches, many "
-            f"times faster"
-        )
-
-
-def _duration(seconds: float) -> str:
-    """A rough duration in words: '12 s', '4 min', '1.5 h'."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def _pictures(model: MLP, history, X: list, y: list, compiled: bool) -> dict[str, bytes]:
-    """A 2-D run's pictures: the loss curve, the decision boundary and one neuron's graph."""
-    import matplotlib.pyplot as plt
-
-    drawn = _one_point_at_a_time(model, X[0]) if compiled else model
-    results = {}
-    for name, make in (
-        ("loss.png", lambda: plot.loss_curve(history)),
-        ("decision_boundary.png", lambda: plot.decision_boundary(drawn, X, y, resolution=60)),
-    ):
-        fig = make()
-        results[name] = _png(fig)
-        plt.close(fig)
-    results["neuron.png"] = _render_png(_neuron_graph(model, X[0]))
-    return results
-
-
-def _digit_pictures(model: MLP, history, X_test, y_test, compiled: bool) -> dict[str, bytes]:
-    """A digits run's pictures: the loss curve, the confusion matrix on the held-out digits,
-    and the first layer's weights as 8×8 images."""
-    import matplotlib.pyplot as plt
-
-    predicted = classify(model, X_test, compile=compiled)
-    results = {}
-    for name, make in (
-        ("loss.png", lambda: plot.loss_curve(history)),
-        ("confusion_matrix.png", lambda: plot.confusion_matrix(y_test, predicted)),
-        ("weights.png", lambda: plot.weight_images(model.layers[0])),
-    ):
-        fig = make()
-        results[name] = _png(fig)
-        plt.close(fig)
-    return results
 
 
 def _unchanged(out: str, names: tuple[str, ...]) -> str:

@@ -20,10 +20,10 @@ import gzip
 import math
 import numbers
 import random
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from importlib import resources
 
-from engine.utils.arguments import at_least, in_range, number, whole_number
+from engine.utils.arguments import at_least, in_range, number, sequence, whole_number
 
 __all__ = ["xor", "moons", "circles", "spirals", "blobs", "digits", "train_test_split"]
 
@@ -275,12 +275,7 @@ def samples_and_targets(X: Sequence, y: Sequence, caller: str) -> tuple[list, li
     Traceback (most recent call last):
     ValueError: X has 1 samples but y has 0 targets
     """
-    data = []
-    for name, values in (("X", X), ("y", y)):
-        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-            raise TypeError(f"{name} must be a list, got {type(values).__name__}")
-        data.append(list(values))
-    X, y = data
+    X, y = sequence("X", X), sequence("y", y)
     if len(X) == 0:
         raise ValueError(f"X is empty: {caller} needs at least one sample")
     if len(X) != len(y):

@@ -25,7 +25,7 @@ from engine import Value, no_grad
 from engine.utils.arguments import whole_number
 
 if TYPE_CHECKING:
-    from .optim import Optimizer
+    from .optimizer import Optimizer
 
 __all__ = ["trajectory", "loss_grid"]
 

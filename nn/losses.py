@@ -206,7 +206,7 @@ def _class_index(t: object, n_classes: int, fn: str) -> int:
     return int(t)
 
 
-def _is_index(t: object) -> bool:
+def is_class_index(t: object) -> bool:
     return isinstance(t, numbers.Integral) and not isinstance(t, bool)
 
 
@@ -266,7 +266,7 @@ def cross_entropy(logits, target) -> Value:
     """
     fn = "cross_entropy"
     flat = isinstance(logits, Sequence) and bool(logits) and all(_is_scalar(z) for z in logits)
-    if _is_index(target) or isinstance(target, Value):
+    if is_class_index(target) or isinstance(target, Value):
         if isinstance(logits, Sequence) and not flat:
             raise TypeError(
                 f"{fn}: one class index {target} goes with one sample's scores; for a batch "

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from engine.utils.arguments import at_least, whole_number
 
 if TYPE_CHECKING:
-    from .optim import Optimizer
+    from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "StepLR", "ExponentialLR"]
 

@@ -19,13 +19,12 @@ what saving and loading use.
 
 from __future__ import annotations
 
-import numbers
 import os
 from collections.abc import Mapping
 from typing import Any
 
 from engine import Value
-from engine.utils.arguments import finite_float
+from engine.utils.arguments import number
 
 from .serialize import load_module, save_module
 
@@ -81,12 +80,7 @@ class Module:
             raise ValueError(
                 f"state does not match {type(self).__name__}'s parameters: " + "; ".join(problems)
             )
-        values = {}
-        for name in expected:
-            weight = finite_float(state[name])
-            if weight is None:
-                raise _not_a_weight(name, state[name])
-            values[name] = weight
+        values = {name: number(f"parameter {name!r}", state[name]) for name in expected}
         for name, p in named:
             p.data = values[name]
 
@@ -99,17 +93,6 @@ class Module:
     def load(self, path: str | os.PathLike) -> None:
         """Read weights saved by ``save`` into this module; a bad file changes nothing."""
         load_module(self, path)
-
-
-def _not_a_weight(name: str, value: object) -> Exception:
-    """Why ``value`` cannot be the weight ``name``: not a number, or no finite float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return TypeError(
-            f"parameter {name!r} must be a number, got {type(value).__name__}: {value!r}"
-        )
-    # An int beyond any float can be typed into a saved file.
-    shown = "too large for a float" if isinstance(value, numbers.Integral) else repr(value)
-    return ValueError(f"parameter {name!r} is {shown}: weights must be finite")
 
 
 def _preview(names: list[str], limit: int = 5) -> str:

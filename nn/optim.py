@@ -25,11 +25,15 @@ The usual loop::
 >>> abs(w.data) < 1e-4                        # w² is smallest at 0
 True
 
-Each optimizer writes its update once, as ``rule(θ, g, state, hyper, xp)``,
-in arithmetic that works on one float and on a whole array alike.
-``opt.step()`` runs it on every parameter's float; ``opt.packed()`` runs it
-on one array holding all of them (a training loop's fast path), and its
-``write_back()`` leaves the same numbers as as many ``step()`` calls.
+Each optimizer writes its update rule once, as ``rule(group, xp)``: it reads
+its hyperparameters from the group by name, as torch's optimizers do, and
+returns ``update(θ, g, state)``, arithmetic that works on one float and on a
+whole array alike. ``opt.step()`` runs it on every parameter's float;
+``opt.packed()`` runs it on one array holding all of them (a training loop's
+fast path), and its ``write_back()`` leaves the same numbers as as many
+``step()`` calls. The base class, ``Optimizer``, lives in ``nn.optimizer``;
+``@register`` there makes each optimizer known to ``fit`` and ``python -m nn``
+by name (``OPTIMIZERS``).
 
 Learning-rate schedules live in ``nn.lr_scheduler`` and the path an optimizer
 takes in ``nn.landscape``; both are importable from here too, so that
@@ -39,20 +43,23 @@ takes in ``nn.landscape``; both are importable from here too, so that
 from __future__ import annotations
 
 import inspect
-import math
-import numbers
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import SimpleNamespace
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from engine import Value
-from engine.utils.arguments import at_least, flag, in_range, number, whole_number
+from engine.utils.arguments import at_least, flag, in_range, number
 
 from .landscape import trajectory
 from .lr_scheduler import ExponentialLR, StepLR
-
-#: What an update rule computes with: one float, or an array of them (numpy, …).
-Tensor = Any
+from .optimizer import (
+    FLOATS,  # noqa: F401 - importable from here, as before
+    OPTIMIZERS,
+    Optimizer,
+    Packed,
+    Tensor,
+    Update,
+    register,
+)
 
 __all__ = [
     "Optimizer",
@@ -65,6 +72,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "OPTIMIZERS",
+    "register",
     # importable from here as before; they live in nn.lr_scheduler and nn.landscape
     "StepLR",
     "ExponentialLR",
@@ -72,348 +80,7 @@ __all__ = [
 ]
 
 
-class Optimizer:
-    """The base of every optimizer, shaped like ``torch.optim.Optimizer(params, defaults)``.
-
-    - ``defaults``: the hyperparameters it was built with, ``{"lr": 0.1, ...}``.
-    - ``param_groups``: one group, ``{"params": [...], **defaults}``. ``step`` reads
-      the hyperparameters from it, so a scheduler (or you) changing ``lr`` takes effect.
-    - ``opt.lr``, ``opt.betas``, …: the group's hyperparameters as attributes;
-      assigning one checks it as the constructor does.
-    - ``state[p]``: a dict per parameter (``{"step": 3, "exp_avg": …}``, the names
-      torch uses), filled at the first step.
-    - ``state_dict()`` / ``load_state_dict()``: all of that as plain JSON data, so a
-      run saved mid-way and resumed continues exactly as if never stopped.
-
-    A subclass checks its arguments, passes them to ``__init__`` as ``defaults``,
-    says what a parameter's state starts as (``_initial_state``) and writes its
-    update once, as ``rule(theta, g, state, hyper, xp)``: arithmetic, plus
-    ``xp.sqrt``/``xp.maximum`` where it needs them, so the same rule moves one
-    float parameter (``step``; ``xp`` is ``FLOATS``) or an array of all of them
-    (``packed``; ``xp`` is the array's namespace). ``hyper`` holds the
-    hyperparameters in the order of ``defaults``; the rule updates ``state`` and
-    returns the new θ. Floats in, floats out, so an update never records graph.
-    Its constructor takes ``(params, **defaults)``.
-
-    >>> from engine import Value
-    >>> opt = SGD([Value(1.0)], lr=0.1, momentum=0.9)
-    >>> opt.defaults["momentum"], opt.param_groups[0]["lr"], opt.lr
-    (0.9, 0.1, 0.1)
-    >>> opt
-    SGD(1 parameter, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False)
-    """
-
-    #: The state entries the rule takes a square root of, each with what it is: sums
-    #: and means of squares, never below 0. ``load_state_dict`` refuses one that is.
-    _non_negative: Mapping[str, str] = {}
-
-    def __init__(self, params: Iterable[Value], defaults: Mapping[str, Any]) -> None:
-        self.params: list[Value] = _parameter_list(params)
-        self.defaults: dict[str, Any] = dict(defaults)
-        self.param_groups: list[dict[str, Any]] = [{"params": self.params, **self.defaults}]
-        self.state: dict[Value, dict[str, Any]] = {p: {} for p in self.params}
-
-    @classmethod
-    def default_lr(cls) -> float | None:
-        """The learning rate this optimizer's signature gives, None if ``lr`` is required.
-
-        >>> Adam.default_lr(), SGD.default_lr()
-        (0.001, None)
-        """
-        default = inspect.signature(cls).parameters["lr"].default
-        return None if default is inspect.Parameter.empty else default
-
-    def zero_grad(self) -> None:
-        """Set every parameter's ``.grad`` to 0 before the next backward pass."""
-        for p in self.params:
-            p.grad = 0.0
-
-    def step(self) -> None:
-        """Update every parameter from its ``.grad``: one step of the optimizer's ``rule``."""
-        rule, states = self.rule, self.state
-        for group in self.param_groups:
-            # Read once per step, not once per parameter.
-            hyper = _rule_hyperparameters(group, self.defaults)
-            initial = self._initial_state(group)
-            for p in group["params"]:
-                state = states[p]
-                if not state and initial:
-                    state.update(initial)  # created at the first step, as torch does
-                p.data = rule(p.data, p.grad, state, hyper, FLOATS)
-
-    @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        """The new θ after one step from gradient g; updates ``state`` in place.
-
-        θ and g are floats (``xp`` is ``FLOATS``) or arrays (``xp`` their namespace);
-        ``hyper`` holds the group's hyperparameters in the order of ``defaults``.
-        """
-        raise NotImplementedError
-
-    def _initial_state(self, group: Mapping[str, Any]) -> dict[str, Any]:
-        """What a parameter's state holds before its first step (nothing, by default)."""
-        return {}
-
-    def packed(self, xp: Any = None) -> Packed:
-        """The parameters as one array, stepped by the same rule: for fast training loops.
-
-        ``packed().data`` holds every parameter's value in ``params`` order,
-        ``.step(grad)`` runs one step of the rule on whole arrays (the state is
-        packed too), and ``.write_back()`` puts data and state back into the
-        Values and ``opt.state`` — the same numbers ``opt.step()`` would have
-        reached in as many steps. ``xp`` is the array namespace (numpy by default).
-
-        >>> from engine import Value
-        >>> w, b = Value(1.0), Value(-2.0)
-        >>> opt = Adam([w, b], lr=0.1)
-        >>> run = opt.packed()
-        >>> for _ in range(3):
-        ...     run.step(2 * run.data)               # the gradient of w² + b²
-        >>> run.write_back()
-        >>> round(w.data, 6), round(b.data, 6), opt.state[w]["step"]
-        (0.701586, -1.700623, 3)
-        """
-        return Packed(self, xp)
-
-    # -- hyperparameters as attributes -------------------------------------------------
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called when ordinary lookup fails: opt.lr, opt.betas, … read the group.
-        groups = self.__dict__.get("param_groups")
-        if groups and name != "params" and name in groups[0]:
-            return groups[0][name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        groups = self.__dict__.get("param_groups")
-        if groups and name != "params" and name in groups[0]:
-            checked = self._checked({**_hyperparameters(groups[0]), name: value})
-            for group in groups:
-                group[name] = checked[name]
-        else:
-            object.__setattr__(self, name, value)
-
-    def _checked(self, hyperparameters: Mapping[str, Any]) -> dict[str, Any]:
-        """The hyperparameters as this optimizer's constructor checks and stores them."""
-        return type(self)(self.params, **hyperparameters).defaults
-
-    # -- saving and resuming -----------------------------------------------------------
-
-    def state_dict(self) -> dict[str, Any]:
-        """The hyperparameters and per-parameter state as JSON-safe data (torch's layout).
-
-        Parameters are named by their position: ``{"state": {0: {...}, ...},
-        "param_groups": [{"lr": ..., ..., "params": [0, 1, ...]}]}``.
-
-        >>> import json
-        >>> from engine import Value
-        >>> w = Value(1.0); w.grad = 2.0
-        >>> opt = SGD([w], lr=0.1, momentum=0.9); opt.step()
-        >>> saved = opt.state_dict()
-        >>> saved["state"], saved["param_groups"][0]["params"]
-        ({0: {'momentum_buffer': 2.0}}, [0])
-        >>> resumed = SGD([w], lr=0.5)
-        >>> resumed.load_state_dict(json.loads(json.dumps(saved)))
-        >>> resumed.lr, resumed.momentum, resumed.state[w]
-        (0.1, 0.9, {'momentum_buffer': 2.0})
-        """
-        index = {p: i for i, p in enumerate(self.params)}
-        groups = [
-            {**_jsonable(_hyperparameters(group)), "params": [index[p] for p in group["params"]]}
-            for group in self.param_groups
-        ]
-        state = {index[p]: dict(s) for p, s in self.state.items() if s}
-        return {"state": state, "param_groups": groups}
-
-    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore what ``state_dict`` returned (also after a trip through JSON).
-
-        Everything is checked before anything changes: the parameter count, the
-        hyperparameters (as the constructor checks them) and every state entry.
-        A state_dict loads only if both ``step()`` and ``packed()`` (the path
-        ``fit(compile=True)`` takes) can resume from it, so nothing fails later:
-
-        - each entry is a finite number and ``step`` a whole number from 0 to
-          2**53 (the counts a float holds exactly; no run takes more steps);
-        - an entry the rule takes a square root of (``sum``, ``square_avg``,
-          ``acc_delta``, ``exp_avg_sq``, ``max_exp_avg_sq``: sums and means of
-          squares) is >= 0;
-        - every parameter has state, or none has (a fresh start with these
-          hyperparameters), and every parameter is at the same ``step``.
-
-        The last rule refuses what torch accepts: there a parameter whose
-        ``.grad`` is None is skipped, so it may have no state or fewer steps.
-        Here every parameter has a gradient and ``step()`` moves all of them
-        together, so a state_dict this optimizer saved always passes; a partial
-        one (from torch, or edited) cannot be packed into one array per entry.
-        Relations between entries that the rule keeps but does not need are not
-        checked (centered RMSProp's ``grad_avg``² <= ``square_avg``, amsgrad's
-        ``max_exp_avg_sq`` >= ``exp_avg_sq``): the next step resumes from either.
-        A mismatch raises ValueError/TypeError naming the entry and the
-        parameter, and leaves the optimizer as it was.
-
-        >>> from engine import Value
-        >>> w, b = Value(1.0), Value(2.0)
-        >>> opt = Adam([w, b])
-        >>> saved = {"state": {0: {"step": 3, "exp_avg": 0.1, "exp_avg_sq": -0.5}},
-        ...          "param_groups": [{**opt.state_dict()["param_groups"][0]}]}
-        >>> opt.load_state_dict(saved)
-        Traceback (most recent call last):
-        ValueError: exp_avg_sq of parameter 0 must be >= 0, got -0.5: it is a running mean ...
-        >>> saved["state"][0]["exp_avg_sq"] = 0.5
-        >>> opt.load_state_dict(saved)
-        Traceback (most recent call last):
-        ValueError: the state_dict has state for parameter 0 but none for parameter 1: ...
-        >>> opt.state[w]                          # nothing changed
-        {}
-        """
-        if not isinstance(state_dict, Mapping) or set(state_dict) != {"state", "param_groups"}:
-            raise ValueError("an optimizer state_dict is a dict with 'state' and 'param_groups'")
-        groups, saved_state = state_dict["param_groups"], state_dict["state"]
-        if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], Mapping):
-            raise ValueError("the state_dict must hold exactly one parameter group")
-        group = groups[0]
-        ids = group.get("params")
-        if not isinstance(ids, list) or len(ids) != len(self.params):
-            count = len(ids) if isinstance(ids, list) else "no"
-            raise ValueError(
-                f"the state_dict is for {count} parameters; this optimizer has {len(self.params)}"
-            )
-        hyper = {k: v for k, v in group.items() if k != "params"}
-        missing, unexpected = set(self.defaults) - set(hyper), set(hyper) - set(self.defaults)
-        if missing or unexpected:
-            raise ValueError(
-                f"the state_dict's hyperparameters are not {type(self).__name__}'s: "
-                f"missing {sorted(missing)}, unexpected {sorted(unexpected)}"
-            )
-        checked = self._checked(hyper)  # JSON's list of betas becomes a tuple again
-        seen: set[int] = set()
-        for i in ids:
-            if isinstance(i, bool) or not isinstance(i, int) or i < 0:
-                raise ValueError(
-                    f"the state_dict's 'params' holds {_shown(i)}: parameter ids are whole "
-                    "numbers >= 0"
-                )
-            if i in seen:
-                raise ValueError(f"the state_dict's 'params' lists parameter {_shown(i)} twice")
-            seen.add(i)
-        by_id = {_param_id(i): p for i, p in zip(ids, self.params, strict=True)}
-        if not isinstance(saved_state, Mapping):
-            raise ValueError("the state_dict's 'state' must be a dict of parameter id -> state")
-        state = {p: {} for p in self.params}
-        for key, entry in saved_state.items():
-            if _param_id(key) not in by_id:
-                raise ValueError(f"the state_dict has state for an unknown parameter {key!r}")
-            state[by_id[_param_id(key)]] = _checked_state(
-                entry, self._initial_state(checked), f"parameter {key}", self._non_negative
-            )
-        _check_in_step([(i, state[p]) for i, p in zip(ids, self.params, strict=True)])
-        for g in self.param_groups:
-            g.update(checked)
-        self.state = state
-
-    def __repr__(self) -> str:
-        n = len(self.params)
-        hyper = ", ".join(f"{k}={v!r}" for k, v in _hyperparameters(self.param_groups[0]).items())
-        return f"{type(self).__name__}({n} parameter{'' if n == 1 else 's'}, {hyper})"
-
-
-def _float_maximum(a: float, b: float) -> float:
-    """max(a, b) as numpy's maximum: a NaN on either side wins, and a tie gives b."""
-    return a if a > b or a != a else b
-
-
-#: What ``xp`` is when a rule updates one float: the two functions rules call besides
-#: arithmetic. A rule on arrays gets the arrays' own namespace (numpy, …) instead.
-FLOATS = SimpleNamespace(sqrt=math.sqrt, maximum=_float_maximum)
-
-
-class Packed:
-    """An optimizer's parameters and state as arrays, stepped by its rule (``opt.packed()``).
-
-    - ``data``: a 1-D array of every parameter's value, in ``optimizer.params`` order.
-    - ``state``: the per-parameter state with one array per entry (``exp_avg``, …);
-      entries every parameter shares (``step``) stay one number.
-    - ``step(grad)``: one step of the rule on the whole arrays; ``grad`` is in the
-      order of ``data`` (default: every parameter's ``.grad``).
-    - ``write_back()``: data and state into the Values and ``optimizer.state``.
-
-    Until ``write_back`` the Values and ``optimizer.state`` keep what they held when
-    packed, so do not call ``optimizer.step()`` in between. The hyperparameters are
-    read from ``optimizer.param_groups`` at every step, so schedulers work as usual.
-    """
-
-    def __init__(self, optimizer: Optimizer, xp: Any = None) -> None:
-        if xp is None:
-            try:
-                import numpy as xp  # only packed training needs numpy; import nn stays light
-            except ImportError:
-                raise ModuleNotFoundError(
-                    "opt.packed() needs numpy (pip install numpy), or pass an array "
-                    "namespace: opt.packed(xp)"
-                ) from None
-        self.optimizer = optimizer
-        self.xp = xp
-        params = optimizer.params
-        self.data = xp.asarray([p.data for p in params], dtype=xp.float64)
-        self.state: dict[str, Any] = _pack_state([optimizer.state[p] for p in params], xp)
-
-    def step(self, grad: Any = None) -> None:
-        """One step of the optimizer's rule on every parameter at once."""
-        opt, xp = self.optimizer, self.xp
-        (group,) = opt.param_groups  # one group, holding every parameter
-        if grad is None:
-            grad = [p.grad for p in opt.params]
-        # A copy the rule may keep (SGD's first momentum buffer is the gradient itself).
-        g = xp.asarray(grad, dtype=xp.float64, copy=True)
-        if g.shape != self.data.shape:
-            raise ValueError(
-                f"grad must have shape {tuple(self.data.shape)} (one entry per parameter), "
-                f"got {tuple(g.shape)}"
-            )
-        if not self.state:  # the first step, as in Optimizer.step
-            initial = opt._initial_state(group)
-            self.state.update({k: _column(v, self.data.shape, xp) for k, v in initial.items()})
-        hyper = _rule_hyperparameters(group, opt.defaults)
-        self.data = opt.rule(self.data, g, self.state, hyper, xp)
-
-    def write_back(self) -> None:
-        """Put the packed data and state into the Values and ``optimizer.state``."""
-        params = self.optimizer.params
-        for p, x in zip(params, _floats(self.data), strict=True):
-            p.data = x
-        columns = {k: _floats(v) for k, v in self.state.items() if not _shared(v)}
-        for i, p in enumerate(params):
-            self.optimizer.state[p].update(
-                {k: columns[k][i] if k in columns else v for k, v in self.state.items()}
-            )
-
-
-def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
-    """``init`` with other defaults for some arguments, its signature otherwise unchanged.
-
-    For an optimizer that is another with other defaults (``Momentum`` is SGD
-    with momentum=0.9): its signature still lists, in torch's order, every
-    argument, and is written once, in the optimizer it is made from.
-    """
-    signature = inspect.signature(init)
-    assert set(defaults) <= set(signature.parameters), "only existing arguments get new defaults"
-    changed = signature.replace(
-        parameters=[
-            p.replace(default=defaults[p.name]) if p.name in defaults else p
-            for p in signature.parameters.values()
-        ]
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        bound = changed.bind(self, *args, **kwargs)
-        bound.apply_defaults()
-        init(*bound.args, **bound.kwargs)
-
-    __init__.__signature__ = changed  # type: ignore[attr-defined]
-    return __init__
-
-
+@register("sgd", demo_lr=0.3)
 class SGD(Optimizer):
     r"""Stochastic gradient descent, optionally with momentum (torch.optim.SGD).
 
@@ -462,21 +129,55 @@ class SGD(Optimizer):
         return {"momentum_buffer": None} if group["momentum"] != 0 else {}
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, momentum, dampening, weight_decay, nesterov = hyper
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty folded into the gradient
-        if momentum != 0:
-            b = state["momentum_buffer"]
-            if b is None:
-                b = g  # first step: the buffer is the gradient, not dampened
-            else:
-                b = momentum * b + (1 - dampening) * g  # velocity
-            state["momentum_buffer"] = b
-            g = g + momentum * b if nesterov else b  # nesterov looks ahead along b
-        return theta - lr * g  # step downhill
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        momentum = group["momentum"]  # μ
+        dampening = group["dampening"]  # τ
+        weight_decay = group["weight_decay"]  # λ
+        nesterov = group["nesterov"]
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty folded into the gradient
+            if momentum != 0:
+                b = state["momentum_buffer"]
+                if b is None:
+                    b = g  # first step: the buffer is the gradient, not dampened
+                else:
+                    b = momentum * b + (1 - dampening) * g  # velocity
+                state["momentum_buffer"] = b
+                g = g + momentum * b if nesterov else b  # nesterov looks ahead along b
+            return theta - lr * g  # step downhill
+
+        return update
 
 
+def _with_defaults(init: Callable[..., None], **defaults: Any) -> Callable[..., None]:
+    """``init`` with other defaults for some arguments, its signature otherwise unchanged.
+
+    For an optimizer that is another with other defaults (``Momentum`` is SGD
+    with momentum=0.9): its signature still lists, in torch's order, every
+    argument, and is written once, in the optimizer it is made from.
+    """
+    signature = inspect.signature(init)
+    assert set(defaults) <= set(signature.parameters), "only existing arguments get new defaults"
+    changed = signature.replace(
+        parameters=[
+            p.replace(default=defaults[p.name]) if p.name in defaults else p
+            for p in signature.parameters.values()
+        ]
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        bound = changed.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        init(*bound.args, **bound.kwargs)
+
+    __init__.__signature__ = changed  # type: ignore[attr-defined]
+    return __init__
+
+
+@register("momentum", demo_lr=0.05)
 class Momentum(SGD):
     """SGD with momentum 0.9: ``SGD(params, lr, momentum=0.9, …)``; the rule is SGD's.
 
@@ -491,6 +192,7 @@ class Momentum(SGD):
     __init__ = _with_defaults(SGD.__init__, momentum=0.9)
 
 
+@register("adagrad", demo_lr=0.1)
 class AdaGrad(Optimizer):
     r"""Adagrad (torch.optim.Adagrad): each weight's step shrinks with its gradient history.
 
@@ -540,16 +242,24 @@ class AdaGrad(Optimizer):
         return {"step": 0, "sum": group["initial_accumulator_value"]}
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, lr_decay, weight_decay, initial_accumulator_value, eps = hyper
-        t = state["step"] = state["step"] + 1
-        clr = lr / (1 + (t - 1) * lr_decay)  # decayed learning rate
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
-        return theta - clr * (g / (xp.sqrt(s) + eps))  # big history, small step
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        lr_decay = group["lr_decay"]  # η
+        weight_decay = group["weight_decay"]  # λ
+        eps = group["eps"]  # ε (τ, initial_accumulator_value, is the state's start)
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            t = state["step"] = state["step"] + 1
+            clr = lr / (1 + (t - 1) * lr_decay)  # decayed learning rate
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            s = state["sum"] = state["sum"] + g * g  # sum of squared gradients
+            return theta - clr * (g / (xp.sqrt(s) + eps))  # big history, small step
+
+        return update
 
 
+@register("rmsprop", demo_lr=0.01)
 class RMSProp(Optimizer):
     r"""RMSprop (torch.optim.RMSprop): divide by a running RMS of recent gradients.
 
@@ -611,23 +321,33 @@ class RMSProp(Optimizer):
         return state
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, alpha, eps, weight_decay, momentum, centered = hyper
-        state["step"] += 1
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g  # mean g²
-        if centered:
-            g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g  # mean g
-            # v - ḡ² >= 0 in exact arithmetic; the maximum guards a rounding error below zero.
-            v = xp.maximum(v - g_avg * g_avg, 0.0)
-        denom = xp.sqrt(v) + eps  # the running RMS
-        if momentum > 0:
-            b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / denom
-            return theta - lr * b  # momentum on the normalised step
-        return theta - lr * (g / denom)  # the normalised step
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        alpha = group["alpha"]  # α
+        eps = group["eps"]  # ε
+        weight_decay = group["weight_decay"]  # λ
+        momentum = group["momentum"]  # μ
+        centered = group["centered"]
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            state["step"] += 1
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            v = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * g * g  # mean g²
+            if centered:
+                g_avg = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * g  # mean g
+                # v - ḡ² >= 0 in exact arithmetic; the maximum guards a rounding error below 0.
+                v = xp.maximum(v - g_avg * g_avg, 0.0)
+            denom = xp.sqrt(v) + eps  # the running RMS
+            if momentum > 0:
+                b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / denom
+                return theta - lr * b  # momentum on the normalised step
+            return theta - lr * (g / denom)  # the normalised step
+
+        return update
 
 
+@register("adadelta", demo_lr=1.0)
 class AdaDelta(Optimizer):
     r"""Adadelta (torch.optim.Adadelta): steps sized by past steps, so units match.
 
@@ -676,18 +396,28 @@ class AdaDelta(Optimizer):
         return {"step": 0, "square_avg": 0.0, "acc_delta": 0.0}
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, rho, eps, weight_decay = hyper
-        state["step"] += 1
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g  # mean g²
-        u = state["acc_delta"]
-        delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g  # RMS of steps / RMS of g
-        state["acc_delta"] = rho * u + (1 - rho) * delta * delta  # running mean of Δx²
-        return theta - lr * delta
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        rho = group["rho"]  # ρ
+        eps = group["eps"]  # ε
+        weight_decay = group["weight_decay"]  # λ
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            state["step"] += 1
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            v = state["square_avg"] = rho * state["square_avg"] + (1 - rho) * g * g  # mean g²
+            u = state["acc_delta"]
+            delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g  # RMS of steps / RMS of g
+            state["acc_delta"] = rho * u + (1 - rho) * delta * delta  # running mean of Δx²
+            return theta - lr * delta  # step
+
+        return update
 
 
+# With 45 mini-batch steps an epoch on the digits, Adam's demo rate of 0.05 jumps about
+# and tests worse than 0.01.
+@register("adam", demo_lr=0.05, digits_lr=0.01)
 class Adam(Optimizer):
     r"""Adam (torch.optim.Adam): momentum plus RMSprop, with bias correction.
 
@@ -750,26 +480,39 @@ class Adam(Optimizer):
         return state
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, betas, eps, weight_decay, amsgrad = hyper
-        if weight_decay != 0:
-            g = g + weight_decay * theta  # L2 penalty
-        return _adam(theta, g, state, lr, betas, eps, amsgrad, xp)
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        weight_decay = group["weight_decay"]  # λ
+        moments = _adam_moments(group, xp)
+
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            if weight_decay != 0:
+                g = g + weight_decay * theta  # L2 penalty
+            return moments(theta, g, state)  # then the step from the moments
+
+        return update
 
 
-def _adam(theta: Tensor, g: Tensor, state: dict, lr, betas, eps, amsgrad, xp: Any) -> Tensor:
+def _adam_moments(group: Mapping[str, Any], xp: Any) -> Update:
     """Adam's rule from the moments on: what Adam and AdamW share."""
-    beta1, beta2 = betas
-    t = state["step"] = state["step"] + 1
-    m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g  # first moment
-    v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g  # second moment
-    m_hat = m / (1 - beta1**t)  # bias correction: m and v started at 0
-    if amsgrad:
-        v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)  # never shrinks
-    v_hat = v / (1 - beta2**t)
-    return theta - lr * m_hat / (xp.sqrt(v_hat) + eps)  # eps outside the root
+    lr = group["lr"]  # γ
+    beta1, beta2 = group["betas"]  # β₁, β₂
+    eps = group["eps"]  # ε
+    amsgrad = group["amsgrad"]
+
+    def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+        t = state["step"] = state["step"] + 1
+        m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * g  # first moment
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * g * g  # 2nd
+        m_hat = m / (1 - beta1**t)  # bias correction: m and v started at 0
+        if amsgrad:
+            v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)  # never shrinks
+        v_hat = v / (1 - beta2**t)
+        return theta - lr * m_hat / (xp.sqrt(v_hat) + eps)  # eps outside the root
+
+    return update
 
 
+@register("adamw", demo_lr=0.05, digits_lr=0.01)
 class AdamW(Adam):
     r"""AdamW (torch.optim.AdamW): Adam with decoupled weight decay, default 1e-2.
 
@@ -801,87 +544,16 @@ class AdamW(Adam):
     __init__ = _with_defaults(Adam.__init__, weight_decay=1e-2)
 
     @staticmethod
-    def rule(theta: Tensor, g: Tensor, state: dict, hyper: tuple, xp: Any) -> Tensor:
-        lr, betas, eps, weight_decay, amsgrad = hyper
-        theta = theta * (1 - lr * weight_decay)  # θ ← θ - γλθ: shrink θ itself, not its gradient
-        return _adam(theta, g, state, lr, betas, eps, amsgrad, xp)  # then Adam's moments
+    def rule(group: Mapping[str, Any], xp: Any) -> Update:
+        lr = group["lr"]  # γ
+        weight_decay = group["weight_decay"]  # λ
+        moments = _adam_moments(group, xp)
 
+        def update(theta: Tensor, g: Tensor, state: dict) -> Tensor:
+            theta = theta * (1 - lr * weight_decay)  # θ ← θ - γλθ: shrink θ, not its gradient
+            return moments(theta, g, state)  # then Adam's moments
 
-#: Optimizers by the lower-case names ``fit`` and the command line accept.
-OPTIMIZERS: dict[str, type[Optimizer]] = {
-    "sgd": SGD,
-    "momentum": Momentum,
-    "adagrad": AdaGrad,
-    "rmsprop": RMSProp,
-    "adadelta": AdaDelta,
-    "adam": Adam,
-    "adamw": AdamW,
-}
-
-
-# -- helpers ------------------------------------------------------------------------------
-
-
-def _rule_hyperparameters(group: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple:
-    """The group's hyperparameters in the order the rule takes them: that of ``defaults``."""
-    return tuple([group[name] for name in defaults])
-
-
-def _shared(value: object) -> bool:
-    """True for a state entry every parameter shares (a step count, an unset buffer)."""
-    return value is None or isinstance(value, (int, float))
-
-
-def _column(value: Any, shape: tuple, xp: Any) -> Any:
-    """A state entry for a packed run: a float becomes an array, a shared entry stays."""
-    return xp.full(shape, value, dtype=xp.float64) if isinstance(value, float) else value
-
-
-def _pack_state(states: Sequence[Mapping[str, Any]], xp: Any) -> dict[str, Any]:
-    """The per-parameter state dicts as one dict of arrays (see ``Packed``)."""
-    keys = states[0].keys()
-    if any(s.keys() != keys for s in states):
-        raise ValueError("packed() needs every parameter's state to hold the same entries")
-    packed: dict[str, Any] = {}
-    for key in keys:
-        values = [s[key] for s in states]
-        if isinstance(values[0], float):
-            packed[key] = xp.asarray(values, dtype=xp.float64)
-        elif any(v != values[0] or type(v) is not type(values[0]) for v in values):
-            raise ValueError(
-                f"packed() needs every parameter at the same point, but their {key!r} differ"
-            )
-        else:
-            packed[key] = values[0]
-    return packed
-
-
-def _floats(array: Any) -> list[float]:
-    """A 1-D array as a list of Python floats."""
-    if hasattr(array, "tolist"):
-        return array.tolist()
-    return [float(array[i]) for i in range(array.shape[0])]
-
-
-def _parameter_list(params: object) -> list[Value]:
-    if isinstance(params, Value):
-        raise TypeError("params must be a list of Values, e.g. model.parameters() or [w, b]")
-    try:
-        result = list(params)  # type: ignore[call-overload]
-    except TypeError:
-        raise TypeError(
-            f"params must be an iterable of Values, got {type(params).__name__}"
-        ) from None
-    if not result:
-        raise ValueError("the optimizer got an empty list of parameters")
-    for p in result:
-        if isinstance(p, Mapping):
-            raise TypeError("parameter groups (dicts) are not supported: pass one list of Values")
-        if not isinstance(p, Value):
-            raise TypeError(f"every parameter must be a Value, got {type(p).__name__}: {p!r}")
-    if len(set(result)) != len(result):
-        raise ValueError("a parameter appears twice in params; it would be updated twice")
-    return result
+        return update
 
 
 def _betas(betas: object) -> tuple[float, float]:
@@ -893,101 +565,3 @@ def _betas(betas: object) -> tuple[float, float]:
         in_range("betas[0]", betas[0], 0.0, 1.0, high_open=True),
         in_range("betas[1]", betas[1], 0.0, 1.0, high_open=True),
     )
-
-
-def _hyperparameters(group: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in group.items() if k != "params"}
-
-
-def _jsonable(hyper: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in hyper.items()}
-
-
-def _param_id(key: object) -> object:
-    """A parameter id as saved: an int, or its digits after a trip through JSON."""
-    if isinstance(key, str) and key.isdigit():
-        return int(key)
-    return key
-
-
-def _checked_state(
-    entry: object, initial: Mapping[str, Any], where: str, non_negative: Mapping[str, str]
-) -> dict[str, Any]:
-    """A saved per-parameter state, checked against what this optimizer keeps.
-
-    ``non_negative`` names the entries that must be >= 0 (and what each one is).
-    """
-    if not isinstance(entry, Mapping):
-        raise ValueError(f"the state of {where} must be a dict, got {type(entry).__name__}")
-    if not entry:
-        return {}
-    if set(entry) != set(initial):
-        raise ValueError(
-            f"the state of {where} holds {sorted(entry)}; this optimizer keeps {sorted(initial)}"
-        )
-    result: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key == "step":
-            result[key] = _step_count(value, where)
-        else:
-            result[key] = number(f"{key} of {where}", value)
-            if key in non_negative and not result[key] >= 0:
-                raise ValueError(
-                    f"{key} of {where} must be >= 0, got {result[key]:g}: it is "
-                    f"{non_negative[key]}, and the next step takes its square root"
-                )
-    return result
-
-
-#: The largest step count a state may hold: a float counts exactly up to here (the bias
-#: corrections compute β**t with it), and no run takes anywhere near as many steps.
-_MAX_STEP = 2**53
-
-
-def _step_count(value: object, where: str) -> int:
-    """A saved step count: a whole number from 0 to ``_MAX_STEP``."""
-    name = f"the step count of {where}"
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        if not 0 <= value <= _MAX_STEP:
-            raise ValueError(
-                f"{name} must be a whole number from 0 to 2**53 = {_MAX_STEP}, got "
-                f"{_shown(int(value))}" + (": no run takes that many steps" if value > 0 else "")
-            )
-    return whole_number(name, value, 0)
-
-
-def _shown(value: object) -> str:
-    """A value as a message shows it: an int too long to read by its size, else its repr."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
-        return f"about {'-' if value < 0 else ''}10**{math.log10(abs(value)):.0f}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _check_in_step(states: Sequence[tuple[object, Mapping[str, Any]]]) -> None:
-    """Refuse checked states (id, state) that leave some parameters behind the others.
-
-    ``step()`` moves every parameter together and ``packed()`` holds one array per
-    entry and one step count for all, so every parameter has state or none has,
-    and every parameter is at the same step.
-    """
-    stepped = [(i, s) for i, s in states if s]
-    if not stepped:
-        return
-    missing = [i for i, s in states if not s]
-    if missing:
-        raise ValueError(
-            f"the state_dict has state for parameter {stepped[0][0]} but none for parameter "
-            f"{missing[0]}: every parameter needs its state, or none does (step() moves them "
-            "all at once, and fit(compile=True) packs their states together); to keep only "
-            "the hyperparameters, load it with 'state': {}"
-        )
-    first, first_state = stepped[0]
-    for i, s in stepped[1:]:
-        if s.get("step") != first_state.get("step"):
-            raise ValueError(
-                f"the step count of parameter {i} is {s['step']} but that of parameter "
-                f"{first} is {first_state['step']}: every parameter must be at the same step "
-                "(step() moves them all at once, and fit(compile=True) packs one count for "
-                "all); to keep only the hyperparameters, load it with 'state': {}"
-            )

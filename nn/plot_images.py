@@ -12,7 +12,7 @@ import math
 from collections.abc import Hashable, Iterable, Sequence
 
 from engine import Value
-from engine.utils.arguments import finite_float, whole_number
+from engine.utils.arguments import finite_float, sequence, whole_number
 
 from .canvas import figure_and_axes, pyplot
 
@@ -204,9 +204,7 @@ def _shape(shape) -> tuple[int, int]:
 
 def _images(X, rows: int, cols: int, name: str) -> list[list[list[float]]]:
     """Every sample of X as a rows × cols grid of finite floats, or a clear error."""
-    if isinstance(X, (str, bytes)) or not isinstance(X, Iterable):
-        raise TypeError(f"{name} must be a list of images, got {type(X).__name__}")
-    samples = list(X)
+    samples = sequence(name, X, of="images")
     if not samples:
         raise ValueError(f"{name} is empty: there is no image to draw")
     if len(samples) > MAX_IMAGES:
@@ -231,9 +229,7 @@ def _images(X, rows: int, cols: int, name: str) -> list[list[list[float]]]:
 
 
 def _labels(values, name: str) -> list:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be a list of class labels, got {type(values).__name__}")
-    labels = list(values)
+    labels = sequence(name, values, of="class labels")
     for i, label in enumerate(labels):
         if not isinstance(label, Hashable):
             raise TypeError(f"{name}[{i}] is {label!r}, not a class label (an int or a string)")

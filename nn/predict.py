@@ -20,12 +20,12 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 from engine import Value, no_grad
-from engine.utils.arguments import flag, number
+from engine.utils.arguments import flag, number, sequence
 
-from .train import _compiled_outputs
+from .train_compiled import compiled_outputs
 
 __all__ = ["predict", "classify"]
 
@@ -51,11 +51,11 @@ def predict(model: Callable, X: Sequence, *, compile: bool = False) -> list:  # 
     """
     if not callable(model):
         raise TypeError(f"model must be callable (e.g. an MLP), got {type(model).__name__}")
-    samples = _samples(X)
+    samples = sequence("X", X, of="samples")
     if not samples:
         return []
     if flag("compile", compile):
-        return _compiled_outputs(model, samples)
+        return compiled_outputs(model, samples)
     with no_grad():  # no parents recorded: each sample's nodes go as soon as it is read
         return [_floats(model(x)) for x in samples]
 
@@ -88,12 +88,6 @@ def classify(
         _class_of(output, threshold, i)
         for i, output in enumerate(predict(model, X, compile=compile))
     ]
-
-
-def _samples(X: Sequence) -> list:
-    if isinstance(X, (str, bytes)) or not isinstance(X, Iterable):
-        raise TypeError(f"X must be a list of samples, got {type(X).__name__}")
-    return list(X)
 
 
 def _floats(output) -> float | list[float]:

@@ -27,12 +27,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from engine.utils.files import atomic_write
-
-if TYPE_CHECKING:
-    from .module import Module
 
 __all__ = [
     "FORMAT",
@@ -64,16 +62,27 @@ _LIMIT = (
 )
 
 
+class Saveable(Protocol):
+    """What saving and loading need of a model (``nn.Module`` has it): its architecture as
+    plain data and its weights by name. ``module.py`` calls this module, never the reverse."""
+
+    def config(self) -> dict[str, Any]: ...
+
+    def state_dict(self) -> dict[str, float]: ...
+
+    def load_state_dict(self, state: Mapping[str, object]) -> None: ...
+
+
 class CheckpointError(ValueError):
     """A saved-model file that cannot be loaded: unreadable, corrupt, or for another model."""
 
 
-def save_module(module: Module, path: str | os.PathLike) -> None:
+def save_module(module: Saveable, path: str | os.PathLike) -> None:
     """Write ``module``'s config and weights to ``path`` as JSON (see the module docstring)."""
     atomic_write(path, model_json(module))
 
 
-def model_json(module: Module) -> bytes:
+def model_json(module: Saveable) -> bytes:
     """The file ``save`` writes for ``module`` (UTF-8 JSON), checked to be loadable again.
 
     >>> from nn import MLP
@@ -174,7 +183,7 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a finite number")
 
 
-def load_module(module: Module, path: str | os.PathLike) -> None:
+def load_module(module: Saveable, path: str | os.PathLike) -> None:
     """Load weights saved by ``save_module`` into ``module``; on any problem nothing changes."""
     where = os.fspath(path)
     document = read_checkpoint(where)

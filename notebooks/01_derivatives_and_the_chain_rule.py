@@ -32,6 +32,7 @@
 # %%
 # %matplotlib inline
 import base64
+import math
 import os
 import random
 import tempfile
@@ -40,6 +41,7 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 
 from engine import Value, chain_rule, draw_graph, gradcheck, save_steps, step_through
+from nn.exercises.lesson1 import check_bell_chain, check_bell_op, check_nudge  # the exercises
 
 random.seed(0)  # nothing below is random, but every lesson starts the same way
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
@@ -110,7 +112,7 @@ print("dy/dx =", x.grad)
 #
 # ## A small neuron, drawn
 #
-# A neuron of a network computes a weighted sum of its input and passes it through an
+# A neuron of a network computes a weighted sum of its inputs and passes it through an
 # **activation function** (활성화 함수) such as `tanh`:
 #
 # `a = tanh(w · x + b)`
@@ -152,10 +154,10 @@ draw_graph(a)
 # How does `w` affect `a`? Not directly: `w` changes `mul1 = w · x`, which changes `z`,
 # which changes `a`. Each link has its local derivative, written on its arrow:
 #
-# - `dmul1/dw = x = 0.5` (a product's derivative with respect to one factor is the
+# - `∂mul1/∂w = x = 0.5` (a product's derivative with respect to one factor is the
 #   other factor),
-# - `dz/dmul1 = 1` (adding `b` passes changes through unchanged),
-# - `da/dz = 1 − tanh(z)² = 1 − a²`.
+# - `∂z/∂mul1 = 1` (adding `b` passes changes through unchanged),
+# - `∂a/∂z = 1 − tanh(z)² = 1 − a²`.
 #
 # The **chain rule** says the effects multiply: if `z` moves twice as fast as `w`, and
 # `a` moves a third as fast as `z`, then `a` moves two thirds as fast as `w`. Let us
@@ -279,3 +281,57 @@ print(report)
 #
 # Next: notebook 2 builds neurons into networks; notebook 3 uses these gradients to
 # learn.
+
+
+# %% [markdown]
+# ## Exercises
+#
+# Three things to do, each ended by a check that says what is right and what is not yet.
+# Run a check as often as you like. (Worked solutions are in `notebooks/solutions/`, for
+# after you have tried.)
+#
+# All three are about a function this notebook has not met, the bell curve
+# `bell(x) = exp(−x²)`, at `x = 0.75`.
+#
+# **1. A slope by nudging.** Measure bell's slope at `x = 0.75` the way this notebook
+# began: nudge `x` by a small `h`, and divide how far `bell` moved by `h`.
+
+
+# %%
+def bell(x):
+    return math.exp(-(x**2))
+
+
+slope = ...  # your measurement: (bell(0.75 + h) - bell(0.75)) / h for a small h
+check_nudge(slope)
+
+# %% [markdown]
+# **2. The chain rule, factor by factor.** Built from a `Value`, bell is three
+# operations in a row: `s = x**2`, then `u = -s`, then `g = u.exp()`. Work out the local
+# derivative of each step at `x = 0.75` — `∂s/∂x`, `∂u/∂s` and `∂g/∂u` — as numbers.
+# Their product is `dg/dx`, the slope you just measured.
+
+# %%
+ds_dx = ...  # ∂s/∂x, for s = x²
+du_ds = ...  # ∂u/∂s, for u = -s
+dg_du = ...  # ∂g/∂u, for g = exp(u)
+check_bell_chain(ds_dx, du_ds, dg_du)
+
+# %% [markdown]
+# **3. Your own op.** `engine.define_op` turns a function and its local derivative into
+# an operation of the engine, like `tanh` or `exp`: graphs record it, `draw_graph` draws
+# it, `backward()` and `compile` use your derivative. Before it accepts the derivative,
+# it compares it with finite differences at a spread of points, so a mistake is caught
+# the moment the op is defined.
+#
+# Write bell's derivative. It is given `out`, bell's result (the way `tanh' = 1 − out²`
+# reuses tanh's result), and `x`, and returns one local derivative per input: a tuple of
+# one. The check defines the op with your derivative.
+
+
+# %%
+def bell_derivative(out, x):
+    return (...,)  # (∂bell/∂x,): exp's derivative at -x², times the derivative of -x²
+
+
+check_bell_op(bell_derivative)  # define_op("bell", bell, bell_derivative), and its check

@@ -43,6 +43,7 @@ import matplotlib.pyplot as plt
 import nn
 from engine import Value, draw_graph
 from nn import MLP, Neuron, datasets, fit
+from nn.exercises.lesson2 import check_composed, check_softmax, check_xor  # the exercises
 
 SEED = 0
 random.seed(SEED)  # and every model below gets its own seeded generator
@@ -297,3 +298,43 @@ for point in ([-2.0, 0.0], [0.0, 1.0]):
 #   a probability per class.
 #
 # Notebook 6 trains bigger classifiers of this kind, on curved and spiral data.
+
+# %% [markdown]
+# ## Exercises
+#
+# Three things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. Collapse a network into one neuron.** A network with two inputs, a hidden layer
+# of two neurons and one output, and no activation anywhere; its weights are below.
+# Without running it, find the one neuron `w1·x1 + w2·x2 + b` that computes the same:
+# multiply the weights along each path from an input to the output, and add the paths.
+# The biases travel the same way.
+
+# %%
+hidden_layer = [[0.5, -1.0, 0.2], [1.5, 0.4, -0.4]]  # h1, h2: weight of x1, of x2, bias
+output_neuron = [2.0, -3.0, 0.3]  # the output: weight of h1, weight of h2, bias
+
+w1, w2, b = ..., ..., ...  # the one neuron equal to the whole network
+check_composed(w1, w2, b)
+
+# %% [markdown]
+# **2. Softmax by hand.** Turn the scores `[1.0, 2.0, 0.5]` into probabilities the way
+# softmax does, with `math.exp` (after `import math`) and a division; compare with
+# `nn.softmax` if you like.
+
+# %%
+probs = ...  # a list of three probabilities, one per class
+check_softmax(probs)
+
+# %% [markdown]
+# **3. XOR by hand.** Training found weights that solve XOR; find some yourself. Choose
+# the weights of a network with two relu neurons in its hidden layer and a linear output
+# (`MLP(2, [2, 1], activation="relu")`) so that the corners `(0, 1)` and `(1, 0)` score
+# above 0 and `(0, 0)` and `(1, 1)` do not. A hint: one hidden neuron can count how many
+# inputs are on; another can fire only when both are.
+
+# %%
+xor_hidden = ...  # two hidden neurons, each [weight of x1, weight of x2, bias]
+xor_output = ...  # the output neuron: [weight of h1, weight of h2, bias]
+check_xor(xor_hidden, xor_output)

@@ -36,6 +36,7 @@ import random
 import matplotlib.pyplot as plt
 
 from engine import Value
+from nn.exercises.lesson3 import check_hump, check_largest_lr, check_step  # the exercises
 
 random.seed(0)  # the lessons start from the same state every time
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
@@ -250,7 +251,7 @@ plt.show()
 
 # %% [markdown]
 # The same four runs as loss against step number (log scale, so that both tiny and huge
-# losses fit): the crawl barely moves, the good rate drops fast, the oscillating one
+# losses fit): the crawl barely moves, the good rate's loss drops fast, the oscillating one
 # falls just as smoothly, and the diverging one climbs. The oscillation does not show
 # here: the weight jumps from one side of the minimum to the other (the panels above),
 # but the loss only depends on how far from the minimum it lands, and that distance
@@ -362,3 +363,37 @@ plt.show()
 # from one `backward()`. How that one call finds every slope is the subject of
 # notebook 5 (backpropagation); how to choose better steps than `lr · slope` is
 # notebook 4 (optimizers).
+
+# %% [markdown]
+# ## Exercises
+#
+# Three things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. One step by hand.** On the same four points, start from `w = 1.0`. Work out the
+# slope `dL/dw = mean(2 · (w·x − y) · x)` there, then one step of gradient descent with
+# `lr = 0.05`.
+
+# %%
+slope = ...  # dL/dw at w = 1.0
+w_new = ...  # w after one step from w = 1.0 with lr = 0.05
+check_step(slope, w_new)
+
+# %% [markdown]
+# **2. The largest learning rate.** The table above said `0.12` oscillates but settles
+# and `0.14` diverges. From the factor `1 − lr · 15` that every step multiplies the
+# distance to the minimum by, work out the largest learning rate that does not diverge.
+# The check runs gradient descent on both sides of it.
+
+# %%
+largest_lr = ...  # the largest learning rate that does not diverge on this loss
+check_largest_lr(largest_lr)
+
+# %% [markdown]
+# **3. Which valley?** From `w = 2` with `lr = 0.01` the walk stopped in the shallow
+# valley. Find the largest starting weight from which the same walk ends in the deeper
+# valley, to within 0.01 below it. Where, between the valleys, is the slope zero?
+
+# %%
+start = ...  # the largest start that still ends in the deeper valley
+check_hump(start)

@@ -42,6 +42,7 @@ from matplotlib.colors import LogNorm
 
 from engine import Value
 from nn import MLP, datasets, fit
+from nn.exercises.lesson4 import check_adam_first_step, check_momentum  # the exercises
 from nn.optim import SGD, AdaDelta, AdaGrad, Adam, AdamW, Momentum, RMSProp, trajectory
 
 SEED = 0
@@ -218,7 +219,7 @@ plt.show()
 # it after 80 epochs. (Momentum was given a tenth of SGD's learning rate: on a steady
 # slope its velocity grows to ten times the gradient, so their long-run step is the
 # same.) AdaDelta again starts slowly. Adam and AdamW draw almost the same curve: with
-# only 33 weights and 80 epochs, the weight decay hardly has anything to act on.
+# only 33 parameters and 80 epochs, the weight decay hardly has anything to act on.
 #
 # Do not read this as a ranking. Each result depends on the learning rate we picked,
 # and with more epochs or other rates the order changes. What the race does show is
@@ -233,3 +234,36 @@ plt.show()
 #   remember the size of each weight's gradients and scale its step; **Adam** does
 #   both; **AdamW** adds a gentle pull of the weights towards zero.
 # - The learning rate still matters, for every one of them.
+
+# %% [markdown]
+# ## Exercises
+#
+# Two things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. Momentum, written out.** Write Momentum's update for one weight: the new velocity
+# `v` from the old one and the gradient `g`, then the step along it. The check runs your
+# update for 10 steps on the curved valley from the black dot (`lr = 0.002`, as in the
+# race) beside `nn.optim.Momentum`, and tells you the first step where they part.
+
+
+# %%
+def momentum_update(w, v, g, lr, momentum=0.9):
+    """One Momentum step for one weight: its new value and velocity, from its gradient g."""
+    v = ...  # the new velocity, from the old one and the gradient
+    w = ...  # the step along the new velocity
+    return w, v
+
+
+check_momentum(momentum_update)
+
+# %% [markdown]
+# **2. Adam's first step, predicted.** At the black dot, `START = (−1.5, 2.0)`, the
+# valley's gradient is `(dL/dw1, dL/dw2) = (−20, −5)`. How far does `Adam(lr=0.05)` move
+# each weight in its very first step? Both of its moving averages start at 0, and the
+# correction for the first steps undoes exactly that: work the step out from the
+# gradient, then check.
+
+# %%
+first_step = ...  # (change of w1, change of w2) in Adam's first step
+check_adam_first_step(first_step)

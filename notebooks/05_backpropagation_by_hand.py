@@ -38,6 +38,7 @@ import matplotlib.pyplot as plt
 import nn.diagram
 from engine import Value, chain_rule, draw_graph
 from nn import MLP
+from nn.exercises.lesson5 import check_w22, check_w32  # the exercises
 
 random.seed(0)  # the weights below are written out, but every lesson starts the same way
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
@@ -354,3 +355,34 @@ print(
 # - Weights further from the output reuse the error signals of the layers after them,
 #   which is why backpropagation starts at the output and works backwards.
 # - Compute every gradient first, then update every weight.
+
+# %% [markdown]
+# ## Exercises
+#
+# Two things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. dE/dw32, factor by factor.** The lesson followed `w31`. Do the same for `w32`,
+# the weight into neuron 3 from neuron 2: its three factors, then their product. The
+# numbers of the forward pass are in `v` (for example `v["a2"].data`), and `t = 0.9`.
+
+# %%
+dz3_dw32 = ...  # ∂z3/∂w32
+da3_dz3 = ...  # ∂a3/∂z3
+dE_da3 = ...  # dE/da3
+dE_dw32 = ...  # their product
+check_w32(dz3_dw32, da3_dz3, dE_da3, dE_dw32)
+
+# %% [markdown]
+# **2. A hidden weight.** `w22` is the weight into hidden neuron 2 from input `x2`. Its
+# path to `E` runs through `z2`, `a2`, `z3` and `a3`:
+# `dE/dw22 = ∂z2/∂w22 · ∂a2/∂z2 · ∂z3/∂a2 · δ3`, where `δ3 = dE/dz3` is the output
+# neuron's error signal, the same one every weight behind neuron 3 reuses.
+
+# %%
+dz2_dw22 = ...  # ∂z2/∂w22
+da2_dz2 = ...  # ∂a2/∂z2
+dz3_da2 = ...  # ∂z3/∂a2
+delta3 = ...  # δ3 = dE/dz3
+dE_dw22 = ...  # their product
+check_w22(dz2_dw22, da2_dz2, dz3_da2, delta3, dE_dw22)

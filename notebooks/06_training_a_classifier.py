@@ -41,6 +41,7 @@ import matplotlib.pyplot as plt
 
 import nn
 from nn import MLP, datasets, evaluate, fit
+from nn.exercises.lesson6 import check_batches, check_cross_entropy, check_no_hidden_moons
 
 SEED = 0
 random.seed(SEED)
@@ -115,9 +116,9 @@ print(history)
 # The **learning curve** — loss and accuracy per epoch — shows the usual shape: a fast
 # drop, then a long flattening tail, until early stopping ends it. The dotted line marks
 # the "best" epoch in the early-stopping sense: the last one that improved on the best
-# loss so far by more than `min_delta`. Later epochs may still shave off a little (the
-# final loss in the summary line is lower than the best epoch's), but less than
-# `min_delta` each time: not worth waiting for.
+# loss so far by more than `min_delta`. Later epochs may still shave off a little (compare
+# the final loss in the summary line with the best epoch's), but less than `min_delta`
+# each time: not worth waiting for.
 # (`fit(..., restore_best_weights=True)` would put back that epoch's weights.)
 
 # %%
@@ -273,3 +274,38 @@ scratch.cleanup()
 # - One output with `bce_with_logits` for yes/no; one output per class with softmax and
 #   `cross_entropy` for several classes.
 # - `save` and `load` keep a trained model as plain JSON.
+
+# %% [markdown]
+# ## Exercises
+#
+# Three things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. Cross-entropy by hand.** A network gives one point the scores `[2.0, 0.5, −1.0]`,
+# and the point's true class is 2. Work out its cross-entropy loss with `math.exp` and
+# `math.log` (after `import math`): softmax, then minus the log of the true class's
+# probability.
+
+# %%
+loss = ...  # the cross-entropy of scores [2.0, 0.5, -1.0] for true class 2
+check_cross_entropy(loss)
+
+# %% [markdown]
+# **2. No hidden layer: predict, then check.** Suppose the moons model had no hidden
+# layer at all: `MLP(2, [1])`, one neuron reading the two inputs, trained the same way.
+# What share of the *test* points would it get right: about 50% (no better than
+# guessing), about 85%, or 100%? Decide first; the check trains it and tells you. (Or
+# try it yourself first: change `[8, 8, 1]` to `[1]` above.)
+
+# %%
+prediction = ...  # 50, 85 or 100 (percent of the test points right)
+check_no_hidden_moons(prediction)
+
+# %% [markdown]
+# **3. How many updates?** The spirals trained on mini-batches of 30: three updates per
+# epoch. With `batch_size=20` on the same 90 points, how many times would the weights be
+# updated in 10 epochs? The check runs that `fit` and counts.
+
+# %%
+steps = ...  # weight updates in 10 epochs, batch_size=20, 90 points
+check_batches(steps)

@@ -41,6 +41,7 @@ import matplotlib.pyplot as plt
 
 from engine import no_grad
 from nn import MLP, datasets, fit
+from nn.exercises.lesson7 import check_edge, check_features, check_hidden_size  # the exercises
 
 SEED = 0
 random.seed(SEED)
@@ -207,3 +208,42 @@ plt.show()
 # - With no hidden layer there is nothing to combine: one straight edge is all a single
 #   neuron can draw. A car photo's wheels and logo are the same idea with millions of
 #   inputs instead of two.
+
+# %% [markdown]
+# ## Exercises
+#
+# Three things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. Where is the edge?** A first-layer neuron computes `tanh(2·x1 − 1·x2 + 0.5)`. Its
+# map is white (0) along the line where the weighted sum is 0. Where does that line cross
+# the `x1` axis (where `x2 = 0`), and where the `x2` axis (where `x1 = 0`)?
+
+# %%
+x1_crossing = ...  # x1 where the edge meets the x1 axis
+x2_crossing = ...  # x2 where the edge meets the x2 axis
+check_edge(x1_crossing, x2_crossing)
+
+# %% [markdown]
+# **2. A feature by hand.** The model with no hidden layer could only draw a straight
+# line. Give it a better input: a third number computed from `x1` and `x2`, small on the
+# inner ring and large on the outer one. The check trains a model with no hidden layer on
+# your features, as above, and reports how many points it gets right.
+
+
+# %%
+def features(x1, x2):
+    return [x1, x2, ...]  # a third number, computed from x1 and x2
+
+
+check_features(features)
+
+# %% [markdown]
+# **3. How many neurons?** Each first-layer neuron is one straight edge. With a single
+# hidden layer of tanh neurons, what is the fewest that can separate the two rings
+# (95% of the points right, or better)? Predict, then let the check train networks of
+# 1 to 4 hidden neurons and tell you.
+
+# %%
+smallest = ...  # the fewest hidden neurons that separate the rings
+check_hidden_size(smallest)

@@ -25,11 +25,12 @@
 #
 # 1. compile one neuron and read the code: the chain rule as lines of Python;
 # 2. check that it computes exactly what `backward()` computes;
-# 3. compile a network of 4,417 weights, time it against the eager engine, and train it
+# 3. compile a network of 4,417 parameters, time it against the eager engine, and train it
 #    on 2,000 points.
 
 # %%
 # %matplotlib inline
+import math
 import random
 import time
 
@@ -38,6 +39,7 @@ import numpy as np
 
 from engine import Value, compile
 from nn import MLP, datasets
+from nn.exercises.lesson8 import check_backward, check_line_count  # the exercises
 from nn.optim import Adam
 
 SEED = 0
@@ -63,6 +65,15 @@ def loss(x, y):
 
 
 step = compile(loss, (1.0, 0.0), params=[w, b])
+print(step.graph)
+
+# %% [markdown]
+# That is what the trace recorded, one equation per node: `p0` and `p1` are the
+# parameters `w` and `b`, `x` and `y` the example, and each `v` a node of the graph,
+# named by its place in it. `compile` writes these equations out as Python, forward
+# and backward:
+
+# %%
 print(step.source_per_node)
 
 # %% [markdown]
@@ -73,9 +84,12 @@ print(step.source_per_node)
 #   `w · x`, then `+ b`, `tanh`, `− y`, the square. The comment names the operation.
 # - **backward**, from `g8 = scale` down: one line per arrow, in the order
 #   `backward()` walks them. Each one is the local derivative `∂child/∂parent` times
-#   the gradient that has arrived at the child: `g4 = (1.0 - v5 * v5) * g5` is tanh's
-#   derivative `1 − tanh²` times `dL/d(tanh)`. The lines for `w` and `b` say `+=`,
-#   because every example of the batch adds its share to their gradients.
+#   the gradient that has arrived at the child, and its comment is that derivative's
+#   rule written in the code's own names: `g4 = (1.0 - v5 * v5) * g5` is tanh's
+#   derivative `1 − tanh²` times `dL/d(tanh)`, and its comment says so,
+#   `∂v5/∂v4 = 1 - tanh(v4)²`. The gradients
+#   of `w` and `b`, `gp0` and `gp1`, say `+=`, because every example of the batch adds
+#   its share to them.
 #
 # Nothing here is new: it is notebook 1's chain rule, written out once instead of
 # rediscovered for every example.
@@ -218,3 +232,38 @@ plt.show()
 # - Run on arrays, the same code handles a whole batch at once, with each layer as a
 #   matrix product — the step from a teaching engine to the way frameworks such as
 #   PyTorch run.
+
+# %% [markdown]
+# ## Exercises
+#
+# Two things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. Backward, written by you.** The neuron at the top of this notebook, with a sigmoid
+# instead of tanh: its loss is `(sigmoid(w·x + b) − y)²`. Write its backward the way
+# `compile` writes it, one line per arrow: each `...` is one local derivative, multiplied
+# by the gradient that has arrived. The check compares your `dL/dw` and `dL/db` with
+# `backward()` on the three examples above.
+
+
+# %%
+def neuron_backward(w, b, x, y):
+    """dL/dw and dL/db of L = (sigmoid(w·x + b) - y)², one line per arrow."""
+    a = 1 / (1 + math.exp(-(w * x + b)))  # forward: the sigmoid of the weighted sum
+    g_a = 2 * (a - y)  # dL/da: the square's local derivative (times dL/dL = 1)
+    g_z = ... * g_a  # dL/dz = ∂a/∂z · dL/da
+    return ... * g_z, ... * g_z  # dL/dw = ∂z/∂w · dL/dz, and dL/db = ∂z/∂b · dL/dz
+
+
+check_backward(neuron_backward)
+
+# %% [markdown]
+# **2. Predict the code.** Give the neuron a second input:
+# `((w1·x1 + w2·x2 + b).tanh() − y)²`, with `w1, w2, b` the parameters. Before you compile
+# it, predict its backward: how many lines, from `g… = scale` down, and how many of them
+# say `+=`? The check compiles it, counts, and shows you the lines.
+
+# %%
+lines = ...  # backward lines, the g... = scale line included
+accumulating = ...  # how many of them say +=
+check_line_count(lines, accumulating)

@@ -43,6 +43,7 @@ import time
 import matplotlib.pyplot as plt
 
 from nn import MLP, classify, datasets, fit, plot, predict
+from nn.exercises.lesson9 import check_drawing, check_parameters, check_weight_decay
 from nn.optim import AdamW
 
 SEED = 0
@@ -203,11 +204,11 @@ plt.show()
 #
 # ## What the hidden neurons look for
 #
-# The post's car photo had layers that found the wheels and the logo by themselves:
-# feature extraction. Here we can look. A hidden neuron's 64 weights line up with the
-# 64 pixels, so they can be drawn as an 8×8 image: red where ink *raises* the neuron's
-# sum, blue where ink lowers it, white where the pixel does not matter. All 32 share one
-# colour scale.
+# The blog post these lessons grew from showed a car photo whose layers found the wheels
+# and the logo by themselves: feature extraction. Here we can look. A hidden neuron's 64
+# weights line up with the 64 pixels, so they can be drawn as an 8×8 image: red where ink
+# *raises* the neuron's sum, blue where ink lowers it, white where the pixel does not
+# matter. All 32 share one colour scale.
 
 # %%
 plot.weight_images(model.layers[0])
@@ -317,3 +318,45 @@ for size in [0, 2, 4, 8, 16, 32, 64]:
 #   parts — strokes, bars, loops — shared by several digits and combined by the output
 #   layer. That is feature extraction, and it is what a hidden layer adds over one
 #   template per class.
+
+# %% [markdown]
+# ## Exercises
+#
+# Three things to do, each ended by a check that says what is right and what is not yet.
+# (Worked solutions are in `notebooks/solutions/`, for after you have tried.)
+#
+# **1. Count the parameters.** How many parameters do `MLP(64, [10])` (no hidden layer)
+# and `MLP(64, [16, 10])` have? Count them as the lesson counted `MLP(64, [32, 10])`.
+
+# %%
+flat = ...  # parameters of MLP(64, [10])
+small = ...  # parameters of MLP(64, [16, 10])
+check_parameters(flat, small)
+
+# %% [markdown]
+# **2. Without weight decay: predict, then check.** Some pixels hold no ink in any
+# training image (listed above). Trained with `weight_decay=0` instead of `0.3`, what
+# happens to the hidden neurons' weights for those pixels over the 20 epochs: do they
+# stay `"unchanged"`, get `"smaller"`, or get `"larger"`? The check trains it both ways.
+
+# %%
+prediction = ...  # "unchanged", "smaller" or "larger"
+check_weight_decay(prediction)
+
+# %% [markdown]
+# **3. Write a 7.** Draw a digit for the trained network to read: 8 rows of 8, `#` for
+# ink, `+` for a little ink, `.` for paper. Turn dots into `#` until `model` reads your
+# drawing as a 7.
+
+# %%
+drawing = """
+........
+........
+........
+........
+........
+........
+........
+........
+"""
+check_drawing(model, drawing, digit=7)

@@ -29,3 +29,33 @@ def _no_leaked_modes():
     yield
     after = is_grad_enabled(), is_anomaly_enabled(), _tracing.get()
     assert after == before, "a test leaked no_grad/detect_anomaly/tracing state"
+
+
+@pytest.fixture
+def close_figures():
+    """Close every matplotlib figure a test opened; modules that draw use it for each test."""
+    yield
+    import matplotlib.pyplot as plt  # loaded already by the test that drew
+
+    plt.close("all")
+
+
+@pytest.fixture
+def register_op():
+    """``register_op(op)``: make ``op`` one of Value's ops for one test, a new op or a changed
+    rule of one the table has (``dataclasses.replace(ops.TANH, derivative=...)``); the
+    table and Value's methods are put back after the test."""
+    from engine.value import register, unregister
+
+    changes = []
+
+    def register_for_this_test(op):
+        changes.append((op.name, register(op)))
+        return op
+
+    yield register_for_this_test
+    for name, replaced in reversed(changes):
+        if replaced is None:
+            unregister(name)
+        else:
+            register(replaced)

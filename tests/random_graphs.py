@@ -1,4 +1,5 @@
-"""A Hypothesis strategy for small random graphs with shared nodes (diamonds, ``a * a``)."""
+"""A Hypothesis strategy for small random graphs with shared nodes (diamonds, ``a * a``),
+and a node built micrograd's way to put into them."""
 
 from hypothesis import strategies as st
 
@@ -32,3 +33,14 @@ def graphs(draw):
             b = draw(st.sampled_from(nodes))
             nodes.append(BINARY[draw(st.sampled_from(sorted(BINARY)))](a, b))
     return leaves, nodes[-1]
+
+
+def hand_built_square(x):
+    """x², built micrograd's way: a node with a closure."""
+    out = Value(x.data**2, (x,), "sq")
+
+    def _backward():
+        x.grad += 2 * x.data * out.grad
+
+    out._backward = _backward
+    return out

@@ -10,8 +10,7 @@ import threading
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
-from random_graphs import graphs
+from random_graphs import hand_built_square
 
 from engine import (
     Value,
@@ -22,7 +21,6 @@ from engine import (
     is_grad_enabled,
     no_grad,
     topological_order,
-    value,
 )
 from engine.strategies import expressions
 
@@ -337,68 +335,7 @@ def test_detect_anomaly_catches_nan_from_a_nan_input():
         Value(math.nan, label="n") + 1
 
 
-# -- one walk: Value.backward's fast path is the plain walk ------------------------------
-
-
-def hand_built_square(x):
-    """x², built micrograd's way: a node with a closure."""
-    out = Value(x.data**2, (x,), "sq")
-
-    def _backward():
-        x.grad += 2 * x.data * out.grad
-
-    out._backward = _backward
-    return out
-
-
-@st.composite
-def graphs_with_hand_built_nodes(draw):
-    leaves, out = draw(graphs())
-    if draw(st.booleans()):
-        out = hand_built_square(out) * leaves[0]
-    return leaves, out
-
-
-@given(graphs_with_hand_built_nodes())
-def test_the_fast_walk_is_the_plain_walk(graph):
-    leaves, out = graph
-    assert value._backward_walk(out) == autograd._walk(out)
-
-
-@given(graphs_with_hand_built_nodes())
-def test_value_backward_equals_the_plain_walk_bit_for_bit(graph):
-    leaves, out = graph
-    order = topological_order(out)
-    out.backward()
-    fast = [node.grad for node in order]
-    for node in order:
-        node.grad = 0.0
-    autograd.backward(out, plain=True)  # the plain walk and pass, over .parents
-    assert [node.grad for node in order] == fast
-
-
-def test_an_interrupted_walk_leaves_numbers_and_hides_nothing_from_the_next(monkeypatch):
-    # The fast walk marks each node it reaches in its .grad; after Ctrl-C in the middle,
-    # every .grad is a number again and the next backward sees every node. The
-    # interruption comes from a hand-built node's parents.
-    x = Value(2.0, label="x")
-    inner = (x * 3).tanh() + x
-    hand = hand_built_square(inner)
-    out = (hand * 2).relu() * inner
-    parents = Value.parents
-
-    def interrupted(node):
-        if node is hand:
-            raise KeyboardInterrupt
-        return parents.fget(node)
-
-    monkeypatch.setattr(Value, "parents", property(interrupted))
-    with pytest.raises(KeyboardInterrupt):
-        out.backward()
-    monkeypatch.undo()
-    assert all(isinstance(node.grad, float) for node in topological_order(out))
-    out.backward()  # and the next backward is as if nothing had happened
-    assert x.grad == grad(out, [x])[0] != 0
+# -- nodes built micrograd's way, and the walk -------------------------------------------
 
 
 def test_a_non_leaf_grad_set_to_none_does_not_hide_it_from_the_walk():
@@ -499,3 +436,59 @@ def test_autograd_does_not_import_value():
     # so value.py imports autograd and never the other way round.
     assert "value" not in _imports("autograd")
     assert "autograd" in _imports("value")
+
+
+# -- one chain rule --------------------------------------------------------------------
+
+
+def _backward_plain(out, x):
+    autograd.backward(out, plain=True)
+    return x.grad
+
+
+def _steps(out, x):
+    list(out.backward_steps())
+    return x.grad
+
+
+def _micrograds_step(out, x):
+    out.grad = 1.0
+    out._backward()
+    return x.grad
+
+
+@pytest.mark.parametrize(
+    "gradient_of_x",
+    [
+        _backward_plain,
+        _steps,
+        lambda out, x: grad(out, [x])[0],
+        lambda out, x: grad(out, [x], create_graph=True)[0].data,
+        _micrograds_step,
+    ],
+    ids=["backward", "backward_steps", "grad", "create_graph", "_backward"],
+)
+def test_every_way_of_differentiating_runs_the_one_chain_rule(gradient_of_x, monkeypatch):
+    # The multiply-and-add lives in chain_rule_at alone: replace it by one that takes
+    # every local derivative as 10, and each of them gives 10 for d(2x)/dx.
+    def every_slope_is_ten(node, grads, local_grads):
+        for index, parent in enumerate(node.parents):
+            before = grads[parent] if parent in grads else None
+            contribution = 10 * grads[node]
+            grads[parent] = contribution if before is None else before + contribution
+            yield autograd.Edge(node, index, parent, 10, grads[node], contribution, before)
+
+    x = Value(3.0, label="x")
+    out = x * 2.0
+    assert gradient_of_x(out, x) == 2.0
+    x.grad = 0.0
+    monkeypatch.setattr(autograd, "chain_rule_at", every_slope_is_ten)
+    assert gradient_of_x(out, x) == 10.0
+
+
+def test_create_graph_puts_no_times_one_nodes_into_the_gradients_graph():
+    # An add's and a sub's local derivatives, ±1, pass the gradient on unmultiplied.
+    x = Value(2.0, label="x")
+    (dx,) = grad(x + x - x, [x], create_graph=True)
+    assert dx.data == 1.0
+    assert [node.op for node in topological_order(dx) if not node.is_leaf] == ["neg", "+", "+"]

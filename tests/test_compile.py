@@ -15,6 +15,7 @@ from hypothesis import given, settings
 
 import engine
 from engine import TraceError, Value, ops
+from engine.compiler.api import compile_with_rules
 from engine.strategies import expressions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
@@ -71,7 +72,7 @@ def differential(e, backend: str, rules=None) -> None:
         return e.fn([w * t for w in weights])
 
     ts = [1.0, 1.0, 1.0]
-    step = engine.compile(loss, (1.0,), params=weights, rules=rules or {})
+    step = compile_with_rules(rules or {}, loss, (1.0,), params=weights)
     got = step(as_batch(ts, backend))
     compiled_grads = [w.grad for w in weights]
     for w in weights:
@@ -257,8 +258,31 @@ def test_per_node_source_is_the_chain_rule_edge_by_edge():
     w = Value(0.5, label="w")
     step = engine.compile(lambda x: (w * x).relu(), (1.0,), params=[w])
     source = step.source_per_node
-    assert f"relu' = {ops.RELU.formulas[0]}" in source  # the comment is the table's formula
-    assert f"∂(a * b)/∂a = {ops.MUL.formulas[0]}" in source
+    # Each comment is the table's formula for that edge, in the code's own names: relu's
+    # "0 if x <= 0 else 1" of its input v2, mul's "b" (∂(a·b)/∂a) for w = p0, times x = v1.
+    assert "g2 = (0.0 if v2 <= 0.0 else 1.0) * g3  # ∂v3/∂v2 = 0 if v2 <= 0 else 1" in source
+    assert "gp0 += v1 * g2  # ∂v2/∂p0 = v1" in source
+
+
+def test_array_source_comments_name_the_codes_own_variables():
+    w = Value(0.5, label="w")
+    step = engine.compile(lambda x: (w * x).exp().log(), (1.0,), params=[w])
+    lines = step.source.splitlines()
+    assert any(line.endswith("# ∂v4/∂v3 = 1/v3") for line in lines), step.source
+    assert any(line.endswith("# ∂v3/∂v2 = exp(v2)") for line in lines), step.source
+
+
+def test_a_traced_graph_prints_itself_as_equations():
+    w = Value(3.0, label="w")
+    step = engine.compile(lambda x, y: (w * x[0] + x[1]).tanh() - y, ([0.5, 1.0], 0.0))
+    assert str(step.graph) == (
+        "{ lambda p0 ; x[2], y .\n"
+        "    v2 = mul p0 x[0]\n"
+        "    v4 = add v2 x[1]\n"
+        "    v5 = tanh v4\n"
+        "    v7 = sub v5 y\n"
+        "  in v7 }"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -287,10 +311,12 @@ def test_data_branch_that_flips_is_caught_by_validate():
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered in log")
-def test_checks_reports_the_first_non_finite_value_with_its_op():
+def test_detect_anomaly_reports_the_first_non_finite_value_with_its_op():
     w = Value(1.0, label="w")
-    step = engine.compile(lambda x: (w * x).log() + x, (1.0,), params=[w], checks=True, validate=0)
-    with pytest.raises(FloatingPointError, match="log"):
+    step = engine.compile(
+        lambda x: (w * x).log() + x, (1.0,), params=[w], detect_anomaly=True, validate=0
+    )
+    with pytest.raises(FloatingPointError, match=r"detect_anomaly=True\): log"):
         step(np.asarray([1.0, -1.0]))
     assert w.grad == 0.0  # nothing delivered
     quiet = engine.compile(lambda x: (w * x).log() + x, (1.0,), params=[w], validate=0)
@@ -400,9 +426,30 @@ def test_pure_python_errors_name_the_generated_line_and_its_op():
     assert w.grad == 0.0  # nothing delivered
 
 
-def test_checks_in_pure_python_name_the_op():
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")
+def test_checks_is_the_deprecated_name_of_detect_anomaly():
     w = Value(1.0, label="w")
-    step = engine.compile(lambda x: w * x / x, (1.0,), params=[w], checks=True, validate=0)
+    with pytest.warns(DeprecationWarning, match="write detect_anomaly=") as warned:
+        step = engine.compile(lambda x: (w * x).log(), (1.0,), params=[w], checks=True, validate=0)
+    assert warned[0].filename == __file__  # the warning points at the caller's line
+    assert step.detect_anomaly is True
+    with pytest.raises(FloatingPointError, match="detect_anomaly=True"):
+        step(np.asarray([1.0, -1.0]))
+    with pytest.raises(TypeError, match="detect_anomaly must be True or False"):
+        engine.compile(lambda x: w * x, (1.0,), params=[w], detect_anomaly="yes")
+
+
+def test_test_hooks_are_not_part_of_compiles_signature():
+    import inspect
+
+    assert "rules" not in inspect.signature(engine.compile).parameters
+    with pytest.raises(TypeError, match="rules"):
+        engine.compile(lambda x: x, (1.0,), rules={})
+
+
+def test_detect_anomaly_in_pure_python_names_the_op():
+    w = Value(1.0, label="w")
+    step = engine.compile(lambda x: w * x / x, (1.0,), params=[w], detect_anomaly=True, validate=0)
     with pytest.raises(FloatingPointError, match=r"mul \(node v\d+\) produced inf, the first"):
         step([1.0, math.inf])
     assert w.grad == 0.0

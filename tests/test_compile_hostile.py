@@ -98,8 +98,8 @@ def test_any_label_compiles_and_no_label_text_runs(label, backend, tmp_path):
         y.label = label  # an operation's label too
         return (y - 1.0) ** 2
 
-    for checks in (False, True):
-        step = engine.compile(loss, (1.0,), params=[w, b], checks=checks)
+    for detect_anomaly in (False, True):
+        step = engine.compile(loss, (1.0,), params=[w, b], detect_anomaly=detect_anomaly)
         got = compiled_step(step, [[1.0, 2.0, -1.0]], [w, b], backend)
         want = eager_step(loss, [[1.0], [2.0], [-1.0]], [w, b])
         assert close(got[0], want[0]) and all(map(close, got[1], want[1]))
@@ -120,7 +120,7 @@ def test_a_label_shows_escaped_in_the_source_and_in_error_messages():
         y.label = "log\nof\ud800w"
         return y
 
-    step = engine.compile(fn, (1.0,), checks=True, validate=0)
+    step = engine.compile(fn, (1.0,), detect_anomaly=True, validate=0)
     assert "# w\\nopen(0)\\x00" in step.source_per_node
     shown = r"log\\nof\\ud800w"  # the label as the message shows it: escaped, on one line
     with pytest.raises(ValueError, match=f"math domain error in 'v\\d+ = .*# log {shown}'"):

@@ -128,15 +128,15 @@ def test_grad_with_create_graph_restores_the_collector_even_on_error():
 _WARM_UP = """
 import dis, json
 from engine import Value, topological_order
-from engine import autograd
+from engine import autograd, fast
 
 def specialised(f):
     pairs = zip(dis.get_instructions(f, adaptive=True), dis.get_instructions(f))
     return any(a.opname != b.opname for a, b in pairs)
 
 walks = {
-    "Value._backward_walk": Value._backward_walk,
-    "Value._backward_pass": Value._backward_pass,
+    "fast.walk": fast.walk,
+    "fast.backward_pass": fast.backward_pass,
     "autograd._depth_first": autograd._depth_first,
 }
 x = Value(1.0)

@@ -481,3 +481,23 @@ def test_the_newer_micrograds_adamw_keeping_p_m_and_p_v_runs_and_equals_nn_optim
         assert our_weights[name] == pytest.approx(w, rel=1e-11, abs=1e-14), name
     assert theirs[-1] < theirs[0]  # and it trains
     assert not math.isnan(theirs[-1])
+
+
+def test_micrograds_names_come_from_their_own_module():
+    # value.py is the teaching node; micrograd's emulation (its names, nodes built by hand,
+    # closures probed for their local derivatives) lives in engine/micrograd.py.
+    import ast
+    import inspect
+
+    from engine import micrograd, value
+
+    tree = ast.parse(inspect.getsource(value))
+    defined = {
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+    } | {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) for t in node.targets
+         if isinstance(t, ast.Name)}  # fmt: skip
+    assert not defined & {"_prev", "_op", "_backward", "_runs_a_closure", "HandBuilt"}
+    assert issubclass(Value, micrograd.Micrograd)
+    assert "_backward" in micrograd.Micrograd.__dict__

@@ -23,6 +23,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
         (["--optimizer", "adamax"], "invalid choice: 'adamax'"),
         (["--epochs", "0"], "--epochs must be a whole number >= 1, got 0"),
         (["--epochs", "ten"], "--epochs: expected a whole number, got 'ten'"),
+        (["--seed", "x"], "--seed: expected a whole number, got 'x'"),
         (["--lr", "-1"], "--lr must be > 0, got -1"),
         (["--lr", "inf"], "--lr must be a finite number, got inf"),
         (["--batch-size", "0"], "--batch-size must be a whole number >= 1"),
@@ -155,6 +156,50 @@ def test_digits_writes_the_loss_the_confusion_matrix_and_the_weights(tmp_path, c
     MLP(64, [32, 10]).load(out / "model.json")
 
 
+def test_the_held_out_digits_go_through_the_network_once(tmp_path, capsys, monkeypatch):
+    # The test loss, the test accuracy and the confusion matrix are read from one forward
+    # pass over the held-out images (there were two: evaluate's and classify's).
+    import nn.__main__ as cli
+    from nn import History, plot, train_compiled
+
+    history = History(loss=[2.0], accuracy=[0.1], best_epoch=0, best_loss=2.0)
+    monkeypatch.setattr(cli, "fit", lambda *args, **kwargs: history)  # the untrained network
+    compiled, compile_model = [], train_compiled.compile_step
+    monkeypatch.setattr(
+        train_compiled,
+        "compile_step",
+        lambda fn, example: compiled.append(len(example[0])) or compile_model(fn, example),
+    )
+    drawn, draw = [], plot.confusion_matrix
+    monkeypatch.setattr(plot, "confusion_matrix", lambda t, p: drawn.append((t, p)) or draw(t, p))
+    code = main(["train", "--dataset", "digits", "--compile", "--out", str(tmp_path / "out"),
+                 "--no-progress"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert compiled == [64, 64]  # one compiled forward for the training images, one held out
+    ((y_test, predicted),) = drawn
+    printed = float(re.search(r"test loss .*, accuracy (\d+\.\d)%", out).group(1))
+    agreed = sum(t == p for t, p in zip(y_test, predicted, strict=True)) / len(y_test)
+    assert printed == round(100 * agreed, 1)
+
+
+def test_held_out_outputs_that_overflow_exit_1_and_write_nothing(tmp_path, capsys, monkeypatch):
+    # classify raised a ValueError on a nan output: a traceback from the command line.
+    import nn.__main__ as cli
+    from nn import History, demo
+
+    history = History(loss=[2.0], accuracy=[0.1], best_epoch=0, best_loss=2.0)
+    monkeypatch.setattr(cli, "fit", lambda *args, **kwargs: history)
+    monkeypatch.setattr(demo, "predict", lambda model, X, **kw: [[math.nan] * 10 for _ in X])
+    out = tmp_path / "out"
+    code = main(["train", "--dataset", "digits", "--compile", "--out", str(out), "--no-progress"])
+    stdout, err = capsys.readouterr()
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1
+    assert err.startswith("error: the held-out images give a loss of nan: the trained weights")
+    assert "test loss nan, accuracy" in stdout
+    assert not out.exists()
+
+
 def test_digits_as_the_readme_runs_it_reads_95_percent_of_the_held_out_images(tmp_path):
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "nn", "train", "--dataset", "digits", "--compile",
@@ -188,18 +233,18 @@ def test_eager_digits_says_how_long_an_epoch_takes_before_training(tmp_path, cap
 
 
 def test_the_estimate_is_measured_and_said_only_when_an_epoch_takes_a_second(monkeypatch, capsys):
-    import nn.__main__ as cli
+    from nn import demo
 
     ticks = iter([0.0, 0.25])  # the probe of 8 samples takes 0.25 s: 1 s for 32 of them
-    monkeypatch.setattr(cli.time, "perf_counter", lambda: next(ticks))
+    monkeypatch.setattr(demo.time, "perf_counter", lambda: next(ticks))
     model = MLP(2, [2, 1], seed=0)
-    cli._say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1)
+    demo.say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1)
     assert capsys.readouterr().out.startswith(
         "eager training, one Value at a time: about 1 s an epoch; --compile runs"
     )
     assert all(p.grad == 0.0 for p in model.parameters())  # the probe's gradients are gone
     ticks = iter([0.0, 0.2])  # 0.8 s an epoch: nothing to say
-    cli._say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1000)
+    demo.say_if_slow(model, [[0.0, 1.0]] * 32, [0, 1] * 16, "bce_with_logits", 1000)
     assert capsys.readouterr().out == ""
 
 

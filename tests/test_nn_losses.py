@@ -11,20 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import Value, gradcheck
-from nn import (
+from nn.activations import linear, log_softmax, relu, resolve, sigmoid, softmax, tanh
+from nn.losses import (
     bce_with_logits,
     binary_cross_entropy,
     cross_entropy,
     hinge_loss,
-    log_softmax,
     mse_loss,
-    relu,
-    sigmoid,
-    softmax,
-    tanh,
+    one_hot,
 )
-from nn.activations import linear, resolve
-from nn.losses import one_hot
 
 
 def values(*xs):

@@ -14,11 +14,7 @@ from engine import Value  # noqa: E402
 from nn import MLP, History, datasets, plot  # noqa: E402
 from nn.optim import SGD, Adam, trajectory  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 def test_import_nn_stays_light():

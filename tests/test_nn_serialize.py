@@ -79,7 +79,7 @@ def corrupt_cases(path):
         "NaN weight": (text.replace(str(document["parameters"]["L1.N0.b"]), "NaN", 1), "NaN"),
         "huge weight": (  # valid JSON, but an integer no float can hold
             text.replace(str(document["parameters"]["L1.N0.w2"]), "1" + "0" * 400, 1),
-            "'L1.N0.w2' is too large for a float",
+            "parameter 'L1.N0.w2' must be a finite number, got an integer too big for a float",
         ),
         "other sizes": (
             edited(lambda d: d["config"].update(nouts=[4, 1])),

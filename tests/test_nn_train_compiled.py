@@ -12,8 +12,7 @@ import math
 import pytest
 
 from engine import Value
-from nn import MLP, datasets, evaluate, fit, hinge_loss
-from nn import train as train_module
+from nn import MLP, datasets, evaluate, fit, hinge_loss, train_compiled
 from nn.optim import OPTIMIZERS, SGD, Packed
 
 pytest.importorskip("numpy")
@@ -60,9 +59,9 @@ def test_sgd_compiled_equals_eager(batch_size):
     assert compiled[0].accuracy[-1] > 0.5  # it learned something: the comparison is not idle
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name", OPTIMIZERS)
 def test_every_optimizer_compiled_equals_eager(name):
-    lr = {"adadelta": 1.0, "sgd": 0.3, "momentum": 0.05}.get(name, 0.02)
+    lr = OPTIMIZERS[name].demo_lr
     eager, compiled = both(moons_model, *MOONS, loss="bce_with_logits", optimizer=name, lr=lr,
                            epochs=6, batch_size=10, seed=0)  # fmt: skip
     assert_same(eager, compiled)
@@ -116,7 +115,7 @@ def test_a_nan_feature_diverges_naming_the_first_bad_weight_as_eager_does():
 def test_without_numpy_compile_runs_on_plain_floats(monkeypatch):
     eager = both(moons_model, *MOONS, loss="bce_with_logits", optimizer="adam", lr=0.05,
                  epochs=5, batch_size=9, seed=1)[0]  # fmt: skip
-    monkeypatch.setattr(train_module, "_numpy", lambda: None)
+    monkeypatch.setattr(train_compiled, "numpy_or_none", lambda: None)
     monkeypatch.setattr(Packed, "__init__", None)  # packing would need numpy: it must not run
     model = moons_model()
     history = fit(model, *MOONS, loss="bce_with_logits", optimizer="adam", lr=0.05, epochs=5,
@@ -295,14 +294,14 @@ def test_evaluate_compiled_equals_eager(loss, make):
     assert close(eager_loss, compiled_loss) and eager_acc == compiled_acc
 
 
-@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("name", OPTIMIZERS)
 def test_a_resumed_run_trains_compiled_as_eagerly_and_a_partial_state_is_refused_at_load(name):
     # A partial state_dict (a parameter without state, or at another step) used to load and
     # then stop fit(compile=True): "packed() needs every parameter's state to hold the same
     # entries". It is refused at load now, and the whole one resumes compiled as eagerly.
     import json
 
-    lr = {"adadelta": 1.0, "sgd": 0.3, "momentum": 0.05}.get(name, 0.02)
+    lr = OPTIMIZERS[name].demo_lr
     kwargs = dict(loss="bce_with_logits", lr=None, epochs=3, batch_size=10, seed=0)
     first = moons_model()
     first_opt = OPTIMIZERS[name](first.parameters(), lr=lr)

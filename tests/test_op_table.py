@@ -1,5 +1,5 @@
-"""engine/ops.py is the only list of ops: a new entry (and its Value method) is all the
-parser, the strategies and the drawing need to know it."""
+"""engine/ops.py is the only list of ops: registering a new entry gives Value its method,
+and is all the parser, the strategies and the drawing need to know it."""
 
 import math
 import re
@@ -9,7 +9,6 @@ from hypothesis import find, given, settings
 from hypothesis.errors import NoSuchExample
 
 from engine import DomainError, Value, draw_graph, gradcheck, ops
-from engine import value as value_module
 from engine.cli.expr import ExpressionError, parse
 from engine.testing.strategies import apply_op, expressions, op_inputs
 
@@ -22,22 +21,16 @@ CUBE = ops.Op(
 ROOT = ops.Op(
     "root", "root", 1, lambda x, n: x ** (1 / n),
     lambda out, x, n: (out / (n * x),), ("x^(1/n) / (n·x)",),
-    syntax="root({0}, {1})", method="root", constant="degree", glyph="{0}√",
+    syntax="root({0}, {1})", method="root", constant="degree", default=2.0, glyph="{0}√",
     domain=(ops.Excluded(0, "<= 0", DomainError, "root of {0}: defined for positive x only"),),
 )  # fmt: skip
 
 
 @pytest.fixture
-def table_with_new_ops(monkeypatch):
-    """A copy of the table with CUBE and ROOT added, and the one Value method each needs."""
-    monkeypatch.setattr(ops, "OPS", (*ops.OPS, CUBE, ROOT))
-    monkeypatch.setattr(Value, "cube", lambda self: value_module._unary(CUBE, self), raising=False)
-    monkeypatch.setattr(
-        Value,
-        "root",
-        lambda self, n=2.0: value_module._with_constant(ROOT, self, float(n)),
-        raising=False,
-    )
+def table_with_new_ops(register_op):
+    """The table with CUBE and ROOT registered: each an entry, and a Value method."""
+    register_op(CUBE)
+    register_op(ROOT)
 
 
 def test_the_parser_calls_a_new_op_by_name(table_with_new_ops):
@@ -53,7 +46,8 @@ def test_the_parser_calls_a_new_op_by_name(table_with_new_ops):
 
 
 def test_a_new_ops_domain_is_checked_from_its_data(table_with_new_ops):
-    assert ROOT.check(-1.0, 2.0) == (DomainError, "root of {0}: defined for positive x only")
+    problem = (DomainError, "root of {0}: defined for positive x only")
+    assert ROOT.outside_domain(-1.0, 2.0) == problem
     with pytest.raises(DomainError, match=r"root of -1\.0 \(node 'x'\): defined for positive"):
         parse("root(x, 3)")({"x": Value(-1.0, label="x")})
 
@@ -127,3 +121,130 @@ def test_the_parser_calls_a_binary_op_by_name():
     assert out.data == 6.0 and out.parents[0].parents == (x, y)
     with pytest.raises(ExpressionError, match="maximum takes two arguments, got 1"):
         parse("maximum(x)")
+
+
+# -- registering: an op of the table gives Value its method ------------------------------
+
+DOT = ops.Op(
+    "dot", "@", 2, lambda a, b: a * b, lambda out, a, b: (b, a), ("b", "a"),
+    syntax="{0} @ {1}", method="__matmul__",
+)  # fmt: skip
+
+
+def test_registering_a_binary_operator_gives_value_it_and_its_reflection(register_op):
+    register_op(DOT)
+    x = Value(3.0, label="x")
+    assert (x @ Value(2.0)).data == 6.0 and (x @ 2).local_grads == (2.0, 3.0)
+    reflected = 2 @ x  # Python asks x.__rmatmul__(2): the number is the first input
+    assert reflected.op == "@" and reflected.parents[1] is x and reflected.parents[0].data == 2.0
+
+
+def test_registering_a_changed_rule_reaches_the_method_and_putting_it_back_restores_it():
+    # The method holds its op (that is what makes it fast), so a rule changed in a copy of
+    # the entry reaches x.tanh() when that copy is registered, and not before.
+    import dataclasses
+
+    from engine.value import register
+
+    x = Value(0.5)
+    right = x.tanh().local_grads
+    wrong = dataclasses.replace(ops.TANH, derivative=lambda out, x: (1 - out,))
+    assert x.tanh().local_grads == right
+    assert register(wrong) is ops.TANH  # it replaced the table's entry, and says which
+    try:
+        assert x.tanh().local_grads == (1 - math.tanh(0.5),)
+        assert [op for op in ops.OPS if op.name == "tanh"] == [wrong]
+    finally:
+        register(ops.TANH)
+    assert x.tanh().local_grads == right
+    assert [op for op in ops.OPS if op.name == "tanh"] == [ops.TANH]
+
+
+def test_unregistering_takes_the_entry_and_the_method_away():
+    from engine.value import register, unregister
+
+    register(CUBE)
+    assert Value(2.0).cube().data == 8.0
+    assert unregister("cube") is CUBE
+    assert not hasattr(Value, "cube") and "cube" not in [op.name for op in ops.OPS]
+    with pytest.raises(KeyError, match="no op is called 'cube'"):
+        unregister("cube")
+
+
+@pytest.mark.parametrize("method", ["backward", "data", "__lt__", "__pos__", "parents"])
+def test_an_op_cannot_take_a_name_value_has_for_something_else(method):
+    from engine.value import register
+
+    clash = ops.Op(
+        "clash", "clash", 1, lambda x: x, lambda out, x: (1.0,), ("1",),
+        syntax="clash({0})", method=method,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match=f"Value has its own '{method}'"):
+        register(clash)
+    assert "clash" not in [op.name for op in ops.OPS]
+
+
+def test_two_ops_cannot_share_a_method_unless_one_takes_a_number_and_one_a_value():
+    from engine.value import register
+
+    twin = ops.Op(
+        "plus", "+", 2, lambda a, b: a + b, lambda out, a, b: (1.0, 1.0), ("1", "1"),
+        syntax="{0} + {1}", method="__add__",
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="op 'plus' cannot have the method '__add__': op 'add'"):
+        register(twin)
+    assert (Value(1.0) + 2).op == "+" and ops.ADD in ops.OPS and twin not in ops.OPS
+
+
+def test_every_op_method_of_value_comes_from_its_entry():
+    # No hand-written one-liners: each op's method (and an operator's reflection) is the
+    # one registering its entry made, and value.py defines none of them itself.
+    import inspect
+
+    from engine import value
+
+    source = inspect.getsource(value)
+    for op in ops.OPS:
+        assert op.method in value._GIVEN and f"def {op.method}(" not in source
+    assert {"__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rpow__"} <= value._GIVEN
+
+
+# A domain given as a test of the inputs (what define_op makes of its domain=).
+HALF_LOG = ops.Op(
+    "half_log", "half_log", 1, lambda x: math.log(x) / 2, lambda out, x: (0.5 / x,), ("1/(2x)",),
+    syntax="half_log({0})", method="half_log", defined=lambda x: x > 1,
+)  # fmt: skip
+
+
+def test_a_domain_given_as_a_test_is_checked_and_drawn_inside(register_op):
+    register_op(HALF_LOG)
+    with pytest.raises(DomainError, match=r"half_log of 0.5 \(node 'x'\): outside the domain"):
+        Value(0.5, label="x").half_log()
+    assert math.isnan(Value(math.nan).half_log().data)  # NaN passes, as through every op
+    with pytest.raises(NoSuchExample):  # at least MARGIN inside: never below 1.1
+        find(op_inputs("half_log"), lambda xs: xs[0] < 1.1, settings=settings(max_examples=200))
+    e = find(expressions(ops=["half_log", "mul"], min_ops=2), lambda e: "half_log" in e.source)
+    gradcheck(e.fn, e.inputs)
+
+
+# An op whose rules are written with math, one number at a time: they cannot run on symbols.
+MATH_SWISH = ops.Op(
+    "math_swish", "math_swish", 1, lambda x: x / (1 + math.exp(-x)),
+    lambda out, x: ((1 + math.exp(-x) + x * math.exp(-x)) / (1 + math.exp(-x)) ** 2,),
+    ("σ(x)·(1 + x·(1 − σ(x)))",), syntax="math_swish({0})", method="math_swish",
+)  # fmt: skip
+
+
+def test_compiled_float_code_calls_a_rule_written_with_math_by_name(register_op):
+    import engine
+
+    register_op(MATH_SWISH)
+    w = Value(0.8, label="w")
+    step = engine.compile(lambda a: (a * w).math_swish(), (1.0,), params=[w])
+    xs = [0.5, -1.2, 2.0]
+    loss = step(xs)
+    w_grad, w.grad = w.grad, 0.0
+    for a in xs:
+        ((a * w).math_swish() * (1 / 3)).backward()
+    eager = sum((a * 0.8) / (1 + math.exp(-a * 0.8)) for a in xs) / 3
+    assert loss == pytest.approx(eager, rel=1e-12) and w_grad == pytest.approx(w.grad, rel=1e-12)

@@ -27,7 +27,7 @@ WITH_CONSTANT = [op for op in OPS if op.has_constant]
 def float_path(op, xs, constant):
     """The op's forward and local derivatives on floats, or None outside its domain."""
     args = [*xs] if constant is None else [*xs, constant]
-    if op.check is not None and op.check(*args) is not None:
+    if op.outside_domain is not None and op.outside_domain(*args) is not None:
         return None
     try:
         out = op.forward(*args)

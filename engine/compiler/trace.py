@@ -36,56 +36,107 @@ from ..ops import OPS, Op
 from ..value import Value
 from .symbols import FLOAT_FUNCTIONS
 
-__all__ = ["TraceError", "Node", "Graph", "trace", "example_arguments"]
+__all__ = [
+    "TraceError",
+    "Input",
+    "State",
+    "Constant",
+    "Operation",
+    "Node",
+    "Graph",
+    "trace",
+    "example_arguments",
+]
 
 
 class TraceError(TypeError):
     """A function that cannot be traced once and run on every example."""
 
 
-INPUT, STATE, CONSTANT, OPERATION = "input", "state", "constant", "operation"
+# ---------------------------------------------------------------------------
+# The records: a traced program is a small typed data structure that prints itself.
 
 
-@dataclass(slots=True)
-class Node:
-    """One Value of a traced graph.
+@dataclass(frozen=True, slots=True)
+class Input:
+    """A number of the example: argument ``arg``, at ``position`` in it (None: it is a number)."""
 
-    ``kind`` is ``"input"`` (a number of the example: ``arg`` and ``position``
-    say which), ``"state"`` (a Value that existed before the trace and is read at
-    every call: a parameter), ``"constant"`` (any other leaf: its ``data`` is
-    baked into the code) or ``"operation"`` (``op`` applied to ``parents``,
-    indices of earlier nodes, with ``constant`` if the op takes one).
-    ``batched`` is True when the node depends on an input, i.e. differs per example.
-    """
-
-    kind: str
-    op: Op | None = None
-    parents: tuple[int, ...] = ()
-    constant: float | None = None
-    data: float = 0.0
-    arg: int = -1
-    position: int | None = None
-    state: int = -1  # index into Graph.state for state leaves
-    batched: bool = False
+    arg: int
+    position: int | None
     label: str = ""
+    data: float = 0.0  # its value in the traced example
+
+    kind = "input"
+    parents = ()
+    batched = True  # differs per example
 
     def signature(self) -> tuple:
         """What must agree between two traces of the same program."""
-        if self.kind == OPERATION:
-            return (self.op, self.parents, self.constant)
-        if self.kind == INPUT:
-            return (INPUT, self.arg, self.position)
-        if self.kind == STATE:
-            return (STATE, self.state)
-        return (CONSTANT, repr(self.data))  # repr: a nan equals a nan, -0.0 is not 0.0
+        return ("input", self.arg, self.position)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """A Value that existed before the trace and is read at every call: ``Graph.state[index]``."""
+
+    index: int
+    label: str = ""
+    data: float = 0.0
+
+    kind = "state"
+    parents = ()
+    batched = False
+
+    def signature(self) -> tuple:
+        return ("state", self.index)
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """Any other leaf: its number is written into the code."""
+
+    data: float
+    label: str = ""
+
+    kind = "constant"
+    parents = ()
+    batched = False
+
+    def signature(self) -> tuple:
+        return ("constant", repr(self.data))  # repr: a nan equals a nan, -0.0 is not 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """``op`` applied to ``parents`` (positions of earlier nodes), then its ``constant``."""
+
+    op: Op
+    parents: tuple[int, ...]
+    constant: float | None
+    batched: bool  # depends on an input, so differs per example
+    label: str = ""
+    data: float = 0.0
+
+    kind = "operation"
+
+    def signature(self) -> tuple:
+        return (self.op, self.parents, self.constant)
+
+
+#: One Value of a traced graph.
+Node = Input | State | Constant | Operation
 
 
 @dataclass
 class Graph:
-    """A traced program: nodes in topological order, its outputs, its state leaves."""
+    """A traced program: nodes in topological order, its outputs, its state leaves.
+
+    It prints as a listing, one equation per operation, as a jaxpr does: ``p0``
+    is ``state[0]``, an input is named for fn's argument, ``v7`` is node 7.
+    """
 
     nodes: list[Node]
-    outputs: list[int]  # indices of the output nodes, in the order fn returned them
+    outputs: list[int]  # positions of the output nodes, in the order fn returned them
     single: bool  # fn returned one Value (not a list of them)
     shapes: tuple[int | None, ...]  # per argument: None for a number, else its length
     state: list[Value] = field(default_factory=list)  # leaves read at every call
@@ -106,6 +157,33 @@ class Graph:
             for p in node.parents:
                 users[p].append(i)
         return users
+
+    def name(self, i: int) -> str:
+        """Node ``i`` as the listing writes it."""
+        node = self.nodes[i]
+        if isinstance(node, Operation):
+            return f"v{i}"
+        if isinstance(node, State):
+            return f"p{node.index}"
+        if isinstance(node, Input):
+            arg = self.arg_names[node.arg] if node.arg < len(self.arg_names) else f"a{node.arg}"
+            return arg if node.position is None else f"{arg}[{node.position}]"
+        return repr(node.data)
+
+    def __str__(self) -> str:
+        inputs = ", ".join(
+            name if shape is None else f"{name}[{shape}]"
+            for name, shape in zip(self.arg_names, self.shapes)
+        )
+        lines = [f"{{ lambda {', '.join(f'p{k}' for k in range(len(self.state)))} ; {inputs} ."]
+        for i, node in enumerate(self.nodes):
+            if isinstance(node, Operation):
+                args = [self.name(p) for p in node.parents]
+                args += [] if node.constant is None else [repr(node.constant)]
+                lines.append(f"    v{i} = {node.op.name} {' '.join(args)}")
+        outputs = ", ".join(self.name(o) for o in self.outputs)
+        lines.append(f"  in {outputs if self.single else f'({outputs})'} }}")
+        return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------
@@ -263,8 +341,13 @@ def trace(
     >>> from engine import Value
     >>> w = Value(3.0, label="w")
     >>> g = trace(lambda x: (w * x).tanh(), (0.5,), state=[w])
-    >>> [(n.kind, n.op.name if n.op else n.label) for n in g.nodes]
-    [('state', 'w'), ('input', 'x'), ('operation', 'mul'), ('operation', 'tanh')]
+    >>> print(g)
+    { lambda p0 ; x .
+        v2 = mul p0 x
+        v3 = tanh v2
+      in v3 }
+    >>> g.nodes[:2]
+    [State(index=0, label='w', data=3.0), Input(arg=0, position=None, label='x', data=0.5)]
     """
     if not isinstance(example, (tuple, list)):
         raise TypeError(
@@ -320,30 +403,41 @@ def trace_signature(fn: Callable, example: Sequence, state: Sequence[Value], nam
     """(``trace(fn, example, state).signature()``, the outputs' data), without a Graph."""
     args, leaves, shapes = _leaves(example, names)
     outputs, single = _outputs(_call(fn, args))
-    known: dict[Value, tuple] = {}
-    for i, v in enumerate(state):
-        known.setdefault(v, (STATE, i))
-    position = 0
-    for k, shape in enumerate(shapes):
-        for j in [None] if shape is None else range(shape):
-            known[leaves[position]] = (INPUT, k, j)
-            position += 1
+    known = {v: record.signature() for v, record in _leaf_records(leaves, shapes, state).items()}
     index: dict[Value, int] = {}
     signature = []
     for v in _topological(outputs, known):
-        x = v._x
-        if x is None or v in known:
-            signature.append(known.get(v) or (CONSTANT, repr(v.data)))
+        if v._x is None or v in known:
+            signature.append(known.get(v) or Constant(v.data).signature())
         else:
-            op = v._primitive
-            if type(op) is not Op or v._runs_a_closure():
-                raise _hand_built(v)
-            y = v._y
-            parents = (index[x],) if y is None else (index[x], index[y])
+            op, parents = _operation(v, index)
             signature.append((op, parents, v._constant))
         index[v] = len(signature) - 1
     shape = (tuple(signature), tuple(index[v] for v in outputs), single, shapes)
     return shape, [v.data for v in outputs]
+
+
+def _leaf_records(leaves: list[Value], shapes: tuple, state: Sequence[Value]) -> dict:
+    """The example's leaves as Inputs and the state Values as States (a Value listed twice:
+    its first place)."""
+    records: dict[Value, Node] = {}
+    for i, v in enumerate(state):
+        records.setdefault(v, State(i, v.label, v.data))
+    numbers = iter(leaves)
+    for k, shape in enumerate(shapes):
+        for j in [None] if shape is None else range(shape):
+            leaf = next(numbers)
+            records[leaf] = Input(k, j, leaf.label, leaf.data)
+    return records
+
+
+def _operation(v: Value, index: dict[Value, int]) -> tuple[Op, tuple[int, ...]]:
+    """``v``'s op and its inputs' positions; a node the table does not know is refused."""
+    op = v._primitive
+    if type(op) is not Op or v._runs_a_closure():
+        raise _hand_built(v)
+    y = v._y
+    return op, (index[v._x],) if y is None else (index[v._x], index[y])
 
 
 def _parameter_names(fn: Callable) -> list[str]:
@@ -372,39 +466,19 @@ def _existing(fn: Callable, example: Sequence, names: list[str], outputs: list) 
 
 
 def _record(outputs, single, leaves, shapes, state) -> Graph:
-    inputs: dict[Value, tuple[int, int | None]] = {}
-    position = 0
-    for k, shape in enumerate(shapes):
-        for j in [None] if shape is None else range(shape):
-            inputs[leaves[position]] = (k, j)
-            position += 1
-    state_index: dict[Value, int] = {}
-    for i, v in enumerate(state):
-        state_index.setdefault(v, i)
+    leaf_records = _leaf_records(leaves, shapes, state)
+    parameters = {v: leaf_records[v] for v in state}  # the walk stops there: read, not traced
     index: dict[Value, int] = {}
     nodes: list[Node] = []
-    for v in _topological(outputs, state_index):
-        x = v._x
-        if v in state_index:  # a parameter: read at every call, a leaf even if computed
-            node = Node(STATE, state=state_index[v], label=v.label, data=v.data)
-        elif x is None:
-            if v in inputs:
-                k, j = inputs[v]
-                node = Node(INPUT, arg=k, position=j, batched=True, label=v.label, data=v.data)
-            else:
-                node = Node(CONSTANT, data=v.data, label=v.label)
+    for v in _topological(outputs, parameters):
+        if v in parameters:  # a parameter: read at every call, a leaf even if computed
+            node = parameters[v]
+        elif v._x is None:
+            node = leaf_records.get(v) or Constant(v.data, v.label)
         else:
-            op = v._primitive
-            if type(op) is not Op or v._runs_a_closure():
-                raise _hand_built(v)
-            y = v._y
-            if y is None:
-                parents = (index[x],)
-                batched = nodes[parents[0]].batched
-            else:
-                parents = (index[x], index[y])
-                batched = nodes[parents[0]].batched or nodes[parents[1]].batched
-            node = Node(OPERATION, op, parents, v._constant, v.data, batched=batched, label=v.label)
+            op, parents = _operation(v, index)
+            batched = any(nodes[p].batched for p in parents)
+            node = Operation(op, parents, v._constant, batched, v.label, v.data)
         index[v] = len(nodes)
         nodes.append(node)
     return Graph(nodes, [index[v] for v in outputs], single, shapes, list(state))

@@ -84,7 +84,18 @@ def _inside(op: ops.Op, xs: Sequence[float], constant: float | None = None) -> b
     gap = xs[0] - xs[1] if op.arity == 2 else xs[0]  # what a binary op's kinks are values of
     if any(abs(gap - kink) < MARGIN for kink in op.kinks):
         return False
+    if op.defined is not None and not _well_inside(op, xs):
+        return False
     return abs(op.forward(*args)) <= BOUND
+
+
+def _well_inside(op: ops.Op, xs: Sequence[float]) -> bool:
+    """For an op whose domain is a test (``define_op``'s): it holds at ``xs`` and MARGIN
+    either way of each input, the nearest a domain's edge may come."""
+    nearby = [xs] + [
+        [*xs[:i], xs[i] + d, *xs[i + 1 :]] for i in range(len(xs)) for d in (-MARGIN, MARGIN)
+    ]
+    return all(op.defined(*point) for point in nearby)
 
 
 def values(
@@ -142,6 +153,9 @@ def _op_inputs(op: ops.Op) -> st.SearchStrategy[tuple]:
         # A hair more than MARGIN: rounding x - d may shrink the gap by an ulp of x.
         gaps = _signed(MARGIN + 1e-12, RANGE)
         return _input(op, 0, (None, None)).flatmap(lambda x: gaps.map(lambda d: (x, x - kink - d)))
+    if op.defined is not None:  # a domain given as a test: draw, then keep what passes it
+        inputs = st.tuples(*(_magnitude(-RANGE, RANGE) for _ in range(op.arity)))
+        return inputs.filter(lambda xs: _well_inside(op, xs))
     if not op.has_constant:
         return st.tuples(*(_input(op, i, (None,) * op.arity) for i in range(op.arity)))
     constants = st.one_of(st.sampled_from((*CONSTANTS, 0.0, 1.0, -2.0)), _magnitude(-2.5, 3.0))

@@ -1,4 +1,5 @@
-"""Checks for the arguments people type: a finite number, in a range, a flag, a count, a choice.
+"""Checks for the arguments people type: a finite number, in a range, a flag, a count, a choice,
+a list.
 
 One vocabulary for the library (``nn.optim``, ``nn.fit``, the datasets, layers,
 plots) and both command lines. Each check returns the value (as float, bool,
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 __all__ = [
     "finite_float",
@@ -31,6 +32,7 @@ __all__ = [
     "flag",
     "whole_number",
     "choice",
+    "sequence",
 ]
 
 
@@ -130,3 +132,20 @@ def choice(name: str, value: object, choices: Collection[str], *, or_else: str =
         also = f" {or_else}" if or_else else ""
         raise ValueError(f"unknown {name} {value!r}: choose one of {listed}{also}")
     return value
+
+
+def sequence(name: str, value: object, *, of: str = "") -> list:
+    """``value`` as a list: any iterable (a list, a tuple, a numpy array) but a string.
+
+    ``of`` says what the items are, for the message.
+
+    >>> sequence("X", ([0.0], [1.0]))
+    [[0.0], [1.0]]
+    >>> sequence("X", "0101", of="samples")
+    Traceback (most recent call last):
+    TypeError: X must be a list of samples, got str
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        what = f"a list of {of}" if of else "a list"
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}")
+    return list(value)

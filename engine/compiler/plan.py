@@ -18,11 +18,12 @@ products, so fusing never changes what is computed, only how.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .. import ops
-from .trace import CONSTANT, INPUT, OPERATION, STATE, Graph
+from .trace import Constant, Graph, Input, Operation, State
 
-__all__ = ["Scalar", "Layer", "Map", "ParamDot", "Vector", "plan"]
+__all__ = ["Plan", "Scalar", "Layer", "Map", "ParamDot", "Vector", "Lane", "plan"]
 
 
 @dataclass
@@ -35,6 +36,8 @@ class Vector:
 
 @dataclass
 class Scalar:
+    """Any other operation: one line of its own (correct, just slower)."""
+
     node: int
 
 
@@ -70,23 +73,52 @@ class ParamDot:
     offset: float
 
 
+Statement = Scalar | Layer | Map | ParamDot
+
+
+class Lane(NamedTuple):
+    """Where a node is computed as part of a vector: column ``column`` of ``vector``."""
+
+    vector: Vector
+    column: int
+
+
 @dataclass
 class Plan:
-    statements: list = field(default_factory=list)
-    # node -> (vector, column) for every lane of a vector statement
-    lane: dict[int, tuple[Vector, int]] = field(default_factory=dict)
+    """The statements in an order that computes everything before its use."""
+
+    statements: list[Statement] = field(default_factory=list)
+    lane: dict[int, Lane] = field(default_factory=dict)  # for every lane of a vector statement
+
+
+class Product(NamedTuple):
+    left: int
+    right: int
 
 
 @dataclass
 class _Sum:
+    """A tree of additions: its root, the products among its terms, the other terms."""
+
     root: int
-    products: list[tuple[int, int]]  # (left, right) node of each product term, in order
-    extras: list[int]  # terms that are not products
+    products: list[Product]  # in order
+    extras: list[int]
+
+
+@dataclass
+class _Neuron:
+    """A sum that is one neuron, ``Σ w·x + bias + offset``."""
+
+    sum: _Sum
+    inputs: tuple[int, ...]  # the x, in the order of the terms
+    weights: list[int]  # the state node multiplying each
+    bias: int | None  # a state node added, if any
+    offset: float  # the constants added (the 0 that sum() starts from)
 
 
 def _is(graph: Graph, i: int, op: ops.Op) -> bool:
     node = graph.nodes[i]
-    return node.kind == OPERATION and node.op is op
+    return isinstance(node, Operation) and node.op is op
 
 
 def _sums(graph: Graph, users: list[list[int]], outputs: set[int]) -> list[_Sum]:
@@ -111,67 +143,83 @@ def _sums(graph: Graph, users: list[list[int]], outputs: set[int]) -> list[_Sum]
                 stack.append(b)
                 stack.append(a)
             elif _is(graph, i, ops.MUL) and private(i):
-                products.append(graph.nodes[i].parents)
+                products.append(Product(*graph.nodes[i].parents))
             else:
                 extras.append(i)
         found.append(_Sum(root, products, extras))
     return found
 
 
-def _weight_and_input(graph: Graph, pair: tuple[int, int]) -> tuple[int, int] | None:
-    """(weight, input) if one factor is a parameter and the other varies per example."""
-    a, b = pair
+def _weight_and_input(graph: Graph, product: Product) -> Product | None:
+    """The product as (weight, input) if one factor is a parameter and the other varies per
+    example, else None."""
+    a, b = product
     na, nb = graph.nodes[a], graph.nodes[b]
-    if na.kind == STATE and nb.batched:
-        return a, b
-    if nb.kind == STATE and na.batched:
-        return b, a
+    if isinstance(na, State) and nb.batched:
+        return Product(a, b)
+    if isinstance(nb, State) and na.batched:
+        return Product(b, a)
     return None
 
 
-def _as_layer_row(graph: Graph, s: _Sum):
-    """(inputs, weights, bias, offset) if ``s`` is one neuron's ``Σ w·x + b``, else None."""
+def _of(graph: Graph, nodes: list[int], kind: type) -> list[int]:
+    return [i for i in nodes if isinstance(graph.nodes[i], kind)]
+
+
+def _as_neuron(graph: Graph, s: _Sum) -> _Neuron | None:
+    """``s`` as one neuron's ``Σ w·x + b``, or None."""
     if not s.products:
         return None
     pairs = [_weight_and_input(graph, p) for p in s.products]
     if any(p is None for p in pairs):
         return None
-    state = [e for e in s.extras if graph.nodes[e].kind == STATE]
-    constants = [e for e in s.extras if graph.nodes[e].kind == CONSTANT]
+    state, constants = _of(graph, s.extras, State), _of(graph, s.extras, Constant)
     if len(state) > 1 or len(state) + len(constants) != len(s.extras):
         return None
-    offset = sum(graph.nodes[e].data for e in constants)
-    return (
-        tuple(x for _, x in pairs),
-        [w for w, _ in pairs],
-        state[0] if state else None,
-        offset,
+    return _Neuron(
+        s,
+        inputs=tuple(x for _, x in pairs),
+        weights=[w for w, _ in pairs],
+        bias=state[0] if state else None,
+        offset=sum(graph.nodes[e].data for e in constants),
     )
 
 
 def _as_param_dot(graph: Graph, s: _Sum) -> ParamDot | None:
     if len(s.products) < 2:
         return None
-    if not all(graph.nodes[i].kind == STATE for pair in s.products for i in pair):
+    if not all(isinstance(graph.nodes[i], State) for pair in s.products for i in pair):
         return None
-    if any(graph.nodes[e].kind not in (STATE, CONSTANT) for e in s.extras):
+    state, constants = _of(graph, s.extras, State), _of(graph, s.extras, Constant)
+    if len(state) + len(constants) != len(s.extras):
         return None
     return ParamDot(
         s.root,
-        [a for a, _ in s.products],
-        [b for _, b in s.products],
-        [e for e in s.extras if graph.nodes[e].kind == STATE],
-        sum(graph.nodes[e].data for e in s.extras if graph.nodes[e].kind == CONSTANT),
+        [p.left for p in s.products],
+        [p.right for p in s.products],
+        state,
+        sum(graph.nodes[e].data for e in constants),
     )
 
 
-def _maps(graph: Graph, users: list[list[int]], vector: Vector, count: list[int]) -> list[Map]:
+class _Names:
+    """Vector names in the order they are made: z1 for a layer, h2 for what follows it, ..."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+
+def _maps(graph: Graph, users: list[list[int]], vector: Vector, names: _Names) -> list[Map]:
     """Unary ops applied to every lane of ``vector`` alike, and then to their results."""
     found = []
     first = vector.lanes[0]
     for candidate in users[first]:
         node = graph.nodes[candidate]
-        if node.op is None or node.op.arity != 1:
+        if not isinstance(node, Operation) or node.op.arity != 1:
             continue
         lanes = []
         for lane in vector.lanes:
@@ -179,7 +227,8 @@ def _maps(graph: Graph, users: list[list[int]], vector: Vector, count: list[int]
                 (
                     u
                     for u in users[lane]
-                    if graph.nodes[u].op is node.op
+                    if isinstance(graph.nodes[u], Operation)
+                    and graph.nodes[u].op is node.op
                     and graph.nodes[u].constant == node.constant
                     and graph.nodes[u].parents == (lane,)
                 ),
@@ -190,67 +239,63 @@ def _maps(graph: Graph, users: list[list[int]], vector: Vector, count: list[int]
             lanes.append(match)
         if len(lanes) != len(vector.lanes) or len(set(lanes)) != len(lanes):
             continue
-        count[0] += 1
-        out = Vector(f"h{count[0]}", lanes)
+        out = Vector(names("h"), lanes)
         found.append(Map(out, vector, node.op, node.constant))
-        found.extend(_maps(graph, users, out, count))
+        found.extend(_maps(graph, users, out, names))
     return found
 
 
 def plan(graph: Graph, fuse: bool = True) -> Plan:
     """The graph as statements, in an order that computes everything before its use."""
     result = Plan()
-    users = graph.consumers()
+    vector_of: dict[int, Statement] = {}  # its first node -> a statement that fuses nodes
+    covered: set[int] = set()  # the nodes those statements compute
     if fuse:
-        outputs = set(graph.outputs)
-        rows: dict[tuple, list] = {}
-        vector_of: dict[int, object] = {}  # first node -> statement
-        covered: set[int] = set()
-        dots = []
-        for s in _sums(graph, users, outputs):
-            row = _as_layer_row(graph, s)
-            if row is not None:
-                rows.setdefault(row[0], []).append((s, row))
-                continue
-            dot = _as_param_dot(graph, s)
-            if dot is not None:
-                dots.append((s, dot))
-        count = [0]
-        statements = []
-        for x, group in rows.items():
-            if len({row[2] is None for _, row in group}) != 1:
-                continue  # some lanes have a bias, some not: leave them unfused
-            count[0] += 1
-            out = Vector(f"z{count[0]}", [s.root for s, _ in group])
-            layer = Layer(
-                out,
-                list(x),
-                [row[1] for _, row in group],
-                None if group[0][1][2] is None else [row[2] for _, row in group],
-                [row[3] for _, row in group],
-            )
-            statements.append(layer)
-            statements.extend(_maps(graph, users, out, count))
-            for s, _ in group:
-                covered.update(_inner(graph, s))
-        for s, dot in dots:
-            statements.append(dot)
-            covered.update(_inner(graph, s))
-        for st in statements:
+        for st, inner in _fused(graph):
             lanes = st.out.lanes if isinstance(st, (Layer, Map)) else [st.node]
-            covered.update(lanes)
+            covered.update(inner, lanes)
             vector_of[min(lanes)] = st
             if isinstance(st, (Layer, Map)):
                 for j, lane in enumerate(lanes):
-                    result.lane[lane] = (st.out, j)
-    else:
-        covered, vector_of = set(), {}
+                    result.lane[lane] = Lane(st.out, j)
     for i, node in enumerate(graph.nodes):
         if i in vector_of:
             result.statements.append(vector_of[i])
-        elif node.kind == OPERATION and i not in covered:
+        elif isinstance(node, Operation) and i not in covered:
             result.statements.append(Scalar(i))
     return result
+
+
+def _fused(graph: Graph) -> list[tuple[Statement, set[int]]]:
+    """The layers (with the maps that follow them) and the sums of products of parameters,
+    each with the inner sums and products it computes."""
+    users = graph.consumers()
+    outputs = set(graph.outputs)
+    layers: dict[tuple[int, ...], list[_Neuron]] = {}  # the neurons of each input vector
+    dots = []
+    for s in _sums(graph, users, outputs):
+        neuron = _as_neuron(graph, s)
+        if neuron is not None:
+            layers.setdefault(neuron.inputs, []).append(neuron)
+        elif (dot := _as_param_dot(graph, s)) is not None:
+            dots.append((dot, _inner(graph, s)))
+    names = _Names()
+    fused: list[tuple[Statement, set[int]]] = []
+    for x, neurons in layers.items():
+        if len({neuron.bias is None for neuron in neurons}) != 1:
+            continue  # some lanes have a bias, some not: leave them unfused
+        out = Vector(names("z"), [neuron.sum.root for neuron in neurons])
+        biased = neurons[0].bias is not None
+        layer = Layer(
+            out,
+            list(x),
+            [neuron.weights for neuron in neurons],
+            [neuron.bias for neuron in neurons] if biased else None,
+            [neuron.offset for neuron in neurons],
+        )
+        fused.append((layer, set().union(*(_inner(graph, n.sum) for n in neurons))))
+        fused.extend((m, set()) for m in _maps(graph, users, out, names))
+    return fused + dots
 
 
 def _inner(graph: Graph, s: _Sum) -> set[int]:
@@ -272,10 +317,10 @@ def _inner(graph: Graph, s: _Sum) -> set[int]:
 def input_vector(graph: Graph, nodes: list[int]) -> int | None:
     """The argument whose whole row ``nodes`` is, in order, or None."""
     first = graph.nodes[nodes[0]]
-    if first.kind != INPUT or graph.shapes[first.arg] != len(nodes):
+    if not isinstance(first, Input) or graph.shapes[first.arg] != len(nodes):
         return None
     for j, i in enumerate(nodes):
         n = graph.nodes[i]
-        if n.kind != INPUT or n.arg != first.arg or n.position != j:
+        if not isinstance(n, Input) or n.arg != first.arg or n.position != j:
             return None
     return first.arg
