@@ -31,6 +31,7 @@
 # %%
 # %matplotlib inline
 import base64
+import math
 import os
 import random
 import tempfile
@@ -39,6 +40,7 @@ import matplotlib.pyplot as plt
 from IPython.display import HTML, display
 
 from engine import Value, chain_rule, draw_graph, gradcheck, save_steps, step_through
+from nn.exercises.lesson1 import check_bell_chain, check_bell_op, check_nudge  # 연습 문제
 
 random.seed(0)  # 아래에 무작위인 것은 없지만, 모든 장은 같은 방식으로 시작합니다
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
@@ -153,9 +155,9 @@ draw_graph(a)
 # `mul1`이 `z`를 바꾸고, `z`가 `a`를 바꿉니다. 연결 고리마다 국소 미분이 있고, 그 값은 화살표에
 # 적혀 있습니다.
 #
-# - `dmul1/dw = x = 0.5` (곱을 한 인수로 미분하면 나머지 인수가 남습니다)
-# - `dz/dmul1 = 1` (`b`를 더하는 연산은 변화를 그대로 통과시킵니다)
-# - `da/dz = 1 − tanh(z)² = 1 − a²`
+# - `∂mul1/∂w = x = 0.5` (곱을 한 인수로 미분하면 나머지 인수가 남습니다)
+# - `∂z/∂mul1 = 1` (`b`를 더하는 연산은 변화를 그대로 통과시킵니다)
+# - `∂a/∂z = 1 − tanh(z)² = 1 − a²`
 #
 # **연쇄 법칙**은 이 효과들이 곱해진다고 말합니다. `z`가 `w`보다 두 배 빠르게 움직이고 `a`가
 # `z`의 3분의 1 빠르기로 움직인다면, `a`는 `w`의 3분의 2 빠르기로 움직입니다. 세 인수를 직접
@@ -277,3 +279,58 @@ print(report)
 #   검증할 수 있습니다.
 #
 # 다음 2장에서는 뉴런을 엮어 신경망을 만들고, 3장에서는 이 기울기를 써서 학습합니다.
+
+
+# %% [markdown]
+# ## 연습 문제
+#
+# 직접 풀어 볼 문제가 세 개 있습니다. 문제마다 끝에 확인 함수가 있어서, 무엇이 맞았고 무엇이 아직
+# 맞지 않은지 알려 줍니다. 확인은 몇 번이든 다시 실행해도 됩니다. (풀이는 `notebooks/solutions/`에
+# 있습니다. 먼저 직접 풀어 본 다음에 보십시오.)
+#
+# 세 문제 모두 이 장에서 아직 만나지 않은 함수를 다룹니다. 종 모양 곡선(bell curve)
+# `bell(x) = exp(−x²)`이고, 살펴볼 곳은 `x = 0.75`입니다.
+#
+# **1. 살짝 움직여서 재는 기울기.** 이 장을 시작할 때 했던 방법으로 `x = 0.75`에서 bell의 기울기를
+# 재어 보십시오. `x`를 작은 수 `h`만큼 움직이고, `bell`이 움직인 양을 `h`로 나눕니다.
+
+
+# %%
+def bell(x):
+    return math.exp(-(x**2))
+
+
+slope = ...  # 여러분이 잰 값: 작은 h로 구한 (bell(0.75 + h) - bell(0.75)) / h
+check_nudge(slope)
+
+# %% [markdown]
+# **2. 인수 하나하나로 보는 연쇄 법칙.** `Value`로 만들면 bell은 연산 세 개가 차례로 이어진
+# 것입니다. 먼저 `s = x**2`, 다음은 `u = -s`, 마지막은 `g = u.exp()`입니다. `x = 0.75`에서 각 단계의
+# 국소 미분 `∂s/∂x`, `∂u/∂s`, `∂g/∂u`를 숫자로 구해 보십시오. 세 값의 곱이 `dg/dx`, 곧 방금 잰
+# 기울기입니다.
+
+# %%
+ds_dx = ...  # s = x²일 때 ∂s/∂x
+du_ds = ...  # u = -s일 때 ∂u/∂s
+dg_du = ...  # g = exp(u)일 때 ∂g/∂u
+check_bell_chain(ds_dx, du_ds, dg_du)
+
+# %% [markdown]
+# **3. 나만의 연산.** `engine.define_op`는 함수와 그 국소 미분을 받아서 `tanh`나 `exp`처럼 엔진의
+# 연산으로 만들어 줍니다. 그래프는 이 연산을 기록하고, `draw_graph`는 이 연산을 그리며,
+# `backward()`와 `compile`은 여러분이 쓴 미분을 씁니다. `define_op`는 미분을 받아들이기 전에 여러
+# 점에서 유한 차분과 비교합니다. 그래서 미분에 실수가 있으면 연산을 정의하는 바로 그 순간에
+# 드러납니다.
+#
+# bell의 미분을 직접 써 보십시오. 이 함수는 bell의 결과 `out`과 입력 `x`를
+# 받습니다(`tanh' = 1 − out²`가 tanh의 결과를 다시 쓰는 것과 같은 방식입니다). 그리고 입력마다 국소
+# 미분을 하나씩 돌려줍니다. 입력이 하나이므로 원소가 하나인 튜플입니다. 확인 함수는 여러분의
+# 미분으로 이 연산을 정의해 봅니다.
+
+
+# %%
+def bell_derivative(out, x):
+    return (...,)  # (∂bell/∂x,): exp를 -x²에서 미분한 값 곱하기 -x²를 미분한 값
+
+
+check_bell_op(bell_derivative)  # define_op("bell", bell, bell_derivative)와 그 검사

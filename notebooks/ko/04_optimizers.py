@@ -42,6 +42,7 @@ from matplotlib.colors import LogNorm
 
 from engine import Value
 from nn import MLP, datasets, fit
+from nn.exercises.lesson4 import check_adam_first_step, check_momentum  # 연습 문제
 from nn.optim import SGD, AdaDelta, AdaGrad, Adam, AdamW, Momentum, RMSProp, trajectory
 
 SEED = 0
@@ -218,7 +219,7 @@ plt.show()
 # 빠르게 벗어나 모든 점을 올바르게 분류합니다. SGD와 모멘텀은 80 에폭이 지나도 아직 그 구간을
 # 빠져나가는 중입니다. (모멘텀에는 SGD 학습률의 10분의 1을 주었습니다. 기울기가 일정한 비탈에서는
 # 모멘텀의 속도가 기울기의 10배까지 커지므로, 길게 보면 두 방법의 스텝 크기가 같습니다.)
-# AdaDelta는 이번에도 느리게 출발합니다. Adam과 AdamW는 거의 같은 곡선을 그립니다. 가중치가
+# AdaDelta는 이번에도 느리게 출발합니다. Adam과 AdamW는 거의 같은 곡선을 그립니다. 매개변수가
 # 33개뿐이고 80 에폭만 학습하므로, 가중치 감쇠가 작용할 여지가 거의 없습니다.
 #
 # 이 결과를 순위로 읽어서는 안 됩니다. 결과는 저마다 우리가 고른 학습률에 달려 있고, 에폭을
@@ -235,3 +236,36 @@ plt.show()
 #   크기를 기억해서 스텝 크기를 조절합니다. **Adam**은 둘 다 합니다. **AdamW**는 여기에 가중치를
 #   0 쪽으로 살짝 끌어당기는 힘을 더합니다.
 # - 학습률은 여전히 중요합니다. 어느 옵티마이저든 마찬가지입니다.
+
+# %% [markdown]
+# ## 연습 문제
+#
+# 직접 풀어 볼 문제가 두 개 있습니다. 문제마다 끝에 확인 함수가 있어서, 무엇이 맞았고 무엇이 아직
+# 맞지 않은지 알려 줍니다. (풀이는 `notebooks/solutions/`에 있습니다. 먼저 직접 풀어 본 다음에
+# 보십시오.)
+#
+# **1. 모멘텀을 직접 써 보기.** 가중치 하나에 대한 모멘텀의 갱신을 써 보십시오. 이전 속도와 기울기
+# `g`로 새 속도 `v`를 구하고, 그 속도를 따라 한 스텝 움직입니다. 확인 함수는 휘어진 골짜기의 검은
+# 점에서 출발해(`lr = 0.002`, 경주 때와 같습니다) 여러분의 갱신과 `nn.optim.Momentum`을 나란히 10
+# 스텝 실행하고, 둘이 처음 갈라지는 스텝을 알려 줍니다.
+
+
+# %%
+def momentum_update(w, v, g, lr, momentum=0.9):
+    """가중치 하나에 대한 모멘텀 한 스텝: 기울기 g로 구한 새 값과 새 속도."""
+    v = ...  # 이전 속도와 기울기로 구한 새 속도
+    w = ...  # 새 속도를 따라 한 스텝
+    return w, v
+
+
+check_momentum(momentum_update)
+
+# %% [markdown]
+# **2. Adam의 첫 스텝 예측하기.** 검은 점 `START = (−1.5, 2.0)`에서 골짜기의 기울기는
+# `(dL/dw1, dL/dw2) = (−20, −5)`입니다. `Adam(lr=0.05)`는 맨 처음 스텝에서 각 가중치를 얼마나
+# 움직일까요? Adam의 두 이동 평균은 모두 0에서 시작하는데, 처음 몇 스텝에 더하는 보정이 바로 그
+# 영향을 정확히 없애 줍니다. 기울기로부터 스텝을 계산한 다음 확인해 보십시오.
+
+# %%
+first_step = ...  # Adam의 첫 스텝에서 (w1의 변화량, w2의 변화량)
+check_adam_first_step(first_step)

@@ -38,6 +38,7 @@ import matplotlib.pyplot as plt
 import nn.diagram
 from engine import Value, chain_rule, draw_graph
 from nn import MLP
+from nn.exercises.lesson5 import check_w22, check_w32  # 연습 문제
 
 random.seed(0)  # 아래 가중치는 직접 적어 넣지만, 모든 장은 똑같이 시작합니다
 plt.rcParams.update({"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3})
@@ -352,3 +353,35 @@ print(
 # - 출력에서 먼 가중치는 자기보다 출력 쪽에 있는 층들의 오차 신호를 다시 씁니다. 그래서
 #   역전파는 출력에서 시작해 거꾸로 진행합니다.
 # - 모든 기울기를 먼저 계산하고, 그다음에 모든 가중치를 갱신합니다.
+
+# %% [markdown]
+# ## 연습 문제
+#
+# 직접 풀어 볼 문제가 두 개 있습니다. 문제마다 끝에 확인 함수가 있어서, 무엇이 맞았고 무엇이 아직
+# 맞지 않은지 알려 줍니다. (풀이는 `notebooks/solutions/`에 있습니다. 먼저 직접 풀어 본 다음에
+# 보십시오.)
+#
+# **1. 인수 하나하나로 구하는 dE/dw32.** 이 장에서는 `w31`을 따라갔습니다. 이번에는 뉴런 2에서 뉴런
+# 3으로 들어가는 가중치 `w32`로 같은 계산을 해 보십시오. 인수 세 개를 구하고, 이어서 그 곱을
+# 구합니다. 순전파에서 나온 숫자들은 `v`에 들어 있고(예를 들어 `v["a2"].data`), `t = 0.9`입니다.
+
+# %%
+dz3_dw32 = ...  # ∂z3/∂w32
+da3_dz3 = ...  # ∂a3/∂z3
+dE_da3 = ...  # dE/da3
+dE_dw32 = ...  # 세 값의 곱
+check_w32(dz3_dw32, da3_dz3, dE_da3, dE_dw32)
+
+# %% [markdown]
+# **2. 은닉층의 가중치.** `w22`는 입력 `x2`에서 은닉 뉴런 2로 들어가는 가중치입니다. 이 가중치에서
+# `E`까지 가는 경로는 `z2`, `a2`, `z3`, `a3`을 거칩니다. 그래서
+# `dE/dw22 = ∂z2/∂w22 · ∂a2/∂z2 · ∂z3/∂a2 · δ3`입니다. 여기서 `δ3 = dE/dz3`은 출력 뉴런의 오차
+# 신호입니다. 뉴런 3보다 입력 쪽에 있는 가중치는 모두 바로 이 값을 다시 씁니다.
+
+# %%
+dz2_dw22 = ...  # ∂z2/∂w22
+da2_dz2 = ...  # ∂a2/∂z2
+dz3_da2 = ...  # ∂z3/∂a2
+delta3 = ...  # δ3 = dE/dz3
+dE_dw22 = ...  # 네 값의 곱
+check_w22(dz2_dw22, da2_dz2, dz3_da2, delta3, dE_dw22)

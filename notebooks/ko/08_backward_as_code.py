@@ -32,6 +32,7 @@
 
 # %%
 # %matplotlib inline
+import math
 import random
 import time
 
@@ -40,6 +41,7 @@ import numpy as np
 
 from engine import Value, compile
 from nn import MLP, datasets
+from nn.exercises.lesson8 import check_backward, check_line_count  # 연습 문제
 from nn.optim import Adam
 
 SEED = 0
@@ -65,6 +67,15 @@ def loss(x, y):
 
 
 step = compile(loss, (1.0, 0.0), params=[w, b])
+print(step.graph)
+
+# %% [markdown]
+# 위 출력은 추적이 기록한 내용으로, 노드 하나가 식 한 줄입니다. `p0`과 `p1`은 매개변수 `w`와
+# `b`이고, `x`와 `y`는 예제입니다. `v`로 시작하는 이름은 저마다 그래프의 노드 하나이고, 그래프 안의
+# 자리에 따라 번호가 붙습니다. `compile`은 이 식들로 순전파와 역전파를 모두 파이썬 코드로 적어
+# 냅니다.
+
+# %%
 print(step.source_per_node)
 
 # %% [markdown]
@@ -74,11 +85,13 @@ print(step.source_per_node)
 # - **순전파**(forward)는 위에서 아래로 읽습니다. 그래프의 노드 하나가 한 줄입니다.
 #   `v2 = p0 * v1`은 `w · x`이고, 이어서 `+ b`, `tanh`, `− y`, 제곱이 차례로 나옵니다. 주석은
 #   연산의 이름입니다.
-# - **역전파**(backward)는 `g8 = scale`부터 아래로 읽습니다. 화살표 하나가 한 줄이고, 줄의
-#   순서는 `backward()`가 화살표를 지나가는 순서와 같습니다. 줄마다 국소
-#   미분(local derivative) `∂child/∂parent`에, 자식 노드까지 도착한 기울기를 곱합니다. 예를
-#   들어 `g4 = (1.0 - v5 * v5) * g5`는 tanh의 미분 `1 − tanh²`에 `dL/d(tanh)`를 곱한 것입니다.
-#   `w`와 `b`의 줄이 `+=`인 까닭은, 배치의 예제마다 두 기울기에 자기 몫을 더하기 때문입니다.
+# - **역전파**(backward)는 `g8 = scale`부터 아래로 읽습니다. 화살표 하나가 한 줄이고, 줄의 순서는
+#   `backward()`가 화살표를 지나가는 순서와 같습니다. 줄마다 국소 미분(local derivative)
+#   `∂child/∂parent`에, 자식 노드까지 도착한 기울기를 곱합니다. 주석은 그 미분의 규칙을 코드 속
+#   이름으로 적은 것입니다. 예를 들어 `g4 = (1.0 - v5 * v5) * g5`는 tanh의 미분 `1 − tanh²`에
+#   `dL/d(tanh)`를 곱한 것이고, 주석에도 그렇게 적혀 있습니다(`∂v5/∂v4 = 1 - tanh(v4)²`). `w`와
+#   `b`의 기울기인 `gp0`과 `gp1`의 줄이 `+=`인 까닭은, 배치의 예제마다 두 기울기에 자기 몫을 더하기
+#   때문입니다.
 #
 # 새로운 것은 하나도 없습니다. 1장의 연쇄 법칙을 예제마다 새로 찾아내는 대신, 한 번 적어 둔 것일
 # 뿐입니다.
@@ -220,3 +233,38 @@ plt.show()
 #   곱합니다. 컴파일한 코드가 내는 숫자는 `backward()`가 내는 숫자와 같습니다.
 # - 같은 코드를 배열에 실행하면 배치 전체를 한꺼번에 처리하고, 층 하나는 행렬 곱 하나가 됩니다.
 #   공부용 엔진에서 PyTorch 같은 프레임워크가 실제로 돌아가는 방식으로 건너가는 징검다리입니다.
+
+# %% [markdown]
+# ## 연습 문제
+#
+# 직접 풀어 볼 문제가 두 개 있습니다. 문제마다 끝에 확인 함수가 있어서, 무엇이 맞았고 무엇이 아직
+# 맞지 않은지 알려 줍니다. (풀이는 `notebooks/solutions/`에 있습니다. 먼저 직접 풀어 본 다음에
+# 보십시오.)
+#
+# **1. 역전파를 직접 써 보기.** 이 장 맨 위에 나온 뉴런에서 tanh 대신 시그모이드를 씁니다. 손실은
+# `(sigmoid(w·x + b) − y)²`입니다. 이 손실의 역전파를 `compile`이 쓰는 방식대로, 화살표 하나에 한
+# 줄씩 써 보십시오. `...` 하나하나가 국소 미분 하나이고, 여기에 도착한 기울기를 곱합니다. 확인
+# 함수는 위의 예제 세 개에서 여러분의 `dL/dw`, `dL/db`를 `backward()`의 결과와 비교합니다.
+
+
+# %%
+def neuron_backward(w, b, x, y):
+    """L = (sigmoid(w·x + b) - y)²의 dL/dw와 dL/db, 화살표 하나에 한 줄씩."""
+    a = 1 / (1 + math.exp(-(w * x + b)))  # 순전파: 가중합에 시그모이드를 씌운 값
+    g_a = 2 * (a - y)  # dL/da: 제곱의 국소 미분(곱하기 dL/dL = 1)
+    g_z = ... * g_a  # dL/dz = ∂a/∂z · dL/da
+    return ... * g_z, ... * g_z  # dL/dw = ∂z/∂w · dL/dz, 그리고 dL/db = ∂z/∂b · dL/dz
+
+
+check_backward(neuron_backward)
+
+# %% [markdown]
+# **2. 코드 예측하기.** 뉴런에 입력을 하나 더 줍니다. 손실은
+# `((w1·x1 + w2·x2 + b).tanh() − y)²`이고, 매개변수는 `w1, w2, b`입니다. 컴파일하기 전에 역전파
+# 코드를 예측해 보십시오. `g… = scale`부터 아래로 모두 몇 줄이고, 그 가운데 `+=`인 줄은 몇 줄일까요?
+# 확인 함수가 직접 컴파일해서 줄을 세고, 그 줄들을 보여 줍니다.
+
+# %%
+lines = ...  # 역전파의 줄 수(g... = scale 줄 포함)
+accumulating = ...  # 그 가운데 +=인 줄 수
+check_line_count(lines, accumulating)

@@ -42,6 +42,7 @@ import time
 import matplotlib.pyplot as plt
 
 from nn import MLP, classify, datasets, fit, plot, predict
+from nn.exercises.lesson9 import check_drawing, check_parameters, check_weight_decay
 from nn.optim import AdamW
 
 SEED = 0
@@ -318,3 +319,46 @@ for size in [0, 2, 4, 8, 16, 32, 64]:
 # - 은닉 뉴런의 가중치는 그 뉴런이 무엇을 찾는지 보여 주는 그림입니다. 숫자에서는 그것이 부분,
 #   곧 획과 막대와 고리이며, 여러 숫자가 함께 쓰는 이 부분들을 출력층이 조합합니다. 이것이
 #   특징 추출이고, 클래스마다 템플릿을 하나씩 두는 것에 비해 은닉층이 더해 주는 것입니다.
+
+# %% [markdown]
+# ## 연습 문제
+#
+# 직접 풀어 볼 문제가 세 개 있습니다. 문제마다 끝에 확인 함수가 있어서, 무엇이 맞았고 무엇이 아직
+# 맞지 않은지 알려 줍니다. (풀이는 `notebooks/solutions/`에 있습니다. 먼저 직접 풀어 본 다음에
+# 보십시오.)
+#
+# **1. 매개변수 세기.** `MLP(64, [10])`(은닉층 없음)과 `MLP(64, [16, 10])`에는 매개변수가 몇 개
+# 있을까요? 이 장에서 `MLP(64, [32, 10])`의 매개변수를 센 방법대로 세어 보십시오.
+
+# %%
+flat = ...  # MLP(64, [10])의 매개변수 개수
+small = ...  # MLP(64, [16, 10])의 매개변수 개수
+check_parameters(flat, small)
+
+# %% [markdown]
+# **2. 가중치 감쇠 없이: 예측한 다음 확인하기.** 어떤 픽셀은 훈련 이미지 어디에도 잉크가
+# 없습니다(위에 목록이 있습니다). `weight_decay=0.3` 대신 `weight_decay=0`으로 학습시키면, 20 에폭
+# 동안 그 픽셀들에 걸린 은닉 뉴런의 가중치는 어떻게 될까요? 그대로일까요(`"unchanged"`),
+# 작아질까요(`"smaller"`), 아니면 커질까요(`"larger"`)? 확인 함수는 두 가지로 모두 학습시켜 봅니다.
+
+# %%
+prediction = ...  # "unchanged", "smaller", "larger" 가운데 하나
+check_weight_decay(prediction)
+
+# %% [markdown]
+# **3. 7 쓰기.** 학습된 신경망이 읽을 숫자를 직접 그려 보십시오. 8줄에 8칸씩, 잉크는 `#`, 옅은
+# 잉크는 `+`, 종이는 `.`로 나타냅니다. `model`이 여러분의 그림을 7로 읽을 때까지 점을 `#`로 바꾸어
+# 보십시오.
+
+# %%
+drawing = """
+........
+........
+........
+........
+........
+........
+........
+........
+"""
+check_drawing(model, drawing, digit=7)
