@@ -127,12 +127,12 @@ def out_of_step(source: Path) -> str | None:
             return reason
     target = notebook_path(source)
     if not target.exists():
-        return f"{target.name} is missing: build it"
+        return f"{display_name(target)} is missing: build it"
     committed = nbformat.read(target, as_version=4)
     if committed.metadata.get("jupytext", {}).get("formats") != PAIRING:
-        return f"{target.name} is not paired with its source (jupytext formats {PAIRING!r})"
+        return f"{display_name(target)} is not paired with its source (formats {PAIRING!r})"
     if cell_sources(committed) != cell_sources(read_lesson(source)):
-        return f"{target.name} differs from {source.name}: rebuild it"
+        return f"{display_name(target)} differs from {display_name(source)}: rebuild it"
     return None
 
 

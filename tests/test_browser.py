@@ -451,6 +451,40 @@ def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, tmp_path):
         exported_steps_offline(browser, lab, name, tmp_path)
 
 
+# Two Hangul letters and a code point with no glyph anywhere, drawn in the font the lesson's
+# prose is set in: where no font has Hangul, all three are the same empty box.
+HANGUL_DRAWN = """() => {
+  const prose = document.querySelector('.jp-RenderedMarkdown');
+  const font = getComputedStyle(prose).fontFamily;
+  const pixels = text => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    const pen = canvas.getContext('2d');
+    pen.font = `40px ${font}`;
+    pen.fillText(text, 4, 48);
+    return Array.from(pen.getImageData(0, 0, 64, 64).data).join(',');
+  };
+  const box = pixels('\\u0378');
+  return {font: font, han: pixels('한') !== box, geul: pixels('글') !== box,
+          differ: pixels('한') !== pixels('글'), text: prose.textContent.slice(0, 40)};
+}"""
+
+
+def test_korean_lessons_draw_hangul_not_boxes(browser, lab, tmp_path):
+    # Debian's chromium brings no font with Hangul: without one (scripts/setup.sh installs
+    # fonts-nanum) every Korean letter is an empty box, and no other check would notice.
+    (korean,) = [n for n in NOTEBOOKS if lesson(n).startswith("ko/01_")]
+    with lab_page(browser, lab, tmp_path, "ko-hangul-failed") as page:
+        open_notebook(page, lab, lesson(korean))
+        page.wait_for_selector(".jp-RenderedMarkdown")
+        drawn = page.evaluate(HANGUL_DRAWN)
+        screenshot(page, "ko01-hangul", tmp_path)
+    assert drawn["han"] and drawn["geul"] and drawn["differ"], (
+        f"Korean letters are drawn as boxes in {drawn['font']!r} (is a Hangul font "
+        f"installed? Debian: apt-get install fonts-nanum): {drawn}"
+    )
+
+
 def a_notebook_with_faults(path: Path) -> None:
     """A notebook with what the checks must catch once it runs: a line on stderr, a picture
     wider than the column, and enough cells before them that windowing would hide some."""
