@@ -8,6 +8,15 @@ outputs so a code host shows it as it ran. After editing a source:
     python scripts/build_notebooks.py 03 05         # only those whose file name contains 03, 05
     python scripts/build_notebooks.py --no-execute  # write the cells without running them
     python scripts/build_notebooks.py --check       # only say which pairs are out of step
+    python scripts/build_notebooks.py --translated 03   # ko/03 now translates English 03 as is
+
+The Korean edition, ``notebooks/ko/NN_name.py`` with its ``.ipynb``, is built and checked
+with the English one (``ko/03`` names only the Korean lesson 3; ``03`` names both). A Korean
+lesson is its English twin cell for cell: the same cells, each code cell the same program
+once comments and string literals are set aside. ``notebooks/ko/translations.json`` keeps,
+for each Korean lesson, a fingerprint of the English lesson it translates: when the English
+lesson changes, its Korean twin is out of step until it is brought up to date and
+``--translated`` records the new fingerprint.
 
 (Opened in Jupyter with jupytext installed, either file of a pair can be edited: jupytext
 writes both on save. The build still has to run to refresh the outputs.)
@@ -21,6 +30,8 @@ again, checks that every pair is in step and lints the sources with ruff.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import io
 import json
 import os
 import re
@@ -28,6 +39,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 import jupytext
@@ -37,6 +49,8 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
+KOREAN = "ko"  # notebooks/ko/: the Korean edition, lesson for lesson
+TRANSLATIONS = "translations.json"  # in notebooks/ko/: the English fingerprint each translates
 # A lesson's source: two digits, an underscore, its name, ".py".
 SOURCE = re.compile(r"\d\d_\w+\.py")
 PAIRING = "ipynb,py:percent"
@@ -60,8 +74,32 @@ ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", 
 
 
 def sources() -> list[Path]:
-    """Every lesson's percent-format source, in lesson order."""
+    """Every lesson's percent-format source, in lesson order: English, then Korean."""
+    return english_sources() + korean_sources()
+
+
+def english_sources() -> list[Path]:
+    """The English lessons, in order."""
     return sorted(p for p in NOTEBOOK_DIR.glob("*.py") if SOURCE.fullmatch(p.name))
+
+
+def korean_sources() -> list[Path]:
+    """The Korean lessons (notebooks/ko/), in order."""
+    return sorted(p for p in (NOTEBOOK_DIR / KOREAN).glob("*.py") if SOURCE.fullmatch(p.name))
+
+
+def is_korean(source: Path) -> bool:
+    return source.parent.name == KOREAN
+
+
+def english_twin(source: Path) -> Path:
+    """The English lesson a Korean one translates (the same file name, one folder up)."""
+    return source.parent.parent / source.name
+
+
+def display_name(source: Path) -> str:
+    """A lesson's name as the build and its messages show it: ``03_x.py`` or ``ko/03_x.py``."""
+    return f"{KOREAN}/{source.name}" if is_korean(source) else source.name
 
 
 def notebook_path(source: Path) -> Path:
@@ -81,16 +119,108 @@ def cell_sources(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
 
 
 def out_of_step(source: Path) -> str | None:
-    """Why a source and its ``.ipynb`` disagree, or None when they are in step."""
+    """Why a source and its ``.ipynb`` disagree (or a Korean lesson and its English twin),
+    or None when they are in step."""
+    if is_korean(source):
+        reason = translation_problem(source)
+        if reason:
+            return reason
     target = notebook_path(source)
     if not target.exists():
-        return f"{target.name} is missing: build it"
+        return f"{display_name(target)} is missing: build it"
     committed = nbformat.read(target, as_version=4)
     if committed.metadata.get("jupytext", {}).get("formats") != PAIRING:
-        return f"{target.name} is not paired with its source (jupytext formats {PAIRING!r})"
+        return f"{display_name(target)} is not paired with its source (formats {PAIRING!r})"
     if cell_sources(committed) != cell_sources(read_lesson(source)):
-        return f"{target.name} differs from {source.name}: rebuild it"
+        return f"{display_name(target)} differs from {display_name(source)}: rebuild it"
     return None
+
+
+# ---------------------------------------------------------------------------
+# The Korean edition: each lesson the same program as its English twin
+
+
+def code_tokens(source: str) -> list[tuple[str, str]]:
+    """A code cell as the program it is: its tokens, with comments and line breaks left out
+    and every string literal (f-strings and implicit concatenations whole) as one ``"…"``.
+
+    >>> code_tokens("x = f(1, 'two')  # a comment") == code_tokens('x = f(1, "둘")')
+    True
+    >>> code_tokens("x = f(1)") == code_tokens("x = f(2)")
+    False
+    """
+    found: list[tuple[str, str]] = []
+    depth = 0  # inside an f-string (Python 3.12 tokenizes its parts)
+    lines = io.StringIO(source + "\n").readline
+    for token in tokenize.generate_tokens(lines):
+        kind = tokenize.tok_name[token.type]
+        if kind in ("COMMENT", "NL", "NEWLINE", "INDENT", "DEDENT", "ENDMARKER"):
+            continue
+        if kind == "FSTRING_START":
+            depth += 1
+            kind = "STRING" if depth == 1 else ""
+        elif kind == "FSTRING_END":
+            depth -= 1
+            continue
+        if depth and kind != "STRING":
+            continue
+        if kind == "STRING":
+            if found and found[-1] == ("STRING", "…"):
+                continue  # "a" "b" is one literal
+            found.append(("STRING", "…"))
+            continue
+        found.append((kind, token.string))
+    return found
+
+
+def fingerprint(source: Path) -> str:
+    """What identifies an English lesson as it is: a hash of its cells' types and sources."""
+    cells = cell_sources(read_lesson(source))
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def recorded_fingerprints() -> dict[str, str]:
+    path = NOTEBOOK_DIR / KOREAN / TRANSLATIONS
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def translation_problem(source: Path) -> str | None:
+    """Why a Korean lesson is not a translation of its English twin as it is, or None."""
+    english = english_twin(source)
+    name = display_name(source)
+    if not english.exists():
+        return f"{name} translates {english.name}, which is not a lesson"
+    theirs, ours = read_lesson(english).cells, read_lesson(source).cells
+    if [c.cell_type for c in theirs] != [c.cell_type for c in ours]:
+        return (
+            f"{name} does not follow {english.name} cell for cell: "
+            f"{len(ours)} cells against {len(theirs)}, or not of the same kinds"
+        )
+    for i, (a, b) in enumerate(zip(theirs, ours, strict=True)):
+        if a.cell_type == "code" and code_tokens(a.source) != code_tokens(b.source):
+            return (
+                f"{name} cell {i} is not the same program as {english.name} cell {i} "
+                "(comments and string literals aside): change both, or neither"
+            )
+    if recorded_fingerprints().get(english.stem) != fingerprint(english):
+        return (
+            f"{english.name} changed since {name} was translated: bring the Korean lesson "
+            f"up to date, then record it (python scripts/build_notebooks.py "
+            f"--translated {KOREAN}/{source.stem[:2]})"
+        )
+    return None
+
+
+def record_translated(source: Path) -> None:
+    """Record that the Korean ``source`` translates its English twin as the twin is now."""
+    recorded = recorded_fingerprints()
+    english = english_twin(source)
+    recorded[english.stem] = fingerprint(english)
+    path = NOTEBOOK_DIR / KOREAN / TRANSLATIONS
+    text = json.dumps(dict(sorted(recorded.items())), indent=2, ensure_ascii=False) + "\n"
+    from engine.utils.files import atomic_write
+
+    atomic_write(path, text.encode())
 
 
 def build(cells: list) -> nbformat.NotebookNode:
@@ -236,17 +366,28 @@ def main(argv: list[str] | None = None) -> int:
     what = parser.add_mutually_exclusive_group()
     what.add_argument("--no-execute", action="store_true", help="write cells without outputs")
     what.add_argument("--check", action="store_true", help="only check each pair is in step")
+    what.add_argument(
+        "--translated",
+        action="store_true",
+        help="record that the chosen Korean lessons translate their English twins as they are",
+    )
     args = parser.parse_args(argv)
-    chosen = [p for p in sources() if not args.only or any(o in p.name for o in args.only)]
+    chosen = [p for p in sources() if not args.only or any(o in display_name(p) for o in args.only)]
     if not chosen:
         print(f"no lesson source in notebooks/ matches {' '.join(args.only)}", file=sys.stderr)
         return 2
+    if args.translated:
+        korean = [p for p in chosen if is_korean(p)]
+        for source in korean:
+            record_translated(source)
+            print(f"{display_name(source)}: translates {source.name} as it is now")
+        return 0 if korean else 2
     if args.check:
         found = [reason for reason in map(out_of_step, chosen) if reason]
         print("\n".join(found) or f"{len(chosen)} notebooks in step with their sources")
         return 1 if found else 0
     for source in chosen:
-        name = notebook_path(source).name
+        name = display_name(notebook_path(source))
         nb = read_lesson(source)
         if not args.no_execute:
             start = time.perf_counter()

@@ -34,13 +34,22 @@ if ! command -v dot >/dev/null 2>&1; then
 fi
 
 # The browser test (tests/test_browser.py) drives Debian's chromium; playwright's own
-# browser download cannot work here. Installed when missing and we may (root, apt-get);
-# otherwise the test says what is missing (and fails under CI=true).
-if [[ ",$extras," == *,dev,* ]] && ! command -v chromium >/dev/null 2>&1 && as_root_with_apt; then
-  echo "setup: installing chromium (for the browser test) with apt-get" >&2
+# browser download cannot work here. The Korean lessons need a font with Hangul in it, or
+# chromium draws every Korean letter as an empty box (Debian's chromium brings none):
+# fonts-nanum. Installed when missing and we may (root, apt-get); otherwise the test says
+# what is missing (and fails under CI=true).
+browser_packages=()
+command -v chromium >/dev/null 2>&1 || browser_packages+=(chromium)
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ko 2>/dev/null)" ] ||
+   ! command -v fc-list >/dev/null 2>&1; then
+  browser_packages+=(fonts-nanum)
+fi
+if [[ ",$extras," == *,dev,* ]] && [ "${#browser_packages[@]}" -gt 0 ] && as_root_with_apt; then
+  echo "setup: installing ${browser_packages[*]} (for the browser test) with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
-  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1; then
-    echo "setup: apt-get could not install chromium; the browser test will say so" >&2
+  if ! { apt-get update -qq &&
+         apt-get install -y -qq --no-install-recommends "${browser_packages[@]}"; } >/dev/null 2>&1; then
+    echo "setup: apt-get could not install ${browser_packages[*]}; the browser test will say so" >&2
   fi
 fi
 

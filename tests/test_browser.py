@@ -43,7 +43,21 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
+    (ROOT / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb")  # the Korean edition
+)
+
+
+def lesson(notebook: Path) -> str:
+    """A lesson's path in the lab, as in notebooks/: ``03_x.ipynb``, ``ko/03_x.ipynb``."""
+    return notebook.relative_to(ROOT / "notebooks").as_posix()
+
+
+def shot_name(notebook: Path) -> str:
+    """A short prefix for its screenshots: ``03``, ``ko03``."""
+    return lesson(notebook).replace("/", "")[: 4 if "/" in lesson(notebook) else 2]
+
+
 FIRST = "01_"  # the notebook whose step-through widget and exported player are stepped
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = [
@@ -114,12 +128,13 @@ def write_lab_settings(folder: Path) -> None:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """JupyterLab on 127.0.0.1 with a random port and token; stopped by its PID."""
-    if len(NOTEBOOKS) < 8:
-        pytest.fail(f"notebooks/ holds {len(NOTEBOOKS)} lesson notebooks, not eight")
+    if len(NOTEBOOKS) < 18:
+        pytest.fail(f"notebooks/ holds {len(NOTEBOOKS)} lesson notebooks, not nine and nine")
     home = tmp_path_factory.mktemp("lab")
     logs = tmp_path_factory.mktemp("lab-log")
     for notebook in NOTEBOOKS:
-        shutil.copy(notebook, home / notebook.name)
+        (home / lesson(notebook)).parent.mkdir(exist_ok=True)
+        shutil.copy(notebook, home / lesson(notebook))
     write_lab_settings(home / ".settings")
     port, token = free_port(), os.urandom(12).hex()
     env = {
@@ -405,10 +420,10 @@ def report(name: str, found: dict[str, list[str]]) -> str:
     )
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lesson)
 def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, tmp_path):
-    name = notebook.name
-    shot = notebook.stem[:2]
+    name = lesson(notebook)
+    shot = shot_name(notebook)
     with lab_page(browser, lab, tmp_path, f"{shot}-failed") as page:
         open_notebook(page, lab, name)
         run_all(page)
@@ -434,6 +449,40 @@ def test_notebook_runs_clean_in_jupyterlab(browser, lab, notebook, tmp_path):
             page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=30_000)
     if name.startswith(FIRST):
         exported_steps_offline(browser, lab, name, tmp_path)
+
+
+# Two Hangul letters and a code point with no glyph anywhere, drawn in the font the lesson's
+# prose is set in: where no font has Hangul, all three are the same empty box.
+HANGUL_DRAWN = """() => {
+  const prose = document.querySelector('.jp-RenderedMarkdown');
+  const font = getComputedStyle(prose).fontFamily;
+  const pixels = text => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 64; canvas.height = 64;
+    const pen = canvas.getContext('2d');
+    pen.font = `40px ${font}`;
+    pen.fillText(text, 4, 48);
+    return Array.from(pen.getImageData(0, 0, 64, 64).data).join(',');
+  };
+  const box = pixels('\\u0378');
+  return {font: font, han: pixels('한') !== box, geul: pixels('글') !== box,
+          differ: pixels('한') !== pixels('글'), text: prose.textContent.slice(0, 40)};
+}"""
+
+
+def test_korean_lessons_draw_hangul_not_boxes(browser, lab, tmp_path):
+    # Debian's chromium brings no font with Hangul: without one (scripts/setup.sh installs
+    # fonts-nanum) every Korean letter is an empty box, and no other check would notice.
+    (korean,) = [n for n in NOTEBOOKS if lesson(n).startswith("ko/01_")]
+    with lab_page(browser, lab, tmp_path, "ko-hangul-failed") as page:
+        open_notebook(page, lab, lesson(korean))
+        page.wait_for_selector(".jp-RenderedMarkdown")
+        drawn = page.evaluate(HANGUL_DRAWN)
+        screenshot(page, "ko01-hangul", tmp_path)
+    assert drawn["han"] and drawn["geul"] and drawn["differ"], (
+        f"Korean letters are drawn as boxes in {drawn['font']!r} (is a Hangul font "
+        f"installed? Debian: apt-get install fonts-nanum): {drawn}"
+    )
 
 
 def a_notebook_with_faults(path: Path) -> None:
@@ -626,15 +675,18 @@ UNRUN = ("01_", "05_")  # the lessons with graphs, the step-through player and d
 
 
 @pytest.mark.parametrize(
-    "notebook", [n for n in NOTEBOOKS if n.name.startswith(UNRUN)], ids=lambda p: p.stem
+    "notebook",
+    [n for n in NOTEBOOKS if n.name.startswith(UNRUN) or lesson(n).startswith("ko/")],
+    ids=lesson,
 )
 def test_a_committed_notebook_shows_its_pictures_unrun(browser, lab, notebook, tmp_path):
     # A learner's fresh clone, opened without running it: JupyterLab does not trust it, so
     # it sanitizes HTML (no <svg>, no scripts) and will not draw an SVG output. Every
     # picture must show all the same, as a picture, within its column.
-    name = "unrun-" + notebook.name  # a copy this server never ran, saved or signed
+    # A copy this server never ran, saved or signed, beside the lesson.
+    name = str(Path(lesson(notebook)).with_name("unrun-" + notebook.name))
     shutil.copy(notebook, lab["home"] / name)
-    shot = notebook.stem[:2]
+    shot = shot_name(notebook)
     with lab_page(browser, lab, tmp_path, f"{shot}-unrun-failed") as page:
         open_notebook(page, lab, name)
         cells = settled(page)

@@ -27,7 +27,8 @@ jupytext = pytest.importorskip("jupytext", reason="the notebook tests need jupyt
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+KOREAN_DIR = NOTEBOOK_DIR / "ko"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + sorted(KOREAN_DIR.glob("*.ipynb"))
 
 
 def _load_builder():
@@ -41,6 +42,13 @@ def _load_builder():
 
 builder = _load_builder()
 SOURCES = builder.sources()
+ENGLISH = builder.english_sources()
+KOREAN = builder.korean_sources()
+
+
+def lesson_id(path: Path) -> str:
+    """``03_loss…`` for an English lesson, ``ko/03_loss…`` for its Korean twin."""
+    return builder.display_name(path).rsplit(".", 1)[0]
 
 
 def _notebook(*sources: str) -> nbformat.NotebookNode:
@@ -48,20 +56,22 @@ def _notebook(*sources: str) -> nbformat.NotebookNode:
 
 
 def test_every_lesson_is_a_pair():
-    assert len(SOURCES) >= 8, "the issue asks for eight lessons at least"
+    assert len(ENGLISH) >= 9, "nine lessons at least"
     assert [builder.notebook_path(s) for s in SOURCES] == NOTEBOOKS, (
         "every lesson needs both its .py source and its .ipynb, and nothing else is a notebook"
     )
 
 
-def test_readme_lists_the_notebooks_in_order():
-    readme = (NOTEBOOK_DIR / "README.md").read_text(encoding="utf-8")
-    positions = [readme.find(p.name) for p in NOTEBOOKS]
+@pytest.mark.parametrize("folder", [NOTEBOOK_DIR, KOREAN_DIR], ids=["en", "ko"])
+def test_readme_lists_the_notebooks_in_order(folder):
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    notebooks = sorted(folder.glob("*.ipynb"))
+    positions = [readme.find(f"({p.name})") for p in notebooks]
     assert all(pos >= 0 for pos in positions), "every notebook needs its line in the README"
     assert positions == sorted(positions)
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", SOURCES, ids=lesson_id)
 def test_notebook_is_in_step_with_its_source(source):
     assert builder.out_of_step(source) is None
 
@@ -78,7 +88,7 @@ def _as_jupytext_reads(text: str) -> tuple:
     return nb.metadata, [(c.cell_type, c.source, c.metadata) for c in nb.cells]
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", SOURCES, ids=lesson_id)
 def test_saving_the_notebook_with_jupytext_rewrites_its_source_unchanged(source):
     # What Jupyter with jupytext writes on save: editing there changes no cell.
     committed = nbformat.read(builder.notebook_path(source), as_version=4)
@@ -111,7 +121,7 @@ def test_a_notebook_edited_apart_from_its_source_is_caught(tmp_path, monkeypatch
     assert "differs" in builder.out_of_step(source)
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("source", SOURCES, ids=lesson_id)
 def test_markdown_stays_markdown(source):
     # Four leading spaces outside a fence turn prose into a code block, as one line did
     # in notebook 5 when the lessons were strings in the build script.
@@ -152,7 +162,7 @@ def test_each_korean_term_is_given_once_where_its_lesson_introduces_it():
             for cell in builder.read_lesson(source).cells
             if cell.cell_type == "markdown"
         )
-        for source in SOURCES
+        for source in ENGLISH
     }
     for english, korean, lesson in glossary:
         where = [n for n, text in prose.items() for _ in range(text.count(f"({korean})"))]
@@ -207,7 +217,7 @@ def test_the_build_says_which_name_matched_nothing(capsys):
     assert "no lesson source in notebooks/ matches no-such-lesson" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lesson_id)
 def test_committed_with_clean_outputs(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
@@ -221,7 +231,7 @@ def test_committed_with_clean_outputs(path):
 OBJECT_REPR = re.compile(r"&lt;(?:[A-Za-z_][\w.]* object|graphviz\.[\w.]+)&gt;")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lesson_id)
 def test_exported_to_html_every_picture_shows(path):
     # nbconvert (and the pages built with it) draws fewer kinds of output than Jupyter:
     # an animated GIF, for one, became "<IPython.core.display.Image object>" in lesson 1.
@@ -282,7 +292,10 @@ def test_a_quote_of_code_no_longer_generated_is_caught():
     assert unprinted_quotes(nb) == ["g7 = 2 * g8"]
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+# The Korean lessons are not run again here: each is its English twin's program (checked
+# above, cell for cell), and its committed .ipynb, in step with its source, ran clean when
+# it was built; the browser test runs every one of them in JupyterLab.
+@pytest.mark.parametrize("source", ENGLISH, ids=lesson_id)
 def test_runs_top_to_bottom(source):
     missing = _needs(source)
     if missing:  # a lesson written ahead of its engine feature, on a branch without it
@@ -295,3 +308,88 @@ def test_runs_top_to_bottom(source):
     if source.stem in QUOTE_GENERATED_CODE:  # the code quoted is what compile writes today
         assert unprinted_quotes(nb) == []
     assert sorted(p.name for p in NOTEBOOK_DIR.iterdir()) == before, "wrote into notebooks/"
+
+
+# ---------------------------------------------------------------------------
+# The Korean edition
+
+
+def test_every_english_lesson_has_its_korean_twin():
+    assert [s.name for s in KOREAN] == [s.name for s in ENGLISH]
+    recorded = builder.recorded_fingerprints()
+    assert sorted(recorded) == sorted(s.stem for s in ENGLISH), "translations.json"
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def hangul_share(text: str) -> float:
+    """The share of a text's letters that are Hangul, code spans, links and maths aside."""
+    text = re.sub(r"`[^`]*`|\$[^$]*\$|\]\([^)]*\)|https?://\S+", " ", text)
+    letters = [c for c in text if c.isalpha()]
+    return len(HANGUL.findall("".join(letters))) / max(1, len(letters))
+
+
+@pytest.mark.parametrize("source", KOREAN, ids=lesson_id)
+def test_a_korean_lesson_is_its_english_twin_in_korean(source):
+    # Cell for cell the English lesson; every code cell the same program (comments and
+    # string literals aside); and translated for the English lesson as it is now.
+    assert builder.translation_problem(source) is None
+    cells = builder.read_lesson(source).cells
+    english = builder.read_lesson(builder.english_twin(source)).cells
+    prose = [c.source for c in cells if c.cell_type == "markdown"]
+    assert hangul_share(" ".join(prose)) > 0.6, "the prose is meant to be Korean"
+    for i, (k, e) in enumerate(zip(cells, english, strict=True)):
+        if k.cell_type == "markdown" and hangul_share(e.source) < 0.5 and e.source.strip():
+            assert hangul_share(k.source) >= 0.4, f"cell {i} reads as English still"
+
+
+def test_the_twin_check_catches_a_changed_program_or_an_untranslated_change(tmp_path, monkeypatch):
+    lessons, korean = tmp_path / "notebooks", tmp_path / "notebooks" / "ko"
+    korean.mkdir(parents=True)
+    english = "# %% [markdown]\n# One idea.\n\n# %%\nx = 2  # two\nprint('x is', x)\n"
+    translated = "# %% [markdown]\n# 하나의 생각.\n\n# %%\nx = 2  # 둘\nprint('x는', x)\n"
+    (lessons / "01_one.py").write_text(english, encoding="utf-8")
+    (korean / "01_one.py").write_text(translated, encoding="utf-8")
+    monkeypatch.setattr(builder, "NOTEBOOK_DIR", lessons)
+    source = korean / "01_one.py"
+    assert "changed since ko/01_one.py was translated" in builder.translation_problem(source)
+    assert builder.main(["--translated", "ko/01"]) == 0
+    assert builder.translation_problem(source) is None  # comments and strings may differ
+    (korean / "01_one.py").write_text(translated.replace("x = 2", "x = 3"), encoding="utf-8")
+    assert "cell 1 is not the same program" in builder.translation_problem(source)
+    (korean / "01_one.py").write_text(translated + "\n# %%\nprint(x)\n", encoding="utf-8")
+    assert "does not follow 01_one.py cell for cell" in builder.translation_problem(source)
+    (korean / "01_one.py").write_text(translated, encoding="utf-8")
+    (lessons / "01_one.py").write_text(english.replace("One idea", "An idea"), encoding="utf-8")
+    assert "01_one.py changed since ko/01_one.py" in builder.translation_problem(source)
+
+
+@pytest.mark.parametrize(
+    ("english", "korean", "same"),
+    [
+        ("x = f(1)  # one", "x = f(1)  # 하나", True),
+        ("print('done')", 'print("끝")', True),
+        ("print(f'{x:.2f} done')", "print(f'{x:.2f} 끝')", True),
+        ("y = ('a' 'b')", "y = ('가')", True),
+        ("x = f(1)", "x = f(2)", False),
+        ("x = f(1)", "x = f(1, 2)", False),
+        ("for i in range(3):\n    print(i)", "for i in range(3):\n    # 출력\n    print(i)", True),
+        ("x = 1\ny = 2", "x = 1; y = 2", False),
+    ],
+)
+def test_the_same_program_once_comments_and_strings_are_set_aside(english, korean, same):
+    assert (builder.code_tokens(english) == builder.code_tokens(korean)) is same
+
+
+README_KO = ROOT / "README.ko.md"
+
+
+def test_the_korean_readme_has_both_commands_and_links_both_ways():
+    korean = README_KO.read_text(encoding="utf-8")
+    english = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in ("bash scripts/demo.sh", "bash scripts/test.sh"):
+        assert command in korean and command in english
+    assert "README.ko.md" in english.split("\n## ", 1)[0], "README.md links it near the top"
+    assert "README.md" in korean.split("\n## ", 1)[0], "and README.ko.md links back"
+    assert hangul_share(korean) > 0.5

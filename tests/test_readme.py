@@ -3,12 +3,16 @@
 import doctest
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_readme_examples_run():
+# README.ko.md, the Korean edition, carries the same examples (translated prose around them).
+@pytest.mark.parametrize("name", ["README.md", "README.ko.md"])
+def test_readme_examples_run(name):
     result = doctest.testfile(
-        str(README),
+        str(ROOT / name),
         module_relative=False,
         optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
     )
