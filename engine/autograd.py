@@ -72,18 +72,18 @@ def backward(root: Node, grad: float = 1.0, *, plain: bool = False) -> None:
     bit for bit); ``plain=True`` takes this one.
     """
     seed = _seed(grad)
-    check = _mode.get() & ANOMALY
-    fast = None if plain or check else getattr(type(root), "_fast_backward", None)
+    anomaly = _mode.get() & ANOMALY
+    fast = None if plain or anomaly else getattr(type(root), "_fast_backward", None)
     if fast is not None:
         fast(root, seed)
         return
     for node in _start(root, seed):
         if node._runs_a_closure():  # built micrograd's way: its closure adds to the parents
-            _run_closure(node, check)
+            _run_closure(node, anomaly)
             continue
         for edge in chain_rule_at(node, NODE_GRADS, node.local_grads):
-            if check:
-                _check_finite(edge)
+            if anomaly:
+                _refuse_non_finite(edge)
 
 
 def _start(root: Node, seed: float) -> list[Node]:
@@ -169,15 +169,15 @@ def chain_rule_once(node: Node) -> None:
         pass
 
 
-def _run_closure(node: Node, check: bool) -> None:
+def _run_closure(node: Node, anomaly: bool) -> None:
     """``node._backward()``; under ``detect_anomaly``, each term it adds is checked."""
-    terms = list(chain_rule_at(node, {node: node.grad}, node.local_grads)) if check else ()
+    terms = list(chain_rule_at(node, {node: node.grad}, node.local_grads)) if anomaly else ()
     node._backward()
     for edge in terms:
-        _check_finite(edge)
+        _refuse_non_finite(edge)
 
 
-def _check_finite(edge: Edge) -> None:
+def _refuse_non_finite(edge: Edge) -> None:
     if not math.isfinite(edge.contribution):
         raise FloatingPointError(
             f"backward through {edge.node.op} produced {edge.contribution!r} for "
@@ -238,11 +238,11 @@ def backward_steps(root: Node, grad: float = 1.0) -> Iterator[BackwardStep]:
     def steps() -> Iterator[BackwardStep]:
         nodes = _start(root, seed)
         names = display_names(topological_order(root))
-        check = _mode.get() & ANOMALY
+        anomaly = _mode.get() & ANOMALY
         for node in nodes:
             for edge in chain_rule_at(node, NODE_GRADS, node.local_grads):
-                if check:
-                    _check_finite(edge)
+                if anomaly:
+                    _refuse_non_finite(edge)
                 yield BackwardStep(
                     node, edge.parent, edge.local, edge.upstream, edge.contribution,
                     edge.parent.grad, root, names, edge.index, edge.before,

@@ -367,13 +367,13 @@ def register(op: ops.Op) -> ops.Op | None:
     puts everything back. Each method holds its op, so a changed rule reaches
     Value only by registering it.
 
-    >>> cube = ops.Op("cube", "cube", 1, lambda x: x**3, lambda out, x: (3 * x * x,),
-    ...               ("3x²",), syntax="cube({0})", method="cube")
+    >>> cube = ops.Op("toycube", "toycube", 1, lambda x: x**3, lambda out, x: (3 * x * x,),
+    ...               ("3·x²",), syntax="toycube({0})", method="toycube")
     >>> register(cube) is None
     True
-    >>> Value(2.0).cube().local_grads
+    >>> Value(2.0).toycube().local_grads
     (12.0,)
-    >>> _ = unregister("cube")
+    >>> _ = unregister("toycube")
     """
     if op.arity > 2:
         raise ValueError(f"op {op.name!r} takes {op.arity} inputs; a Value node holds two")

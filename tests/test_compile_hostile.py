@@ -362,8 +362,9 @@ def compiles_equal_to_eager(names: list[str]) -> None:
 
 
 NAMES_CODE_USES = sorted(
-    {"xp", "theta", "n", "scale", "check", "loss", "grads", "zeros", "total", "results", "run"}
-    | {"math", "sign", "sigmoid", "isfinite", "fail", "zip", "_", "abs", "max", "min"}
+    {"xp", "theta", "n", "scale", "loss", "grads", "zeros", "total", "results", "run"}
+    | {"math", "sign", "sigmoid", "isfinite", "require_finite", "fail", "zip", "_", "abs", "max"}
+    | {"min"}
     | {name for name in FLOAT_FUNCTIONS.values() if name.isidentifier()}
     | {op.name for op in ops.OPS}
     | {"v1", "g1", "g_z1", "W_z1", "gW_z1", "x_z1", "h1", "z1", "e0", "e1", "a0", "a1", "p0", "I1"}

@@ -1240,8 +1240,8 @@ def test_every_registered_optimizer_trains_from_the_command_line(
     assert_trains_from_the_command_line(name, tmp_path, monkeypatch, capsys)
 
 
-class Lion(Optimizer):
-    r"""A made-up newcomer, registered only by the test below: Lion (Chen et al., 2023).
+class ToyLion(Optimizer):
+    r"""A made-up newcomer, registered only by the test below: ToyLion (Chen et al., 2023).
 
     ::
 
@@ -1276,14 +1276,16 @@ class Lion(Optimizer):
 
 
 @pytest.fixture
-def lion():
-    """Lion, registered as it would be in nn/optim.py; unregistered afterwards."""
-    registered = register("lion", demo_lr=0.01)(Lion)
+def toylion():
+    """ToyLion, registered as it would be in nn/optim.py; unregistered afterwards."""
+    registered = register("toylion", demo_lr=0.01)(ToyLion)
     yield registered
-    del OPTIMIZERS["lion"]
+    del OPTIMIZERS["toylion"]
 
 
-def test_one_registration_makes_an_optimizer_exist_everywhere(lion, tmp_path, monkeypatch, capsys):
+def test_one_registration_makes_an_optimizer_exist_everywhere(
+    toylion, tmp_path, monkeypatch, capsys
+):
     from nn import MLP, fit
     from nn.__main__ import main
 
@@ -1291,27 +1293,27 @@ def test_one_registration_makes_an_optimizer_exist_everywhere(lion, tmp_path, mo
         main(["train", "--help"])
     usage = capsys.readouterr().out
     assert done.value.code == 0
-    assert "adamw,lion}" in usage and "lion 0.01" in " ".join(usage.split())
-    assert_trains_from_the_command_line("lion", tmp_path, monkeypatch, capsys)
+    assert "adamw,toylion}" in usage and "toylion 0.01" in " ".join(usage.split())
+    assert_trains_from_the_command_line("toylion", tmp_path, monkeypatch, capsys)
 
     model = MLP(2, [3, 1], seed=0)
-    history = fit(model, [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], optimizer="lion", lr=0.01,
+    history = fit(model, [[0.0, 1.0], [1.0, 0.0]], [0.0, 1.0], optimizer="toylion", lr=0.01,
                   epochs=3, progress=False)  # fmt: skip
     assert history.epochs == 3
     hyper = dict(lr=0.02, betas=(0.8, 0.95), weight_decay=0.1)
-    assert_resumes_bit_for_bit(lion, hyper)
-    assert_packed_equals_eager(lion, hyper, pytest.importorskip("numpy"))
+    assert_resumes_bit_for_bit(toylion, hyper)
+    assert_packed_equals_eager(toylion, hyper, pytest.importorskip("numpy"))
 
 
 def test_register_refuses_what_would_half_exist():
     with pytest.raises(ValueError, match="lower-case word"):
-        register("Lion", demo_lr=0.01)
+        register("ToyLion", demo_lr=0.01)
     with pytest.raises(ValueError, match="demo_lr must be > 0, got 0"):
-        register("lion", demo_lr=0)
+        register("toylion", demo_lr=0)
     with pytest.raises(ValueError, match="the name 'adam' is taken by Adam"):
-        register("adam", demo_lr=0.01)(Lion)
+        register("adam", demo_lr=0.01)(ToyLion)
     with pytest.raises(TypeError, match="has no update rule"):
         register("bare", demo_lr=0.01)(type("Bare", (Optimizer,), {}))
     with pytest.raises(TypeError, match="takes an Optimizer class"):
         register("fn", demo_lr=0.01)(lambda params: None)
-    assert "lion" not in OPTIMIZERS and "bare" not in OPTIMIZERS
+    assert "toylion" not in OPTIMIZERS and "bare" not in OPTIMIZERS

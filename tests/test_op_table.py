@@ -12,17 +12,18 @@ from engine import DomainError, Value, draw_graph, gradcheck, ops
 from engine.cli.expr import ExpressionError, parse
 from engine.testing.strategies import apply_op, expressions, op_inputs
 
-# Two made-up ops: cube(x) = x³, and root(x, n) = x^(1/n) with a domain and a constant,
+# Two made-up ops, named so that no real op takes their names: toycube(x) = x³, and
+# toyroot(x, n) = x^(1/n) with a domain and a constant,
 # each drawn by a glyph of its own.
 CUBE = ops.Op(
-    "cube", "cube", 1, lambda x: x**3, lambda out, x: (3 * x * x,), ("3x²",),
-    syntax="cube({0})", method="cube", glyph="(·)³",
+    "toycube", "toycube", 1, lambda x: x**3, lambda out, x: (3 * x * x,), ("3x²",),
+    syntax="toycube({0})", method="toycube", glyph="(·)³",
 )  # fmt: skip
 ROOT = ops.Op(
-    "root", "root", 1, lambda x, n: x ** (1 / n),
+    "toyroot", "toyroot", 1, lambda x, n: x ** (1 / n),
     lambda out, x, n: (out / (n * x),), ("x^(1/n) / (n·x)",),
-    syntax="root({0}, {1})", method="root", constant="degree", default=2.0, glyph="{0}√",
-    domain=(ops.Excluded(0, "<= 0", DomainError, "root of {0}: defined for positive x only"),),
+    syntax="toyroot({0}, {1})", method="toyroot", constant="degree", default=2.0, glyph="{0}√",
+    domain=(ops.Excluded(0, "<= 0", DomainError, "toyroot of {0}: defined for positive x only"),),
 )  # fmt: skip
 
 
@@ -35,53 +36,54 @@ def table_with_new_ops(register_op):
 
 def test_the_parser_calls_a_new_op_by_name(table_with_new_ops):
     x = Value(2.0, label="x")
-    assert parse("cube(x) + 1")({"x": x}).data == 9.0
-    assert parse("root(x, 2)")({"x": x}).data == math.sqrt(2.0)
-    with pytest.raises(ExpressionError, match="cube takes one argument, got 2"):
-        parse("cube(x, 2)")
-    with pytest.raises(ExpressionError, match="the degree of root must be a plain number"):
-        parse("root(x, x)")
-    with pytest.raises(ExpressionError, match=r"unknown function 'cubed': the functions .*cube"):
+    assert parse("toycube(x) + 1")({"x": x}).data == 9.0
+    assert parse("toyroot(x, 2)")({"x": x}).data == math.sqrt(2.0)
+    with pytest.raises(ExpressionError, match="toycube takes one argument, got 2"):
+        parse("toycube(x, 2)")
+    with pytest.raises(ExpressionError, match="the degree of toyroot must be a plain number"):
+        parse("toyroot(x, x)")
+    with pytest.raises(ExpressionError, match=r"unknown function 'cubed': the functions .*toycube"):
         parse("cubed(x)")
 
 
 def test_a_new_ops_domain_is_checked_from_its_data(table_with_new_ops):
-    problem = (DomainError, "root of {0}: defined for positive x only")
+    problem = (DomainError, "toyroot of {0}: defined for positive x only")
     assert ROOT.outside_domain(-1.0, 2.0) == problem
-    with pytest.raises(DomainError, match=r"root of -1\.0 \(node 'x'\): defined for positive"):
-        parse("root(x, 3)")({"x": Value(-1.0, label="x")})
+    with pytest.raises(DomainError, match=r"toyroot of -1\.0 \(node 'x'\): defined for positive"):
+        parse("toyroot(x, 3)")({"x": Value(-1.0, label="x")})
 
 
 def test_the_strategies_draw_a_new_op_inside_its_domain(table_with_new_ops):
-    xs = find(op_inputs("root"), lambda xs: True)
+    xs = find(op_inputs("toyroot"), lambda xs: True)
     assert len(xs) == 2  # the input, then the constant
     with pytest.raises(NoSuchExample):
         # MARGIN inside "<= 0" is excluded, whatever the degree drawn.
-        find(op_inputs("root"), lambda xs: xs[0] < 0.1, settings=settings(max_examples=200))
-    assert apply_op("cube", [Value(2.0)]).data == 8.0
+        find(op_inputs("toyroot"), lambda xs: xs[0] < 0.1, settings=settings(max_examples=200))
+    assert apply_op("toycube", [Value(2.0)]).data == 8.0
 
 
 def test_expressions_use_a_new_op_and_pass_gradcheck(table_with_new_ops):
     # The source is written from each op's syntax; the degree is one the strategies chose.
-    e = find(expressions(ops=["cube", "root"], min_ops=2), lambda e: "root(cube(" in e.source)
+    drawn = expressions(ops=["toycube", "toyroot"], min_ops=2)
+    e = find(drawn, lambda e: "toyroot(toycube(" in e.source)
     gradcheck(e.fn, e.inputs)
 
-    @given(expressions(ops=["cube", "root", "add", "mul"], max_ops=5))
+    @given(expressions(ops=["toycube", "toyroot", "add", "mul"], max_ops=5))
     def gradients_agree(e):
         gradcheck(e.fn, e.inputs)
 
     gradients_agree()
 
 
-def ovals(root):
-    """The text of each op's oval in ``draw_graph(root)``, in drawing order."""
-    source = draw_graph(root).source
+def ovals(toyroot):
+    """The text of each op's oval in ``draw_graph(toyroot)``, in drawing order."""
+    source = draw_graph(toyroot).source
     return [label.strip('"') for label in re.findall(r"^\top\d+ \[label=(\S+)", source, re.M)]
 
 
 def test_the_graph_draws_a_new_op_by_its_glyph(table_with_new_ops):
     x = Value(2.0, label="x")
-    assert ovals(x.cube().root(3) * x) == ["(·)³", "3√", "×"]
+    assert ovals(x.toycube().toyroot(3) * x) == ["(·)³", "3√", "×"]
 
 
 def test_a_glyph_defaults_to_the_symbol_and_its_constant():
@@ -94,12 +96,12 @@ def test_a_glyph_defaults_to_the_symbol_and_its_constant():
 
 
 def test_without_the_entry_neither_knows_it():
-    with pytest.raises(ExpressionError, match="unknown function 'cube'"):
-        parse("cube(x)")
-    with pytest.raises(ValueError, match="unknown op 'cube'"):
-        op_inputs("cube")
-    hand_built = Value(8.0, (Value(2.0),), "cube")  # the symbol, but no entry: drawn as is
-    assert ovals(hand_built) == ["cube"]
+    with pytest.raises(ExpressionError, match="unknown function 'toycube'"):
+        parse("toycube(x)")
+    with pytest.raises(ValueError, match="unknown op 'toycube'"):
+        op_inputs("toycube")
+    hand_built = Value(8.0, (Value(2.0),), "toycube")  # the symbol, but no entry: drawn as is
+    assert ovals(hand_built) == ["toycube"]
 
 
 def test_the_strategies_keep_away_from_a_new_ops_kink(monkeypatch):
@@ -164,11 +166,11 @@ def test_unregistering_takes_the_entry_and_the_method_away():
     from engine.value import register, unregister
 
     register(CUBE)
-    assert Value(2.0).cube().data == 8.0
-    assert unregister("cube") is CUBE
-    assert not hasattr(Value, "cube") and "cube" not in [op.name for op in ops.OPS]
-    with pytest.raises(KeyError, match="no op is called 'cube'"):
-        unregister("cube")
+    assert Value(2.0).toycube().data == 8.0
+    assert unregister("toycube") is CUBE
+    assert not hasattr(Value, "toycube") and "toycube" not in [op.name for op in ops.OPS]
+    with pytest.raises(KeyError, match="no op is called 'toycube'"):
+        unregister("toycube")
 
 
 @pytest.mark.parametrize("method", ["backward", "data", "__lt__", "__pos__", "parents"])

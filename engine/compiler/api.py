@@ -104,6 +104,11 @@ def compile(
       ``math`` raises and the message names the generated line.
     - ``fuse=False``: no layer recognition (one line per node, slower).
     - ``checks``: the old name of ``detect_anomaly`` (deprecated; it warns).
+
+    On numpy under glibc, the first compiled call asks malloc to keep the memory a
+    step frees for the next call (``mallopt``: arrays up to 32 MB from the heap, up to
+    64 MB kept), as torch's and XLA's allocators keep theirs; the setting is the whole
+    process's. ``SCALARFLOW_KEEP_MEMORY=0`` in the environment leaves malloc alone.
     """
     if checks is not None:
         warnings.warn(

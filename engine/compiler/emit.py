@@ -145,9 +145,12 @@ def needs_gradient(graph: Graph) -> list[bool]:
 
 
 def header(graph: Graph, namespace: str = "") -> str:
-    """``def run(xp, theta, x, y, n, scale, check):`` — the generated function's first line."""
+    """``def run(xp, theta, x, y, n, scale, require_finite):`` — the function's first line.
+
+    ``require_finite(value, k)`` is what array code calls under ``detect_anomaly=True``
+    (None otherwise; float code calls ``fail`` instead)."""
     args = "".join(f"{a}, " for a in graph.arg_names)
-    return f"def run({namespace}theta, {args}n, scale, check):"
+    return f"def run({namespace}theta, {args}n, scale, require_finite):"
 
 
 class Code:

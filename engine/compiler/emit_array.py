@@ -1,7 +1,7 @@
 """Array code: the plan's statements over whole batches, in an Array API namespace ``xp``.
 
 ``array_source(graph, plan, loss, rules)`` writes a function
-``run(xp, theta, inputs..., n, scale, check)``: ``theta`` holds the parameters' data in
+``run(xp, theta, inputs..., n, scale, require_finite)``: ``theta`` holds the parameters' data in
 the order of ``Source.layout``, which puts each layer's weights, row by row, then its
 biases, side by side, so that a layer reads them as a slice; ``n`` is the batch size,
 ``scale`` is 1/n for a mean (1 for a sum). In loss mode it returns ``(loss, grads)``,
@@ -151,14 +151,14 @@ class _ArrayCode(VectorStatements, Code):
             return f"g_{self.plan.named[key]}" if key in self.plan.named else f"g{key}"
         return f"g_{key}"
 
-    def check(self, what: str, description: str) -> None:
+    def require_finite(self, what: str, description: str) -> None:
         """With ``detect_anomaly``, a line that stops at the first value of ``what`` not finite.
 
         The line names its value by number: the description, which may hold a
         label, stays out of the code (``Source.descriptions``).
         """
         if self.detect_anomaly:
-            self.w.line(f"check({what}, {len(self.src.descriptions)})", description)
+            self.w.line(f"require_finite({what}, {len(self.src.descriptions)})", description)
             self.src.descriptions.append(description)
 
     def positions(self, indices: list[int]) -> list[int]:
@@ -203,7 +203,7 @@ class _ArrayCode(VectorStatements, Code):
         node = self.nodes[st.node]
         value = self.forward_of(node.op, self.arguments(node))
         self.w.line(f"v{st.node} = {text(value)}", f"{node.op.name}{label(node)}")
-        self.check(f"v{st.node}", f"{node.op.name} (node v{st.node}{label(node)})")
+        self.require_finite(f"v{st.node}", f"{node.op.name} (node v{st.node}{label(node)})")
 
     # -- the ends of the forward ------------------------------------------------
 

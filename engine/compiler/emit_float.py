@@ -1,7 +1,7 @@
 """Float code: the whole graph once per example in a loop, the chain rule one edge per line.
 
 ``float_source(graph, loss, rules)`` writes a function ``run(theta, inputs..., n, scale,
-check)`` for a batch of plain Python lists: ``theta`` holds the parameters' data in the
+require_finite)`` for a batch of plain Python lists: ``theta`` holds the parameters' data in the
 order of ``graph.state``. The parameters are read once; each node is computed before the
 loop or, if it varies per example, inside it. In loss mode it returns ``(loss, grads)``,
 ``grads`` one number per entry of ``Source.slots``; in forward mode the outputs per example.

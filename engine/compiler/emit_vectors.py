@@ -79,7 +79,7 @@ class VectorStatements:
             f"{out} = {terms}",
             f"{neurons} at once: Σ w·x{' + b' if st.bias else ''}, a column per example",
         )
-        self.check(out, f"layer {out}")
+        self.require_finite(out, f"layer {out}")
 
     def _layer_input(self, st: Layer) -> str:
         """The layer's input, a row per input: a vector as it is, an argument turned (``x.T``),
@@ -104,7 +104,7 @@ class VectorStatements:
         """One op on every lane of its vectors at once."""
         value = self.forward_of(st.op, self._map_arguments(st))
         self.w.line(f"{st.out.name} = {text(value)}", f"{st.op.name}, every lane")
-        self.check(st.out.name, f"{st.op.name} ({st.out.name})")
+        self.require_finite(st.out.name, f"{st.op.name} ({st.out.name})")
 
     def _forward_reduce(self, st: Reduce) -> None:
         """A chain of add or maximum over every lane of a vector, as one call."""
@@ -116,7 +116,7 @@ class VectorStatements:
         else:
             value, what = f"xp.max({source}, axis=0)", f"the largest of the {k} lanes of {source}"
         self.w.line(f"{st.name} = {value}", f"{what} (a chain of {len(st.chain) + 1} {st.op.name})")
-        self.check(st.name, f"{st.op.name} over {source} ({st.name})")
+        self.require_finite(st.name, f"{st.op.name} over {source} ({st.name})")
 
     def _forward_param_dot(self, st: ParamDot) -> None:
         """A sum of products of parameters (an L2 penalty), once for the whole batch."""
@@ -133,7 +133,7 @@ class VectorStatements:
         if st.offset != 0:
             terms += f" + {text(st.offset)}"
         self.w.line(f"v{i} = {terms}", f"Σ of {len(st.left)} products of parameters, once")
-        self.check(f"v{i}", f"sum of products (node v{i})")
+        self.require_finite(f"v{i}", f"sum of products (node v{i})")
 
     # -- backward ---------------------------------------------------------------
 

@@ -248,7 +248,7 @@ class ArrayProgram:
         for name, offset in source.offsets.items():
             names[name] = xp.asarray(offset, dtype=xp.float64)
         self.function = _define(code, names)
-        self.check = _array_anomaly(xp, source.descriptions) if detect_anomaly else None
+        self.require_finite = _array_anomaly(xp, source.descriptions) if detect_anomaly else None
         layout = source.layout
         self.values = [state[s] for s in layout]  # the Values in the order the code reads them
         self.layout = None  # packed theta (state order) -> the code's: an index array, or None
@@ -272,7 +272,7 @@ class ArrayProgram:
             if self.layout is not None:
                 theta = xp.take(theta, self.layout)
         args = [xp.asarray(a, dtype=xp.float64) for a in batch]
-        return self.function(xp, theta, *args, n, scale, self.check)
+        return self.function(xp, theta, *args, n, scale, self.require_finite)
 
     def _totals(self, grads):
         """One total per parameter that receives a gradient, in the order of ``receivers``."""
@@ -468,9 +468,9 @@ def keep_freed_memory() -> bool:
 
 
 def _array_anomaly(xp, descriptions: list[str]):
-    """check(value, k) for array code: stop if ``value`` (the k-th checked) is not all finite."""
+    """require_finite(value, k) for array code: stop if ``value`` (the k-th) is not all finite."""
 
-    def check(value, k: int) -> None:
+    def require_finite(value, k: int) -> None:
         finite = xp.isfinite(value)
         if not bool(xp.all(finite)):
             raise FloatingPointError(
@@ -478,7 +478,7 @@ def _array_anomaly(xp, descriptions: list[str]):
                 f"is not finite (nan or inf); it is the first such value of the forward pass"
             )
 
-    return check
+    return require_finite
 
 
 def _float_anomaly(descriptions: list[str]):

@@ -366,8 +366,8 @@ def trace(
 
 # Names generated code uses for its own variables; an argument must not take one.
 _GENERATED = re.compile(r"[A-Za-z]+\d+|\w*_[zhx]\d+|e\d+|a\d+|\w+_T")
-_RESERVED = {"xp", "theta", "n", "scale", "check", "loss", "grads", "zeros", "total", "results"}
-_RESERVED |= {"run", "math", "isfinite", "fail", "zip", "float", "_", "__debug__"}
+_RESERVED = {"xp", "theta", "n", "scale", "loss", "grads", "zeros", "total", "results"}
+_RESERVED |= {"run", "math", "isfinite", "require_finite", "fail", "zip", "float", "_", "__debug__"}
 _RESERVED |= {name for name in FLOAT_FUNCTIONS.values() if name.isidentifier()}  # abs, max, ...
 _RESERVED |= {op.name for op in OPS}  # float code calls some ops' forwards by name
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from .. import ops
 from ..autograd import BackwardStep, topological_order
 from ..naming import display_names, format_number, printable
-from ..utils import arguments as checks
+from ..utils import arguments
 from ..value import Value
 from .chain import ChainPath, ChainRule
 from .render import new_drawing
@@ -150,9 +150,9 @@ def _check_arguments(root: object, rankdir: object, max_nodes: object) -> None:
         ) from None
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
-    checks.choice("rankdir", rankdir, RANKDIRS)
+    arguments.choice("rankdir", rankdir, RANKDIRS)
     if max_nodes is not None:
-        checks.whole_number("max_nodes", max_nodes, 1, or_else="or None")
+        arguments.whole_number("max_nodes", max_nodes, 1, or_else="or None")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..utils import arguments as checks
+from ..utils import arguments
 from .style import HIGHLIGHT
 
 if TYPE_CHECKING:
@@ -77,11 +77,11 @@ def render(
     """
     import graphviz
 
-    checks.greater_than("seconds", seconds)
+    arguments.greater_than("seconds", seconds)
     if dpi is not None:
-        checks.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
+        arguments.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
     for name, side in zip(("fit width", "fit height"), fit, strict=True):
-        checks.whole_number(name, side, 1)
+        arguments.whole_number(name, side, 1)
     format = format or dot.format
     program = getattr(dot, "engine", None) or "dot"
     exe = shutil.which(program)

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..autograd import BackwardStep, topological_order
 from ..naming import display_names, format_number, printable
-from ..utils import arguments as checks
+from ..utils import arguments
 from ..utils.files import atomic_write, write_together
 from ..value import Number, Value
 from .graph import draw_graph
@@ -510,11 +510,11 @@ def _check_options(root: object, grad: object, seconds: object, dpi: object, fra
     """Every option of ``save_steps`` checked before any drawing, each error naming it."""
     if not isinstance(root, Value):
         raise TypeError(f"save_steps needs a Value to step back from, got {type(root).__name__}")
-    checks.number("grad", grad)
-    checks.in_range("seconds", seconds, *SECONDS, high_open=False)
-    checks.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
+    arguments.number("grad", grad)
+    arguments.in_range("seconds", seconds, *SECONDS, high_open=False)
+    arguments.in_range("dpi", dpi, 0, MAX_DPI, low_open=True, high_open=False)
     if frames is not None:
-        checks.whole_number("max_frames", frames, 1, or_else="or None (every frame)")
+        arguments.whole_number("max_frames", frames, 1, or_else="or None (every frame)")
 
 
 def _stop_note(trace: BackwardTrace, k: int, count: int) -> str:
