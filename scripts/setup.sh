@@ -38,12 +38,16 @@ fi
 # chromium draws every Korean letter as an empty box (Debian's chromium brings none):
 # fonts-nanum. Installed when missing and we may (root, apt-get); otherwise the test says
 # what is missing (and fails under CI=true).
+has_hangul_font() {
+  if command -v fc-list >/dev/null 2>&1; then
+    [ -n "$(fc-list :lang=ko 2>/dev/null)" ]
+  else  # fontconfig's tools are not always there; the package is
+    dpkg-query -W -f='${Status}' fonts-nanum 2>/dev/null | grep -q "ok installed"
+  fi
+}
 browser_packages=()
 command -v chromium >/dev/null 2>&1 || browser_packages+=(chromium)
-if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=ko 2>/dev/null)" ] ||
-   ! command -v fc-list >/dev/null 2>&1; then
-  browser_packages+=(fonts-nanum)
-fi
+has_hangul_font || browser_packages+=(fonts-nanum)
 if [[ ",$extras," == *,dev,* ]] && [ "${#browser_packages[@]}" -gt 0 ] && as_root_with_apt; then
   echo "setup: installing ${browser_packages[*]} (for the browser test) with apt-get" >&2
   export DEBIAN_FRONTEND=noninteractive
