@@ -102,7 +102,25 @@ class Optimizer:
                 state = states[p]
                 if not state and initial:
                     state.update(initial)  # created at the first step, as torch does
-                p.data = update(p.data, p.grad, state)
+                try:
+                    p.data = update(p.data, p.grad, state)
+                except ZeroDivisionError:
+                    raise ZeroDivisionError(self._divided_by_zero(group, p)) from None
+
+    def _divided_by_zero(self, group: Mapping[str, Any], p: Value) -> str:
+        """What to say when an update divided by zero (a float does; an array gives NaN)."""
+        name = type(self).__name__
+        where = f"parameter {self.params.index(p)}" + (f" ({p.label!r})" if p.label else "")
+        if group.get("eps") == 0:
+            eps = inspect.signature(type(self)).parameters.get("eps")
+            default = f" (the default is eps={eps.default:g})" if eps and eps.default else ""
+            return (
+                f"{name}.step divided by zero at {where}: with eps=0 the step's divisor "
+                f"is 0 while the gradient has been 0 at every step. torch (and "
+                f"opt.packed()) make the parameter NaN there; eps > 0 keeps the divisor "
+                f"above 0{default}"
+            )
+        return f"{name}.step divided by zero at {where} (its gradient is {p.grad!r})"
 
     @staticmethod
     def rule(group: Mapping[str, Any], xp: Any) -> Update:

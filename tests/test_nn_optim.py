@@ -1165,6 +1165,44 @@ def test_amsgrad_keeps_a_nan_gradient_in_its_maximum_as_torch_maximum_does():
     assert math.isnan(w.data)
 
 
+@pytest.mark.parametrize("cls", [AdaGrad, RMSProp, AdaDelta, Adam, AdamW])
+def test_eps_zero_and_a_zero_gradient_is_a_clear_error_eagerly_and_nan_packed_as_in_torch(cls):
+    # eps=0 is accepted, as torch accepts it. A parameter whose gradient has been 0 then
+    # divides 0 by 0: torch and numpy give NaN, a float raises. The eager step says why.
+    moving, still = Value(2.0), Value(1.0, label="w")
+    opt = cls([moving, still], lr=0.1, eps=0.0)
+    moving.grad, still.grad = 1.0, 0.0
+    with pytest.raises(
+        ZeroDivisionError, match=r"step divided by zero at parameter 1 \('w'\): with eps=0"
+    ):
+        opt.step()
+    np = pytest.importorskip("numpy")
+    opt = cls([Value(2.0), Value(1.0)], lr=0.1, eps=0.0)
+    packed = opt.packed(np)
+    with np.errstate(invalid="ignore"):
+        packed.step([1.0, 0.0])
+    assert math.isfinite(packed.data[0]) and math.isnan(packed.data[1])
+
+
+def test_a_division_by_zero_in_a_rule_of_ones_own_names_the_parameter():
+    class Normalised(Optimizer):  # θ ← θ - γ g / |g|: divides by 0 at a zero gradient
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        @staticmethod
+        def rule(group, xp):
+            return lambda theta, g, state: theta - group["lr"] * g / abs(g)
+
+    w = Value(1.0)
+    opt = Normalised([Value(3.0), w])
+    opt.params[0].grad, w.grad = -2.0, 0.0
+    with pytest.raises(
+        ZeroDivisionError,
+        match=r"Normalised.step divided by zero at parameter 1 \(its gradient is 0.0\)",
+    ):
+        opt.step()
+
+
 def test_packed_without_numpy_says_what_to_install(monkeypatch):
     import sys
 
