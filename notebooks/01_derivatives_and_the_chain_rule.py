@@ -226,9 +226,9 @@ for step in a.backward_steps():
     print(step)
 
 # %% [markdown]
-# Read the step that reaches `w`: `da/dw` is the local derivative on the arrow from `w`
-# into `mul1` (that is `x`, the other factor) times `da/dmul1` (complete by then). That
-# is the chain rule's product, built up one factor per step.
+# Read the step that reaches `w`: `da/dw` is `∂mul1/∂w`, the local derivative on the
+# arrow from `w` into `mul1` (that is `x`, the other factor), times `da/dmul1` (complete
+# by then). That is the chain rule's product, built up one factor per step.
 #
 # With a live Jupyter kernel, `step_through` shows the same walk as a picture you can
 # move through with a slider: the current arrow highlighted, the gradients filled in

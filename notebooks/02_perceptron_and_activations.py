@@ -183,7 +183,7 @@ plt.show()
 # - **relu** `max(0, z)`: zero for negative inputs, the identity otherwise — simple,
 #   cheap, and the default in most modern networks.
 #
-# Their slopes (dotted) matter too: that is the `da/dz` factor backpropagation
+# Their slopes (dotted) matter too: that is the `∂a/∂z` factor backpropagation
 # multiplies by. The sigmoid's slope is at most ¼; the slopes of sigmoid and tanh are
 # nearly zero for large `|z|`; relu's is 0 or 1.
 

@@ -23,7 +23,7 @@
 # backwards layer by layer, multiplying local effects as you go. In this notebook you do
 # it yourself, factor by factor, for one weight of a small network:
 #
-# `dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3`
+# `dE/dw3 = ∂z3/∂w3 · ∂a3/∂z3 · dE/da3`
 #
 # and then check every factor against what the engine recorded: its local derivatives,
 # `chain_rule` and `backward_steps`. Finally we update the weights and see the error
@@ -158,9 +158,9 @@ for name in ("z1", "a1", "z2", "a2", "z3", "a3", "E"):
 # changes `E`. So the chain rule splits the question into three small ones, each about
 # a single step of the computation:
 #
-# 1. **`dz3/dw31`** — how much does `z3 = w31·a1 + w32·a2 + b3` move when `w31` moves?
+# 1. **`∂z3/∂w31`** — how much does `z3 = w31·a1 + w32·a2 + b3` move when `w31` moves?
 #    Only the first term holds `w31`, so the answer is its partner: `a1`.
-# 2. **`da3/dz3`** — the sigmoid's slope at `z3`. The sigmoid has the neat property
+# 2. **`∂a3/∂z3`** — the sigmoid's slope at `z3`. The sigmoid has the neat property
 #    `sigmoid'(z) = sigmoid(z) · (1 − sigmoid(z))`, so this is `a3 · (1 − a3)`.
 # 3. **`dE/da3`** — the error's slope: `d/da3 of ½(a3 − t)²` is `a3 − t`.
 #
@@ -172,8 +172,8 @@ dz3_dw31 = a1
 da3_dz3 = a3 * (1 - a3)
 dE_da3 = a3 - t
 dE_dw31 = dz3_dw31 * da3_dz3 * dE_da3
-print(f"dz3/dw31 = a1              = {dz3_dw31:.6f}")
-print(f"da3/dz3  = a3 · (1 − a3)   = {da3_dz3:.6f}")
+print(f"∂z3/∂w31 = a1              = {dz3_dw31:.6f}")
+print(f"∂a3/∂z3  = a3 · (1 − a3)   = {da3_dz3:.6f}")
 print(f"dE/da3   = a3 − t          = {dE_da3:.6f}")
 print(f"dE/dw31  = product         = {dE_dw31:.6f}")
 
@@ -205,8 +205,8 @@ engine_dz3_dw31 = factors[0] * factors[1] * factors[2]  # the product, two addit
 engine_da3_dz3 = factors[3]  # the sigmoid
 engine_dE_da3 = factors[4] * factors[5] * factors[6]  # − t, the square, ½ ·
 for name, ours, theirs in [
-    ("dz3/dw31", dz3_dw31, engine_dz3_dw31),
-    ("da3/dz3", da3_dz3, engine_da3_dz3),
+    ("∂z3/∂w31", dz3_dw31, engine_dz3_dw31),
+    ("∂a3/∂z3", da3_dz3, engine_da3_dz3),
     ("dE/da3", dE_da3, engine_dE_da3),
 ]:
     print(f"{name:>9}: by hand {ours:.12f}   engine {theirs:.12f}")
@@ -265,7 +265,7 @@ draw_graph(v["E"], highlight=path_w31, rankdir="TB")
 # `w11` sits one layer further from the output. Its path to `E` is longer: `w11`
 # changes `z1`, then `a1`, then `z3`, `a3` and `E`:
 #
-# `dE/dw11 = dz1/dw11 · da1/dz1 · dz3/da1 · da3/dz3 · dE/da3`
+# `dE/dw11 = ∂z1/∂w11 · ∂a1/∂z1 · ∂z3/∂a1 · ∂a3/∂z3 · dE/da3`
 #
 # The last two factors are the *same* ones we already computed for `w31`. Their
 # product `dE/dz3` is often called the output neuron's **error signal** (δ3): how much
@@ -285,7 +285,7 @@ print(f"dE/dw11 = {dz1_dw11} · {da1_dz1:.6f} · {dz3_da1} · δ3 = {dE_dw11:.12
 print(f"backward(): dE/dw11 = {v['w11'].grad:.12f}")
 
 # %% [markdown]
-# One subtlety hides in `dz3/da1 = w31`: the gradient of a hidden weight uses the
+# One subtlety hides in `∂z3/∂a1 = w31`: the gradient of a hidden weight uses the
 # *current* value of the weight in front of it. So all gradients must be computed
 # before any weight changes. `backward()` does exactly that: one pass fills in every
 # `.grad`, and only then do we update.
@@ -348,7 +348,7 @@ print(
 #
 # - The gradient of the error with respect to a weight is the product of local
 #   derivatives along its path to the output: for an output weight,
-#   `dE/dw3 = dz3/dw3 · da3/dz3 · dE/da3`.
+#   `dE/dw3 = ∂z3/∂w3 · ∂a3/∂z3 · dE/da3`.
 # - Each factor is small and local: the partner input of a product, the activation's
 #   slope, the error's slope. The engine records them in `local_grads` during the
 #   forward pass; `chain_rule` and `backward_steps` show them being multiplied.
