@@ -3,22 +3,24 @@
 ``nn.optim`` holds the published update rules (SGD, Adam, ...); this module holds
 what they share: the parameters, ``defaults`` and ``param_groups``, a state dict
 per parameter, ``zero_grad``, ``step``, ``state_dict`` / ``load_state_dict``
-(checked, JSON-safe); ``Packed``, the same rule run on one array holding every
-parameter, for fast training loops; and ``register``, which makes an optimizer
-known by name to ``fit``, the command line and the tests (``OPTIMIZERS``).
+(JSON-safe; what a loaded state must pass is in ``nn.state_dict``); ``Packed``, the
+same rule run on one array holding every parameter, for fast training loops; and
+``register``, which makes an optimizer known by name to ``fit``, the command line and
+the tests (``OPTIMIZERS``).
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any, ClassVar, TypeVar
 
 from engine import Value
-from engine.utils.arguments import greater_than, number, whole_number
+from engine.utils.arguments import greater_than
+
+from .state_dict import check_ids, check_in_step, checked_state, param_id
 
 #: What an update rule computes with: one float, or an array of them (numpy, …).
 Tensor = Any
@@ -272,29 +274,18 @@ class Optimizer:
                 f"missing {sorted(missing)}, unexpected {sorted(unexpected)}"
             )
         checked = self._checked(hyper)  # JSON's list of betas becomes a tuple again
-        seen: set[int] = set()
-        for i in ids:
-            try:
-                whole_number("a parameter id", i, 0)
-            except ValueError:  # said with the id shortened: a state_dict can hold anything
-                raise ValueError(
-                    f"the state_dict's 'params' holds {_shown(i)}: parameter ids are whole "
-                    "numbers >= 0"
-                ) from None
-            if i in seen:
-                raise ValueError(f"the state_dict's 'params' lists parameter {_shown(i)} twice")
-            seen.add(i)
-        by_id = {_param_id(i): p for i, p in zip(ids, self.params, strict=True)}
+        check_ids(ids)
+        by_id = {param_id(i): p for i, p in zip(ids, self.params, strict=True)}
         if not isinstance(saved_state, Mapping):
             raise ValueError("the state_dict's 'state' must be a dict of parameter id -> state")
         state = {p: {} for p in self.params}
         for key, entry in saved_state.items():
-            if _param_id(key) not in by_id:
+            if param_id(key) not in by_id:
                 raise ValueError(f"the state_dict has state for an unknown parameter {key!r}")
-            state[by_id[_param_id(key)]] = _checked_state(
+            state[by_id[param_id(key)]] = checked_state(
                 entry, self._initial_state(checked), f"parameter {key}", self._non_negative
             )
-        _check_in_step([(i, state[p]) for i, p in zip(ids, self.params, strict=True)])
+        check_in_step([(i, state[p]) for i, p in zip(ids, self.params, strict=True)])
         for g in self.param_groups:
             g.update(checked)
         self.state = state
@@ -507,93 +498,3 @@ def _hyperparameters(group: Mapping[str, Any]) -> dict[str, Any]:
 
 def _jsonable(hyper: Mapping[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in hyper.items()}
-
-
-def _param_id(key: object) -> object:
-    """A parameter id as saved: an int, or its digits after a trip through JSON."""
-    if isinstance(key, str) and key.isdigit():
-        return int(key)
-    return key
-
-
-def _checked_state(
-    entry: object, initial: Mapping[str, Any], where: str, non_negative: Mapping[str, str]
-) -> dict[str, Any]:
-    """A saved per-parameter state, checked against what this optimizer keeps.
-
-    ``non_negative`` names the entries that must be >= 0 (and what each one is).
-    """
-    if not isinstance(entry, Mapping):
-        raise ValueError(f"the state of {where} must be a dict, got {type(entry).__name__}")
-    if not entry:
-        return {}
-    if set(entry) != set(initial):
-        raise ValueError(
-            f"the state of {where} holds {sorted(entry)}; this optimizer keeps {sorted(initial)}"
-        )
-    result: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key == "step":
-            result[key] = _step_count(value, where)
-        else:
-            result[key] = number(f"{key} of {where}", value)
-            if key in non_negative and not result[key] >= 0:
-                raise ValueError(
-                    f"{key} of {where} must be >= 0, got {result[key]:g}: it is "
-                    f"{non_negative[key]}, and the next step takes its square root"
-                )
-    return result
-
-
-#: The largest step count a state may hold: a float counts exactly up to here (the bias
-#: corrections compute β**t with it), and no run takes anywhere near as many steps.
-_MAX_STEP = 2**53
-
-
-def _step_count(value: object, where: str) -> int:
-    """A saved step count: a whole number from 0 to ``_MAX_STEP``."""
-    name = f"the step count of {where}"
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        if not 0 <= value <= _MAX_STEP:
-            raise ValueError(
-                f"{name} must be a whole number from 0 to 2**53 = {_MAX_STEP}, got "
-                f"{_shown(int(value))}" + (": no run takes that many steps" if value > 0 else "")
-            )
-    return whole_number(name, value, 0)
-
-
-def _shown(value: object) -> str:
-    """A value as a message shows it: an int too long to read by its size, else its repr."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
-        return f"about {'-' if value < 0 else ''}10**{math.log10(abs(value)):.0f}"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _check_in_step(states: Sequence[tuple[object, Mapping[str, Any]]]) -> None:
-    """Refuse checked states (id, state) that leave some parameters behind the others.
-
-    ``step()`` moves every parameter together and ``packed()`` holds one array per
-    entry and one step count for all, so every parameter has state or none has,
-    and every parameter is at the same step.
-    """
-    stepped = [(i, s) for i, s in states if s]
-    if not stepped:
-        return
-    missing = [i for i, s in states if not s]
-    if missing:
-        raise ValueError(
-            f"the state_dict has state for parameter {stepped[0][0]} but none for parameter "
-            f"{missing[0]}: every parameter needs its state, or none does (step() moves them "
-            "all at once, and fit(compile=True) packs their states together); to keep only "
-            "the hyperparameters, load it with 'state': {}"
-        )
-    first, first_state = stepped[0]
-    for i, s in stepped[1:]:
-        if s.get("step") != first_state.get("step"):
-            raise ValueError(
-                f"the step count of parameter {i} is {s['step']} but that of parameter "
-                f"{first} is {first_state['step']}: every parameter must be at the same step "
-                "(step() moves them all at once, and fit(compile=True) packs one count for "
-                "all); to keep only the hyperparameters, load it with 'state': {}"
-            )
