@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -86,9 +86,10 @@ def backward(root: Node, grad: float = 1.0, *, plain: bool = False) -> None:
                 _refuse_non_finite(edge)
 
 
-def _start(root: Node, seed: float) -> list[Node]:
-    """The walk from ``root``, with every non-leaf's gradient reset and the root's seeded."""
-    nodes = _walk(root)
+def _start(root: Node, seed: float, walk: Callable[[Node], list[Node]] | None = None) -> list[Node]:
+    """The walk from ``root`` (``_walk``, or ``walk``: fast.py's), with every non-leaf's
+    gradient reset and the root's seeded."""
+    nodes = (walk or _walk)(root)
     for node in nodes:
         node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
     root.grad += seed
@@ -142,7 +143,7 @@ def chain_rule_at(node: Node, grads, local_grads: Sequence) -> Iterator[Edge]:
 def _product(local, upstream):
     """``local · upstream``; a constant ±1 (an add's, a sub's) is no product, so that
     ``create_graph`` puts no ``1 ·`` node into the gradient's graph."""
-    if _is_node(local):
+    if type(upstream) is float or _is_node(local):  # floats: backward, grad; no graph built
         return local * upstream
     return upstream if local == 1.0 else -upstream if local == -1.0 else local * upstream
 

@@ -24,6 +24,7 @@ import inspect
 import math
 from collections.abc import Callable
 
+from .autograd import _start
 from .errors import anomaly_error, as_float, domain_error, overflow_error
 from .modes import ANOMALY, NO_GRAD, _mode
 from .ops import Op
@@ -140,12 +141,14 @@ def constant_method(op: Op, kind: type) -> Callable:
         ]
     )
 
+    default = op.default
+
     def method(x, *args, **kwargs):
-        if len(args) != 1 or kwargs:  # x.leaky_relu(), x.leaky_relu(slope=0.1), or a mistake
+        if kwargs or len(args) > 1:  # x.leaky_relu(slope=0.1), or a mistake
             bound = signature.bind(x, *args, **kwargs)
             bound.apply_defaults()
             args = (bound.arguments[op.constant],)
-        return node(x, as_float(args[0]))
+        return node(x, as_float(args[0] if args else default))  # x.leaky_relu(): the default
 
     method.__signature__ = signature
     return method
@@ -219,11 +222,7 @@ def _finish_in_mode(out, op: Op, inputs: tuple, constant: float | None):
 
 def backward(root, seed: float) -> None:
     """``autograd.backward(root, seed)`` for a Value: the walk, the resets, the seed, the pass."""
-    nodes = walk(root)
-    for node in nodes:
-        node.grad = 0.0  # non-leaves hold this call's gradient, not a running sum
-    root.grad += seed
-    backward_pass(nodes)
+    backward_pass(_start(root, seed, walk))
 
 
 def walk(root) -> list:

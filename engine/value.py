@@ -425,9 +425,10 @@ def _give_method(name: str) -> None:
         method = (fast.unary if by_value.arity == 1 else fast.binary)(by_value, Value)
         if reflection is not None and by_value.arity == 2:
             reflected = fast.reflected(method, Value)
-    if by_number is not None:
-        number_method = fast.constant_method(by_number, Value)
-        method = number_method if method is None else fast.either(method, number_method, Value)
+    if by_number is not None and method is None:  # x.leaky_relu(0.1): the constant named
+        method = fast.constant_method(by_number, Value)
+    elif by_number is not None:  # x ** y: a Value y, or a number (checked by either)
+        method = fast.either(method, fast.with_constant(by_number, Value), Value)
     _set_method(name, method, named)
     if reflection is not None:
         _set_method(reflection, reflected, [by_value] if reflected else [])
