@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..autograd import BackwardStep, topological_order
@@ -81,6 +82,22 @@ class BackwardTrace:
             step = dataclasses.replace(step, names=names)
         return f"step {k}/{len(self.steps)}:  {step}"
 
+    # What every frame of the pictures shares, worked out once a trace, not once a frame.
+    @cached_property
+    def _shown_names(self) -> dict[Value, str]:
+        """The names as the pictures show them (``printable``: printable, short)."""
+        return {node: printable(name) for node, name in self.names.items()}
+
+    @cached_property
+    def _widest_grad(self) -> int:
+        """Characters in the widest "grad …" text any frame shows."""
+        texts = [
+            "grad ?",
+            *(f"grad {format_number(g)}" for g in self.grads_after(len(self)).values()),
+        ]
+        texts += [f"grad {format_number(step.parent_grad)}" for step in self.steps]
+        return max(map(len, texts))
+
 
 def trace_backward(root: Value, grad: Number = 1.0) -> BackwardTrace:
     """Record ``root.backward_steps(grad)`` without changing any ``.grad`` in the graph.
@@ -115,7 +132,7 @@ GIF_NOTE = 'save_steps(root, "steps.gif") writes every step as an animation'
 def _shown_text(trace: BackwardTrace, k: int) -> str:
     """``trace.text(k)`` with every name as the pictures show it (``printable``: printable,
     short), for the pictures' titles and the player's and widget's text."""
-    return trace.text(k, {node: printable(name) for node, name in trace.names.items()})
+    return trace.text(k, trace._shown_names)
 
 
 def _frame(trace: BackwardTrace, k: int, note: str = "", /, **draw_options: Any):
@@ -138,12 +155,21 @@ def _frame(trace: BackwardTrace, k: int, note: str = "", /, **draw_options: Any)
 
 def _cell_width(trace: BackwardTrace) -> float:
     """Points enough for the widest "grad …" text in any frame (Helvetica 12: ≤ 7.2 pt a glyph)."""
-    texts = [
-        "grad ?",
-        *(f"grad {format_number(g)}" for g in trace.grads_after(len(trace)).values()),
-    ]
-    texts += [f"grad {format_number(step.parent_grad)}" for step in trace.steps]
-    return 7.2 * max(map(len, texts)) + 8  # + the cell's padding
+    return 7.2 * trace._widest_grad + 8  # + the cell's padding
+
+
+def _frame_count(trace: BackwardTrace, limit: int | None) -> int:
+    """How many frames a trace has (its steps and the seed), ``limit`` at the most."""
+    return len(trace) + 1 if limit is None else min(limit, len(trace) + 1)
+
+
+def _png_frames(
+    trace: BackwardTrace, count: int, draw_options: dict[str, Any], **render_options: Any
+) -> Iterator[bytes]:
+    """The first ``count`` frames as PNGs, drawn one at a time as they are asked for."""
+    for k in range(count):
+        drawing = _frame(trace, k, _stop_note(trace, k, count), **draw_options)
+        yield render(drawing, "png", **render_options)
 
 
 def _svg_frames(trace: BackwardTrace, limit: int | None, **draw_options: Any) -> list[str]:
@@ -152,7 +178,7 @@ def _svg_frames(trace: BackwardTrace, limit: int | None, **draw_options: Any) ->
 
     frames: list[str] = []
     size = 0
-    for k in range(len(trace) + 1 if limit is None else min(limit, len(trace) + 1)):
+    for k in range(_frame_count(trace, limit)):
         svg = render(_frame(trace, k, title=None, **draw_options), "svg").decode()
         frames.append(svg)
         size += len(svg)
@@ -405,7 +431,7 @@ def save_steps(
             frames = _svg_frames(trace, max_frames, **draw_options)
             atomic_write(path, player_html(trace, frames, page=True).encode())
             return [path]
-        count = len(trace) + 1 if max_frames is None else min(max_frames, len(trace) + 1)
+        count = _frame_count(trace, max_frames)
         if kind == "gif":
             _write_gif(trace, count, path, seconds, dpi, draw_options)
             return [path]
@@ -420,12 +446,9 @@ def _write_frames(
     names = [f"step_{k:0{width}d}.png" for k in range(count)]
     old = [n for n in os.listdir(path) if _FRAME.fullmatch(n)] if os.path.isdir(path) else []
 
-    def frames() -> Iterator[tuple[str, bytes]]:  # drawn one at a time as they are written
-        for k, name in enumerate(names):
-            drawing = _frame(trace, k, _stop_note(trace, k, count), **draw_options)
-            yield name, render(drawing, "png", dpi=dpi)
-
-    write_together(path, frames(), remove=[n for n in old if n not in names])
+    # Drawn one at a time as they are written. An old frame of a name written again is
+    # replaced, not removed: write_together leaves the names it writes out of ``remove``.
+    write_together(path, zip(names, _png_frames(trace, count, draw_options, dpi=dpi)), remove=old)
     return [os.path.join(path, name) for name in names]
 
 
@@ -450,13 +473,9 @@ def _destination(path: object) -> tuple[str, str]:
     """What ``path`` asks for ("html", "gif" or "folder") and the path as a str, checked
     at once so that a path that cannot be written is said before any drawing."""
     wanted = "a file name ending in .html or .gif, or a folder for PNG frames"
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not isinstance(path, (str, os.PathLike)):
+    if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"save_steps needs a path: {wanted}; got {type(path).__name__}: {path!r}")
-    path = os.fspath(path)
-    if not isinstance(path, str):  # a PathLike giving bytes
-        path = os.fsdecode(path)
+    path = os.fsdecode(path)  # a str, whether given as str, bytes or a PathLike of either
     if not path.strip():
         raise ValueError(f"save_steps needs a path: {wanted}; got {path!r}")
     if "\0" in path:
@@ -550,10 +569,7 @@ def _write_gif(
     Image = _pillow()
 
     # Compressed, the frames are small (tens of kB); each is decoded only as it is added.
-    pngs = []
-    for k in range(count):
-        drawing = _frame(trace, k, _stop_note(trace, k, count), **draw_options)
-        pngs.append(render(drawing, "png", dpi=dpi, fit=SLIDE))
+    pngs = list(_png_frames(trace, count, draw_options, dpi=dpi, fit=SLIDE))
     # Frames differ a little in size (the title's length): each goes on one white canvas.
     sizes = [(int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) for png in pngs]
     canvas_size = (max(w for w, _ in sizes), max(h for _, h in sizes))
