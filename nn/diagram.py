@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine import Value, grad
 from engine.naming import format_number, printable
+from engine.views.graph import MAX_TITLE
 from engine.views.render import new_drawing
 from engine.views.style import FAINT, FONT, INK, MUTED, NAME_FILL, label_html, plain_label, shade
 
@@ -238,13 +239,14 @@ def _canvas(format: str, title: str | None, notes: list[str]) -> graphviz.Digrap
     dot.attr(splines="line", outputorder="edgesfirst", bgcolor="white", fontname=FONT)
     dot.attr("node", fontname=FONT, fontsize="11", color=INK, fontcolor=INK, shape="plain")
     dot.attr("edge", fontname=FONT, fontsize="9", fontcolor=MUTED, arrowsize="0.5")
-    caption = _escape(
+    caption = label_html(
         "lines: weights, coloured by dL/dw (blue +, red −, darker = larger), thicker = larger |w|"
     )
     for note in notes:
-        caption += f"<BR/>{_escape(note)}"
+        caption += f"<BR/>{label_html(note)}"
     if title:
-        caption = f'<FONT POINT-SIZE="14">{_escape(printable(title, 400))}</FONT><BR/>{caption}'
+        heading = label_html(printable(title, MAX_TITLE))
+        caption = f'<FONT POINT-SIZE="14">{heading}</FONT><BR/>{caption}'
     dot.attr(label=f'<<FONT POINT-SIZE="10" COLOR="{MUTED}">{caption}</FONT>>', labelloc="b")
     return dot
 
@@ -295,7 +297,8 @@ def _neuron_rows(neuron: Any, out: Value | None, numbers: _Numbers, layout: _Lay
     """A neuron's box: name and activation; on a small network its weights; its bias
     (unless compact); given x, its output; given a loss, dL/dout."""
     # A no-break space too: browsers draw the bold name wider than Graphviz measured it.
-    name, activation = _escape(printable(_name(neuron))), _escape(printable(_activation(neuron)))
+    name = label_html(printable(_name(neuron)))
+    activation = label_html(printable(_activation(neuron)))
     rows = [f"<B>{name}</B>&#160; · {activation}"]
     if layout.labelled:  # a small network: each weight and its gradient in the box it feeds
         for i, w in enumerate(neuron.w):
@@ -391,7 +394,3 @@ def _table(rows: list[str], compact: bool = False) -> str:
         '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3" BGCOLOR="white">'
         f"{body}</TABLE>>"
     )
-
-
-def _escape(text: str) -> str:
-    return label_html(text)
