@@ -1,6 +1,6 @@
 """``python -m engine``: the command line (``engine/cli/``)."""
 
-from .cli import main
+from .cli.commands import main
 
 if __name__ == "__main__":
     raise SystemExit(main())
