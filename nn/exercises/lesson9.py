@@ -9,7 +9,6 @@ right: MLP(64, [10]) has 64·10 weights + 10 biases = 650 parameters, MLP(64, [1
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any
 
 from .feedback import Feedback, Reject, checker, judge, undone
@@ -212,12 +211,9 @@ def check_drawing(model: Any, drawing: Any, digit: int = 7) -> Feedback:
         return Feedback.wrong(
             "not yet: check_drawing needs the trained network first: check_drawing(model, drawing)"
         )
-    from nn import predict
+    from nn import predict, softmax
 
-    scores = predict(model, [pixels])[0]
-    top = max(scores)
-    exps = [math.exp(s - top) for s in scores]
-    probs = [e / sum(exps) for e in exps]
+    probs = softmax(predict(model, [pixels])[0])
     ranked = sorted(range(len(probs)), key=lambda d: -probs[d])
     read = ranked[0]
     odds = ", ".join(f"{d}: {probs[d]:.2f}" for d in ranked[:3])
