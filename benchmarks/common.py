@@ -20,6 +20,13 @@ def have_micrograd() -> bool:
     return True
 
 
+def installed(module: str) -> bool:
+    """True if ``module`` (torch, jax, ...) can be imported; nothing is imported to tell."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 def in_fresh_process(script: str, *args: object) -> tuple[dict, float]:
     """Run ``python script *args`` in a new interpreter: the JSON it prints, and its wall time.
 

@@ -40,19 +40,13 @@ os.environ.update(THREADS)
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from common import fmt_time, in_fresh_process, median, table  # noqa: E402
+from common import fmt_time, in_fresh_process, installed, median, table  # noqa: E402
 
 COMPILED, INTO_GRAD = "compiled", "compiled, into p.grad"
 HAND, HAND_KEPT, TORCH, JAX = "numpy by hand", "numpy by hand, memory kept", "torch", "jax.jit"
 CONTENDERS = (COMPILED, INTO_GRAD, HAND, HAND_KEPT, TORCH, JAX)
 BATCHES = (16, 64, 256, 1437)
 SIZES = (64, 32, 10)  # inputs, hidden (tanh), classes
-
-
-def _installed(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
 
 
 def available() -> list[str]:
@@ -63,7 +57,7 @@ def available() -> list[str]:
     except ImportError:
         kept = []
     return [COMPILED, INTO_GRAD, HAND, *kept] + [
-        name for name, module in ((TORCH, "torch"), (JAX, "jax")) if _installed(module)
+        name for name, module in ((TORCH, "torch"), (JAX, "jax")) if installed(module)
     ]
 
 

@@ -32,7 +32,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import common  # noqa: E402
-from common import fmt_time, have_micrograd, in_fresh_process, median, table  # noqa: E402
+from common import (  # noqa: E402
+    fmt_time,
+    have_micrograd,
+    in_fresh_process,
+    installed,
+    median,
+    table,
+)
 
 FUSED, PER_NODE, PYTHON = "compiled numpy", "compiled numpy, per node", "compiled pure Python"
 HAND, EAGER, FLOATS, MICROGRAD = "numpy by hand", "scalarflow eager", "floats by hand", "micrograd"
@@ -40,17 +47,11 @@ TORCH, JAX = "torch batched", "jax.jit"
 CONTENDERS = (FUSED, PER_NODE, PYTHON, HAND, EAGER, FLOATS, MICROGRAD, TORCH, JAX)
 
 
-def _installed(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
-
-
 def available() -> list[str]:
     names = [n for n in CONTENDERS if n not in (MICROGRAD, TORCH, JAX)]
     if have_micrograd():
         names.append(MICROGRAD)
-    names += [n for n, m in ((TORCH, "torch"), (JAX, "jax")) if _installed(m)]
+    names += [n for n, m in ((TORCH, "torch"), (JAX, "jax")) if installed(m)]
     return names
 
 
