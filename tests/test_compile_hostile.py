@@ -371,6 +371,39 @@ NAMES_CODE_USES = sorted(
 )
 
 
+# Names the array code gives a layer's or a reduction's vectors and their gradients: the
+# plan numbers its sums s1, s2, …, its maxima m1, …, with gradients g_s1, g_m1, …
+VECTOR_NAMES = [f"{g}{kind}{k}" for g in ("", "g_") for kind in "smzh" for k in (1, 2, 3, 4)]
+
+
+@pytest.mark.parametrize("name", [*VECTOR_NAMES, "max_slopes"])
+def test_an_argument_named_as_a_vector_of_the_array_code_compiles_equal_to_eager(name):
+    # An argument named g_s3 was overwritten by the gradient of the sum s3 it fed:
+    # no error, and w.grad -0.968 instead of eager's -1.218.
+    w = Value(0.7, label="w")
+
+    def fn(x, c):
+        terms = [(w * xi).tanh() for xi in x]
+        top = terms[0]
+        for t in terms[1:]:
+            top = top.maximum(t)
+        return w * c + sum(terms[1:], terms[0]) * c + top
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    fn.__signature__ = inspect.Signature([inspect.Parameter(n, kind) for n in ("x", name)])
+    X = np.array([[0.1, 0.2, 0.3], [0.5, -0.2, 0.9]])
+    C = np.array([2.0, -3.0])
+    step = engine.compile(fn, ([0.1, 0.2, 0.3], 2.0), params=[w])
+    w.grad = 0.0
+    loss = step(X, C)
+    got = w.grad
+    w.grad = 0.0
+    want = sum(fn([Value(v) for v in X[i]], Value(C[i])) for i in range(2)) * 0.5
+    want.backward()
+    assert loss == pytest.approx(want.data, rel=1e-12)
+    assert got == pytest.approx(w.grad, rel=1e-12), step.source
+
+
 @pytest.mark.parametrize("name", NAMES_CODE_USES)
 def test_a_parameter_named_as_generated_code_names_something_compiles(name):
     compiles_equal_to_eager(["x", name, f"{name}_", "y"])

@@ -297,6 +297,19 @@ def test_compile_runs_a_math_written_op_on_floats_and_says_why_not_on_arrays():
         step(np.array(xs))
 
 
+@pytest.mark.parametrize("name", ["total", "scale", "theta", "e0", "v1", "math"])
+def test_a_math_written_op_named_as_the_float_code_names_something_compiles(name):
+    # The float code calls such an op's forward by its name: that name must not be one the
+    # code gives its own variables (total, e0, ...), or the call finds a float.
+    op = define_op(name, lambda x: x / (1 + math.exp(-x)), math_swish_derivative)
+    w = Value(0.8, label="w")
+    step = engine.compile(lambda a: op(a * w), (1.0,), params=[w])
+    xs = [0.5, -1.2, 2.0]
+    eager = [hand_swish(a * 0.8) for a in xs]
+    assert step(xs) == pytest.approx(sum(v for v, _ in eager) / 3, rel=1e-12)
+    assert w.grad == pytest.approx(sum(d * a for (_, d), a in zip(eager, xs)) / 3, rel=1e-12)
+
+
 # -- names, and defining again -------------------------------------------------------------
 
 

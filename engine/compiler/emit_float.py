@@ -15,7 +15,7 @@ from .. import ops
 from ..naming import printable
 from .emit import Code, Source, Writer, label
 from .symbols import PYTHON, multiply, python_symbol, text
-from .trace import Constant, Graph, Input, Operation, State
+from .trace import Constant, Graph, Input, Operation, State, taken_by_code
 
 __all__ = ["float_source"]
 
@@ -73,7 +73,11 @@ class _FloatCode(Code):
         function = op.forward if function is None else function
         key = op.name if function is op.forward else f"{op.name}_derivative"
         taken = self.graph.arg_names  # an argument may be called tanh_ (fn's tanh, renamed)
-        while key in taken or (key in self.functions and self.functions[key] is not function):
+        while (
+            key in taken
+            or taken_by_code(key)  # an op of one's own named total, e0, ...
+            or (key in self.functions and self.functions[key] is not function)
+        ):
             key += "_"
         self.functions[key] = function
         return f"{key}({', '.join(map(text, args))})"

@@ -364,12 +364,20 @@ def trace(
     return graph
 
 
-# Names generated code uses for its own variables; an argument must not take one.
-_GENERATED = re.compile(r"[A-Za-z]+\d+|\w*_[zhx]\d+|e\d+|a\d+|\w+_T")
-_RESERVED = {"xp", "theta", "n", "scale", "loss", "grads", "zeros", "total", "results"}
-_RESERVED |= {"run", "math", "isfinite", "require_finite", "fail", "zip", "float", "_", "__debug__"}
-_RESERVED |= {name for name in FLOAT_FUNCTIONS.values() if name.isidentifier()}  # abs, max, ...
-_RESERVED |= {op.name for op in OPS}  # float code calls some ops' forwards by name
+# Names generated code uses for its own variables and functions: an argument must not
+# take one, nor a function the float code calls by name (a define_op written with math).
+# The array code's vectors: z1, h2 (layers), s3, m4 (sums, maxima), g_z1, g_s3, W_z1, x_T.
+_GENERATED = re.compile(r"[A-Za-z]+\d+|\w*_[zhx]\d+|g_[sm]\d+|e\d+|a\d+|\w+_T")
+_CODE_NAMES = {"xp", "theta", "n", "scale", "loss", "grads", "zeros", "total", "results"}
+_CODE_NAMES |= {"run", "math", "isfinite", "require_finite", "fail", "zip", "float", "_"}
+_CODE_NAMES |= {"__debug__", "max_slopes"}
+_CODE_NAMES |= {name for name in FLOAT_FUNCTIONS.values() if name.isidentifier()}  # abs, max
+_RESERVED = _CODE_NAMES | {op.name for op in OPS}  # float code calls some ops' forwards by name
+
+
+def taken_by_code(name: str) -> bool:
+    """Whether generated code gives ``name`` to one of its own variables or functions."""
+    return name in _CODE_NAMES or _GENERATED.fullmatch(name) is not None
 
 
 def _variables(names: Sequence[str], count: int) -> list[str]:
