@@ -19,10 +19,13 @@ import linecache
 import math
 import struct
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .. import ops
 from ..value import Value
-from .emit import Source
+
+if TYPE_CHECKING:  # emit loads when a step is first made, not with engine
+    from .emit import Source
 
 __all__ = ["measure", "FloatProgram", "ArrayProgram", "load", "take", "flatten"]
 

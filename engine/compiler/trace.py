@@ -469,8 +469,7 @@ def _existing(fn: Callable, example: Sequence, names: list[str], outputs: list) 
     args, _, _ = _leaves(example, names)
     again, _ = _outputs(_call(fn, args))
     before = set(_topological(again))
-    existing = {v: None for v in _topological(outputs) if v in before}
-    return [v for v in _topological(outputs, existing) if v in existing]
+    return [v for v in _topological(outputs, before) if v in before]
 
 
 def _record(outputs, single, leaves, shapes, state) -> Graph:
