@@ -16,12 +16,10 @@ True
 
 from __future__ import annotations
 
-import gzip
 import math
 import numbers
 import random
 from collections.abc import Hashable, Sequence
-from importlib import resources
 
 from engine.utils.arguments import at_least, in_range, number, sequence, whole_number
 
@@ -204,6 +202,9 @@ def digits() -> Data:
     >>> y[0], X[0][:8]  # the first image's label and its top row
     (0, [0.0, 0.0, 0.3125, 0.8125, 0.5625, 0.0625, 0.0, 0.0])
     """
+    import gzip  # only the digits need these: import nn stays light
+    from importlib import resources
+
     packed = resources.files(__package__).joinpath(DIGITS_FILE).read_bytes()
     X, y = [], []
     for line in gzip.decompress(packed).decode("ascii").splitlines():
